@@ -1,0 +1,87 @@
+"""CBR: server backup vaults, restore points (checkpoints) and backups (reference §3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from wizard.cloud.http import HttpClient
+from wizard.cloud.models import Backup, Vault
+
+SERVER_PROVIDER_ID = "0daac4c5-6707-4851-97ba-169e36266b66"
+SERVER_RESOURCE_TYPE = "OS::Nova::Server"
+
+
+@dataclass
+class CbrClient:
+    http: HttpClient
+    project_id: str
+
+    @property
+    def _base(self) -> str:
+        return f"/v3/{self.project_id}"
+
+    def list_vaults(self, *, object_type: str | None = "server", resource_ids: str | None = None, name: str | None = None, limit: int = 1000) -> list[Vault]:
+        params = {"object_type": object_type, "resource_ids": resource_ids, "name": name, "limit": limit}
+        data = self.http.get(f"{self._base}/vaults", params=params)
+        return [Vault.from_api(v) for v in data.get("vaults") or []]
+
+    def get_vault(self, vault_id: str) -> Vault:
+        return Vault.from_api(self.http.get(f"{self._base}/vaults/{vault_id}")["vault"])
+
+    def create_vault(self, *, name: str, size_gb: int, server_ids: list[str] | None = None, description: str = "") -> Vault:
+        body: dict[str, Any] = {
+            "vault": {
+                "name": name,
+                "resources": [_server_resource(s) for s in server_ids or []],
+                "billing": {
+                    "consistent_level": "crash_consistent",
+                    "object_type": "server",
+                    "protect_type": "backup",
+                    "size": max(10, int(size_gb)),
+                },
+            }
+        }
+        if description:
+            body["vault"]["description"] = description
+        return Vault.from_api(self.http.post(f"{self._base}/vaults", body)["vault"])
+
+    def add_resources(self, vault_id: str, server_ids: list[str]) -> list[str]:
+        body = {"resources": [_server_resource(s) for s in server_ids]}
+        # Adding a server that is already there is harmless to repeat.
+        data = self.http.post(f"{self._base}/vaults/{vault_id}/addresources", body, idempotent=True)
+        return list(data.get("add_resource_ids") or [])
+
+    def create_checkpoint(self, *, vault_id: str, server_id: str, name: str, description: str = "", incremental: bool = False) -> dict[str, Any]:
+        """Back the server up; returns the restore point (``checkpoint.id`` is not the backup id)."""
+        body = {
+            "checkpoint": {
+                "vault_id": vault_id,
+                "parameters": {
+                    "resources": [server_id],
+                    "name": name,
+                    "description": description,
+                    "incremental": incremental,
+                },
+            }
+        }
+        return self.http.post(f"{self._base}/checkpoints", body)["checkpoint"]
+
+    def list_backups(self, *, checkpoint_id: str | None = None, resource_id: str | None = None, vault_id: str | None = None, status: list[str] | str | None = None, name: str | None = None, limit: int = 1000) -> list[Backup]:
+        params = {
+            "checkpoint_id": checkpoint_id,
+            "resource_id": resource_id,
+            "vault_id": vault_id,
+            "status": status,
+            "name": name,
+            "limit": limit,
+        }
+        data = self.http.get(f"{self._base}/backups", params=params)
+        return [Backup.from_cbr(b) for b in data.get("backups") or []]
+
+    def get_backup(self, backup_id: str) -> Backup:
+        return Backup.from_cbr(self.http.get(f"{self._base}/backups/{backup_id}")["backup"])
+
+
+def _server_resource(server_id: str) -> dict[str, Any]:
+    return {"id": server_id, "type": SERVER_RESOURCE_TYPE, "extra_info": {"exclude_volumes": []}}

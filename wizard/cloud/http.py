@@ -1,0 +1,265 @@
+"""One HTTP client per service: a requests session, timeouts, retries and one error type.
+
+Retry rules (why they differ by call):
+* reads and calls that are safe to repeat are retried on 429, 500/502/503/504 and connection
+  errors, with exponential backoff and full jitter, honouring ``Retry-After``;
+* a create is retried only on 429 (the cloud refused it before doing anything). Any other lost or
+  failed answer raises :class:`AnswerLost`, and the caller reconciles by looking the resource up
+  (by the name or tag it gave it) instead of blindly creating a second one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any, Callable, Iterable, Mapping
+
+import requests
+
+from wizard.cloud.auth import encode_query
+from wizard.cloud.secrets import Secret, mask_text
+
+log = logging.getLogger("wizard.cloud")
+
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+USER_AGENT = "ecs-wizard/0.1"
+
+
+class CloudError(Exception):
+    """A cloud API call that answered with an error.
+
+    Both body shapes the services use become this one type: nested ``{"error": {"code",
+    "message"}}`` (IMS, ECS) and flat ``{"error_code", "error_msg"}`` (CBR, CSBS), plus
+    ``errorCode/errorMsg``, ``code/message`` and non-JSON error pages.
+    """
+
+    def __init__(self, service: str, status: int, code: str, message: str, request_id: str | None = None):
+        self.service = service
+        self.status = status
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        rid = f" (request id {self.request_id})" if self.request_id else ""
+        return f"{self.service.upper()} {self.code or self.status}: {self.message}{rid}"
+
+    def __repr__(self) -> str:
+        return (
+            f"CloudError(service={self.service!r}, status={self.status}, code={self.code!r}, "
+            f"message={self.message!r}, request_id={self.request_id!r})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "service": self.service,
+            "status": self.status,
+            "code": self.code,
+            "message": self.message,
+            "request_id": self.request_id,
+        }
+
+    @property
+    def transient(self) -> bool:
+        return self.status in RETRYABLE_STATUS
+
+
+class CloudUnreachable(Exception):
+    """No answer at all (connection refused, DNS, timeout) after the retries allowed."""
+
+    def __init__(self, service: str, method: str, url: str, reason: str):
+        self.service, self.method, self.url, self.reason = service, method, url, reason
+        super().__init__(f"{service.upper()} did not answer {method} {url}: {reason}")
+
+
+class AnswerLost(CloudUnreachable):
+    """A create call was sent but its answer never came: it may or may not have happened."""
+
+
+def _find_error(body: Any) -> tuple[str, str] | None:
+    if not isinstance(body, dict):
+        return None
+    for code_key, msg_key in (("error_code", "error_msg"), ("errorCode", "errorMsg"), ("code", "message")):
+        if code_key in body or msg_key in body:
+            code, msg = body.get(code_key), body.get(msg_key)
+            if isinstance(code, (str, int)) or isinstance(msg, str):
+                return (str(code) if code is not None else "", str(msg) if msg is not None else "")
+    for value in body.values():
+        found = _find_error(value)
+        if found:
+            return found
+    return None
+
+
+def error_from_response(service: str, response: requests.Response, secrets: Iterable[Secret | str | None] = ()) -> CloudError:
+    request_id = response.headers.get("X-Request-Id") or response.headers.get("X-Openstack-Request-Id")
+    code, message = "", ""
+    try:
+        found = _find_error(response.json())
+    except ValueError:
+        found = None
+    if found:
+        code, message = found
+    else:
+        text = " ".join((response.text or "").split())
+        message = _strip_html(text)[:200] or (response.reason or "error")
+    message = mask_text(message, list(secrets))
+    return CloudError(service, response.status_code, code, message or (response.reason or ""), request_id)
+
+
+def _strip_html(text: str) -> str:
+    import re
+
+    title = re.search(r"<title>(.*?)</title>", text, re.I | re.S)
+    if title:
+        return title.group(1).strip()
+    return re.sub(r"<[^>]+>", " ", text).strip()
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    max_retry_after: float = 60.0
+
+    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
+        """Seconds to wait before attempt ``attempt + 1``: full jitter, or Retry-After when given."""
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_retry_after)
+        ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        return rng.uniform(0, ceiling)
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+@dataclass
+class CallRecord:
+    """What one API call did, for the journal and the report (never bodies with secrets)."""
+
+    service: str
+    method: str
+    path: str
+    status: int | None
+    request_id: str | None
+    attempts: int
+    seconds: float
+
+
+@dataclass
+class HttpClient:
+    service: str
+    endpoint: str
+    auth: requests.auth.AuthBase | None = None
+    session: requests.Session = field(default_factory=requests.Session)
+    timeout: tuple[float, float] = (5.0, 30.0)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    verify: bool = True
+    sleep: Callable[[float], None] = time.sleep
+    rng: random.Random = field(default_factory=random.Random)
+    on_call: Callable[[CallRecord], None] | None = None
+    secrets: tuple[Secret, ...] = ()
+
+    def __repr__(self) -> str:
+        return f"HttpClient(service={self.service!r}, endpoint={self.endpoint!r})"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        idempotent: bool | None = None,
+        ok: Iterable[int] = (200, 201, 202, 204),
+    ) -> requests.Response:
+        """Send one call, retrying as the module docstring says; return the successful response.
+
+        ``idempotent`` defaults to True for GET/HEAD/PUT/DELETE and False for POST.
+        """
+        if idempotent is None:
+            idempotent = method.upper() in {"GET", "HEAD", "PUT", "DELETE"}
+        query = encode_query(params)
+        url = self.endpoint.rstrip("/") + path + (f"?{query}" if query else "")
+        data = json.dumps(body, separators=(",", ":")).encode() if body is not None else None
+        headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT, "Accept": "application/json"}
+        ok = set(ok)
+        attempt = 0
+        reauthenticated = False
+        started = time.monotonic()
+        while True:
+            attempt += 1
+            try:
+                response = self.session.request(
+                    method, url, data=data, headers=headers, auth=self.auth, timeout=self.timeout, verify=self.verify
+                )
+            except requests.RequestException as exc:
+                reason = mask_text(f"{type(exc).__name__}: {exc}", list(self.secrets))
+                never_sent = isinstance(exc, requests.ConnectTimeout)
+                if (idempotent or never_sent) and attempt < self.retry.max_attempts:
+                    self._wait(attempt, None)
+                    continue
+                self._record(method, path, None, None, attempt, started)
+                error = CloudUnreachable if (idempotent or never_sent) else AnswerLost
+                raise error(self.service, method, path, reason) from None
+            if response.status_code in ok:
+                self._record(method, path, response.status_code, response.headers.get("X-Request-Id"), attempt, started)
+                return response
+            if response.status_code == 401 and not reauthenticated and getattr(self.auth, "invalidate", None):
+                reauthenticated = True
+                if self.auth.invalidate():  # type: ignore[union-attr]
+                    continue
+            retryable = response.status_code == 429 or (idempotent and response.status_code in RETRYABLE_STATUS)
+            if retryable and attempt < self.retry.max_attempts:
+                self._wait(attempt, _retry_after(response))
+                continue
+            self._record(method, path, response.status_code, response.headers.get("X-Request-Id"), attempt, started)
+            if not idempotent and response.status_code in RETRYABLE_STATUS - {429}:
+                # A 5xx on a create does not prove nothing was created: let the caller reconcile.
+                error = error_from_response(self.service, response, self.secrets)
+                raise AnswerLost(self.service, method, path, str(error)) from error
+            raise error_from_response(self.service, response, self.secrets)
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return _json(self.request("GET", path, **kw))
+
+    def post(self, path: str, body: Any = None, **kw: Any) -> Any:
+        return _json(self.request("POST", path, body=body, **kw))
+
+    def delete(self, path: str, body: Any = None, **kw: Any) -> Any:
+        return _json(self.request("DELETE", path, body=body, **kw))
+
+    def _wait(self, attempt: int, retry_after: float | None) -> None:
+        delay = self.retry.delay(attempt, retry_after, self.rng)
+        log.debug("%s: retrying in %.2fs (attempt %d)", self.service, delay, attempt + 1)
+        self.sleep(delay)
+
+    def _record(self, method: str, path: str, status: int | None, request_id: str | None, attempts: int, started: float) -> None:
+        log.debug("%s %s %s -> %s (%s, %d attempts)", self.service, method, path, status, request_id, attempts)
+        if self.on_call:
+            self.on_call(CallRecord(self.service, method, path, status, request_id, attempts, time.monotonic() - started))
+
+
+def _json(response: requests.Response) -> Any:
+    if response.status_code == 204 or not response.content:
+        return {}
+    try:
+        return response.json()
+    except ValueError:
+        return {}

@@ -1,0 +1,85 @@
+"""IMS: image list/detail, full-ECS image creation from a backup, jobs, deletion (reference §1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from wizard.cloud.http import CloudError, HttpClient
+from wizard.cloud.models import Image, Job
+
+PAGE_SIZE = 500  # the service's default and maximum page
+
+
+@dataclass
+class ImsClient:
+    http: HttpClient
+    project_id: str
+
+    def list_images_page(self, *, limit: int = PAGE_SIZE, marker: str | None = None, **filters: Any) -> list[Image]:
+        """One page of ``GET /v2/cloudimages``; filters are passed through (``__whole_image=True``…)."""
+        params = {k: v for k, v in filters.items() if v is not None}
+        params.update(limit=limit, marker=marker)
+        data = self.http.get("/v2/cloudimages", params=params)
+        return [Image.from_api(item) for item in data.get("images") or []]
+
+    def list_images(self, *, page_size: int = PAGE_SIZE, **filters: Any) -> Iterator[Image]:
+        """Every matching image, following ``marker`` paging (the marker is the last image id)."""
+        marker = None
+        while True:
+            page = self.list_images_page(limit=page_size, marker=marker, **filters)
+            yield from page
+            if len(page) < page_size:
+                return
+            marker = page[-1].id
+
+    def list_full_ecs_images(self, page_size: int = PAGE_SIZE) -> Iterator[Image]:
+        return self.list_images(page_size=page_size, __imagetype="private", __whole_image=True)
+
+    def get_image(self, image_id: str) -> Image:
+        """``GET /v2/images/{id}`` (native detail: same attribute set as the list)."""
+        return Image.from_api(self.http.get(f"/v2/images/{image_id}"))
+
+    def find_images_by_name(self, name: str) -> list[Image]:
+        return list(self.list_images(name=name))
+
+    def create_whole_image_from_backup(
+        self,
+        *,
+        name: str,
+        backup_id: str,
+        service: str,
+        description: str = "",
+        tags: dict[str, str] | None = None,
+    ) -> str:
+        """``POST /v1/cloudimages/wholeimages/action`` from a CBR or CSBS backup; returns the job id.
+
+        CBR needs ``whole_image_type: "CBR"``; for CSBS it may be omitted (the default).
+        """
+        body: dict[str, Any] = {"name": name, "backup_id": backup_id}
+        if service == "cbr":
+            body["whole_image_type"] = "CBR"
+        if description:
+            body["description"] = description
+        if tags:
+            body["image_tags"] = [{"key": k, "value": v} for k, v in tags.items()]
+        return self.http.post("/v1/cloudimages/wholeimages/action", body)["job_id"]
+
+    def get_job(self, job_id: str) -> Job:
+        return Job.from_api(self.http.get(f"/v1/{self.project_id}/jobs/{job_id}"))
+
+    def get_job_progress(self, job_id: str) -> Job:
+        """``GET /v1/cloudimages/job/{job_id}``: the job plus ``entities.process_percent``."""
+        return Job.from_api(self.http.get(f"/v1/cloudimages/job/{job_id}"))
+
+    def delete_image(self, image_id: str, delete_backup: bool = False) -> None:
+        self.http.delete(f"/v2/images/{image_id}", body={"delete_backup": delete_backup})
+
+    def image_exists(self, image_id: str) -> bool:
+        try:
+            self.get_image(image_id)
+            return True
+        except CloudError as error:
+            if error.status == 404:
+                return False
+            raise

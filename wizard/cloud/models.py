@@ -1,0 +1,269 @@
+"""Typed views of API objects. Each keeps the whole answer in ``raw`` so no field is lost."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def to_bool(value: Any) -> bool | None:
+    """The cloud writes Booleans as true, "true", "True" or "1"; None/"" mean unknown."""
+    if isinstance(value, bool):
+        return value
+    if value is None:
+        return None
+    text = str(value).strip().lower()
+    if text in {"true", "1", "yes"}:
+        return True
+    if text in {"false", "0", "no"}:
+        return False
+    return None
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass
+class Image:
+    id: str
+    name: str
+    status: str
+    whole_image: bool
+    backup_id: str | None
+    lazyloading: bool | None
+    image_type: str | None
+    min_disk: int | None
+    created_at: str | None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> "Image":
+        return cls(
+            id=data.get("id", ""),
+            name=data.get("name", ""),
+            status=data.get("status", ""),
+            whole_image=to_bool(data.get("__whole_image")) is True,
+            backup_id=data.get("__backup_id") or None,
+            lazyloading=to_bool(data.get("__lazyloading")),
+            image_type=data.get("__imagetype"),
+            min_disk=_int(data.get("min_disk")),
+            created_at=data.get("created_at"),
+            raw=data,
+        )
+
+
+@dataclass
+class Job:
+    """An asynchronous job (IMS and ECS share ``/v1/{project_id}/jobs/{job_id}``)."""
+
+    id: str
+    status: str  # INIT | RUNNING | SUCCESS | FAIL
+    job_type: str
+    error_code: str | None
+    fail_reason: str | None
+    entities: dict[str, Any]
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> "Job":
+        return cls(
+            id=data.get("job_id") or data.get("id", ""),
+            status=(data.get("status") or "").upper(),
+            job_type=data.get("job_type", ""),
+            error_code=data.get("error_code") or None,
+            fail_reason=data.get("fail_reason") or None,
+            entities=data.get("entities") or {},
+            raw=data,
+        )
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {"SUCCESS", "FAIL"}
+
+    @property
+    def image_id(self) -> str | None:
+        return self.entities.get("image_id")
+
+    @property
+    def server_ids(self) -> list[str]:
+        ids = [((sub.get("entities") or {}).get("server_id")) for sub in self.entities.get("sub_jobs") or []]
+        return [i for i in ids if i]
+
+    @property
+    def progress(self) -> float | None:
+        """Percentage 0-100 where the job reports one (IMS ``process_percent``)."""
+        value = _float(self.entities.get("process_percent"))
+        if value is None:
+            return None
+        # Seen both as a fraction (0.5) and as a percentage (50) [I]: read <= 1 as a fraction.
+        return value * 100.0 if value <= 1.0 else min(value, 100.0)
+
+
+@dataclass
+class VaultResource:
+    id: str
+    type: str
+    protect_status: str | None = None
+
+
+@dataclass
+class Vault:
+    id: str
+    name: str
+    object_type: str
+    size_gb: int | None
+    used_mb: int | None
+    status: str | None
+    resources: list[VaultResource]
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> "Vault":
+        billing = data.get("billing") or {}
+        return cls(
+            id=data.get("id", ""),
+            name=data.get("name", ""),
+            object_type=billing.get("object_type", ""),
+            size_gb=_int(billing.get("size")),
+            used_mb=_int(billing.get("used")),
+            status=billing.get("status"),
+            resources=[
+                VaultResource(r.get("id", ""), r.get("type", ""), r.get("protect_status"))
+                for r in data.get("resources") or []
+            ],
+            raw=data,
+        )
+
+    def holds(self, server_id: str) -> bool:
+        return any(r.id == server_id for r in self.resources)
+
+
+@dataclass
+class Backup:
+    """A CBR backup or a CSBS checkpoint item (``service`` tells which)."""
+
+    service: str  # "cbr" | "csbs"
+    id: str
+    name: str
+    checkpoint_id: str | None
+    resource_id: str | None
+    resource_name: str | None
+    status: str
+    support_lld: bool | None
+    progress: float | None
+    fail_reason: str | None
+    vault_id: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def extend_info(self) -> dict[str, Any]:
+        return self.raw.get("extend_info") or {}
+
+    @classmethod
+    def from_cbr(cls, data: dict[str, Any]) -> "Backup":
+        info = data.get("extend_info") or {}
+        return cls(
+            service="cbr",
+            id=data.get("id", ""),
+            name=data.get("name", ""),
+            checkpoint_id=data.get("checkpoint_id"),
+            resource_id=data.get("resource_id"),
+            resource_name=data.get("resource_name"),
+            status=data.get("status", ""),
+            support_lld=to_bool(info.get("support_lld")),
+            progress=_float(info.get("progress", data.get("progress"))),
+            fail_reason=info.get("fail_reason") or data.get("fail_reason"),
+            vault_id=data.get("vault_id"),
+            raw=data,
+        )
+
+    @classmethod
+    def from_csbs(cls, data: dict[str, Any]) -> "Backup":
+        info = data.get("extend_info") or {}
+        return cls(
+            service="csbs",
+            id=data.get("id", ""),
+            name=data.get("name", ""),
+            checkpoint_id=data.get("checkpoint_id"),
+            resource_id=data.get("resource_id"),
+            resource_name=info.get("resource_name") or data.get("resource_name"),
+            status=data.get("status", ""),
+            support_lld=to_bool(info.get("support_lld")),
+            progress=_float(info.get("progress")),
+            fail_reason=info.get("fail_reason"),
+            raw=data,
+        )
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass
+class Server:
+    id: str
+    name: str
+    status: str
+    flavor_id: str | None
+    image_id: str | None
+    vpc_id: str | None
+    availability_zone: str | None
+    volume_ids: list[str]
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> "Server":
+        return cls(
+            id=data.get("id", ""),
+            name=data.get("name", ""),
+            status=data.get("status", ""),
+            flavor_id=(data.get("flavor") or {}).get("id"),
+            image_id=(data.get("image") or {}).get("id"),
+            vpc_id=(data.get("metadata") or {}).get("vpc_id"),
+            availability_zone=data.get("OS-EXT-AZ:availability_zone"),
+            volume_ids=[v.get("id", "") for v in data.get("os-extended-volumes:volumes_attached") or []],
+            raw=data,
+        )
+
+
+@dataclass
+class Flavor:
+    id: str
+    name: str
+    vcpus: int | None
+    ram_mb: int | None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> "Flavor":
+        return cls(data.get("id", ""), data.get("name", ""), _int(data.get("vcpus")), _int(data.get("ram")), data)
+
+
+@dataclass
+class Network:
+    """A VPC or a subnet (``vpc_id`` set for subnets)."""
+
+    id: str
+    name: str
+    cidr: str | None
+    vpc_id: str | None = None
+    availability_zone: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> "Network":
+        return cls(
+            data.get("id", ""),
+            data.get("name", ""),
+            data.get("cidr"),
+            data.get("vpc_id"),
+            data.get("availability_zone"),
+            data,
+        )

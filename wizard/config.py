@@ -1,0 +1,264 @@
+"""Where the wizard's cloud settings come from, and what they resolved to.
+
+Resolution order, first match wins:
+
+1. ``--demo``: the built-in emulator with its fixed demo credentials.
+2. ``--cloud hwc|otc`` narrows the choice below to that cloud.
+3. Huawei Cloud SDK variables: ``HUAWEICLOUD_SDK_AK``, ``HUAWEICLOUD_SDK_SK``,
+   ``HUAWEICLOUD_SDK_PROJECT_ID`` (+ ``HUAWEICLOUD_SDK_SECURITY_TOKEN`` for temporary
+   credentials), region from ``--region`` or ``HUAWEICLOUD_SDK_REGION``.
+4. Open Telekom Cloud: ``OS_CLOUD`` naming an entry of ``clouds.yaml`` (``OS_CLIENT_CONFIG_FILE``,
+   ``./clouds.yaml``, ``~/.config/openstack/clouds.yaml``, ``/etc/openstack/clouds.yaml``, merged
+   with a ``secure.yaml`` beside it); else ``OS_*`` variables. Password -> IAM token, or AK/SK
+   (``ak``/``sk`` in clouds.yaml auth, ``OS_ACCESS_KEY``/``OS_SECRET_KEY``).
+
+Endpoints come from the region templates below, overridable per service with
+``ECS_WIZARD_ENDPOINT_<SERVICE>``; ``--endpoint URL`` / ``ECS_WIZARD_ENDPOINT`` sends every
+service to one base URL (how the wizard reaches a standalone emulator).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from wizard.cloud.client import SERVICES
+from wizard.cloud.secrets import Secret, mask_id
+from wizard.errors import ConfigError
+
+OTC_DEFAULT_REGION = "eu-de"
+
+
+@dataclass
+class Credentials:
+    kind: str  # "aksk" | "password"
+    ak: str | None = None
+    sk: Secret | None = None
+    security_token: Secret | None = None
+    user: str | None = None
+    password: Secret | None = None
+    domain: str | None = None
+
+    def describe(self) -> str:
+        if self.kind == "aksk":
+            temporary = " + security token (temporary credentials)" if self.security_token else ""
+            return f"AK/SK (AK {mask_id(self.ak)}, SK {'set' if self.sk else 'MISSING'}){temporary}"
+        return f"password for user {self.user!r} in domain {self.domain!r} (password {'set' if self.password else 'MISSING'})"
+
+
+@dataclass
+class Settings:
+    cloud: str  # "hwc" | "otc" | "demo"
+    region: str
+    project_id: str | None
+    project_name: str | None
+    credentials: Credentials | None
+    endpoints: dict[str, str]
+    verify_tls: bool = True
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_demo(self) -> bool:
+        return self.cloud == "demo"
+
+    def describe(self) -> list[tuple[str, str, str]]:
+        """(setting, value, where it came from) rows, secrets masked, for ``config show``."""
+        rows = [
+            ("cloud", {"hwc": "Huawei Cloud", "otc": "Open Telekom Cloud", "demo": "demo (built-in emulator)"}[self.cloud], self.sources.get("cloud", "")),
+            ("region", self.region, self.sources.get("region", "")),
+            ("project", self.project_id or self.project_name or "(from the IAM token)", self.sources.get("project", "")),
+            ("credentials", self.credentials.describe() if self.credentials else "NOT FOUND", self.sources.get("credentials", "")),
+            ("TLS verification", "on" if self.verify_tls else "OFF", self.sources.get("verify_tls", "default")),
+        ]
+        for service in SERVICES:
+            rows.append((f"endpoint {service}", self.endpoints.get(service, ""), self.sources.get(f"endpoint.{service}", "region template")))
+        return rows
+
+
+def otc_endpoint(service: str, region: str) -> str:
+    if region == "eu-ch2":
+        return f"https://{'iam-pub' if service == 'iam' else service}.{region}.sc.otc.t-systems.com"
+    return f"https://{service}.{region}.otc.t-systems.com"
+
+
+def hwc_endpoint(service: str, region: str) -> str:
+    domain = "myhuaweicloud.eu" if region == "eu-west-101" else "myhuaweicloud.com"
+    return f"https://{service}.{region}.{domain}"
+
+
+def resolve(
+    *,
+    env: Mapping[str, str] | None = None,
+    demo: bool = False,
+    cloud: str | None = None,
+    region: str | None = None,
+    endpoint: str | None = None,
+    insecure: bool = False,
+    home: Path | None = None,
+    cwd: Path | None = None,
+) -> Settings:
+    """Resolve settings from flags and the environment (see the module docstring for the order)."""
+    env = os.environ if env is None else env
+    sources: dict[str, str] = {}
+    if demo:
+        from wizard.sim import DEMO
+
+        creds = Credentials("aksk", ak=DEMO.ak, sk=Secret(DEMO.sk))
+        settings = Settings("demo", DEMO.region, DEMO.project_id, None, creds, {s: DEMO.endpoint for s in SERVICES})
+        settings.sources = {k: "--demo" for k in ("cloud", "region", "project", "credentials")}
+        settings.sources.update({f"endpoint.{s}": "--demo (in-process emulator)" for s in SERVICES})
+        return settings
+
+    if cloud not in (None, "hwc", "otc"):
+        raise ConfigError(f"Unknown cloud {cloud!r}.", "Use --cloud hwc (Huawei Cloud) or --cloud otc (Open Telekom Cloud).")
+    settings: Settings | None = None
+    if cloud in (None, "hwc") and (env.get("HUAWEICLOUD_SDK_AK") or env.get("HUAWEICLOUD_SDK_SK")):
+        settings = _from_huawei_env(env, region, sources)
+    if settings is None and cloud in (None, "otc"):
+        settings = _from_openstack(env, region, sources, home=home, cwd=cwd)
+    if settings is None:
+        settings = Settings(cloud or "otc", region or OTC_DEFAULT_REGION, None, None, None, {}, sources=sources)
+        sources["cloud"] = "default (no settings found)"
+    template = hwc_endpoint if settings.cloud == "hwc" else otc_endpoint
+    for service in SERVICES:
+        if service not in settings.endpoints:
+            settings.endpoints[service] = template(service, settings.region)
+        override = env.get(f"ECS_WIZARD_ENDPOINT_{service.upper()}")
+        if override:
+            settings.endpoints[service] = override.rstrip("/")
+            sources[f"endpoint.{service}"] = f"ECS_WIZARD_ENDPOINT_{service.upper()}"
+    one = endpoint or env.get("ECS_WIZARD_ENDPOINT")
+    if one:
+        _check_url(one)
+        for service in SERVICES:
+            settings.endpoints[service] = one.rstrip("/")
+            sources[f"endpoint.{service}"] = "--endpoint" if endpoint else "ECS_WIZARD_ENDPOINT"
+    if insecure or env.get("ECS_WIZARD_INSECURE") == "1":
+        settings.verify_tls = False
+        sources["verify_tls"] = "--insecure" if insecure else "ECS_WIZARD_INSECURE"
+    settings.sources = sources
+    return settings
+
+
+def _check_url(url: str) -> None:
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"Endpoint {url!r} is not an http(s) URL.", "Give a base URL such as http://127.0.0.1:8080.")
+
+
+def _from_huawei_env(env: Mapping[str, str], region: str | None, sources: dict[str, str]) -> Settings:
+    ak, sk = env.get("HUAWEICLOUD_SDK_AK"), env.get("HUAWEICLOUD_SDK_SK")
+    if not ak or not sk:
+        missing = "HUAWEICLOUD_SDK_SK" if ak else "HUAWEICLOUD_SDK_AK"
+        raise ConfigError(f"{missing} is not set while its partner is.", "Set both HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK.")
+    token = env.get("HUAWEICLOUD_SDK_SECURITY_TOKEN")
+    creds = Credentials("aksk", ak=ak, sk=Secret(sk), security_token=Secret(token) if token else None)
+    sources.update(cloud="HUAWEICLOUD_SDK_AK", credentials="HUAWEICLOUD_SDK_AK / HUAWEICLOUD_SDK_SK")
+    project_id = env.get("HUAWEICLOUD_SDK_PROJECT_ID")
+    if project_id:
+        sources["project"] = "HUAWEICLOUD_SDK_PROJECT_ID"
+    else:
+        raise ConfigError("HUAWEICLOUD_SDK_PROJECT_ID is not set.", "AK/SK requests need the project id: export HUAWEICLOUD_SDK_PROJECT_ID=<id>.")
+    chosen = region or env.get("HUAWEICLOUD_SDK_REGION")
+    if region:
+        sources["region"] = "--region"
+    elif chosen:
+        sources["region"] = "HUAWEICLOUD_SDK_REGION"
+    else:
+        # A standalone emulator prints no region; its endpoint makes the region moot.
+        chosen = "eu-de" if env.get("ECS_WIZARD_ENDPOINT") else None
+        sources["region"] = "default for ECS_WIZARD_ENDPOINT"
+    if not chosen:
+        raise ConfigError("No region is set for Huawei Cloud.", "Pass --region (for example --region eu-west-101) or set HUAWEICLOUD_SDK_REGION.")
+    return Settings("hwc", chosen, project_id, None, creds, {}, sources=sources)
+
+
+def _clouds_yaml_paths(env: Mapping[str, str], home: Path, cwd: Path) -> list[Path]:
+    paths = []
+    if env.get("OS_CLIENT_CONFIG_FILE"):
+        paths.append(Path(env["OS_CLIENT_CONFIG_FILE"]))
+    paths += [cwd / "clouds.yaml", home / ".config/openstack/clouds.yaml", Path("/etc/openstack/clouds.yaml")]
+    return paths
+
+
+def _load_yaml(path: Path) -> dict[str, Any]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"Cannot read {path}: {exc.__class__.__name__}.", "Check that the file is valid YAML.") from None
+    return data if isinstance(data, dict) else {}
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def _from_openstack(env: Mapping[str, str], region: str | None, sources: dict[str, str], *, home: Path | None, cwd: Path | None) -> Settings | None:
+    home = home or Path.home()
+    cwd = cwd or Path.cwd()
+    name = env.get("OS_CLOUD")
+    if name:
+        for path in _clouds_yaml_paths(env, home, cwd):
+            if not path.is_file():
+                continue
+            clouds = _load_yaml(path).get("clouds") or {}
+            if name not in clouds:
+                continue
+            entry = clouds[name]
+            secure = path.with_name("secure.yaml")
+            if secure.is_file():
+                entry = _merge(entry, (_load_yaml(secure).get("clouds") or {}).get(name) or {})
+            where = f"{path} (cloud {name!r})"
+            return _openstack_settings(entry.get("auth") or {}, entry.get("region_name"), region, sources, where)
+        raise ConfigError(f"OS_CLOUD={name!r} but no clouds.yaml defines it.", "Searched: " + ", ".join(str(p) for p in _clouds_yaml_paths(env, home, cwd)))
+    if not any(k in env for k in ("OS_USERNAME", "OS_ACCESS_KEY", "OS_AK")):
+        return None
+    auth = {
+        "auth_url": env.get("OS_AUTH_URL"),
+        "username": env.get("OS_USERNAME"),
+        "password": env.get("OS_PASSWORD"),
+        "user_domain_name": env.get("OS_USER_DOMAIN_NAME") or env.get("OS_DOMAIN_NAME"),
+        "project_name": env.get("OS_PROJECT_NAME") or env.get("OS_TENANT_NAME"),
+        "project_id": env.get("OS_PROJECT_ID") or env.get("OS_TENANT_ID"),
+        "ak": env.get("OS_ACCESS_KEY") or env.get("OS_AK"),
+        "sk": env.get("OS_SECRET_KEY") or env.get("OS_SK"),
+    }
+    return _openstack_settings(auth, env.get("OS_REGION_NAME"), region, sources, "OS_* variables")
+
+
+def _openstack_settings(auth: Mapping[str, Any], region_name: str | None, region: str | None, sources: dict[str, str], where: str) -> Settings:
+    chosen_region = region or region_name or OTC_DEFAULT_REGION
+    sources["region"] = "--region" if region else (where if region_name else "default (eu-de)")
+    sources["cloud"] = where
+    ak = auth.get("ak") or auth.get("access_key")
+    sk = auth.get("sk") or auth.get("secret_key")
+    project_id = auth.get("project_id")
+    project_name = auth.get("project_name") or chosen_region
+    sources["project"] = where if (auth.get("project_id") or auth.get("project_name")) else "region name"
+    endpoints: dict[str, str] = {}
+    if auth.get("auth_url"):
+        url = str(auth["auth_url"]).rstrip("/")
+        endpoints["iam"] = url[: -len("/v3")] if url.endswith("/v3") else url
+        sources["endpoint.iam"] = where + " auth_url"
+    if ak or sk:
+        if not (ak and sk):
+            raise ConfigError(f"{where}: an AK is set without an SK, or the reverse.", "Set both the access key and the secret key.")
+        if not project_id:
+            raise ConfigError(f"{where}: AK/SK needs the project id.", "Add project_id (or OS_PROJECT_ID).")
+        creds = Credentials("aksk", ak=str(ak), sk=Secret(str(sk)))
+    else:
+        missing = [k for k in ("username", "password") if not auth.get(k)]
+        if missing:
+            raise ConfigError(f"{where}: missing {', '.join(missing)}.", "Give a username and password (or ak and sk).")
+        domain = auth.get("user_domain_name") or auth.get("domain_name") or auth.get("user_domain_id")
+        if not domain:
+            raise ConfigError(f"{where}: missing the user's domain.", "Set user_domain_name (OS_USER_DOMAIN_NAME): on Open Telekom Cloud it looks like OTC00000000001000000xxx.")
+        creds = Credentials("password", user=str(auth["username"]), password=Secret(str(auth["password"])), domain=str(domain))
+    sources["credentials"] = where
+    return Settings("otc", chosen_region, project_id, project_name, creds, endpoints, sources=sources)

@@ -1,0 +1,37 @@
+"""User-facing errors: a message, what to do about it, and the exit code the CLI returns."""
+
+from __future__ import annotations
+
+# Exit codes (documented in the README).
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_NEEDS_CONFIRMATION = 3
+EXIT_NOT_AFFECTED = 4
+EXIT_INTERRUPTED = 130
+
+
+class WizardError(Exception):
+    """An expected failure the user can act on; the CLI prints it without a traceback."""
+
+    exit_code = EXIT_FAILED
+
+    def __init__(self, message: str, remedy: str = "", exit_code: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.remedy = remedy
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+    def __str__(self) -> str:
+        return self.message + (f"\n  → {self.remedy}" if self.remedy else "")
+
+
+class UsageError(WizardError):
+    """Bad input: an unknown image, a malformed id, a missing setting."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(UsageError):
+    """The cloud settings are missing or inconsistent."""
