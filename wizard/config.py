@@ -115,7 +115,7 @@ def resolve(
         raise ConfigError(f"Unknown cloud {cloud!r}.", "Use --cloud hwc (Huawei Cloud) or --cloud otc (Open Telekom Cloud).")
     settings: Settings | None = None
     if cloud in (None, "hwc") and (env.get("HUAWEICLOUD_SDK_AK") or env.get("HUAWEICLOUD_SDK_SK")):
-        settings = _from_huawei_env(env, region, sources)
+        settings = _from_huawei_env(env, region, sources, bool(endpoint or env.get("ECS_WIZARD_ENDPOINT")))
     if settings is None and cloud in (None, "otc"):
         settings = _from_openstack(env, region, sources, home=home, cwd=cwd)
     if settings is None:
@@ -147,7 +147,7 @@ def _check_url(url: str) -> None:
         raise ConfigError(f"Endpoint {url!r} is not an http(s) URL.", "Give a base URL such as http://127.0.0.1:8080.")
 
 
-def _from_huawei_env(env: Mapping[str, str], region: str | None, sources: dict[str, str]) -> Settings:
+def _from_huawei_env(env: Mapping[str, str], region: str | None, sources: dict[str, str], one_endpoint: bool) -> Settings:
     ak, sk = env.get("HUAWEICLOUD_SDK_AK"), env.get("HUAWEICLOUD_SDK_SK")
     if not ak or not sk:
         missing = "HUAWEICLOUD_SDK_SK" if ak else "HUAWEICLOUD_SDK_AK"
@@ -167,8 +167,8 @@ def _from_huawei_env(env: Mapping[str, str], region: str | None, sources: dict[s
         sources["region"] = "HUAWEICLOUD_SDK_REGION"
     else:
         # A standalone emulator prints no region; its endpoint makes the region moot.
-        chosen = "eu-de" if env.get("ECS_WIZARD_ENDPOINT") else None
-        sources["region"] = "default for ECS_WIZARD_ENDPOINT"
+        chosen = "eu-de" if one_endpoint else None
+        sources["region"] = "default (one endpoint for every service)"
     if not chosen:
         raise ConfigError("No region is set for Huawei Cloud.", "Pass --region (for example --region eu-west-101) or set HUAWEICLOUD_SDK_REGION.")
     return Settings("hwc", chosen, project_id, None, creds, {}, sources=sources)
