@@ -8,21 +8,45 @@ import sys
 from typing import Callable, Sequence
 
 from wizard import errors
+from wizard.cloud.http import CloudError, CloudUnreachable
+
+CloudFailure = (CloudError, CloudUnreachable)
 
 COMMANDS_HELP = """commands:
   demo          start the wizard on the built-in cloud emulator (no account needed)
+  diagnose      tell whether one image is affected, with the evidence
+  scan          diagnose every full-ECS image in the project
+  run           repair one image without a UI (scripts, CI)
+  resume        continue an interrupted or failed run
+  runs          list the runs this machine knows
+  report        a run's report (Markdown or JSON)
+  flowchart     print the troubleshooting flowchart (text or Mermaid)
   config show   print the cloud settings that were resolved, and where each came from
   sim serve     serve the emulator over loopback HTTP for other shells and tools
+
+Without a command, the wizard starts (full screen on a terminal, line by line otherwise).
 """
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _common(parser: argparse.ArgumentParser, top: bool = False) -> None:
+    """Cloud options, accepted before or after the command. Below the top level they default to
+    SUPPRESS so that a value given before the command is not reset by the subcommand's default."""
     g = parser.add_argument_group("cloud settings")
-    g.add_argument("--demo", action="store_true", help="use the built-in emulator with the demo scenario")
+    if not top:
+        g.argument_default = argparse.SUPPRESS
+    flag = {} if top else {"default": argparse.SUPPRESS}
+    g.add_argument("--demo", action="store_true", **flag, help="use the built-in emulator with the demo scenario")
     g.add_argument("--cloud", choices=["hwc", "otc"], help="which cloud's settings to use (default: whichever is configured)")
     g.add_argument("--region", help="region, e.g. eu-de (Open Telekom Cloud) or eu-west-101 (Huawei Cloud)")
     g.add_argument("--endpoint", metavar="URL", help="send every service to this base URL (also ECS_WIZARD_ENDPOINT)")
-    g.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (not recommended)")
+    g.add_argument("--insecure", action="store_true", **flag, help="do not verify TLS certificates (not recommended)")
+    g.add_argument("--state-dir", metavar="DIR", help="where run journals live (default: the user state directory; also ECS_WIZARD_STATE_DIR)")
+    g.add_argument("--speed", type=float, default=None, help="demo only: emulator speed, virtual seconds per real second (default 60)")
+
+
+def _confirm_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--yes", "-y", action="store_true", help="answer yes to every confirmation (billable or destructive steps)")
+    parser.add_argument("--json", action="store_true", help="one JSON event per line instead of readable lines")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,7 +59,68 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version="ecs-wizard 0.1.0")
+    parser.add_argument("--plain", action="store_true", help="line-by-line mode instead of full screen")
+    parser.add_argument("--step", action="store_true", help="guided session: pause before each step until you continue")
+    _common(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="start the wizard on the built-in emulator")
+    _common(p)
+    p.add_argument("--plain", action="store_true", default=argparse.SUPPRESS, help="line-by-line mode instead of full screen")
+    p.add_argument("--step", action="store_true", default=argparse.SUPPRESS, help="guided session: pause before each step until you continue")
+    p.set_defaults(handler=cmd_demo)
+
+    p = sub.add_parser("diagnose", help="diagnose one image")
+    p.add_argument("image", metavar="IMAGE", help="image id or exact name")
+    p.add_argument("--json", action="store_true", help="print the diagnosis as JSON")
+    _common(p)
+    p.set_defaults(handler=cmd_diagnose)
+
+    p = sub.add_parser("scan", help="diagnose every full-ECS image in the project")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.add_argument("--concurrency", type=int, default=8, help="images diagnosed at once (default 8)")
+    _common(p)
+    p.set_defaults(handler=cmd_scan)
+
+    p = sub.add_parser("run", help="repair one image without a UI")
+    p.add_argument("image", metavar="IMAGE", help="image id or exact name")
+    p.add_argument("--service", choices=["cbr", "csbs"], default="cbr", help="backup service for the new backup (default cbr, recommended)")
+    p.add_argument("--source-exists", choices=["auto", "yes", "no"], default="auto", help="does the source ECS still exist? (default: detect)")
+    p.add_argument("--cleanup", action="store_true", help="delete the temporary ECS at the end (path 2)")
+    p.add_argument("--test-launch", action="store_true", help="launch a test ECS from the new image, time it, delete it")
+    p.add_argument("--delete-old-image", action="store_true", help="delete the old, slow image at the end")
+    p.add_argument("--flavor", help="temporary ECS flavor id (default: matched from the old backup)")
+    p.add_argument("--vpc", help="temporary ECS VPC id (default: the subnet's)")
+    p.add_argument("--subnet", help="temporary ECS subnet id (default: the only subnet)")
+    p.add_argument("--az", help="temporary ECS availability zone (default: the old backup's)")
+    p.add_argument("--volume-type", default=None, help="temporary ECS system disk type (default SAS)")
+    p.add_argument("--dry-run", action="store_true", help="print the plan with every API call and body; change nothing")
+    _confirm_options(p)
+    _common(p)
+    p.set_defaults(handler=cmd_run)
+
+    p = sub.add_parser("resume", help="continue an interrupted or failed run")
+    p.add_argument("run_id", nargs="?", metavar="RUN_ID", help="default: the most recent resumable run")
+    _confirm_options(p)
+    _common(p)
+    p.set_defaults(handler=cmd_resume)
+
+    p = sub.add_parser("runs", help="list runs and their state")
+    p.add_argument("--json", action="store_true")
+    _common(p)
+    p.set_defaults(handler=cmd_runs)
+
+    p = sub.add_parser("report", help="a run's report")
+    p.add_argument("run_id", metavar="RUN_ID")
+    p.add_argument("--format", choices=["md", "json"], default="md")
+    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    _common(p)
+    p.set_defaults(handler=cmd_report)
+
+    p = sub.add_parser("flowchart", help="print the troubleshooting flowchart")
+    p.add_argument("--format", choices=["text", "mermaid"], default="text")
+    p.add_argument("--path", choices=[spec_id for spec_id in _path_ids()], help="highlight one repair path")
+    p.set_defaults(handler=cmd_flowchart)
 
     p = sub.add_parser("config", help="show the resolved cloud settings")
     config_sub = p.add_subparsers(dest="config_command", metavar="ACTION", required=True)
@@ -54,6 +139,240 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--fault", action="append", default=[], metavar="RULE", help="fault rule, e.g. ims.create_whole_image:first=1:status=500 (repeatable)")
     serve.set_defaults(handler=cmd_sim_serve)
     return parser
+
+
+def _path_ids() -> list[str]:
+    from wizard.flowchart import PATHS
+
+    return [p.id for p in PATHS.values()]
+
+
+def _session(args: argparse.Namespace, demo: bool = False):
+    from wizard.session import open_session
+
+    settings = _settings(args, demo=demo)
+    if settings.credentials is None:
+        raise errors.ConfigError("No cloud credentials were found.",
+                                 "Set HUAWEICLOUD_SDK_AK/SK/PROJECT_ID or OS_CLOUD (see 'ecs-wizard config show'), or try 'ecs-wizard demo'.")
+    if args.speed is not None and not settings.is_demo:
+        raise errors.UsageError("--speed only applies to the demo emulator.")
+    if args.speed is not None and args.speed <= 0:
+        raise errors.UsageError("--speed must be a positive number.")
+    return open_session(settings, state_dir=args.state_dir, speed=args.speed)
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    args.demo = True
+    return _start_wizard(args)
+
+
+def cmd_wizard(args: argparse.Namespace) -> int:
+    return _start_wizard(args)
+
+
+def _start_wizard(args: argparse.Namespace) -> int:
+    import os
+
+    plain = getattr(args, "plain", False)
+    if not plain and (not _interactive() or os.environ.get("TERM") == "dumb"):
+        print("ecs-wizard: not a full terminal, using plain mode (line by line).", file=sys.stderr)
+        plain = True
+    if not args.demo:
+        settings = _settings(args)
+        if settings.credentials is None:
+            print("No cloud settings were found (see 'ecs-wizard config show' for what is looked at).")
+            print("To try the wizard without an account: ecs-wizard demo")
+            return errors.EXIT_USAGE
+    session = _session(args)
+    if plain:
+        from wizard.plain import run_plain
+
+        return run_plain(session, step_mode=getattr(args, "step", False))
+    from screens.app import run_app
+
+    return run_app(session, step_mode=getattr(args, "step", False))
+
+
+def cmd_diagnose(args: argparse.Namespace) -> int:
+    import json
+
+    from wizard.console import diagnosis_text
+    from wizard.diagnose import diagnose
+
+    session = _session(args)
+    d = diagnose(session.clients, args.image)
+    print(json.dumps(d.to_dict(), indent=2) if args.json else diagnosis_text(d))
+    return errors.EXIT_OK
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    import json
+
+    from wizard.console import table
+    from wizard.diagnose import scan
+
+    if args.concurrency < 1:
+        raise errors.UsageError("--concurrency must be at least 1.")
+    session = _session(args)
+    results = scan(session.clients, concurrency=args.concurrency)
+    if args.json:
+        print(json.dumps([d.scan_row() for d in results], indent=2))
+        return errors.EXIT_OK
+    rows = []
+    for d in results:
+        server = d.source_server
+        source = "-" if not server or not server.id else f"{server.id[:8]} {'exists' if server.exists else 'deleted' if server.exists is False else '?'}"
+        rows.append([d.image_name, d.image_id, d.verdict, (d.backup_service or "-").upper(), source])
+    print(table(rows, ["image", "id", "verdict", "backup", "source ECS"]) if rows else "No full-ECS images in this project.")
+    affected = sum(1 for d in results if d.affected)
+    print(f"\n{len(results)} full-ECS images, {affected} affected." + (" Repair one with: ecs-wizard run IMAGE" if affected else ""))
+    return errors.EXIT_OK
+
+
+def _answers_from_args(args: argparse.Namespace, session, diagnosis):
+    from wizard.questions import Answers, ServerChoice
+    from wizard.plan import default_server_choice
+
+    if args.source_exists == "auto":
+        server = diagnosis.source_server
+        if server is None or server.exists is None:
+            raise errors.UsageError("Cannot tell whether the source ECS still exists.", "Pass --source-exists yes or --source-exists no.")
+        source_exists = server.exists
+    else:
+        source_exists = args.source_exists == "yes"
+    server_choice = None
+    if not source_exists or args.test_launch:
+        if args.flavor or args.subnet or args.vpc or args.az or args.volume_type:
+            base = default_server_choice(session.clients, diagnosis) if not (args.flavor and args.subnet and args.vpc) else None
+            server_choice = ServerChoice(
+                args.flavor or base.flavor_id, args.vpc or base.vpc_id, args.subnet or base.subnet_id,
+                args.az or (base.availability_zone if base else None), args.volume_type or (base.volume_type if base else "SAS"))
+    return Answers(service=args.service, source_exists=source_exists, server=server_choice if not source_exists else None,
+                   test_launch=args.test_launch, cleanup=args.cleanup, delete_old_image=args.delete_old_image)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from wizard.console import diagnosis_text, plan_text
+    from wizard.diagnose import diagnose
+    from wizard.plan import build_plan
+
+    session = _session(args)
+    d = diagnose(session.clients, args.image)
+    if not d.affected:
+        if args.json:
+            import json
+
+            print(json.dumps({"event": "run-finished", "status": "not-affected", "run_id": None, "new_image_id": None, "verdict": d.verdict}))
+        else:
+            print(diagnosis_text(d))
+        return errors.EXIT_NOT_AFFECTED
+    answers = _answers_from_args(args, session, d)
+    plan = build_plan(session.clients, d, answers)
+    if args.dry_run:
+        print(plan_text(plan))
+        return errors.EXIT_OK
+    run = session.new_run(args.image, d, answers, plan)
+    return _execute(args, session, run)
+
+
+def _execute(args: argparse.Namespace, session, run) -> int:
+    from wizard.console import EventPrinter
+
+    pending = [s for s in run.plan.steps if s.needs_confirmation and s.status != "succeeded" and not s.state.get("confirmed")]
+    if pending and not args.yes and not _interactive():
+        print("These steps are billable or destructive and need confirmation:", file=sys.stderr)
+        for s in pending:
+            print(f"  - {s.title}", file=sys.stderr)
+        print(f"Nothing was changed. Pass --yes to confirm them, or run interactively. Run id: {run.run_id}", file=sys.stderr)
+        return errors.EXIT_NEEDS_CONFIRMATION
+
+    def confirm(step) -> bool:
+        if args.yes:
+            return True
+        answer = input(f"{step.title}: this {'creates billable resources' if step.billable else 'deletes resources'}. Continue? [y/N] ")
+        return answer.strip().lower() in {"y", "yes"}
+
+    printer = EventPrinter(json_lines=args.json)
+    runner = session.runner(run, on_event=printer, confirm=confirm)
+    try:
+        result = runner.run()
+    except KeyboardInterrupt:
+        # The journal was written after the last event; nothing created is forgotten.
+        print(f"\ninterrupted; resume with: ecs-wizard resume {run.run_id}", file=sys.stderr)
+        return errors.EXIT_INTERRUPTED
+    if result.status == "succeeded":
+        return errors.EXIT_OK
+    if result.status == "cancelled":
+        return errors.EXIT_NEEDS_CONFIRMATION if not args.yes and not _interactive() else errors.EXIT_FAILED
+    return errors.EXIT_FAILED
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from wizard.journal import Journal
+
+    journal = Journal(args.state_dir)
+    run = journal.load(args.run_id) if args.run_id else journal.latest_resumable()
+    if run is None:
+        raise errors.UsageError("No run to resume.", "ecs-wizard runs lists the runs; start one with ecs-wizard run IMAGE.")
+    if not run.resumable:
+        raise errors.UsageError(f"Run {run.run_id} has already {run.status}; there is nothing to resume.", f"ecs-wizard report {run.run_id} shows what it did.")
+    if run.cloud.get("cloud") == "demo":
+        args.demo = True
+    session = _session(args)
+    session.check_resumable_here(run)
+    return _execute(args, session, run)
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    import json
+    from datetime import datetime
+
+    from wizard.console import table
+    from wizard.journal import Journal
+
+    journal = Journal(args.state_dir)
+    runs = journal.list()
+    if args.json:
+        print(json.dumps([{"run_id": r.run_id, "status": r.status, "image_id": r.plan.image_id, "image_name": r.plan.image_name,
+                            "path": r.plan.path_id, "new_image_id": r.new_image_id, "updated_at": r.updated_at} for r in runs], indent=2))
+        return errors.EXIT_OK
+    if not runs:
+        print(f"No runs yet (journals live in {journal.runs_dir}).")
+    else:
+        rows = [[r.run_id, r.status, r.plan.image_name, r.plan.path_id, r.new_image_id or "-",
+                 datetime.fromtimestamp(r.updated_at).strftime("%Y-%m-%d %H:%M")] for r in runs]
+        print(table(rows, ["run", "status", "image", "path", "new image", "updated"]))
+    for path in journal.damaged():
+        print(f"warning: {path} is damaged and was skipped", file=sys.stderr)
+    return errors.EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from wizard.journal import Journal
+    from wizard.report import render
+
+    run = Journal(args.state_dir).load(args.run_id)
+    text = render(run, args.format)
+    if args.output:
+        Path(args.output).write_text(text)
+        print(f"report written to {args.output}", file=sys.stderr)
+    else:
+        print(text)
+    return errors.EXIT_OK
+
+
+def cmd_flowchart(args: argparse.Namespace) -> int:
+    from wizard import flowchart
+
+    highlight = next((p for p in flowchart.PATHS.values() if p.id == args.path), None)
+    print(flowchart.render_mermaid(highlight) if args.format == "mermaid" else flowchart.render_text(highlight))
+    return errors.EXIT_OK
 
 
 def cmd_config_show(args: argparse.Namespace) -> int:
@@ -97,19 +416,16 @@ def cmd_sim_serve(args: argparse.Namespace) -> int:
     return errors.EXIT_OK
 
 
-def _settings(args: argparse.Namespace):
+def _settings(args: argparse.Namespace, demo: bool = False):
     from wizard.config import resolve
 
-    return resolve(demo=args.demo, cloud=args.cloud, region=args.region, endpoint=args.endpoint, insecure=args.insecure)
+    return resolve(demo=demo or args.demo, cloud=args.cloud, region=args.region, endpoint=args.endpoint, insecure=args.insecure)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help()
-        return errors.EXIT_USAGE
+    handler: Callable[[argparse.Namespace], int] = getattr(args, "handler", cmd_wizard)
     try:
         return handler(args)
     except errors.WizardError as exc:
@@ -118,3 +434,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\necs-wizard: interrupted", file=sys.stderr)
         return errors.EXIT_INTERRUPTED
+    except CloudFailure as exc:
+        print(f"ecs-wizard: {exc}", file=sys.stderr)
+        return errors.EXIT_FAILED

@@ -1,0 +1,37 @@
+from wizard import flowchart
+
+
+def test_every_node_is_reachable_and_every_path_ends_in_steps():
+    reachable = flowchart.reachable_from("symptom")
+    assert flowchart.all_node_ids() <= reachable | {"symptom"}
+    for spec in flowchart.PATHS.values():
+        assert spec.id in reachable
+        assert spec.steps, spec.id
+        assert spec.steps[-2:] == ("create_image", "verify_image")
+        assert all(kind in flowchart.STEP_TITLES for kind in spec.steps)
+
+
+def test_four_paths_cover_both_services_and_both_answers():
+    assert set(flowchart.PATHS) == {("cbr", True), ("cbr", False), ("csbs", True), ("csbs", False)}
+    assert flowchart.path_for("cbr", False).steps[0] == "create_temp_server"
+    assert "check_new_format" in flowchart.path_for("csbs", True).steps
+    assert "ensure_vault" in flowchart.path_for("cbr", True).steps
+
+
+def test_text_rendering_marks_only_the_chosen_path():
+    chosen = flowchart.path_for("csbs", False)
+    text = flowchart.render_text(chosen)
+    marked = [line for line in text.splitlines() if line.startswith(">>") and "path " in line]
+    assert len(marked) == 1 and chosen.id in marked[0] and "(your path)" in marked[0]
+
+
+def test_mermaid_is_a_flowchart_with_every_edge():
+    text = flowchart.render_mermaid(flowchart.path_for("cbr", True))
+    assert text.startswith("flowchart TD")
+    assert text.count("-->") == len(flowchart.EDGES)
+    assert "class cbr_source_exists" in text
+
+
+def test_every_node_explains_itself():
+    for node in flowchart.NODES:
+        assert len(node.explanation) > 40, node.id

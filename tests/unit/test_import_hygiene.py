@@ -1,0 +1,31 @@
+"""The core is importable without the UI libraries (DESIGN.md "Layers")."""
+
+import subprocess
+import sys
+
+CORE = ["wizard.cli", "wizard.config", "wizard.flowchart", "wizard.diagnose", "wizard.questions", "wizard.plan",
+        "wizard.steps", "wizard.runner", "wizard.journal", "wizard.report", "wizard.session", "wizard.console",
+        "wizard.cloud.client"]
+
+
+def test_core_modules_do_not_import_textual_or_questionary():
+    code = (
+        "import sys\n"
+        + "".join(f"import {m}\n" for m in CORE)
+        + "bad = sorted(m for m in sys.modules if m.split('.')[0] in {'textual', 'questionary', 'prompt_toolkit', 'screens'})\n"
+        + "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_help_does_not_import_ui_libraries():
+    code = (
+        "import sys, contextlib, io\n"
+        "from wizard.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n        main(['--help'])\n    except SystemExit:\n        pass\n"
+        "print(','.join(m for m in sys.modules if m.split('.')[0] in {'textual', 'questionary'}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

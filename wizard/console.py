@@ -1,0 +1,141 @@
+"""Line-by-line output for the non-interactive commands and plain mode: run events as readable
+lines (one per state change, plus a periodic progress line), tables, and colour only when the
+terminal wants it (NO_COLOR and non-terminals get none; meaning never rests on colour alone)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from typing import IO, Any, Callable
+
+from wizard.runner import RunEvent
+
+MARKS = {"step-started": "[..]", "step-succeeded": "[ok]", "step-failed": "[FAILED]", "waiting-for-confirmation": "[??]",
+         "message": "  - ", "output": "  = ", "run-finished": "[end]", "run-started": "[run]", "step-skipped": "[skip]"}
+COLOURS = {"step-succeeded": "32", "step-failed": "31;1", "waiting-for-confirmation": "33", "run-finished": "1"}
+
+
+def use_colour(stream: IO[str]) -> bool:
+    if os.environ.get("NO_COLOR") is not None or os.environ.get("TERM") == "dumb":
+        return False
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+class EventPrinter:
+    """Turns RunEvents into lines. Progress is printed at most every ``interval`` seconds per step,
+    or when the percentage moves by 10 points, so a long wait gives a steady, quiet heartbeat."""
+
+    def __init__(self, stream: IO[str] | None = None, *, json_lines: bool = False, interval: float = 5.0,
+                 clock: Callable[[], float] = time.monotonic):
+        self.stream = stream or sys.stdout
+        self.json_lines = json_lines
+        self.colour = use_colour(self.stream) and not json_lines
+        self.interval = interval
+        self.clock = clock
+        self._last: dict[str, tuple[float, float | None]] = {}
+        self.total_steps = 0
+        self.lines: list[str] = []  # what was shown, for the transcript
+
+    def __call__(self, event: RunEvent) -> None:
+        if self.json_lines:
+            self._write(json.dumps(event.to_dict(), default=str))
+            return
+        if event.event == "progress":
+            last_time, last_pct = self._last.get(event.step or "", (0.0, None))
+            now = self.clock()
+            moved = event.progress is not None and (last_pct is None or event.progress - last_pct >= 10)
+            if not moved and now - last_time < self.interval:
+                return
+            self._last[event.step or ""] = (now, event.progress)
+            pct = f"{event.progress:5.1f}%" if event.progress is not None else "  ... "
+            elapsed = event.data.get("elapsed")
+            self._write(f"       {pct}  {event.message}" + (f"  (elapsed {elapsed:.0f} s)" if elapsed is not None else ""))
+            return
+        text = self._describe(event)
+        if text:
+            mark = MARKS.get(event.event, "   ")
+            line = f"{mark} {text}"
+            if self.colour and event.event in COLOURS:
+                line = f"\x1b[{COLOURS[event.event]}m{line}\x1b[0m"
+            self._write(line)
+
+    def _describe(self, e: RunEvent) -> str:
+        if e.event == "run-started":
+            return f"run {e.run_id} {'resumed' if e.data.get('resumed') else 'started'} (path {e.data.get('path')})"
+        if e.event == "step-started":
+            self._last[e.step or ""] = (self.clock(), None)
+            return f"{e.title}" + (" (resumed)" if e.data.get("resumed") else "")
+        if e.event == "step-succeeded":
+            return f"{e.title}: {e.message} ({e.data.get('seconds', 0):.1f} s)"
+        if e.event == "step-failed":
+            code = f" [{e.data['code']}]" if e.data.get("code") else ""
+            rid = f" (request id {e.data['request_id']})" if e.data.get("request_id") else ""
+            remedy = f"\n       what to do: {e.data['remedy']}" if e.data.get("remedy") else ""
+            return f"{e.title}{code}: {e.message}{rid}{remedy}"
+        if e.event == "waiting-for-confirmation":
+            return e.message
+        if e.event == "output":
+            outputs = e.data.get("outputs") or {}
+            return ", ".join(f"{k}={v}" for k, v in outputs.items() if not isinstance(v, dict))
+        if e.event == "message":
+            return e.message
+        if e.event == "run-finished":
+            image = f"; new image {e.data['new_image_id']}" if e.data.get("new_image_id") and e.status == "succeeded" else ""
+            hint = f"\n      resume with: ecs-wizard resume {e.run_id}" if e.data.get("resumable") else ""
+            return f"run {e.run_id} {e.status}: {e.message}{image}{hint}"
+        return e.message
+
+    def _write(self, line: str) -> None:
+        self.lines.append(line)
+        print(line, file=self.stream, flush=True)
+
+
+def table(rows: list[list[Any]], headers: list[str]) -> str:
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip(),
+           "  ".join("-" * w for w in widths)]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
+    return "\n".join(out)
+
+
+def plan_text(plan, *, with_calls: bool = True) -> str:
+    """The plan as text: every step, what is billable or destructive, and (dry run) every API call."""
+    lines = [f"Plan {plan.run_id}: {plan.path.title}", f"Image {plan.image_name} ({plan.image_id}) -> new image {plan.new_image_name}", ""]
+    for n, step in enumerate(plan.steps, start=1):
+        flags = []
+        if step.billable:
+            flags.append("BILLABLE")
+        if step.destructive:
+            flags.append("DESTRUCTIVE")
+        flag = f"  [{', '.join(flags)}: asks first]" if flags else ""
+        lines.append(f"{n}. {step.title}{flag}")
+        if with_calls:
+            from wizard.steps import KINDS
+
+            for call in KINDS[step.kind].calls(step, plan.resolve):
+                note = f"   # {call.note}" if call.note else ""
+                lines.append(f"     {call.method} {call.path}{note}")
+                if call.body is not None:
+                    lines.append("       " + json.dumps(call.body, default=str))
+    for note in plan.notes:
+        lines.append(f"note: {note}")
+    billable = [s for s in plan.steps if s.needs_confirmation]
+    lines.append("")
+    lines.append("Billable or destructive: " + ("; ".join(s.title for s in billable) if billable else "nothing"))
+    return "\n".join(lines)
+
+
+def diagnosis_text(d) -> str:
+    lines = [f"Image {d.image_name} ({d.image_id})", f"Verdict: {d.verdict}", d.summary, "", "Evidence:"]
+    lines.append(table([[e.field, e.value, e.source, e.meaning] for e in d.evidence], ["field", "value", "read from", "meaning"]))
+    server = d.source_server
+    if server:
+        exists = {True: "exists", False: "was deleted", None: "unknown"}[server.exists]
+        lines.append("")
+        lines.append(f"Source ECS: {server.id} ({server.name or 'name unknown'}) {exists}" + (f", status {server.status}" if server.status else ""))
+    lines.append("")
+    lines.append(f"What to do: {d.advice}")
+    return "\n".join(lines)

@@ -1,0 +1,278 @@
+"""Image -> Diagnosis: the verdict and the evidence read, field by field, plus the source ECS.
+
+The recipe (reference §0): the image's ``__whole_image`` and ``__backup_id``; the backup looked up
+in CBR (found: fast) then CSBS (``extend_info.support_lld`` true: new format, fast; false or
+absent: old format, slow); neither: the backup was deleted. The backup's ``resource_id`` names the
+source ECS, which is looked up (404 ``Ecs.0114``: gone).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Iterable
+
+from wizard.cloud.client import Clients
+from wizard.cloud.http import CloudError
+from wizard.cloud.models import Backup, Image
+from wizard.errors import UsageError
+
+AFFECTED = "affected"
+NOT_AFFECTED_CBR = "not-affected-cbr"
+NOT_AFFECTED_NEW_FORMAT = "not-affected-new-format"
+NOT_FULL_ECS_IMAGE = "not-full-ecs-image"
+IMAGE_NOT_ACTIVE = "image-not-active"
+BACKUP_MISSING = "backup-missing"
+
+VERDICTS = (AFFECTED, NOT_AFFECTED_CBR, NOT_AFFECTED_NEW_FORMAT, NOT_FULL_ECS_IMAGE, IMAGE_NOT_ACTIVE, BACKUP_MISSING)
+
+SUMMARIES = {
+    AFFECTED: "Affected: this image was made from an old-format CSBS backup, so ECSs created from it build slowly.",
+    NOT_AFFECTED_CBR: "Not affected: this image was made from a CBR backup, which supports fast ECS creation.",
+    NOT_AFFECTED_NEW_FORMAT: "Not affected: this image was made from a new-format CSBS backup, which supports fast ECS creation.",
+    NOT_FULL_ECS_IMAGE: "Out of scope: this is not a full-ECS image.",
+    IMAGE_NOT_ACTIVE: "Not ready: the image is not active, so no ECS can be created from it yet.",
+    BACKUP_MISSING: "The backup this image was made from no longer exists.",
+}
+
+ADVICE = {
+    AFFECTED: "Repair it: back the server up again (CBR recommended) and make a new full-ECS image from that backup.",
+    NOT_AFFECTED_CBR: "Slow creation has another cause: check the flavor, the disk types, quotas and the region's capacity.",
+    NOT_AFFECTED_NEW_FORMAT: "Slow creation has another cause: check the flavor, the disk types, quotas and the region's capacity.",
+    NOT_FULL_ECS_IMAGE: "Fast creation for system-disk images is a different feature (image replication); this wizard only repairs full-ECS images.",
+    IMAGE_NOT_ACTIVE: "Wait until the image is active (or, if it is 'killed', create it again), then run the diagnosis again.",
+    BACKUP_MISSING: "ECS creation from this image may fail (Ecs.0034). If a server made from this image still runs, "
+    "back that server up with CBR and make a new full-ECS image from it.",
+}
+
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+ID_LIKE_RE = re.compile(r"^[0-9a-f-]{16,}$", re.I)
+
+
+@dataclass
+class Evidence:
+    field: str
+    value: str
+    source: str  # the API call it was read from
+    meaning: str = ""
+
+
+@dataclass
+class SourceServer:
+    id: str | None
+    name: str | None
+    exists: bool | None  # None: could not be determined
+    status: str | None = None
+    flavor_id: str | None = None
+    availability_zone: str | None = None
+    vpc_id: str | None = None
+
+
+@dataclass
+class Diagnosis:
+    image_id: str
+    image_name: str
+    verdict: str
+    evidence: list[Evidence]
+    backup_service: str | None = None
+    backup_id: str | None = None
+    support_lld: bool | None = None
+    source_server: SourceServer | None = None
+    image_min_disk: int | None = None
+    image_min_ram: int | None = None
+    backup_details: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def summary(self) -> str:
+        return SUMMARIES[self.verdict]
+
+    @property
+    def advice(self) -> str:
+        return ADVICE[self.verdict]
+
+    @property
+    def affected(self) -> bool:
+        return self.verdict == AFFECTED
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["summary"] = self.summary
+        data["advice"] = self.advice
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Diagnosis":
+        data = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        data["evidence"] = [Evidence(**e) for e in data.get("evidence") or []]
+        if data.get("source_server"):
+            data["source_server"] = SourceServer(**data["source_server"])
+        return cls(**data)
+
+    def scan_row(self) -> dict[str, Any]:
+        server = self.source_server
+        return {
+            "image_id": self.image_id,
+            "image_name": self.image_name,
+            "verdict": self.verdict,
+            "backup_service": self.backup_service,
+            "backup_id": self.backup_id,
+            "source_server_id": server.id if server else None,
+            "source_server_exists": server.exists if server else None,
+        }
+
+
+def find_image(clients: Clients, ref: str) -> Image:
+    """An image by id or exact name, with a clear error for unknown, malformed or ambiguous refs."""
+    ref = ref.strip()
+    if not ref:
+        raise UsageError("No image given.", "Pass an image id or its exact name.")
+    if UUID_RE.match(ref):
+        try:
+            return clients.ims.get_image(ref)
+        except CloudError as error:
+            if error.status == 404 or error.code in {"IMG.0027", "IMG.0144"}:
+                raise UsageError(f"No image with id {ref} in this project.", "Check the id, the region and the project (ecs-wizard scan lists the full-ECS images).") from None
+            raise
+    if ID_LIKE_RE.match(ref) and "-" in ref:
+        raise UsageError(f"{ref!r} is not a valid image id.", "Image ids look like 2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901.")
+    matches = clients.ims.find_images_by_name(ref)
+    if not matches:
+        raise UsageError(f"No image named {ref!r} in this project.", "Names must match exactly; ecs-wizard scan lists the full-ECS images.")
+    if len(matches) > 1:
+        ids = ", ".join(m.id for m in matches[:5])
+        raise UsageError(f"{len(matches)} images are named {ref!r}: {ids}.", "Pass the image id instead.")
+    return matches[0]
+
+
+def diagnose(clients: Clients, ref: str | Image) -> Diagnosis:
+    image = ref if isinstance(ref, Image) else find_image(clients, ref)
+    return diagnose_image(clients, image)
+
+
+def diagnose_image(clients: Clients, image: Image) -> Diagnosis:
+    read = f"IMS GET /v2/images/{image.id}"
+    raw = image.raw
+    evidence = [
+        Evidence("__whole_image", str(raw.get("__whole_image", "(absent)")), read, "full-ECS image" if image.whole_image else "not a full-ECS image"),
+        Evidence("status", image.status or "(absent)", read, "usable" if image.status == "active" else "not usable yet"),
+    ]
+    d = Diagnosis(image.id, image.name, AFFECTED, evidence, image_min_disk=image.min_disk, image_min_ram=_int(raw.get("min_ram")))
+    if not image.whole_image:
+        d.verdict = NOT_FULL_ECS_IMAGE
+        return d
+    evidence.append(Evidence("__backup_id", image.backup_id or "(empty)", read, "the backup the image was made from"))
+    evidence.append(Evidence("__lazyloading", str(raw.get("__lazyloading", "(absent)")), read, "logged only; the backup decides (reference §0)"))
+    if image.status != "active":
+        d.verdict = IMAGE_NOT_ACTIVE
+        return d
+    if not image.backup_id:
+        d.verdict = BACKUP_MISSING
+        return d
+    d.backup_id = image.backup_id
+    backup = _find_backup(clients, image.backup_id, evidence)
+    if backup is None:
+        d.verdict = BACKUP_MISSING
+        return d
+    d.backup_service = backup.service
+    d.support_lld = backup.support_lld
+    d.backup_details = _backup_details(backup)
+    if backup.service == "cbr":
+        d.verdict = NOT_AFFECTED_CBR
+    else:
+        where = f"CSBS GET checkpoint_items/{backup.id}"
+        value = backup.extend_info.get("support_lld", "(absent)")
+        evidence.append(Evidence("extend_info.support_lld", str(value), where,
+                                 "new format: supports lazy loading" if backup.support_lld else "old format: no lazy loading, slow ECS creation"))
+        d.verdict = NOT_AFFECTED_NEW_FORMAT if backup.support_lld else AFFECTED
+    d.source_server = _source_server(clients, backup, evidence)
+    return d
+
+
+def _find_backup(clients: Clients, backup_id: str, evidence: list[Evidence]) -> Backup | None:
+    try:
+        backup = clients.cbr.get_backup(backup_id)
+        evidence.append(Evidence("CBR backup", f"found ({backup.status})", f"CBR GET backups/{backup_id}", "made by CBR: supports fast creation"))
+        return backup
+    except CloudError as error:
+        if error.status != 404:
+            raise
+        evidence.append(Evidence("CBR backup", f"not found ({error.code or 404})", f"CBR GET backups/{backup_id}", "not a CBR backup"))
+    try:
+        backup = clients.csbs.get_checkpoint_item(backup_id)
+        evidence.append(Evidence("CSBS backup", f"found ({backup.status})", f"CSBS GET checkpoint_items/{backup_id}", "made by CSBS"))
+        return backup
+    except CloudError as error:
+        if error.status != 404:
+            raise
+        evidence.append(Evidence("CSBS backup", f"not found ({error.code or 404})", f"CSBS GET checkpoint_items/{backup_id}", "the backup was deleted"))
+    return None
+
+
+def _source_server(clients: Clients, backup: Backup, evidence: list[Evidence]) -> SourceServer:
+    server_id = backup.resource_id
+    name = backup.resource_name
+    if not server_id:
+        return SourceServer(None, name, None)
+    where = f"ECS GET cloudservers/{server_id}"
+    server = clients.ecs.find_server(server_id)
+    if server is None:
+        evidence.append(Evidence("source ECS", f"{server_id}: not found", where, "the source ECS was deleted"))
+        return SourceServer(server_id, name, False)
+    evidence.append(Evidence("source ECS", f"{server.name} ({server.status})", where, "the source ECS still exists"))
+    return SourceServer(server.id, server.name, True, server.status, server.flavor_id, server.availability_zone, server.vpc_id)
+
+
+def _backup_details(backup: Backup) -> dict[str, Any]:
+    """What a later step may need from the old backup: the disks, the server's size and zone."""
+    info = backup.extend_info
+    disks = [
+        {"size": v.get("source_volume_size"), "bootable": v.get("bootable")}
+        for v in info.get("volume_backups") or []
+    ] or [
+        {"size": (c.get("extend_info") or {}).get("size") or c.get("size"), "bootable": (c.get("extend_info") or {}).get("bootable")}
+        for c in backup.raw.get("children") or []
+    ]
+    data = backup.raw.get("backup_data") or {}
+    return {
+        "disks": disks,
+        "availability_zone": info.get("resource_az") or backup.raw.get("resource_az"),
+        "vcpus": data.get("vcpu") or data.get("vcpus"),
+        "ram_mb": data.get("ram"),
+        "resource_name": backup.resource_name,
+    }
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def scan(
+    clients: Clients,
+    *,
+    concurrency: int = 8,
+    on_result: Callable[[Diagnosis], None] | None = None,
+    images: Iterable[Image] | None = None,
+) -> list[Diagnosis]:
+    """Diagnose every full-ECS image in the project (paged), a bounded number at a time.
+
+    Results come back in the image list's order; ``on_result`` sees each as it finishes.
+    """
+    images = list(images if images is not None else clients.ims.list_full_ecs_images())
+    lock = threading.Lock()
+
+    def one(image: Image) -> Diagnosis:
+        result = diagnose_image(clients, image)
+        if on_result:
+            with lock:
+                on_result(result)
+        return result
+
+    if concurrency <= 1:
+        return [one(i) for i in images]
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="scan") as pool:
+        return list(pool.map(one, images))

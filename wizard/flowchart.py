@@ -1,0 +1,203 @@
+"""The FAQ as data: the symptom, the cause checks, the two questions, and the four repair paths.
+
+Every node carries an explanation in our own words; ``render_text`` and ``render_mermaid`` draw the
+chart with one path highlighted (the one the user is on).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SERVICES = ("cbr", "csbs")
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    kind: str  # symptom | check | question | path | step | end
+    title: str
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str
+    target: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class PathSpec:
+    """One repair path: which service, whether the source server exists, and its step kinds."""
+
+    id: str
+    service: str
+    source_exists: bool
+    title: str
+    steps: tuple[str, ...]
+
+    @property
+    def scenario(self) -> int:
+        return 1 if self.source_exists else 2
+
+
+STEP_TITLES = {
+    "create_temp_server": "Create a temporary ECS from the slow image",
+    "ensure_vault": "Put the ECS in a CBR server backup vault",
+    "cbr_backup": "Back the ECS up with CBR",
+    "csbs_backup": "Make a full CSBS backup of the ECS",
+    "check_new_format": "Check that the CSBS backup is in the new format",
+    "create_image": "Create a full-ECS image from the new backup",
+    "verify_image": "Verify the new image supports fast ECS creation",
+    "test_launch": "Test: launch an ECS from the new image and time it",
+    "delete_temp_server": "Delete the temporary ECS",
+    "delete_old_image": "Delete the old, slow image",
+}
+
+_CORE = {
+    "cbr": ("ensure_vault", "cbr_backup", "create_image", "verify_image"),
+    "csbs": ("csbs_backup", "check_new_format", "create_image", "verify_image"),
+}
+
+PATHS: dict[tuple[str, bool], PathSpec] = {}
+for _service in SERVICES:
+    PATHS[(_service, True)] = PathSpec(
+        f"{_service}-source-exists",
+        _service,
+        True,
+        f"{_service.upper()}, source ECS exists: back it up again and image the new backup",
+        _CORE[_service],
+    )
+    PATHS[(_service, False)] = PathSpec(
+        f"{_service}-source-gone",
+        _service,
+        False,
+        f"{_service.upper()}, source ECS gone: recreate it from the slow image, back that up, image it",
+        ("create_temp_server",) + _CORE[_service],
+    )
+
+# Steps any path may add at the end, when the user asks for them.
+OPTIONAL_STEPS = ("test_launch", "delete_temp_server", "delete_old_image")
+
+NODES: tuple[Node, ...] = (
+    Node("symptom", "symptom", "Creating ECSs from a full-ECS image is slow",
+         "Servers take far longer than usual to build from this image, or the console says the image "
+         "cannot be used to create ECSs rapidly."),
+    Node("is_full_ecs", "check", "Is it a full-ECS image?",
+         "Only full-ECS images (system and data disks, made from a server backup) are in scope. The image's "
+         "__whole_image attribute tells."),
+    Node("out_of_scope", "end", "Not a full-ECS image: out of scope",
+         "System-disk and data-disk images are made fast in other ways (for example by replicating them); "
+         "this fix does not apply."),
+    Node("backup_service", "check", "Which service made its backup?",
+         "The image's __backup_id names the backup. Found in CBR: images from CBR backups always support fast "
+         "creation. Found in CSBS: look at its format. Found nowhere: the backup was deleted."),
+    Node("fast_already", "end", "Not affected",
+         "The backup supports lazy loading, so servers from this image already build fast. Look for the cause "
+         "elsewhere (flavor, disk type, quotas, the image being shared or still saving)."),
+    Node("csbs_format", "check", "Is the CSBS backup in the new format?",
+         "New-format (enhanced, instant-restore) CSBS backups report extend_info.support_lld = true. Old-format "
+         "backups report false or nothing: that is the cause of the slow creation."),
+    Node("backup_gone", "end", "The image's backup was deleted",
+         "Creating servers from this image may fail outright (Ecs.0034). If a server made from it still runs, "
+         "repair from that server; otherwise the image cannot be repaired."),
+    Node("choose_service", "question", "Back up again with CBR or CSBS?",
+         "CBR is recommended: it replaces CSBS, every CBR backup supports fast creation, and it is where new "
+         "features land. Choose CSBS only where the account still uses it (a full backup is then made so it is "
+         "in the new format)."),
+    Node("source_exists", "question", "Does the source ECS still exist?",
+         "The backup records which server it came from; the wizard looks that server up. If it is gone, a "
+         "temporary server is first created from the slow image, so there is something to back up."),
+)
+
+EDGES: tuple[Edge, ...] = (
+    Edge("symptom", "is_full_ecs"),
+    Edge("is_full_ecs", "out_of_scope", "no"),
+    Edge("is_full_ecs", "backup_service", "yes"),
+    Edge("backup_service", "fast_already", "CBR"),
+    Edge("backup_service", "csbs_format", "CSBS"),
+    Edge("backup_service", "backup_gone", "deleted"),
+    Edge("csbs_format", "fast_already", "new format"),
+    Edge("csbs_format", "choose_service", "old format: repair"),
+    Edge("choose_service", "source_exists", "CBR / CSBS"),
+    *(Edge("source_exists", spec.id, f"{'yes' if spec.source_exists else 'no'} ({spec.service.upper()})") for spec in PATHS.values()),
+)
+
+
+def node(node_id: str) -> Node:
+    for n in NODES:
+        if n.id == node_id:
+            return n
+    raise KeyError(node_id)
+
+
+def path_for(service: str, source_exists: bool) -> PathSpec:
+    try:
+        return PATHS[(service, source_exists)]
+    except KeyError:
+        raise ValueError(f"unknown backup service {service!r} (use cbr or csbs)") from None
+
+
+def all_node_ids() -> set[str]:
+    return {n.id for n in NODES} | {p.id for p in PATHS.values()}
+
+
+def reachable_from(start: str = "symptom") -> set[str]:
+    seen, todo = set(), [start]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        todo.extend(e.target for e in EDGES if e.source == current)
+    return seen
+
+
+def render_text(highlight: PathSpec | None = None) -> str:
+    """An indented outline of the chart; the highlighted path is marked with ">>"."""
+    lines = ["Slow ECS creation from a full-ECS image: troubleshooting flowchart", ""]
+
+    def mark(on: bool) -> str:
+        return ">> " if on else "   "
+
+    on_route = highlight is not None
+    lines.append(f"{mark(on_route)}1. {node('symptom').title}")
+    lines.append(f"{mark(on_route)}2. {node('is_full_ecs').title}  no -> {node('out_of_scope').title}")
+    lines.append(f"{mark(on_route)}3. {node('backup_service').title}  CBR -> {node('fast_already').title}; "
+                 f"deleted -> {node('backup_gone').title}")
+    lines.append(f"{mark(on_route)}4. {node('csbs_format').title}  new format -> {node('fast_already').title}")
+    lines.append(f"{mark(on_route)}5. {node('choose_service').title}")
+    lines.append(f"{mark(on_route)}6. {node('source_exists').title}")
+    for spec in PATHS.values():
+        chosen = highlight is not None and spec.id == highlight.id
+        label = "  (your path)" if chosen else ""
+        lines.append(f"{mark(chosen)}   path {spec.id}: {spec.title}{label}")
+        for number, kind in enumerate(spec.steps, start=1):
+            lines.append(f"{mark(chosen)}      {number}. {STEP_TITLES[kind]}")
+    lines.append("")
+    lines.append("Optional at the end of any path: " + "; ".join(STEP_TITLES[k] for k in OPTIONAL_STEPS) + ".")
+    return "\n".join(lines)
+
+
+def render_mermaid(highlight: PathSpec | None = None) -> str:
+    """A Mermaid flowchart; the highlighted path gets a class so it stands out when rendered."""
+    out = ["flowchart TD"]
+    shapes = {"question": ("{", "}"), "check": ("{", "}"), "end": ("([", "])"), "symptom": ("[/", "/]")}
+    for n in NODES:
+        left, right = shapes.get(n.kind, ("[", "]"))
+        out.append(f'    {n.id}{left}"{n.title}"{right}')
+    for spec in PATHS.values():
+        steps = "<br/>".join(f"{i}. {STEP_TITLES[k]}" for i, k in enumerate(spec.steps, start=1))
+        out.append(f'    {_mid(spec.id)}["{spec.title}<br/>{steps}"]')
+    for e in EDGES:
+        target = _mid(e.target) if e.target in {p.id for p in PATHS.values()} else e.target
+        arrow = f" -->|{e.label}| " if e.label else " --> "
+        out.append(f"    {e.source}{arrow}{target}")
+    if highlight is not None:
+        out.append("    classDef chosen stroke-width:4px,stroke:#e8a317")
+        out.append(f"    class {_mid(highlight.id)},symptom,is_full_ecs,backup_service,csbs_format,choose_service,source_exists chosen")
+    return "\n".join(out)
+
+
+def _mid(path_id: str) -> str:
+    return path_id.replace("-", "_")

@@ -1,0 +1,148 @@
+"""The durable record of a run: written atomically (temp file + rename, mode 0600) after every
+event, in the user state directory (platformdirs) unless overridden. ``resume`` reads it back.
+
+No secret is ever stored: the settings are reduced to cloud, region, project and endpoints.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wizard.errors import UsageError
+from wizard.plan import Plan
+
+RUNNING, SUCCEEDED, FAILED, CANCELLED = "running", "succeeded", "failed", "cancelled"
+RESUMABLE = frozenset({RUNNING, FAILED, CANCELLED})
+FORMAT_VERSION = 1
+
+
+def default_state_dir() -> Path:
+    env = os.environ.get("ECS_WIZARD_STATE_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir("ecs-wizard", appauthor=False))
+
+
+@dataclass
+class Run:
+    run_id: str
+    image_ref: str
+    cloud: dict[str, Any]
+    diagnosis: dict[str, Any]
+    answers: dict[str, Any]
+    plan: Plan
+    status: str = RUNNING
+    created_at: float = field(default_factory=time.time)
+    updated_at: float = field(default_factory=time.time)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    transcript: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    error: dict[str, Any] | None = None
+
+    @property
+    def new_image_id(self) -> str | None:
+        for step in self.plan.steps:
+            if step.kind == "create_image":
+                return step.outputs.get("image_id") or step.state.get("image_id")
+        return None
+
+    @property
+    def resumable(self) -> bool:
+        return self.status in RESUMABLE
+
+    def resources(self) -> list[dict[str, str]]:
+        return [dict(r, step=s.name) for s in self.plan.steps for r in s.resources]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT_VERSION, "run_id": self.run_id, "image_ref": self.image_ref, "cloud": self.cloud,
+            "status": self.status, "created_at": self.created_at, "updated_at": self.updated_at, "error": self.error,
+            "diagnosis": self.diagnosis, "answers": self.answers, "plan": self.plan.to_dict(), "events": self.events,
+            "transcript": self.transcript, "calls": self.calls,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Run":
+        return cls(
+            run_id=data["run_id"], image_ref=data.get("image_ref", ""), cloud=data.get("cloud") or {},
+            diagnosis=data.get("diagnosis") or {}, answers=data.get("answers") or {}, plan=Plan.from_dict(data["plan"]),
+            status=data.get("status", RUNNING), created_at=data.get("created_at", 0.0), updated_at=data.get("updated_at", 0.0),
+            events=list(data.get("events") or []), transcript=list(data.get("transcript") or []),
+            calls=list(data.get("calls") or []), error=data.get("error"),
+        )
+
+
+class Journal:
+    def __init__(self, state_dir: Path | str | None = None):
+        self.directory = Path(state_dir) if state_dir else default_state_dir()
+        self.runs_dir = self.directory / "runs"
+
+    def path(self, run_id: str) -> Path:
+        return self.runs_dir / f"{run_id}.json"
+
+    def save(self, run: Run) -> None:
+        run.updated_at = time.time()
+        self.runs_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        data = json.dumps(run.to_dict(), indent=1, default=str).encode()
+        fd, tmp = tempfile.mkstemp(prefix=f".{run.run_id}.", suffix=".tmp", dir=self.runs_dir)
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path(run.run_id))
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            raise
+
+    def load(self, run_id: str) -> Run:
+        path = self.path(run_id)
+        if not path.is_file():
+            raise UsageError(f"No run {run_id!r} in {self.runs_dir}.", "ecs-wizard runs lists the runs this machine knows.")
+        try:
+            data = json.loads(path.read_text())
+            if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
+                raise ValueError("unknown format")
+            return Run.from_dict(data)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UsageError(f"The journal of run {run_id} is damaged ({path}: {exc.__class__.__name__}).",
+                             "Nothing was changed. Move the file aside to continue; the cloud resources it lists may need a look.") from None
+
+    def list(self) -> list[Run]:
+        runs = []
+        if not self.runs_dir.is_dir():
+            return runs
+        for path in self.runs_dir.glob("*.json"):
+            try:
+                runs.append(self.load(path.stem))
+            except UsageError:
+                continue
+        return sorted(runs, key=lambda r: r.updated_at, reverse=True)
+
+    def damaged(self) -> list[Path]:
+        bad = []
+        if self.runs_dir.is_dir():
+            for path in self.runs_dir.glob("*.json"):
+                try:
+                    self.load(path.stem)
+                except UsageError:
+                    bad.append(path)
+        return bad
+
+    def latest_resumable(self) -> Run | None:
+        return next((r for r in self.list() if r.resumable), None)
+
+    def transcript_path(self, run_id: str) -> Path:
+        return self.runs_dir / f"{run_id}.transcript.txt"

@@ -1,0 +1,164 @@
+"""Diagnosis + Answers -> Plan: the ordered steps of one repair path, with concrete inputs."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from wizard import flowchart
+from wizard.cloud.client import Clients
+from wizard.diagnose import Diagnosis
+from wizard.errors import UsageError
+from wizard.questions import Answers, ServerChoice, server_questions
+from wizard.steps import KINDS, TIMEOUTS, ApiCall, Step, ref, vault_size_gb
+
+IMAGE_NAME_MAX = 128
+IMAGE_SUFFIX = "-fast"
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+@dataclass
+class Plan:
+    run_id: str
+    path_id: str
+    image_id: str
+    image_name: str
+    new_image_name: str
+    steps: list[Step]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def path(self) -> flowchart.PathSpec:
+        return next(p for p in flowchart.PATHS.values() if p.id == self.path_id)
+
+    def step(self, name: str) -> Step:
+        for s in self.steps:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def resolve(self, value: Any) -> Any:
+        """Replace ``{"$ref": "step.key"}`` with that step's output (or state, once recorded)."""
+        if isinstance(value, dict) and set(value) == {"$ref"}:
+            name, _, key = value["$ref"].partition(".")
+            s = self.step(name)
+            if key in s.outputs:
+                return s.outputs[key]
+            if key in s.state:
+                return s.state[key]
+            return f"<{name}.{key}>"
+        return value
+
+    def billable(self) -> list[Step]:
+        return [s for s in self.steps if s.needs_confirmation]
+
+    def api_calls(self) -> list[tuple[Step, ApiCall]]:
+        return [(s, call) for s in self.steps for call in KINDS[s.kind].calls(s, self.resolve)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id, "path_id": self.path_id, "image_id": self.image_id, "image_name": self.image_name,
+            "new_image_name": self.new_image_name, "notes": self.notes, "steps": [s.to_dict() for s in self.steps],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Plan":
+        return cls(data["run_id"], data["path_id"], data["image_id"], data["image_name"], data["new_image_name"],
+                   [Step.from_dict(s) for s in data["steps"]], list(data.get("notes") or []))
+
+
+def new_image_name(original: str, taken: set[str] = frozenset()) -> str:
+    """The original name plus a suffix, within IMS's 128 characters, not clashing with ``taken``."""
+    for n in range(1, 100):
+        suffix = IMAGE_SUFFIX if n == 1 else f"{IMAGE_SUFFIX}-{n}"
+        name = original[: IMAGE_NAME_MAX - len(suffix)] + suffix
+        if name not in taken:
+            return name
+    raise UsageError(f"Could not find a free name for the new image of {original!r}.")
+
+
+def default_server_choice(clients: Clients, diagnosis: Diagnosis) -> ServerChoice:
+    values = {q.key: q.default for q in server_questions(clients, diagnosis)}
+    if not values.get("flavor") or not values.get("network"):
+        raise UsageError("Cannot choose a flavor and subnet for the temporary ECS automatically.",
+                         "Pass --flavor and --subnet (and --vpc), or run the wizard interactively.")
+    vpc_id, _, subnet_id = values["network"].partition("/")
+    return ServerChoice(values["flavor"], vpc_id, subnet_id, values.get("availability_zone"), values.get("volume_type") or "SAS")
+
+
+def build_plan(clients: Clients, diagnosis: Diagnosis, answers: Answers, run_id: str | None = None) -> Plan:
+    if not diagnosis.affected:
+        raise UsageError(f"Image {diagnosis.image_name} ({diagnosis.image_id}) is not affected: {diagnosis.summary}", diagnosis.advice)
+    run_id = run_id or new_run_id()
+    short = run_id[:8]
+    path = flowchart.path_for(answers.service, answers.source_exists)
+    taken = {i.name for i in clients.ims.find_images_by_name(new_image_name(diagnosis.image_name))}
+    image_name = new_image_name(diagnosis.image_name, taken)
+    steps: list[Step] = []
+    notes: list[str] = []
+
+    def add(kind: str, inputs: dict[str, Any], *, name: str | None = None, billable: bool = False, destructive: bool = False, title: str | None = None) -> Step:
+        step = Step(name or kind, kind, title or flowchart.STEP_TITLES[kind], inputs, billable=billable, destructive=destructive, timeout=TIMEOUTS[kind])
+        steps.append(step)
+        return step
+
+    server_ref: Any
+    if answers.source_exists:
+        server = diagnosis.source_server
+        if not server or not server.id:
+            raise UsageError("The source ECS is not known for this image.", "Answer 'no' to 'does the source ECS still exist?' (--source-exists no).")
+        server_ref = server.id
+    else:
+        choice = answers.server or default_server_choice(clients, diagnosis)
+        add("create_temp_server", {
+            "name": f"ecs-wizard-tmp-{short}", "image_id": diagnosis.image_id, "flavor_id": choice.flavor_id, "vpc_id": choice.vpc_id,
+            "subnet_id": choice.subnet_id, "availability_zone": choice.availability_zone, "volume_type": choice.volume_type,
+        }, billable=True)
+        server_ref = ref("create_temp_server", "server_id")
+        notes.append("The temporary ECS is created from the slow image, so this step takes long: that is the symptom itself.")
+
+    backup_name = f"ecs-wizard-{short}"
+    if answers.service == "cbr":
+        needs_vault = True
+        if answers.source_exists:
+            needs_vault = not clients.cbr.list_vaults(resource_ids=server_ref)
+        size = vault_size_gb((diagnosis.backup_details or {}).get("disks") or [], diagnosis.image_min_disk)
+        add("ensure_vault", {"server_id": server_ref, "vault_name": f"ecs-wizard-{short}", "size_gb": size},
+            billable=needs_vault, title=flowchart.STEP_TITLES["ensure_vault"] + ("" if needs_vault else " (it already is in one)"))
+        if needs_vault:
+            notes.append(f"A new CBR server backup vault of {size} GB is created (billable for its capacity).")
+        add("cbr_backup", {"vault_id": ref("ensure_vault", "vault_id"), "server_id": server_ref, "backup_name": backup_name})
+    else:
+        add("csbs_backup", {"server_id": server_ref, "backup_name": backup_name})
+        add("check_new_format", {"backup_id": ref("csbs_backup", "backup_id")})
+    backup_ref = ref(f"{answers.service}_backup", "backup_id")
+    add("create_image", {"image_name": image_name, "backup_id": backup_ref, "service": answers.service,
+                         "description": f"Fast copy of {diagnosis.image_name} ({diagnosis.image_id}) made by ecs-wizard"})
+    add("verify_image", {"image_id": ref("create_image", "image_id"), "backup_id": backup_ref, "service": answers.service})
+    if answers.test_launch:
+        base = answers.server if answers.server else (None if answers.source_exists else default_server_choice(clients, diagnosis))
+        if base is None:
+            base = _choice_like_source(clients, diagnosis)
+        add("test_launch", {"name": f"ecs-wizard-test-{short}", "image_id": ref("create_image", "image_id"), "flavor_id": base.flavor_id,
+                            "vpc_id": base.vpc_id, "subnet_id": base.subnet_id, "availability_zone": base.availability_zone,
+                            "volume_type": base.volume_type}, billable=True)
+    if not answers.source_exists and answers.cleanup:
+        add("delete_temp_server", {"server_id": server_ref}, destructive=True)
+    if answers.delete_old_image:
+        add("delete_old_image", {"image_id": diagnosis.image_id}, destructive=True)
+    return Plan(run_id, path.id, diagnosis.image_id, diagnosis.image_name, image_name, steps, notes)
+
+
+def _choice_like_source(clients: Clients, diagnosis: Diagnosis) -> ServerChoice:
+    """For a test launch on path 1: the source server's flavor and network."""
+    server = diagnosis.source_server
+    defaults = default_server_choice(clients, diagnosis)
+    if server and server.flavor_id:
+        defaults.flavor_id = server.flavor_id
+    if server and server.availability_zone:
+        defaults.availability_zone = server.availability_zone
+    return defaults

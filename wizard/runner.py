@@ -1,0 +1,272 @@
+"""Runs a Plan step by step: events, adaptive polling, per-step timeouts and attempts, transient
+errors retried, permanent ones ending the run with the cloud's reason, and a confirmation gate
+before every billable or destructive step. Synchronous and UI-free (DESIGN.md "Data flow").
+
+Polling bound: while a step waits, the next poll comes after ``clamp(elapsed * growth, min, max)``
+seconds, or, when the cloud reports a percentage, after the estimated time left (same clamp). With
+no percentage the intervals grow geometrically by ``1 + growth`` up to ``max``, so a step that takes
+``T`` seconds makes at most ``ln(max/min) / ln(1 + growth) + T / max + 2`` status calls (the
+default real-cloud policy: ~81 + T/20 calls; polling every second would make T). Overshoot past the
+moment a step finishes is at most ``growth`` (5 %) of its duration, or ``max``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from wizard.cloud.client import Clients
+from wizard.cloud.http import CallRecord, CloudError, CloudUnreachable
+from wizard.journal import CANCELLED, FAILED, RUNNING, SUCCEEDED, Journal, Run
+from wizard.steps import (CANCELLED as STEP_CANCELLED, FAILED as STEP_FAILED, KINDS, PENDING, RUNNING as STEP_RUNNING,
+                          SKIPPED, SUCCEEDED as STEP_SUCCEEDED, TIMED_OUT, WAITING, Step, StepContext, StepFailed)
+
+EVENT_KINDS = ("run-started", "step-started", "progress", "message", "output", "waiting-for-confirmation",
+               "step-succeeded", "step-failed", "step-skipped", "run-finished")
+
+
+@dataclass(frozen=True)
+class PollPolicy:
+    min_interval: float = 2.0
+    max_interval: float = 20.0
+    growth: float = 0.05
+
+    def next_interval(self, waited: float, progress: float | None) -> float:
+        interval = waited * self.growth
+        if progress is not None and 0 < progress < 100 and waited > 0:
+            interval = waited * (100.0 - progress) / progress  # time left at the pace so far
+        return min(self.max_interval, max(self.min_interval, interval))
+
+    def max_calls(self, seconds: float) -> int:
+        """The documented bound on status calls for a step that takes ``seconds``."""
+        ramp = math.log(self.max_interval / self.min_interval) / math.log(1 + self.growth)
+        return int(math.ceil(ramp + seconds / self.max_interval + 2))
+
+
+DEMO_POLL = PollPolicy(min_interval=0.05, max_interval=1.0, growth=0.05)
+
+
+@dataclass
+class RunEvent:
+    event: str
+    run_id: str
+    step: str | None = None
+    title: str | None = None
+    status: str | None = None
+    progress: float | None = None
+    message: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    at: float = field(default_factory=time.time)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"event": self.event, "run_id": self.run_id}
+        for key in ("step", "title", "status", "progress", "message"):
+            value = getattr(self, key)
+            if value not in (None, ""):
+                out[key] = value
+        out.update(self.data)
+        out["at"] = datetime.fromtimestamp(self.at, timezone.utc).isoformat(timespec="seconds")
+        return out
+
+
+class Cancelled(Exception):
+    pass
+
+
+class Runner:
+    def __init__(
+        self,
+        clients: Clients,
+        run: Run,
+        journal: Journal,
+        *,
+        on_event: Callable[[RunEvent], None] | None = None,
+        confirm: Callable[[Step], bool] | None = None,
+        should_cancel: Callable[[], bool] = lambda: False,
+        poll: PollPolicy = PollPolicy(),
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        retry_delay: float = 2.0,
+        step_mode: Callable[[Step], bool] | None = None,
+    ):
+        self.clients, self.run_, self.journal = clients, run, journal
+        self.on_event = on_event
+        self.confirm = confirm
+        self.should_cancel = should_cancel
+        self.poll, self.clock, self.sleep = poll, clock, sleep
+        self.retry_delay = retry_delay
+        self.step_mode = step_mode  # a presenter's pause before each step; False cancels
+        self.status_calls: dict[str, int] = {}
+        self._previous_on_call = None
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def _save(self) -> None:
+        self.journal.save(self.run_)
+
+    def _emit(self, event: str, step: Step | None = None, **kw: Any) -> None:
+        e = RunEvent(event, self.run_.run_id, step.name if step else None, step.title if step else None,
+                     kw.pop("status", step.status if step else self.run_.status), kw.pop("progress", None),
+                     kw.pop("message", ""), kw, at=time.time())
+        if event != "progress":  # progress lives in the step itself; the log keeps state changes
+            self.run_.events.append(e.to_dict())
+        self._save()
+        if self.on_event:
+            self.on_event(e)
+
+    def _record_call(self, record: CallRecord) -> None:
+        self.run_.calls.append({"service": record.service, "method": record.method, "path": record.path,
+                                "status": record.status, "request_id": record.request_id, "attempts": record.attempts})
+
+    # -- the run ---------------------------------------------------------------------------------
+
+    def run(self) -> Run:
+        run = self.run_
+        resumed = bool(run.events)
+        run.status, run.error = RUNNING, None
+        self._emit("run-started", resumed=resumed, path=run.plan.path_id, image_id=run.plan.image_id)
+        try:
+            for step in run.plan.steps:
+                if step.status in (STEP_SUCCEEDED, SKIPPED):
+                    continue
+                if not self._gate(step):
+                    return self._finish(CANCELLED, message=f"stopped before '{step.title}'; resume to continue")
+                self._run_step(step)
+                if step.status != STEP_SUCCEEDED:
+                    return self._finish(FAILED, message=step.error["message"] if step.error else step.status, error=step.error)
+        except Cancelled:
+            return self._finish(CANCELLED, message="cancelled after the current call; resume to continue")
+        return self._finish(SUCCEEDED, message="the new image is ready")
+
+    def _finish(self, status: str, message: str, error: dict[str, Any] | None = None) -> Run:
+        self.run_.status = status
+        self.run_.error = error
+        self._emit("run-finished", status=status, message=message, new_image_id=self.run_.new_image_id,
+                   resumable=status != SUCCEEDED)
+        return self.run_
+
+    def _gate(self, step: Step) -> bool:
+        if self.should_cancel():
+            return False
+        if self.step_mode and not step.state.get("presented") and not self.step_mode(step):
+            return False
+        if step.needs_confirmation and not step.state.get("confirmed"):
+            step.status = WAITING
+            self._emit("waiting-for-confirmation", step, message=_confirmation_text(step), billable=step.billable, destructive=step.destructive)
+            if not (self.confirm and self.confirm(step)):
+                step.status = PENDING
+                self._emit("message", step, message="not confirmed: nothing was created for this step")
+                return False
+            step.state["confirmed"] = True
+        step.state["presented"] = True
+        return True
+
+    def _run_step(self, step: Step) -> None:
+        kind = KINDS[step.kind]
+        resumed = step.status in (STEP_RUNNING, STEP_CANCELLED, STEP_FAILED, TIMED_OUT) or bool(step.state.get("sent"))
+        if step.status in (STEP_FAILED, TIMED_OUT):
+            step.attempts, step.error = 0, None
+        step.status = STEP_RUNNING
+        step.started_at = step.started_at or self.clock()
+        waiting_since = self.clock()
+        self._emit("step-started", step, resumed=resumed, billable=step.billable, destructive=step.destructive)
+        ctx = StepContext(self.clients, self.run_.run_id, self.run_.plan.resolve, self._save,
+                          note=lambda message: self._emit("message", step, message=message), clock=self.clock)
+        previous_hook = self._hook_calls()
+        calls = 0
+        try:
+            while True:
+                if self.should_cancel():
+                    step.status = STEP_CANCELLED
+                    self._emit("message", step, message="cancelled; the run can be resumed")
+                    raise Cancelled()
+                try:
+                    step.attempts = max(step.attempts, 1)
+                    tick = kind.advance(ctx, step)
+                    calls += 1
+                except StepFailed as failure:
+                    return self._fail(step, failure.message, failure.remedy, failure.code, failure.request_id)
+                except CloudError as error:
+                    if error.transient and step.attempts < step.max_attempts:
+                        step.attempts += 1
+                        self._emit("message", step, message=f"{error}; retrying (attempt {step.attempts} of {step.max_attempts})")
+                        self.sleep(self.retry_delay)
+                        continue
+                    return self._fail(step, str(error), _remedy(error), error.code, error.request_id)
+                except CloudUnreachable as error:
+                    if step.attempts < step.max_attempts:
+                        step.attempts += 1
+                        self._emit("message", step, message=f"{error}; trying again (attempt {step.attempts} of {step.max_attempts})")
+                        self.sleep(self.retry_delay)
+                        continue
+                    return self._fail(step, str(error), "Check the network and the endpoint, then resume the run (ecs-wizard resume).")
+                if tick.progress is not None:
+                    step.progress = tick.progress
+                step.message = tick.message
+                if tick.done:
+                    step.status = STEP_SUCCEEDED
+                    step.ended_at = self.clock()
+                    self.status_calls[step.name] = calls
+                    if step.outputs:
+                        self._emit("output", step, outputs=dict(step.outputs))
+                    self._emit("step-succeeded", step, progress=step.progress, message=tick.message, seconds=round(step.ended_at - step.started_at, 2))
+                    return
+                waited = self.clock() - waiting_since
+                self._emit("progress", step, progress=step.progress, message=tick.message, elapsed=round(self.clock() - step.started_at, 1))
+                if self.clock() - step.started_at > step.timeout:
+                    step.status = TIMED_OUT
+                    step.error = {"message": f"'{step.title}' did not finish within {step.timeout:.0f} s", "remedy": "Resume later: the cloud may still finish it."}
+                    step.ended_at = self.clock()
+                    self._emit("step-failed", step, message=step.error["message"], remedy=step.error["remedy"])
+                    return
+                self.sleep(self.poll.next_interval(waited, tick.progress))
+        finally:
+            self._unhook_calls(previous_hook)
+
+    def _fail(self, step: Step, message: str, remedy: str = "", code: str | None = None, request_id: str | None = None) -> None:
+        step.status = STEP_FAILED
+        step.ended_at = self.clock()
+        step.error = {"message": message, "remedy": remedy, "code": code, "request_id": request_id}
+        self._emit("step-failed", step, message=message, remedy=remedy, code=code, request_id=request_id)
+
+    def _hook_calls(self):
+        # Record every call's request id in the journal while a step runs.
+        hooks = []
+        for client in (self.clients.ims, self.clients.cbr, self.clients.csbs, self.clients.ecs, self.clients.vpc):
+            previous = client.http.on_call
+
+            def chained(record, previous=previous):
+                self._record_call(record)
+                if previous:
+                    previous(record)
+
+            hooks.append((client.http, previous))
+            client.http.on_call = chained
+        return hooks
+
+    def _unhook_calls(self, hooks) -> None:
+        for http, previous in hooks:
+            http.on_call = previous
+
+
+def _confirmation_text(step: Step) -> str:
+    what = "creates billable resources" if step.billable else "deletes resources"
+    return f"'{step.title}' {what}. Continue?"
+
+
+def _remedy(error: CloudError) -> str:
+    hints = {
+        "IMG.0015": "The private-image quota is used up: delete an unused private image or raise the quota, then resume.",
+        "IMG.0029": "This backup already has an image; the wizard will not make a second one. Check the project's images.",
+        "IMG.0134": "This backup already has an image; the wizard will not make a second one. Check the project's images.",
+        "IMG.0032": "The backup is not available yet; resume in a few minutes.",
+        "Ecs.0001": "The ECS quota is used up: delete an unused ECS or raise the quota, then resume.",
+        "Ecs.0034": "The backup of the slow image was deleted, so no ECS can be created from it.",
+        "Ecs.0048": "The image cannot be used for ECS creation right now: it must be Normal and its backup Available.",
+        "BackupService.6114": "The vault is too small: enlarge it in the CBR console, then resume.",
+        "CSBS.9006": "The CSBS backup quota is used up: delete old backups or use CBR, then resume.",
+    }
+    return hints.get(error.code, "Fix the cause the cloud gave above, then resume the run (ecs-wizard resume).")

@@ -1,0 +1,100 @@
+"""What every front end needs to talk to a cloud: the settings, the clients, the journal, and in
+demo mode the in-process emulator (with the polling pace that suits it)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from wizard.cloud.client import Clients, build_clients
+from wizard.config import Settings
+from wizard.diagnose import Diagnosis
+from wizard.journal import Journal, Run
+from wizard.plan import Plan
+from wizard.questions import Answers
+from wizard.runner import DEMO_POLL, PollPolicy, Runner
+
+DEMO_SPEED = 60.0
+
+
+@dataclass
+class CloudSession:
+    settings: Settings
+    clients: Clients
+    journal: Journal
+    emulator: Any = None  # wizard.sim.Emulator in demo mode
+    poll: PollPolicy = field(default_factory=PollPolicy)
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+
+    @property
+    def label(self) -> str:
+        s = self.settings
+        if s.is_demo:
+            return f"demo (built-in emulator, project {s.project_id}, region {s.region})"
+        cloud = "Huawei Cloud" if s.cloud == "hwc" else "Open Telekom Cloud"
+        return f"{cloud}, region {s.region}, project {s.project_id or s.project_name or self.clients.project_id}"
+
+    def cloud_record(self) -> dict[str, Any]:
+        """What the journal keeps about where a run happened (never credentials)."""
+        s = self.settings
+        return {"cloud": s.cloud, "region": s.region, "project_id": self.clients.project_id, "endpoints": dict(s.endpoints)}
+
+    def new_run(self, image_ref: str, diagnosis: Diagnosis, answers: Answers, plan: Plan) -> Run:
+        run = Run(plan.run_id, image_ref, self.cloud_record(), diagnosis.to_dict(), answers.to_dict(), plan)
+        self.journal.save(run)
+        return run
+
+    def runner(self, run: Run, **kw: Any) -> Runner:
+        kw.setdefault("poll", self.poll)
+        kw.setdefault("clock", self.clock)
+        kw.setdefault("sleep", self.sleep)
+        return Runner(self.clients, run, self.journal, **kw)
+
+    def check_resumable_here(self, run: Run) -> None:
+        """A run can only be resumed against the cloud and project it was started in."""
+        from wizard.errors import UsageError
+
+        here = self.cloud_record()
+        if run.cloud.get("cloud") == "demo" and not self.settings.is_demo:
+            raise UsageError(f"Run {run.run_id} was a demo run.", "Resume it with --demo.")
+        if run.cloud.get("cloud") == "demo":
+            if self.emulator is not None and not self.emulator_knows(run):
+                raise UsageError(
+                    f"Run {run.run_id} ran on a demo emulator that has since stopped; its resources existed only there.",
+                    "Demo runs resume within the same session (or against a standalone 'ecs-wizard sim serve').")
+            return
+        if (run.cloud.get("project_id"), run.cloud.get("region")) != (here["project_id"], here["region"]):
+            raise UsageError(
+                f"Run {run.run_id} belongs to project {run.cloud.get('project_id')} in {run.cloud.get('region')}, "
+                f"not {here['project_id']} in {here['region']}.", "Use the settings the run was started with.")
+
+    def emulator_knows(self, run: Run) -> bool:
+        image_id = run.plan.image_id
+        try:
+            self.clients.ims.get_image(image_id)
+            return True
+        except Exception:
+            return False
+
+
+def open_session(
+    settings: Settings,
+    *,
+    state_dir: Path | str | None = None,
+    speed: float | None = None,
+    faults: Sequence[Any] = (),
+    emulator: Any = None,
+    scenario: str = "demo",
+) -> CloudSession:
+    journal = Journal(state_dir)
+    if settings.is_demo:
+        if emulator is None:
+            from wizard.sim import Emulator
+
+            emulator = Emulator(scenario=scenario, speed=DEMO_SPEED if speed is None else speed, faults=list(faults))
+        clients = build_clients(settings, session_factory=emulator.session)
+        return CloudSession(settings, clients, journal, emulator, DEMO_POLL)
+    return CloudSession(settings, build_clients(settings), journal)

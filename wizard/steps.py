@@ -1,0 +1,555 @@
+"""One class per step kind. Each is a small state machine over the step's persisted ``state``:
+``advance`` does at most one cloud action per call and records every id it learns *before* the
+runner waits, so a step resumed from the journal polls what exists instead of starting again.
+
+A create whose answer was lost is reconciled: ``state["sent"]`` marks that the create went out, and
+the next ``advance`` first looks the resource up by the name the wizard gave it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+from wizard.cloud.client import Clients
+from wizard.cloud.ecs import ServerSpec
+from wizard.cloud.http import AnswerLost, CloudError
+
+PENDING, RUNNING, WAITING, SUCCEEDED, FAILED, SKIPPED, CANCELLED, TIMED_OUT = (
+    "pending", "running", "waiting-for-confirmation", "succeeded", "failed", "skipped", "cancelled", "timed-out")
+FINISHED = frozenset({SUCCEEDED, FAILED, SKIPPED, TIMED_OUT})
+
+
+class StepFailed(Exception):
+    """A permanent failure with the cloud's reason and what the user can do next."""
+
+    def __init__(self, message: str, remedy: str = "", code: str | None = None, request_id: str | None = None):
+        super().__init__(message)
+        self.message, self.remedy, self.code, self.request_id = message, remedy, code, request_id
+
+
+@dataclass
+class Tick:
+    """What one ``advance`` achieved: finished, or wait and poll again."""
+
+    done: bool = False
+    progress: float | None = None  # percent, when the cloud reports one
+    message: str = ""
+
+
+@dataclass
+class ApiCall:
+    """One call a step will make, for ``--dry-run`` and the path overview."""
+
+    method: str
+    path: str
+    body: Any = None
+    note: str = ""
+
+
+@dataclass
+class Step:
+    name: str
+    kind: str
+    title: str
+    inputs: dict[str, Any]
+    billable: bool = False
+    destructive: bool = False
+    timeout: float = 3600.0
+    max_attempts: int = 3
+    status: str = PENDING
+    attempts: int = 0
+    state: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    resources: list[dict[str, str]] = field(default_factory=list)
+    error: dict[str, Any] | None = None
+    started_at: float | None = None
+    ended_at: float | None = None
+    progress: float | None = None
+    message: str = ""
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.billable or self.destructive
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Step":
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+def ref(step: str, key: str) -> dict[str, str]:
+    """An input that is another step's output (resolved when the step runs)."""
+    return {"$ref": f"{step}.{key}"}
+
+
+@dataclass
+class StepContext:
+    clients: Clients
+    run_id: str
+    resolve: Callable[[Any], Any]
+    save: Callable[[], None]
+    note: Callable[[str], None] = lambda message: None
+    clock: Callable[[], float] = time.time
+
+    def tags(self) -> dict[str, str]:
+        return {"created-by": "ecs-wizard", "ecs-wizard-run": self.run_id}
+
+
+class StepKind:
+    kind = ""
+
+    def advance(self, ctx: StepContext, step: Step) -> Tick:
+        raise NotImplementedError
+
+    def reconcile(self, ctx: StepContext, step: Step) -> bool:
+        """After a lost create answer: find what the create made; True if found and recorded."""
+        return False
+
+    def calls(self, step: Step, resolve: Callable[[Any], Any]) -> list[ApiCall]:
+        return []
+
+
+def _sent(ctx: StepContext, step: Step, what: str) -> None:
+    """Mark, durably, that a create is about to go out (so a lost answer is reconciled, not repeated)."""
+    step.state["sent"] = what
+    ctx.save()
+
+
+def _created(ctx: StepContext, step: Step, key: str, value: str, resource: tuple[str, str, str] | None = None) -> None:
+    step.state[key] = value
+    step.state.pop("sent", None)
+    if resource:
+        rtype, rid, rname = resource
+        if not any(r["id"] == rid for r in step.resources):
+            step.resources.append({"type": rtype, "id": rid, "name": rname})
+    ctx.save()
+
+
+def _create(ctx: StepContext, step: Step, kind: StepKind, what: str, call: Callable[[], Any]) -> Any:
+    """Send a create once; on a lost answer, reconcile and report whether it turned out to exist."""
+    _sent(ctx, step, what)
+    try:
+        return call()
+    except AnswerLost:
+        ctx.note(f"The answer to '{what}' was lost; looking the resource up before trying again.")
+        if kind.reconcile(ctx, step):
+            step.state.pop("sent", None)
+            ctx.save()
+            return None
+        step.state.pop("sent", None)
+        ctx.save()
+        raise
+
+
+def _forget(ctx: StepContext, step: Step, *keys: str) -> None:
+    """Drop the ids of something that failed, so a resumed run starts it afresh (it stays in resources)."""
+    for key in keys:
+        if key in step.state:
+            step.state.setdefault("failed", []).append({key: step.state.pop(key)})
+    ctx.save()
+
+
+def _job_failure(service: str, job) -> StepFailed:
+    reason = job.fail_reason or "no reason given"
+    return StepFailed(f"The {service} job {job.id} failed: {reason}", "Check the reason above; fix it and resume the run (ecs-wizard resume).", job.error_code)
+
+
+# --- the step kinds ---------------------------------------------------------------------------
+
+
+class CreateTempServer(StepKind):
+    kind = "create_temp_server"
+
+    def _spec(self, step: Step, resolve) -> ServerSpec:
+        i = {k: resolve(v) for k, v in step.inputs.items()}
+        return ServerSpec(i["name"], i["image_id"], i["flavor_id"], i["vpc_id"], i["subnet_id"], i["volume_type"],
+                          i.get("availability_zone"), tags=(("created-by", "ecs-wizard"),))
+
+    def calls(self, step, resolve):
+        return [ApiCall("POST", "/v1/{project_id}/cloudservers", self._spec(step, resolve).to_body(), "billable: a new ECS"),
+                ApiCall("GET", "/v1/{project_id}/jobs/{job_id}", note="poll until SUCCESS")]
+
+    def advance(self, ctx, step):
+        ecs = ctx.clients.ecs
+        if "sent" in step.state and self.reconcile(ctx, step):
+            return Tick(message="found the server a lost answer had created")
+        if "job_id" not in step.state and "server_id" not in step.state:
+            spec = self._spec(step, ctx.resolve)
+            result = _create(ctx, step, self, "create server", lambda: ecs.create_server(spec))
+            if result is not None:
+                job_id, server_ids = result
+                _created(ctx, step, "job_id", job_id)
+                if server_ids:
+                    _created(ctx, step, "server_id", server_ids[0], ("server", server_ids[0], spec.name))
+            return Tick(message=f"creating ECS {spec.name}")
+        if "job_id" in step.state:
+            job = ecs.get_job(step.state["job_id"])
+            if job.status == "FAIL":
+                _forget(ctx, step, "job_id", "server_id")
+                raise _job_failure("ECS", job)
+            if job.server_ids and "server_id" not in step.state:
+                _created(ctx, step, "server_id", job.server_ids[0], ("server", job.server_ids[0], ctx.resolve(step.inputs["name"])))
+            if job.status != "SUCCESS":
+                return Tick(message=f"ECS job {job.status.lower()}")
+        server = ecs.find_server(step.state["server_id"]) if "server_id" in step.state else None
+        if server is None or server.status != "ACTIVE":
+            if server is not None and server.status == "ERROR":
+                raise StepFailed(f"The temporary ECS {server.id} went into ERROR.", "Delete it, check quotas and the flavor, then resume.")
+            return Tick(message=f"ECS {server.status if server else 'not visible yet'}")
+        step.outputs["server_id"] = server.id
+        return Tick(done=True, message=f"ECS {server.id} is ACTIVE")
+
+    def reconcile(self, ctx, step):
+        name = ctx.resolve(step.inputs["name"])
+        for server in ctx.clients.ecs.list_servers(name=name):
+            if server.name == name:
+                _created(ctx, step, "server_id", server.id, ("server", server.id, name))
+                return True
+        return False
+
+
+class EnsureVault(StepKind):
+    """Use a server backup vault that already holds the ECS; else create one and add the ECS."""
+
+    kind = "ensure_vault"
+
+    def calls(self, step, resolve):
+        i = {k: resolve(v) for k, v in step.inputs.items()}
+        calls = [ApiCall("GET", "/v3/{project_id}/vaults?object_type=server&resource_ids=" + str(i["server_id"]), note="a vault that holds the ECS")]
+        if step.billable:
+            calls.append(ApiCall("POST", "/v3/{project_id}/vaults", {"vault": {"name": i["vault_name"], "resources": [], "billing": {
+                "consistent_level": "crash_consistent", "object_type": "server", "protect_type": "backup", "size": i["size_gb"]}}},
+                "billable: a new vault, if none holds the ECS"))
+            calls.append(ApiCall("POST", "/v3/{project_id}/vaults/{vault_id}/addresources", {"resources": [
+                {"id": i["server_id"], "type": "OS::Nova::Server", "extra_info": {"exclude_volumes": []}}]}))
+        return calls
+
+    def advance(self, ctx, step):
+        cbr = ctx.clients.cbr
+        server_id = ctx.resolve(step.inputs["server_id"])
+        name = ctx.resolve(step.inputs["vault_name"])
+        if "vault_id" not in step.state:
+            if "sent" in step.state and self.reconcile(ctx, step):
+                return Tick(message="found the vault a lost answer had created")
+            holding = cbr.list_vaults(resource_ids=server_id)
+            if holding:
+                vault = holding[0]
+                step.state.update(vault_id=vault.id, reused=True)
+                ctx.save()
+                step.outputs["vault_id"] = vault.id
+                return Tick(done=True, message=f"the ECS is already in vault {vault.name}")
+            size = int(ctx.resolve(step.inputs["size_gb"]))
+            vault = _create(ctx, step, self, "create vault", lambda: cbr.create_vault(name=name, size_gb=size, description="created by ecs-wizard"))
+            if vault is not None:
+                _created(ctx, step, "vault_id", vault.id, ("vault", vault.id, name))
+            return Tick(message=f"vault {name} created")
+        vault = cbr.get_vault(step.state["vault_id"])
+        if not vault.holds(server_id):
+            cbr.add_resources(vault.id, [server_id])
+            ctx.note(f"added ECS {server_id} to vault {vault.name}")
+        step.outputs["vault_id"] = vault.id
+        return Tick(done=True, message=f"ECS is in vault {vault.name}")
+
+    def reconcile(self, ctx, step):
+        name = ctx.resolve(step.inputs["vault_name"])
+        for vault in ctx.clients.cbr.list_vaults(name=name):
+            if vault.name == name:
+                _created(ctx, step, "vault_id", vault.id, ("vault", vault.id, name))
+                return True
+        return False
+
+
+class _BackupStep(StepKind):
+    service = ""
+
+    def _find_by_checkpoint(self, ctx, checkpoint_id):
+        raise NotImplementedError
+
+    def _get(self, ctx, backup_id):
+        raise NotImplementedError
+
+    def _poll(self, ctx, step) -> Tick:
+        if "backup_id" not in step.state:
+            found = self._find_by_checkpoint(ctx, step.state["checkpoint_id"])
+            if not found:
+                return Tick(message="waiting for the backup to appear")
+            _created(ctx, step, "backup_id", found[0].id, ("backup", found[0].id, found[0].name))
+        backup = self._get(ctx, step.state["backup_id"])
+        if backup.status == "error":
+            _forget(ctx, step, "checkpoint_id", "backup_id")
+            raise StepFailed(f"The {self.service.upper()} backup {backup.id} ended in error: {backup.fail_reason or 'no reason given'}",
+                             "Check that the ECS is running and its disks are healthy, then resume to try a new backup.")
+        if backup.status != "available":
+            return Tick(progress=backup.progress, message=f"backup {backup.status}")
+        step.outputs["backup_id"] = backup.id
+        step.outputs["support_lld"] = backup.support_lld
+        return Tick(done=True, progress=100.0, message=f"backup {backup.id} is available")
+
+
+class CbrBackup(_BackupStep):
+    kind = "cbr_backup"
+    service = "cbr"
+
+    def calls(self, step, resolve):
+        i = {k: resolve(v) for k, v in step.inputs.items()}
+        return [ApiCall("POST", "/v3/{project_id}/checkpoints", {"checkpoint": {"vault_id": i["vault_id"], "parameters": {
+                    "resources": [i["server_id"]], "name": i["backup_name"], "incremental": False}}}),
+                ApiCall("GET", "/v3/{project_id}/backups?checkpoint_id={checkpoint_id}", note="the backup id"),
+                ApiCall("GET", "/v3/{project_id}/backups/{backup_id}", note="poll until available")]
+
+    def advance(self, ctx, step):
+        if "checkpoint_id" not in step.state and "backup_id" not in step.state:
+            if "sent" in step.state and self.reconcile(ctx, step):
+                return Tick(message="found the backup a lost answer had started")
+            i = {k: ctx.resolve(v) for k, v in step.inputs.items()}
+            checkpoint = _create(ctx, step, self, "create CBR backup", lambda: ctx.clients.cbr.create_checkpoint(
+                vault_id=i["vault_id"], server_id=i["server_id"], name=i["backup_name"], description="made by ecs-wizard", incremental=False))
+            if checkpoint is not None:
+                skipped = (checkpoint.get("vault") or {}).get("skipped_resources") or []
+                if skipped:
+                    s = skipped[0]
+                    raise StepFailed(f"CBR skipped the ECS: {s.get('reason')}", "Resolve the reason and resume.", s.get("code"))
+                _created(ctx, step, "checkpoint_id", checkpoint["id"], ("restore point", checkpoint["id"], i["backup_name"]))
+            return Tick(message="backup started")
+        return self._poll(ctx, step)
+
+    def _find_by_checkpoint(self, ctx, checkpoint_id):
+        return ctx.clients.cbr.list_backups(checkpoint_id=checkpoint_id)
+
+    def _get(self, ctx, backup_id):
+        return ctx.clients.cbr.get_backup(backup_id)
+
+    def reconcile(self, ctx, step):
+        i = {k: ctx.resolve(v) for k, v in step.inputs.items()}
+        for backup in ctx.clients.cbr.list_backups(resource_id=i["server_id"], vault_id=i["vault_id"]):
+            if backup.name == i["backup_name"]:
+                if backup.checkpoint_id:
+                    step.state["checkpoint_id"] = backup.checkpoint_id
+                _created(ctx, step, "backup_id", backup.id, ("backup", backup.id, backup.name))
+                return True
+        return False
+
+
+class CsbsBackup(_BackupStep):
+    kind = "csbs_backup"
+    service = "csbs"
+
+    def calls(self, step, resolve):
+        i = {k: resolve(v) for k, v in step.inputs.items()}
+        return [ApiCall("POST", "/v1/{project_id}/providers/{provider_id}/resources/action", {"check_protectable": [
+                    {"resource_id": i["server_id"], "resource_type": "OS::Nova::Server"}]}),
+                ApiCall("POST", f"/v1/{{project_id}}/providers/{{provider_id}}/resources/{i['server_id']}/action", {"protect": {
+                    "backup_name": i["backup_name"], "incremental": False, "resource_type": "OS::Nova::Server"}}, "a full backup: new format"),
+                ApiCall("GET", "/v1/{project_id}/checkpoint_items?checkpoint_id={checkpoint_id}", note="the backup id"),
+                ApiCall("GET", "/v1/{project_id}/checkpoint_items/{backup_id}", note="poll until available")]
+
+    def advance(self, ctx, step):
+        csbs = ctx.clients.csbs
+        if "checkpoint_id" not in step.state and "backup_id" not in step.state:
+            if "sent" in step.state and self.reconcile(ctx, step):
+                return Tick(message="found the backup a lost answer had started")
+            i = {k: ctx.resolve(v) for k, v in step.inputs.items()}
+            if not step.state.get("protectable"):
+                check = csbs.check_protectable(i["server_id"])
+                if not check.ok:
+                    raise StepFailed(f"CSBS cannot back up ECS {i['server_id']}: {check.message or 'not protectable'}",
+                                     "Check the ECS status (it must be running or stopped, without shared disks), then resume.", check.code)
+                step.state["protectable"] = True
+            checkpoint = _create(ctx, step, self, "create CSBS backup", lambda: csbs.protect(
+                i["server_id"], backup_name=i["backup_name"], description="made by ecs-wizard", incremental=False))
+            if checkpoint is not None:
+                _created(ctx, step, "checkpoint_id", checkpoint["id"], ("backup record", checkpoint["id"], i["backup_name"]))
+            return Tick(message="full backup started")
+        return self._poll(ctx, step)
+
+    def _find_by_checkpoint(self, ctx, checkpoint_id):
+        return ctx.clients.csbs.list_checkpoint_items(checkpoint_id=checkpoint_id)
+
+    def _get(self, ctx, backup_id):
+        return ctx.clients.csbs.get_checkpoint_item(backup_id)
+
+    def reconcile(self, ctx, step):
+        i = {k: ctx.resolve(v) for k, v in step.inputs.items()}
+        for backup in ctx.clients.csbs.list_checkpoint_items(resource_id=i["server_id"]):
+            if backup.name == i["backup_name"]:
+                if backup.checkpoint_id:
+                    step.state["checkpoint_id"] = backup.checkpoint_id
+                _created(ctx, step, "backup_id", backup.id, ("backup", backup.id, backup.name))
+                return True
+        return False
+
+
+class CheckNewFormat(StepKind):
+    kind = "check_new_format"
+
+    def calls(self, step, resolve):
+        return [ApiCall("GET", "/v1/{project_id}/checkpoint_items/{backup_id}", note="extend_info.support_lld must be true")]
+
+    def advance(self, ctx, step):
+        backup = ctx.clients.csbs.get_checkpoint_item(ctx.resolve(step.inputs["backup_id"]))
+        if backup.support_lld is not True:
+            raise StepFailed(
+                f"The new CSBS backup {backup.id} is still in the old format (support_lld={backup.extend_info.get('support_lld')!r}).",
+                "CSBS makes old-format backups for some servers; use the CBR path instead (ecs-wizard run IMAGE --service cbr).")
+        step.outputs["support_lld"] = True
+        return Tick(done=True, message="the backup supports lazy loading (new format)")
+
+
+class CreateImage(StepKind):
+    kind = "create_image"
+
+    def calls(self, step, resolve):
+        i = {k: resolve(v) for k, v in step.inputs.items()}
+        body = {"name": i["image_name"], "backup_id": i["backup_id"]}
+        if i["service"] == "cbr":
+            body["whole_image_type"] = "CBR"
+        return [ApiCall("POST", "/v1/cloudimages/wholeimages/action", body), ApiCall("GET", "/v1/cloudimages/job/{job_id}", note="poll until SUCCESS")]
+
+    def advance(self, ctx, step):
+        ims = ctx.clients.ims
+        i = {k: ctx.resolve(v) for k, v in step.inputs.items()}
+        if "job_id" not in step.state and "image_id" not in step.state:
+            if "sent" in step.state and self.reconcile(ctx, step):
+                return Tick(message="found the image a lost answer had started")
+            job_id = _create(ctx, step, self, "create full-ECS image", lambda: ims.create_whole_image_from_backup(
+                name=i["image_name"], backup_id=i["backup_id"], service=i["service"], description=i.get("description", ""), tags=ctx.tags()))
+            if job_id is not None:
+                _created(ctx, step, "job_id", job_id)
+            return Tick(message="image creation started")
+        if "image_id" not in step.state:
+            job = ims.get_job_progress(step.state["job_id"])
+            if job.status == "FAIL":
+                _forget(ctx, step, "job_id")
+                raise _job_failure("IMS", job)
+            if job.image_id:
+                _created(ctx, step, "image_id", job.image_id, ("image", job.image_id, i["image_name"]))
+            if job.status != "SUCCESS":
+                return Tick(progress=job.progress, message=f"IMS job {job.status.lower()}")
+        image = ims.get_image(step.state["image_id"])
+        if image.status != "active":
+            return Tick(progress=99.0, message=f"image {image.status}")
+        step.outputs["image_id"] = image.id
+        return Tick(done=True, progress=100.0, message=f"image {image.id} is active")
+
+    def reconcile(self, ctx, step):
+        name = ctx.resolve(step.inputs["image_name"])
+        for image in ctx.clients.ims.find_images_by_name(name):
+            _created(ctx, step, "image_id", image.id, ("image", image.id, name))
+            return True
+        return False
+
+
+class VerifyImage(StepKind):
+    kind = "verify_image"
+
+    def calls(self, step, resolve):
+        return [ApiCall("GET", "/v2/images/{image_id}"), ApiCall("GET", "the new backup", note="support_lld must be true")]
+
+    def advance(self, ctx, step):
+        image_id = ctx.resolve(step.inputs["image_id"])
+        service = ctx.resolve(step.inputs["service"])
+        image = ctx.clients.ims.get_image(image_id)
+        checks = {
+            "active": image.status == "active",
+            "full-ECS image": image.whole_image,
+            "made from the new backup": image.backup_id == ctx.resolve(step.inputs["backup_id"]),
+        }
+        backup = ctx.clients.cbr.get_backup(image.backup_id) if service == "cbr" else ctx.clients.csbs.get_checkpoint_item(image.backup_id or "")
+        checks["backup supports lazy loading"] = backup.support_lld is True
+        step.outputs["checks"] = checks
+        failed = [name for name, ok in checks.items() if not ok]
+        if failed:
+            raise StepFailed(f"Image {image_id} failed verification: {', '.join(failed)}.", "See the evidence in the report; resume to check again.")
+        step.outputs["image_id"] = image_id
+        return Tick(done=True, progress=100.0, message="active, full-ECS, from a backup that supports lazy loading")
+
+
+class TestLaunch(CreateTempServer):
+    """Create an ECS from the new image, time it to ACTIVE, then delete it."""
+
+    kind = "test_launch"
+
+    def calls(self, step, resolve):
+        return super().calls(step, resolve) + [ApiCall("POST", "/v1/{project_id}/cloudservers/delete", note="the test ECS is deleted right after")]
+
+    def advance(self, ctx, step):
+        if "deleted_job" in step.state:
+            return self._wait_deleted(ctx, step)
+        if "launched_at" not in step.state:
+            step.state["launched_at"] = ctx.clock()
+        tick = super().advance(ctx, step)
+        if not tick.done:
+            return Tick(message=tick.message)
+        seconds = ctx.clock() - step.state["launched_at"]
+        step.outputs = {"test_server_id": step.state["server_id"], "seconds_to_active": round(seconds, 2)}
+        ctx.note(f"test ECS became ACTIVE in {seconds:.1f} s")
+        job = ctx.clients.ecs.delete_servers([step.state["server_id"]])
+        _created(ctx, step, "deleted_job", job)
+        return Tick(message="deleting the test ECS")
+
+    def _wait_deleted(self, ctx, step):
+        job = ctx.clients.ecs.get_job(step.state["deleted_job"])
+        if job.status == "FAIL":
+            raise _job_failure("ECS", job)
+        if job.status != "SUCCESS":
+            return Tick(message="deleting the test ECS")
+        return Tick(done=True, message=f"new image: ECS ACTIVE in {step.outputs['seconds_to_active']:.1f} s; test ECS deleted")
+
+
+class DeleteServer(StepKind):
+    kind = "delete_temp_server"
+
+    def calls(self, step, resolve):
+        return [ApiCall("POST", "/v1/{project_id}/cloudservers/delete", {"servers": [{"id": resolve(step.inputs["server_id"])}],
+                        "delete_publicip": True, "delete_volume": True}, "destructive"), ApiCall("GET", "/v1/{project_id}/jobs/{job_id}")]
+
+    def advance(self, ctx, step):
+        ecs = ctx.clients.ecs
+        server_id = ctx.resolve(step.inputs["server_id"])
+        if "job_id" not in step.state:
+            if ecs.find_server(server_id) is None:
+                return Tick(done=True, message="already gone")
+            _created(ctx, step, "job_id", ecs.delete_servers([server_id]))
+            return Tick(message="deleting")
+        job = ecs.get_job(step.state["job_id"])
+        if job.status == "FAIL":
+            raise _job_failure("ECS", job)
+        if job.status != "SUCCESS":
+            return Tick(message=f"delete job {job.status.lower()}")
+        return Tick(done=True, message=f"ECS {server_id} deleted")
+
+
+class DeleteOldImage(StepKind):
+    kind = "delete_old_image"
+
+    def calls(self, step, resolve):
+        return [ApiCall("DELETE", f"/v2/images/{resolve(step.inputs['image_id'])}", {"delete_backup": False}, "destructive")]
+
+    def advance(self, ctx, step):
+        image_id = ctx.resolve(step.inputs["image_id"])
+        if ctx.clients.ims.image_exists(image_id):
+            ctx.clients.ims.delete_image(image_id, delete_backup=False)
+        return Tick(done=True, message=f"old image {image_id} deleted")
+
+
+KINDS: dict[str, StepKind] = {k.kind: k for k in (
+    CreateTempServer(), EnsureVault(), CbrBackup(), CsbsBackup(), CheckNewFormat(), CreateImage(), VerifyImage(),
+    TestLaunch(), DeleteServer(), DeleteOldImage())}
+
+# Per-kind defaults: timeout in seconds (the cloud's own pace; Terraform waits 20-30 min for these).
+TIMEOUTS = {
+    "create_temp_server": 45 * 60, "ensure_vault": 5 * 60, "cbr_backup": 4 * 3600, "csbs_backup": 4 * 3600,
+    "check_new_format": 5 * 60, "create_image": 2 * 3600, "verify_image": 5 * 60, "test_launch": 45 * 60,
+    "delete_temp_server": 15 * 60, "delete_old_image": 5 * 60,
+}
+
+
+def vault_size_gb(disks: list[dict[str, Any]], min_disk: int | None) -> int:
+    """A vault big enough for the server's disks (CBR's minimum is 10 GB)."""
+    total = sum(int(d.get("size") or 0) for d in disks) or (min_disk or 40)
+    return max(10, int(math.ceil(total)))
