@@ -1,0 +1,31 @@
+"""A guided session's transcript: what was shown and what was answered, in order. Kept in the
+run's journal and as a text file beside it, and included in the report."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Transcript:
+    entries: list[dict[str, Any]] = field(default_factory=list)
+
+    def shown(self, text: str) -> None:
+        self._add("shown", text)
+
+    def answered(self, question: str, answer: str) -> None:
+        self._add("answered", f"{question} -> {answer}")
+
+    def _add(self, kind: str, text: str) -> None:
+        self.entries.append({"kind": kind, "text": text, "at": time.time()})
+
+    def attach(self, run, journal) -> None:
+        """Copy the entries into the run (and its journal) and write the text file beside it."""
+        known = {(e["kind"], e["text"], e["at"]) for e in run.transcript}
+        run.transcript.extend(e for e in self.entries if (e["kind"], e["text"], e["at"]) not in known)
+        journal.save(run)
+        path = journal.transcript_path(run.run_id)
+        path.write_text("\n".join(f"[{e['kind']}] {e['text']}" for e in run.transcript) + "\n")
+        path.chmod(0o600)
