@@ -1,0 +1,38 @@
+import io
+
+from prompt_toolkit.output import DummyOutput
+
+from wizard.diagnose import scan
+from wizard.plain import run_plain
+
+DOWN, UP, ENTER, CTRL_C = "\x1b[B", "\x1b[A", "\r", "\x03"
+
+
+def image_index(session, key_id):
+    """(index of the image in the plain-mode list, index preselected there)."""
+    results = scan(session.clients)
+    ids = [d.image_id for d in results]
+    default = next((i for i, d in enumerate(results) if d.affected), 0)
+    return ids.index(key_id), default
+
+
+def move(session, image_id):
+    """The arrow keys that take the image list from its default to ``image_id``."""
+    target, default = image_index(session, image_id)
+    return DOWN * (target - default) if target >= default else UP * (default - target)
+
+
+def drive_keys(session, keys, text, stream=None, **kw):
+    """Run plain mode with questionary prompts fed by ``text`` through a pipe input."""
+    stream = stream if stream is not None else io.StringIO()
+    keys.send_text(text)
+    code = run_plain(session, input=keys, output=DummyOutput(), stream=stream, **kw)
+    return code, stream.getvalue()
+
+
+def drive_lines(session, lines, stream=None, **kw):
+    """Run plain mode as when standard input is not a terminal: one answer per line."""
+    stream = stream if stream is not None else io.StringIO()
+    stdin = io.StringIO("".join(line + "\n" for line in lines))
+    code = run_plain(session, stream=stream, stdin=stdin, **kw)
+    return code, stream.getvalue()

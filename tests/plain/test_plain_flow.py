@@ -1,0 +1,178 @@
+"""Plain mode end to end on the demo emulator: questionary driven by keys through a pipe input, and
+the line-by-line prompts used when standard input is not a terminal."""
+
+import json
+import os
+import signal
+
+from wizard.journal import Journal
+
+from .conftest import TtyStringIO
+from .helpers import CTRL_C, ENTER, drive_keys, drive_lines, image_index, move
+
+
+def servers(session):
+    return {s.id for s in session.clients.ecs.list_servers()}
+
+
+def test_whole_path_with_questionary_keys_cbr_source_exists(session, emu, keys):
+    image = emu.ids["image_old_csbs_server_exists"]
+    text = (move(session, image) + ENTER  # the image
+            + ENTER  # service: CBR (default)
+            + ENTER  # source ECS exists: yes (detected)
+            + ENTER  # test launch: no (default)
+            + ENTER  # show the API calls: no (default)
+            + ENTER  # start: yes (default)
+            + "y" * 3)  # confirm the billable steps
+    code, out = drive_keys(session, keys, text)
+    assert code == 0, out
+    assert "Verdict: affected" in out
+    assert "(your path)" in out and "path cbr-source-exists" in out
+    assert "Repaired. New image:" in out
+    for check in ("active", "full-ECS image", "made from the new backup", "backup supports lazy loading"):
+        assert f"[ok] {check}" in out
+    assert "Time taken:" in out
+    run = Journal(session.journal.directory).list()[0]
+    assert run.status == "succeeded" and run.answers["service"] == "cbr" and run.answers["source_exists"] is True
+    new = session.clients.ims.get_image(run.new_image_id)
+    assert new.status == "active" and new.whole_image
+    report = session.journal.runs_dir / f"{run.run_id}.md"
+    assert f"Report: {report}" in out and report.is_file()
+
+
+def test_source_gone_temporary_ecs_then_cleanup_line_by_line(session, emu):
+    image = emu.ids["image_old_csbs_server_deleted"]
+    index, _ = image_index(session, image)
+    before = servers(session)
+    lines = [str(index + 1),  # the image
+             "2",  # service: CSBS
+             "",  # source ECS exists: no (detected)
+             "", "", "", "",  # flavor, network, zone, disk type: the detected defaults
+             "",  # test launch: no
+             "",  # delete the temporary ECS: yes (default)
+             "y",  # show the API calls
+             "",  # start
+             "y", "y", "y", "y"]  # confirmations (temporary ECS, its deletion)
+    code, out = drive_lines(session, lines)
+    assert code == 0, out
+    assert "detected: ECS" in out and "does not exist" in out  # the evidence behind the default
+    assert "path csbs-source-gone" in out and "API calls, step by step:" in out
+    assert "'Create a temporary ECS from the slow image' creates billable resources. Continue? [y/N] y" in out
+    assert "Repaired. New image:" in out and "[ok] backup supports lazy loading" in out
+    assert servers(session) == before  # the temporary ECS was deleted
+    run = Journal(session.journal.directory).list()[0]
+    assert [s.status for s in run.plan.steps] == ["succeeded"] * len(run.plan.steps)
+    assert run.plan.steps[-1].kind == "delete_temp_server"
+
+
+def test_not_affected_prints_the_advice_and_exits_4(session, emu):
+    lines = ["Type", emu.ids["image_cbr"]]
+    code, out = drive_lines(session, lines)
+    assert code == 4
+    assert "Not affected" in out and "What to do:" in out and "Nothing to repair" in out
+    assert not session.journal.runs_dir.exists() or not list(session.journal.runs_dir.iterdir())
+
+
+def test_typed_unknown_image_is_asked_again(session, emu):
+    code, out = drive_lines(session, ["Type", "no-such-image", emu.ids["image_system_disk"]])
+    assert code == 4
+    assert "No image named 'no-such-image'" in out
+    assert "Out of scope" in out
+
+
+def test_ctrl_c_before_execution_changes_nothing(session, keys):
+    code, out = drive_keys(session, keys, ENTER + CTRL_C)
+    assert code == 130
+    assert "nothing was changed" in out
+    assert not session.journal.runs_dir.exists()
+
+
+def test_declining_to_start_changes_nothing(session):
+    code, out = drive_lines(session, ["", "", "", "", "", "n"])
+    assert code == 3 and "Not started: nothing was changed." in out
+    assert not session.journal.runs_dir.exists()
+
+
+def test_ctrl_c_during_execution_stops_after_the_current_call(session, emu):
+    image = emu.ids["image_old_csbs_server_exists"]
+    index, _ = image_index(session, image)
+    real_sleep, sent = session.sleep, []
+
+    def sleep(seconds):  # the first wait of the run: the user presses Ctrl-C
+        if not sent:
+            sent.append(True)
+            os.kill(os.getpid(), signal.SIGINT)
+        real_sleep(seconds)
+
+    session.sleep = sleep
+    code, out = drive_lines(session, [str(index + 1), "", "", "", "", "", "y", "y", "y"])
+    assert code == 130, out
+    assert "stopping after the current call" in out
+    run = Journal(session.journal.directory).list()[0]
+    assert run.status == "cancelled" and run.resumable
+    assert f"resume with: ecs-wizard resume {run.run_id}" in out
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler was only for the run
+
+
+def test_step_mode_pauses_before_each_step_and_continues(session, emu):
+    image = emu.ids["image_old_csbs_server_exists"]
+    index, _ = image_index(session, image)
+    code, out = drive_lines(session, [str(index + 1), "", "", "", "", ""] + [""] * 8, step_mode=True)
+    assert code == 0, out
+    run = Journal(session.journal.directory).list()[0]
+    assert out.count("? Next: ") == len(run.plan.steps)
+    for step in run.plan.steps:
+        assert f"Next: {step.title}" in out
+    # a billable step is confirmed at its pause, not asked twice
+    assert "creates billable resources. Continue? [y/N]" not in out
+    assert any("confirmed at the step pause" in e["text"] for e in run.transcript) or not run.plan.billable()
+
+
+def test_step_mode_no_stops_resumably(session, emu):
+    image = emu.ids["image_old_csbs_server_exists"]
+    index, _ = image_index(session, image)
+    code, out = drive_lines(session, [str(index + 1), "", "", "", "", "", "", "n"], step_mode=True)
+    assert code == 3, out
+    run = Journal(session.journal.directory).list()[0]
+    assert run.status == "cancelled" and run.resumable
+    assert run.plan.steps[0].status == "succeeded" and run.plan.steps[1].status == "pending"
+    assert f"resume with: ecs-wizard resume {run.run_id}" in out
+
+
+def test_transcript_lands_in_the_journal_and_the_report(session, emu):
+    image = emu.ids["image_old_csbs_server_exists"]
+    index, _ = image_index(session, image)
+    code, out = drive_lines(session, [str(index + 1), "", "", "", "", "", "y", "y", "y"])
+    assert code == 0, out
+    run_id = Journal(session.journal.directory).list()[0].run_id
+    data = json.loads(session.journal.path(run_id).read_text())
+    kinds = {e["kind"] for e in data["transcript"]}
+    assert kinds == {"shown", "answered"}
+    answered = [e["text"] for e in data["transcript"] if e["kind"] == "answered"]
+    assert answered[0].startswith("Which image creates ECSs slowly? -> ")
+    assert "Which service should make the new backup? -> CBR (recommended)" in answered
+    assert any(e["kind"] == "shown" and "Repaired. New image:" in e["text"] for e in data["transcript"])
+    text = session.journal.transcript_path(run_id).read_text()
+    assert "[answered] Does the source ECS still exist? -> Yes" in text
+    report = (session.journal.runs_dir / f"{run_id}.md").read_text()
+    assert "## Session transcript" in report
+    assert "answered: Start the repair now? -> yes" in report
+
+
+def test_no_color_output_has_no_escape_codes(session, emu, keys, monkeypatch):
+    image = emu.ids["image_old_csbs_server_exists"]
+    text = move(session, image) + ENTER * 5 + "y" * 3
+    monkeypatch.setenv("NO_COLOR", "1")
+    code, out = drive_keys(session, keys, text, stream=TtyStringIO())
+    assert code == 0, out
+    assert "\x1b" not in out
+
+
+def test_colour_is_used_on_a_terminal_without_no_color(session, emu, keys, monkeypatch):
+    # the control for the test above: the same run on a "terminal" does colour its status lines
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("TERM", raising=False)
+    image = emu.ids["image_old_csbs_server_exists"]
+    code, out = drive_keys(session, keys, move(session, image) + ENTER * 5 + "y" * 3, stream=TtyStringIO())
+    assert code == 0, out
+    assert "\x1b[" in out

@@ -1,0 +1,488 @@
+"""Plain mode: the whole wizard line by line, for terminals that cannot (or should not) run the full
+screen, for screen readers, and for logs.
+
+The flow is the TUI's: choose an image (from a scan, or typed), read the diagnosis with its
+evidence, answer the shared questions (``wizard.questions``, defaults pre-selected from detection),
+read the repair path, then watch it run with a line per state change and a periodic progress line,
+confirming each billable or destructive step. At the end: the new image, its verification checks,
+the time taken, and where the report is.
+
+On a terminal the questions are questionary prompts. When standard input or output is not a
+terminal (a pipe, a file, ``TERM=dumb``), the same questions are asked as numbered lists read line by
+line from standard input, so the wizard can be scripted and never draws cursor art into a log; when
+standard input ends before a question is answered, it stops cleanly with nothing changed.
+
+Interrupts are handled once, at the top of ``run_plain``: before execution Ctrl-C changes nothing
+(exit 130); during execution the first Ctrl-C lets the runner stop after the current call (the run
+stays resumable), a second one stops at once (the journal already holds every id created).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from contextlib import contextmanager
+from typing import IO, Any, Callable, Iterator, Protocol
+
+from wizard import diagnose as diagnosis_mod
+from wizard import errors, flowchart
+from wizard.console import EventPrinter, diagnosis_text, plan_text
+from wizard.diagnose import Diagnosis
+from wizard.plan import Plan, build_plan
+from wizard.questions import Question, answers_from, finishing_questions, repair_questions, server_questions
+from wizard.runner import RunEvent
+from wizard.steps import KINDS, Step
+from wizard.transcript import Transcript
+
+TYPE_AN_ID = "Type an image id or name"
+
+VERDICT_LABELS = {
+    diagnosis_mod.AFFECTED: "AFFECTED: slow, repair it",
+    diagnosis_mod.NOT_AFFECTED_CBR: "not affected (CBR backup)",
+    diagnosis_mod.NOT_AFFECTED_NEW_FORMAT: "not affected (new-format CSBS backup)",
+    diagnosis_mod.NOT_FULL_ECS_IMAGE: "out of scope (not a full-ECS image)",
+    diagnosis_mod.IMAGE_NOT_ACTIVE: "not active yet",
+    diagnosis_mod.BACKUP_MISSING: "its backup was deleted",
+}
+
+
+class NoMoreInput(Exception):
+    """Standard input ended before a question was answered."""
+
+
+# -- prompting ---------------------------------------------------------------------------------
+
+
+class Prompter(Protocol):
+    def select(self, message: str, options: list[tuple[str, str]], default: int) -> int: ...
+
+    def text(self, message: str) -> str: ...
+
+    def confirm(self, message: str, default: bool) -> bool: ...
+
+
+class QuestionaryPrompter:
+    """questionary prompts (always ``unsafe_ask``: Ctrl-C raises, it is handled at the top)."""
+
+    def __init__(self, input: Any = None, output: Any = None, *, colour: bool = True):
+        import questionary
+        from prompt_toolkit.output import ColorDepth
+
+        self.q = questionary
+        self.kwargs: dict[str, Any] = {}
+        if input is not None:
+            self.kwargs["input"] = input
+        if output is not None:
+            self.kwargs["output"] = output
+        if not colour:
+            # questionary merges its own colours under ours, so every coloured class is overridden,
+            # and the terminal is told to use no colour at all.
+            self.kwargs["style"] = questionary.Style([
+                ("qmark", "noinherit bold"), ("question", "bold"), ("answer", "noinherit bold"), ("pointer", "bold"),
+                ("highlighted", "reverse"), ("search_success", "noinherit bold"), ("search_none", "noinherit"),
+            ])
+            self.kwargs["color_depth"] = ColorDepth.DEPTH_1_BIT
+
+    def _ask(self, question: Any, message: str) -> Any:
+        # prompt_toolkit replaces the SIGINT handler while it runs and does not put ours back.
+        main = threading.current_thread() is threading.main_thread()
+        saved = signal.getsignal(signal.SIGINT) if main else None
+        try:
+            answer = question.unsafe_ask()
+        except EOFError:
+            raise NoMoreInput(message) from None
+        finally:
+            if main and signal.getsignal(signal.SIGINT) is not saved and saved is not None:
+                signal.signal(signal.SIGINT, saved)
+        return answer
+
+    def select(self, message: str, options: list[tuple[str, str]], default: int) -> int:
+        choices = [self.q.Choice(label, value=i, description=help or None) for i, (label, help) in enumerate(options)]
+        return self._ask(self.q.select(message, choices=choices, default=choices[default], **self.kwargs), message)
+
+    def text(self, message: str) -> str:
+        return self._ask(self.q.text(message, **self.kwargs), message) or ""
+
+    def confirm(self, message: str, default: bool) -> bool:
+        return bool(self._ask(self.q.confirm(message, default=default, **self.kwargs), message))
+
+
+class LinePrompter:
+    """Numbered choices read line by line from a stream: for pipes, files and dumb terminals."""
+
+    def __init__(self, stdin: IO[str], stream: IO[str], write: Callable[[str], None]):
+        self.stdin = stdin
+        self._stream = stream
+        self.write = write
+        self.asking = False
+        self.echo = not _isatty(stdin)  # a piped answer is not echoed by a terminal: show it
+
+    def _read(self, prompt: str, question: str) -> str:
+        print(prompt, end="", flush=True, file=self._stream)
+        self.asking = True
+        try:
+            line = self.stdin.readline()
+        finally:
+            self.asking = False
+        if not line:
+            print("", file=self._stream, flush=True)
+            raise NoMoreInput(question)
+        if self.echo:
+            print(line.rstrip("\n"), file=self._stream, flush=True)
+        return line.strip()
+
+    def select(self, message: str, options: list[tuple[str, str]], default: int) -> int:
+        lines = [f"? {message}"]
+        for n, (label, help) in enumerate(options, start=1):
+            lines.append(f"  {n}. {label}" + ("   (default)" if n - 1 == default else ""))
+            if help:
+                lines.append(f"       {help}")
+        self.write("\n".join(lines))
+        while True:
+            answer = self._read(f"  Type 1-{len(options)}, or Enter for {default + 1}: ", message)
+            if not answer:
+                return default
+            if answer.isdigit() and 1 <= int(answer) <= len(options):
+                return int(answer) - 1
+            matches = [i for i, (label, _) in enumerate(options) if label.lower().startswith(answer.lower())]
+            if len(matches) == 1:
+                return matches[0]
+            self.write(f"  Please type a number from 1 to {len(options)}.")
+
+    def text(self, message: str) -> str:
+        return self._read(f"? {message} ", message)
+
+    def confirm(self, message: str, default: bool) -> bool:
+        while True:
+            answer = self._read(f"? {message} [{'Y/n' if default else 'y/N'}] ", message).lower()
+            if not answer:
+                return default
+            if answer in {"y", "yes"}:
+                return True
+            if answer in {"n", "no"}:
+                return False
+            self.write("  Please answer y or n.")
+
+
+# -- the session -------------------------------------------------------------------------------
+
+
+class _Writer:
+    """Prints a block and records it in the transcript."""
+
+    def __init__(self, stream: IO[str], transcript: Transcript):
+        self.stream = stream
+        self.transcript = transcript
+
+    def __call__(self, text: str, *, record: bool = True) -> None:
+        print(text, file=self.stream, flush=True)
+        if record and text.strip():
+            self.transcript.shown(text)
+
+
+class PlainWizard:
+    def __init__(self, session: Any, *, step_mode: bool = False, input: Any = None, output: Any = None,
+                 stream: IO[str] | None = None, stdin: IO[str] | None = None):
+        self.session = session
+        self.step_mode = step_mode
+        self.stream = stream or sys.stdout
+        self.transcript = Transcript()
+        self.show = _Writer(self.stream, self.transcript)
+        self.colour = os.environ.get("NO_COLOR") is None and os.environ.get("TERM") != "dumb"
+        stdin = stdin or sys.stdin
+        if input is not None or output is not None or _is_terminal(stdin, self.stream):
+            self.prompter: Prompter = QuestionaryPrompter(input, output, colour=self.colour)
+        else:
+            self.prompter = LinePrompter(stdin, self.stream, self.show)
+        self.run: Any = None
+        self.cancel_requested = False
+        self._cancel_noted = False
+        self._preconfirmed: set[str] = set()
+        self._declined = False
+
+    # -- asking, with the transcript ---------------------------------------------------------
+
+    def ask_select(self, message: str, options: list[tuple[str, str]], default: int) -> int:
+        index = self.prompter.select(message, options, default)
+        self.transcript.answered(message, options[index][0])
+        return index
+
+    def ask_text(self, message: str) -> str:
+        answer = self.prompter.text(message).strip()
+        self.transcript.answered(message, answer)
+        return answer
+
+    def ask_confirm(self, message: str, default: bool) -> bool:
+        answer = self.prompter.confirm(message, default)
+        self.transcript.answered(message, "yes" if answer else "no")
+        return answer
+
+    def ask_question(self, q: Question) -> Any:
+        """One shared Question: its evidence and help as lines, then a select with the default on."""
+        notes = [f"  detected: {line}" for line in q.evidence]
+        if q.help:
+            notes.append(f"  note: {q.help}")
+        if notes:
+            self.show("\n".join(notes))
+        values = [c.value for c in q.choices]
+        default = values.index(q.default) if q.default in values else 0
+        index = self.ask_select(q.text, [(c.label, c.help) for c in q.choices], default)
+        return q.choices[index].value
+
+    # -- the flow ----------------------------------------------------------------------------
+
+    def main(self) -> int:
+        try:
+            return self.flow()
+        except KeyboardInterrupt:
+            if self.run is None:
+                self.show("\nInterrupted: nothing was changed.")
+                return errors.EXIT_INTERRUPTED
+            self.show(f"\nInterrupted: the run stopped; every resource it created is in its journal.\n"
+                      f"resume with: ecs-wizard resume {self.run.run_id}")
+            self.finish_records()
+            return errors.EXIT_INTERRUPTED
+        except NoMoreInput as ended:
+            self.show(f"Standard input ended before this question was answered: {ended.args[0]}\n"
+                      "Nothing was changed. Run the wizard in a terminal, or repair without questions: "
+                      "ecs-wizard run IMAGE --yes")
+            return errors.EXIT_USAGE
+
+    def flow(self) -> int:
+        self.show(f"ecs-wizard: repair full-ECS images that create servers slowly.\nCloud: {self.session.label}")
+        d = self.choose_image()
+        self.show("\n" + diagnosis_text(d))
+        if not d.affected:
+            self.show("\nNothing to repair for this image.")
+            return errors.EXIT_NOT_AFFECTED
+        answers = self.ask_answers(d)
+        try:
+            plan = build_plan(self.session.clients, d, answers)
+        except errors.WizardError as exc:
+            self.show(f"\nCannot plan the repair: {exc}")
+            return exc.exit_code
+        self.show_plan(plan)
+        if self.ask_confirm("Show the API calls each step makes?", False):
+            self.show(calls_text(plan))
+        if not self.ask_confirm("Start the repair now?", True):
+            self.show("Not started: nothing was changed.")
+            return errors.EXIT_NEEDS_CONFIRMATION
+        return self.execute(d, answers, plan)
+
+    def choose_image(self) -> Diagnosis:
+        self.show("\nScanning the project's full-ECS images...")
+        results = diagnosis_mod.scan(self.session.clients)
+        if results:
+            affected = sum(1 for d in results if d.affected)
+            self.show(f"{len(results)} full-ECS images, {affected} affected.")
+            options = [(f"{d.image_name} ({d.image_id[:8]}): {VERDICT_LABELS.get(d.verdict, d.verdict)}", d.summary) for d in results]
+            options.append((TYPE_AN_ID, "An image that is not in the list (for example a system-disk image, to check it)."))
+            default = next((i for i, d in enumerate(results) if d.affected), 0)
+            index = self.ask_select("Which image creates ECSs slowly?", options, default)
+            if index < len(results):
+                return results[index]
+        else:
+            self.show("No full-ECS images in this project.")
+        while True:
+            ref = self.ask_text("Image id or exact name:")
+            if not ref:
+                self.show("  Please type an image id or name (Ctrl-C to leave).")
+                continue
+            try:
+                return diagnosis_mod.diagnose(self.session.clients, ref)
+            except errors.WizardError as exc:
+                self.show(f"  {exc}")
+
+    def ask_answers(self, d: Diagnosis) -> Any:
+        self.show("\nTwo questions decide the repair path.")
+        values: dict[str, Any] = {}
+        for q in repair_questions(d):
+            values[q.key] = self.ask_question(q)
+        if values.get("source_exists") is False:
+            self.show("\nThe temporary ECS (made from the slow image, then backed up):")
+            for q in server_questions(self.session.clients, d):
+                values[q.key] = self.ask_question(q)
+        self.show("")
+        for q in finishing_questions(bool(values.get("source_exists", True))):
+            values[q.key] = self.ask_question(q)
+        return answers_from(values)
+
+    def show_plan(self, plan: Plan) -> None:
+        self.show("\n" + flowchart.render_text(plan.path) + "\n\n" + plan_text(plan, with_calls=False))
+
+    # -- execution ---------------------------------------------------------------------------
+
+    def execute(self, d: Diagnosis, answers: Any, plan: Plan) -> int:
+        session = self.session
+        self.run = run = session.new_run(d.image_id, d, answers, plan)
+        self.transcript.attach(run, session.journal)
+        self.printer = EventPrinter(self.stream)
+        self.show("")
+        started = session.clock()
+        runner = session.runner(run, on_event=self.on_event, confirm=self.confirm, should_cancel=self.should_cancel,
+                                step_mode=self.step if self.step_mode else None, sleep=self.sleep)
+        with self.sigint_cancels():
+            result = runner.run()
+        self.summary(result, session.clock() - started)
+        self.finish_records()
+        if result.status == "succeeded":
+            return errors.EXIT_OK
+        if result.status == "cancelled":
+            if self.cancel_requested:
+                return errors.EXIT_INTERRUPTED
+            return errors.EXIT_NEEDS_CONFIRMATION
+        return errors.EXIT_FAILED
+
+    def on_event(self, event: RunEvent) -> None:
+        if event.event == "waiting-for-confirmation":
+            return  # the confirmation prompt itself says it
+        before = len(self.printer.lines)
+        self.printer(event)
+        for line in self.printer.lines[before:]:
+            self.transcript.shown(line)
+
+    def confirm(self, step: Step) -> bool:
+        if step.name in self._preconfirmed:
+            self.transcript.answered(_confirmation_question(step), "yes (confirmed at the step pause)")
+            return True
+        return self._gate_answer(_confirmation_question(step), default=False)
+
+    def step(self, step: Step) -> bool:
+        what = " (creates billable resources)" if step.billable else " (deletes resources)" if step.destructive else ""
+        ok = self._gate_answer(f"Next: {step.title}{what}. Continue?", default=True)
+        if ok and step.needs_confirmation:
+            self._preconfirmed.add(step.name)
+        return ok
+
+    def _gate_answer(self, message: str, default: bool) -> bool:
+        """A question asked while the run is under way: Ctrl-C or no input stops the run resumably."""
+        if self.cancel_requested:
+            return False
+        try:
+            return self.ask_confirm(message, default)
+        except KeyboardInterrupt:
+            self.cancel_requested = self._cancel_noted = True
+            self.show("  interrupted: the run stops here and can be resumed")
+            return False
+        except NoMoreInput:
+            self.show("  no answer (standard input ended): not confirmed")
+            return False
+
+    def should_cancel(self) -> bool:
+        if self.cancel_requested and not self._cancel_noted:
+            self._cancel_noted = True
+            self.show("  interrupted: stopping after the current call (Ctrl-C again stops at once)")
+        return self.cancel_requested
+
+    def sleep(self, seconds: float) -> None:
+        """The session's sleep in short slices, so an interrupt is noticed within a quarter second."""
+        remaining = seconds
+        while remaining > 0 and not self.cancel_requested:
+            part = min(remaining, 0.25)
+            self.session.sleep(part)
+            remaining -= part
+
+    @contextmanager
+    def sigint_cancels(self) -> Iterator[None]:
+        """While the run executes: the first Ctrl-C asks the runner to stop after the current call,
+        the second stops at once. Only in the main thread, and only for the run."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def handler(signum: int, frame: Any) -> None:
+            if self.cancel_requested or getattr(self.prompter, "asking", False):
+                raise KeyboardInterrupt
+            self.cancel_requested = True
+
+        previous = signal.signal(signal.SIGINT, handler)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    def summary(self, run: Any, seconds: float) -> None:
+        lines = [""]
+        if run.status == "succeeded":
+            lines.append(f"Repaired. New image: {run.plan.new_image_name} ({run.new_image_id})")
+            checks = next((s.outputs.get("checks") for s in run.plan.steps if s.kind == "verify_image"), None) or {}
+            if checks:
+                lines.append("Verification:")
+                lines += [f"  [{'ok' if ok else 'FAILED'}] {name}" for name, ok in checks.items()]
+            test = next((s for s in run.plan.steps if s.kind == "test_launch" and s.outputs.get("seconds_to_active") is not None), None)
+            if test:
+                lines.append(f"Test ECS from the new image became ACTIVE in {test.outputs['seconds_to_active']:.1f} s (and was deleted).")
+            lines.append(f"Time taken: {_duration(seconds)}")
+            lines.append(f"Create ECSs from image {run.new_image_id} from now on; the old image {run.plan.image_id} was left as it was."
+                         if not any(s.kind == "delete_old_image" for s in run.plan.steps) else
+                         f"Create ECSs from image {run.new_image_id} from now on.")
+        elif run.status == "failed":
+            failed = next((s for s in run.plan.steps if s.status in ("failed", "timed-out")), None)
+            if failed and failed.error:
+                lines.append(f"The run failed at '{failed.title}': {failed.error.get('message')}")
+                if failed.error.get("remedy"):
+                    lines.append(f"What to do: {failed.error['remedy']}")
+            lines.append(f"Time taken: {_duration(seconds)}; resume with: ecs-wizard resume {run.run_id}")
+        else:
+            lines.append(f"The run stopped before finishing; nothing more will be created. resume with: ecs-wizard resume {run.run_id}")
+        resources = run.resources()
+        if resources:
+            lines.append("Resources this run created: " + "; ".join(f"{r['type']} {r['id']}" for r in resources))
+        self.show("\n".join(lines))
+
+    def finish_records(self) -> None:
+        """The transcript beside the journal and in the report; the report written next to the journal."""
+        from wizard.report import render
+
+        run, journal = self.run, self.session.journal
+        self.transcript.attach(run, journal)
+        path = journal.runs_dir / f"{run.run_id}.md"
+        path.write_text(render(run, "md"))
+        path.chmod(0o600)
+        self.show(f"Report: {path}\nJournal: {journal.path(run.run_id)}")
+        self.transcript.attach(run, journal)
+
+
+def calls_text(plan: Plan) -> str:
+    lines = ["API calls, step by step:"]
+    for n, step in enumerate(plan.steps, start=1):
+        lines.append(f"{n}. {step.title}")
+        for call in KINDS[step.kind].calls(step, plan.resolve):
+            lines.append(f"     {call.method} {call.path}" + (f"   # {call.note}" if call.note else ""))
+    return "\n".join(lines)
+
+
+def _confirmation_question(step: Step) -> str:
+    what = "creates billable resources" if step.billable else "deletes resources"
+    return f"'{step.title}' {what}. Continue?"
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(int(round(seconds)), 60)
+    return f"{minutes} min {rest:02d} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def _is_terminal(stdin: Any, stdout: Any) -> bool:
+    return _isatty(stdin) and _isatty(stdout) and os.environ.get("TERM") != "dumb"
+
+
+def run_plain(session: Any, *, step_mode: bool = False, input: Any = None, output: Any = None,
+              stream: IO[str] | None = None, stdin: IO[str] | None = None) -> int:
+    """Run the wizard line by line. ``input``/``output`` are prompt_toolkit objects (tests feed keys
+    through a pipe input); ``stream`` receives the printed lines (default standard output);
+    ``stdin`` is read line by line when it is not a terminal. Returns the exit code: 0 repaired,
+    1 failed, 2 no input, 3 a confirmation was declined (the run is resumable), 4 not affected,
+    130 interrupted."""
+    return PlainWizard(session, step_mode=step_mode, input=input, output=output, stream=stream, stdin=stdin).main()
