@@ -27,8 +27,9 @@ def test_no_stdin_prints_the_notice_and_stops_cleanly(tmp_path):
 
 
 def test_piped_answers_with_no_color_have_no_escape_codes(tmp_path):
-    # "Type" picks "Type an image id or name"; the demo has an image named like its role? use the list instead
-    proc = subprocess.run(CMD + ["--plain", "--speed", "6000"], input="\n" * 5 + "\ny\ny\ny\n", capture_output=True, text=True,
+    # every default (the first affected image; its source ECS is gone, so a temporary ECS is made and
+    # deleted), then yes to each confirmation
+    proc = subprocess.run(CMD + ["--plain", "--speed", "6000"], input="\n" * 11 + "y\n" * 4, capture_output=True, text=True,
                           timeout=120, env=_env(tmp_path, NO_COLOR="1"),
                           cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
     assert "Traceback" not in proc.stderr + proc.stdout

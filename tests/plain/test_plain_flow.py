@@ -87,8 +87,9 @@ def test_ctrl_c_before_execution_changes_nothing(session, keys):
     assert not session.journal.runs_dir.exists()
 
 
-def test_declining_to_start_changes_nothing(session):
-    code, out = drive_lines(session, ["", "", "", "", "", "n"])
+def test_declining_to_start_changes_nothing(session, emu):
+    index, _ = image_index(session, emu.ids["image_old_csbs_server_exists"])
+    code, out = drive_lines(session, [str(index + 1), "", "", "", "", "n"])
     assert code == 3 and "Not started: nothing was changed." in out
     assert not session.journal.runs_dir.exists()
 
