@@ -1,0 +1,45 @@
+"""``wizard.sim``: an offline IMS/CBR/CSBS/ECS/IAM (+ minimal VPC) cloud emulator.
+
+It imports only the standard library, werkzeug and requests, never the rest of ``wizard``: the
+emulator and the client are independent readings of the same API documents.
+
+Public API::
+
+    from wizard.sim import Emulator, DEMO, FaultRule, InProcessAdapter, serve, export_lines
+
+    emu = Emulator(scenario="demo", speed=0)
+    session = emu.session()            # requests.Session reaching the emulator at DEMO.endpoint
+    emu.clock.advance(60)              # virtual time; statuses are computed from it when read
+    emu.add_fault(FaultRule.parse("ims.create_whole_image:first=1:status=500"))
+
+Demo credentials (:data:`DEMO`): AK ``DEMOAK0000000000WIZ``, SK
+``DEMOSK0000000000000000000000000000WIZARD``, project ``5ca1ab1e0000400080000000000de000``, region
+``eu-de``; IAM password auth with user ``demo-user``, password ``demo-password``, domain
+``demo-domain``. Durations: :mod:`wizard.sim.durations`. Scenarios and ``emu.ids`` keys:
+:mod:`wizard.sim.scenarios`. Fault syntax and operation names: :mod:`wizard.sim.faults`.
+"""
+
+from wizard.sim.account import DEMO, DemoAccount
+from wizard.sim.clock import VirtualClock
+from wizard.sim.emulator import Emulator
+from wizard.sim.errors import ApiError, LostResponse
+from wizard.sim.faults import OPERATIONS, FaultRule, all_operations
+from wizard.sim.server import BackgroundServer, export_lines, make_http_server, serve
+from wizard.sim.transport import InProcessAdapter
+
+__all__ = [
+    "DEMO",
+    "DemoAccount",
+    "Emulator",
+    "FaultRule",
+    "InProcessAdapter",
+    "serve",
+    "export_lines",
+    "BackgroundServer",
+    "make_http_server",
+    "VirtualClock",
+    "ApiError",
+    "LostResponse",
+    "OPERATIONS",
+    "all_operations",
+]

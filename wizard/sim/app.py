@@ -1,0 +1,513 @@
+"""The WSGI application: routing, authentication, fault effects and the handlers.
+
+One base URL serves every service. Error bodies follow each service: IMS/ECS/IAM nest
+``{"error": {"code", "message"}}``, CBR/CSBS are flat ``{"error_code", "error_msg"}``, VPC is
+``{"code", "message"}``; the API gateway's own refusals (authentication, unknown path) are flat
+``{"error_code", "error_msg", "request_id"}`` with ``APIGW.*`` codes. Every response carries
+``X-Request-Id``.
+
+Emulator-specific choices (no document gives them): an unknown job id answers 404 with code
+``SIM.0404``; a wrong method answers 405 with code ``SIM.0405`` and an ``Allow`` header.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
+from urllib.parse import parse_qsl
+
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from wizard.sim import actions, views
+from wizard.sim.clock import iso_ms_z
+from wizard.sim.errors import ApiError, LostResponse
+from wizard.sim.faults import Effects, FaultRule
+from wizard.sim.signing import SignatureError, verify
+
+if TYPE_CHECKING:
+    from wizard.sim.emulator import Emulator
+
+R = Rule
+URL_MAP = Map([
+    R("/v3/auth/tokens", methods=["POST"], endpoint="iam.create_token"),
+    R("/v2/cloudimages", methods=["GET"], endpoint="ims.list_images"),
+    R("/v2/images/<image_id>", methods=["GET"], endpoint="ims.get_image"),
+    R("/v2/images/<image_id>", methods=["DELETE"], endpoint="ims.delete_image"),
+    R("/v1/cloudimages/wholeimages/action", methods=["POST"], endpoint="ims.create_whole_image"),
+    R("/v1/cloudimages/job/<job_id>", methods=["GET"], endpoint="ims.get_job_progress"),
+    R("/v1/<pid>/jobs/<job_id>", methods=["GET"], endpoint="jobs.get_job"),
+    R("/v3/<pid>/vaults", methods=["GET"], endpoint="cbr.list_vaults"),
+    R("/v3/<pid>/vaults", methods=["POST"], endpoint="cbr.create_vault"),
+    R("/v3/<pid>/vaults/<vault_id>", methods=["GET"], endpoint="cbr.get_vault"),
+    R("/v3/<pid>/vaults/<vault_id>/addresources", methods=["POST"], endpoint="cbr.add_resources"),
+    R("/v3/<pid>/checkpoints", methods=["POST"], endpoint="cbr.create_checkpoint"),
+    R("/v3/<pid>/backups", methods=["GET"], endpoint="cbr.list_backups"),
+    R("/v3/<pid>/backups/<backup_id>", methods=["GET"], endpoint="cbr.get_backup"),
+    R("/v1/<pid>/providers/<provider_id>/resources/action", methods=["POST"], endpoint="csbs.check_protectable"),
+    R("/v1/<pid>/providers/<provider_id>/resources/<server_id>/action", methods=["POST"], endpoint="csbs.protect"),
+    R("/v1/<pid>/checkpoint_items", methods=["GET"], endpoint="csbs.list_backups"),
+    R("/v1/<pid>/checkpoint_items/<backup_id>", methods=["GET"], endpoint="csbs.get_backup"),
+    R("/v1/<pid>/cloudservers", methods=["POST"], endpoint="ecs.create_server"),
+    R("/v1/<pid>/cloudservers/detail", methods=["GET"], endpoint="ecs.list_servers"),
+    R("/v1/<pid>/cloudservers/flavors", methods=["GET"], endpoint="ecs.list_flavors"),
+    R("/v1/<pid>/cloudservers/delete", methods=["POST"], endpoint="ecs.delete_servers"),
+    R("/v1/<pid>/cloudservers/<server_id>", methods=["GET"], endpoint="ecs.get_server"),
+    R("/v1/<pid>/vpcs", methods=["GET"], endpoint="vpc.list_vpcs"),
+    R("/v1/<pid>/subnets", methods=["GET"], endpoint="vpc.list_subnets"),
+    R("/_sim/state", methods=["GET"], endpoint="admin.state"),
+    R("/_sim/faults", methods=["GET", "POST", "DELETE"], endpoint="admin.faults"),
+    R("/_sim/clock", methods=["GET", "POST"], endpoint="admin.clock"),
+])
+
+JSON = "application/json;charset=UTF-8"
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any = None
+    headers: dict[str, str] | None = None
+
+
+def error_body(service: str, code: str, message: str, request_id: str) -> dict[str, Any]:
+    if service in ("ims", "ecs", "jobs"):
+        return {"error": {"message": message, "code": code}}
+    if service == "iam":
+        return {"error": {"code": code, "message": message, "title": "Unauthorized" if code == "401" else "Bad Request"}}
+    if service in ("cbr", "csbs"):
+        return {"error_code": code, "error_msg": message}
+    if service == "vpc":
+        return {"code": code, "message": message}
+    return {"error_code": code, "error_msg": message, "request_id": request_id}
+
+
+def _truthy(value: str | None) -> bool | None:
+    if value is None:
+        return None
+    text = value.strip().lower()
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no"):
+        return False
+    return None
+
+
+def _int_arg(args: Any, name: str, default: int, code: str, minimum: int = 0, maximum: int | None = None) -> int:
+    raw = args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(400, code, f"Invalid parameter {name}: {raw!r} is not an integer.") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ApiError(400, code, f"Invalid parameter {name}: {value} is out of range.")
+    return value
+
+
+class SimApp:
+    """WSGI callable bound to one :class:`Emulator`."""
+
+    def __init__(self, emulator: "Emulator") -> None:
+        self.emu = emulator
+        self.lock = threading.RLock()
+
+    # ---- WSGI --------------------------------------------------------------------------------
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        request = Request(environ)
+        request_id = uuid.uuid4().hex
+        try:
+            reply, service, lost = self._dispatch(request, request_id)
+        except LostResponse:
+            raise
+        status = reply.status
+        with self.lock:
+            self.emu.request_log.append((request.method, request.path, 0 if lost else status))
+        if lost:
+            raise LostResponse(f"{request.method} {request.path}: the answer is lost (fault injection)")
+        headers = {"X-Request-Id": request_id, **(reply.headers or {})}
+        if reply.body is None:
+            response = Response(status=status, headers=headers)
+        else:
+            response = Response(json.dumps(reply.body), status=status, headers=headers, content_type=JSON)
+        return response(environ, start_response)
+
+    def _dispatch(self, request: Request, request_id: str) -> tuple[Reply, str, bool]:
+        urls = URL_MAP.bind_to_environ(request.environ)
+        try:
+            endpoint, args = urls.match()
+        except MethodNotAllowed as exc:
+            allowed = sorted(exc.valid_methods or [])
+            body = error_body("gateway", "SIM.0405", f"Method {request.method} is not allowed on {request.path}; allowed: {', '.join(allowed)}", request_id)
+            return Reply(405, body, {"Allow": ", ".join(allowed)}), "gateway", False
+        except NotFound:
+            body = error_body("gateway", "APIGW.0101", "The API does not exist or has not been published in the environment", request_id)
+            return Reply(404, body), "gateway", False
+        service, operation = endpoint.split(".", 1)
+        if service == "admin":
+            return self._admin(operation, request), service, False
+        if service != "iam":
+            refusal = self._authenticate(request, request_id)
+            if refusal is not None:
+                return refusal, "gateway", False
+        if service == "jobs":
+            with self.lock:
+                job = self.emu.state.jobs.get(args["job_id"])
+            service = job.service if job is not None else "ims"
+        effects: Effects = self.emu.faults_effects(service, operation)
+        if effects.latency:
+            time.sleep(effects.latency)
+        if effects.error is not None:
+            status, code, message = effects.error
+            return Reply(status, error_body(service, code, message, request_id)), service, False
+        try:
+            with self.lock:
+                if "pid" in args and args["pid"] != self.emu.state.project_id:
+                    raise ApiError(404, "SIM.0404" if service in ("ims", "ecs") else f"{'BackupService' if service == 'cbr' else service.upper()}.0404",
+                                   f"Project {args['pid']} does not exist in this emulator (it serves {self.emu.state.project_id}).")
+                handler = getattr(self, f"_{service}_{operation}")
+                reply = handler(request, args, effects)
+        except ApiError as exc:
+            return Reply(exc.status, error_body(service, exc.code, exc.message, request_id)), service, False
+        return reply, service, effects.lost
+
+    # ---- authentication -------------------------------------------------------------------------
+    def _authenticate(self, request: Request, request_id: str) -> Reply | None:
+        def refuse(code: str, message: str) -> Reply:
+            return Reply(401, error_body("gateway", code, f"Incorrect IAM authentication information: {message}", request_id))
+
+        token = request.headers.get("X-Auth-Token")
+        authorization = request.headers.get("Authorization")
+        if token:
+            with self.lock:
+                known = self.emu.state.tokens.get(token)
+                now = self.emu.clock.now()
+            if known is None:
+                return refuse("APIGW.0301", "the token is invalid")
+            if now >= known.expires:
+                return refuse("APIGW.0307", "the token has expired")
+            return None
+        if authorization:
+            headers = {k.lower(): v for k, v in request.headers.items()}
+            try:
+                verify(
+                    method=request.method,
+                    path=request.path,
+                    query_pairs=parse_qsl(request.environ.get("QUERY_STRING", ""), keep_blank_values=True),
+                    headers=headers,
+                    body=request.get_data(cache=True),
+                    credentials=self.emu.credentials,
+                    wall_now=self.emu.wall_clock(),
+                )
+            except SignatureError as exc:
+                return refuse("APIGW.0301", str(exc))
+            return None
+        return refuse("APIGW.0301", "no X-Auth-Token or Authorization header")
+
+    # ---- helpers -----------------------------------------------------------------------------------
+    @staticmethod
+    def _json(request: Request, code: str) -> Any:
+        data = request.get_data(cache=True)
+        if not data:
+            return {}
+        try:
+            return json.loads(data)
+        except ValueError:
+            raise ApiError(400, code, "The request body is not valid JSON.") from None
+
+    @property
+    def st(self):  # noqa: ANN201 - the State
+        return self.emu.state
+
+    @staticmethod
+    def _fail(effects: Effects) -> tuple[str, str] | None:
+        return effects.fail
+
+    # ---- IAM --------------------------------------------------------------------------------------
+    def _iam_create_token(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        from wizard.sim.account import DEMO
+
+        body = self._json(request, "400")
+        token = actions.issue_token(self.st, body, user=DEMO.user, password=DEMO.password, domain=DEMO.domain)
+        base = request.host_url.rstrip("/")
+        pid = self.st.project_id
+        catalog = [
+            {"type": t, "name": n, "id": uuid.uuid5(uuid.NAMESPACE_URL, n).hex,
+             "endpoints": [{"id": uuid.uuid5(uuid.NAMESPACE_URL, n + "e").hex, "interface": "public", "region": self.st.region,
+                            "region_id": self.st.region, "url": base + suffix}]}
+            for t, n, suffix in (("image", "ims", ""), ("compute", "ecs", f"/v1/{pid}"), ("cbr", "cbr", f"/v3/{pid}"),
+                                 ("data-protect", "csbs", f"/v1/{pid}"), ("identity", "iam", "/v3"), ("vpc", "vpc", ""))
+        ]
+        out: dict[str, Any] = {
+            "token": {
+                "methods": ["password"],
+                "expires_at": iso_ms_z(token.expires),
+                "issued_at": iso_ms_z(token.issued),
+                "user": {"id": "0c6c8d5e8a0f4a3e9d5b1c7a2e4f6a8b", "name": token.user_name,
+                         "domain": {"id": "5ca1ab1e00004000800000000d0a1000", "name": DEMO.domain}, "password_expires_at": ""},
+                "project": {"id": pid, "name": self.st.region, "domain": {"id": "5ca1ab1e00004000800000000d0a1000", "name": DEMO.domain}},
+                "roles": [{"id": "0", "name": "te_admin"}, {"id": "1", "name": "op_gated_lld"}],
+                "catalog": [] if _truthy(request.args.get("nocatalog")) else catalog,
+            }
+        }
+        return Reply(201, out, {"X-Subject-Token": token.value})
+
+    # ---- IMS --------------------------------------------------------------------------------------
+    def _ims_list_images(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        q = request.args
+        images = self.st.visible_images()
+        if (t := q.get("__imagetype")):
+            images = [i for i in images if i.imagetype == t]
+        whole = _truthy(q.get("__whole_image"))
+        if whole is not None:
+            images = [i for i in images if i.whole_image == whole]
+        for key, attr in (("id", "id"), ("name", "name"), ("owner", "owner"), ("__backup_id", "backup_id"),
+                          ("__os_type", "os_type"), ("__platform", "platform")):
+            if (value := q.get(key)) is not None:
+                images = [i for i in images if getattr(i, attr) == value]
+        if (status := q.get("status")) is not None:
+            images = [i for i in images if self.st.image_status(i) == status]
+        sort_key = q.get("sort_key", "created_at")
+        sort_dir = q.get("sort_dir", "desc")
+        keys: dict[str, Callable[[Any], Any]] = {
+            "created_at": lambda i: i.created, "updated_at": lambda i: i.created, "name": lambda i: i.name,
+            "id": lambda i: i.id, "status": lambda i: self.st.image_status(i), "min_disk": lambda i: i.min_disk,
+            "size": lambda i: i.size, "__os_type": lambda i: i.os_type, "__platform": lambda i: i.platform,
+        }
+        if sort_key not in keys or sort_dir not in ("asc", "desc"):
+            raise ApiError(400, "IMG.0001", f"Invalid sort_key/sort_dir: {sort_key}/{sort_dir}.")
+        key = keys[sort_key]
+        images.sort(key=lambda i: (key(i), i.id), reverse=sort_dir == "desc")
+        limit = _int_arg(q, "limit", 500, "IMG.0001", 0, 1000)
+        if (marker := q.get("marker")):
+            position = next((n for n, i in enumerate(images) if i.id == marker), None)
+            if position is None:
+                raise ApiError(400, "IMG.0001", f"The marker image {marker} was not found.")
+            images = images[position + 1:]
+        return Reply(200, {"images": [views.image(self.st, i) for i in images[:limit]]})
+
+    def _image_or_404(self, image_id: str):  # noqa: ANN202
+        img = self.st.image(image_id)
+        if img is None:
+            raise ApiError(404, "IMG.0027", f"The image {image_id} does not exist.")
+        return img
+
+    def _ims_get_image(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        return Reply(200, views.image(self.st, self._image_or_404(args["image_id"])))
+
+    def _ims_delete_image(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        body = self._json(request, "IMG.0001")
+        img = self._image_or_404(args["image_id"])
+        actions.delete_image(self.st, img.id)
+        if isinstance(body, dict) and _truthy(str(body.get("delete_backup", "false"))) and img.whole_image:
+            for store in (self.st.cbr_backups, self.st.csbs_backups):
+                if img.backup_id in store:
+                    store[img.backup_id].deleted = True
+        return Reply(204)
+
+    def _ims_create_whole_image(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        job = actions.create_whole_image(self.st, self._json(request, "IMG.0001"), fail=effects.fail)
+        return Reply(200, {"job_id": job.id})
+
+    def _job_or_404(self, job_id: str, service: str | None = None):  # noqa: ANN202
+        job = self.st.jobs.get(job_id)
+        if job is None or (service is not None and job.service != service):
+            raise ApiError(404, "SIM.0404", f"The job {job_id} does not exist.")
+        return job
+
+    def _ims_get_job(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        return Reply(200, views.job(self.st, self._job_or_404(args["job_id"])))
+
+    _ecs_get_job = _ims_get_job
+
+    def _ims_get_job_progress(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        return Reply(200, views.job(self.st, self._job_or_404(args["job_id"], "ims"), progress=True))
+
+    # ---- CBR --------------------------------------------------------------------------------------
+    def _cbr_list_vaults(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        q = request.args
+        vaults = sorted(self.st.vaults.values(), key=lambda v: v.created)
+        if (t := q.get("object_type")):
+            vaults = [v for v in vaults if v.object_type == t]
+        if (name := q.get("name")):
+            vaults = [v for v in vaults if name in v.name]
+        if (rids := q.get("resource_ids")):
+            wanted = {r.strip() for r in rids.split(",") if r.strip()}
+            vaults = [v for v in vaults if wanted & {r.server_id for r in self.st.vault_resources(v)}]
+        offset = _int_arg(q, "offset", 0, "BackupService.0004")
+        limit = _int_arg(q, "limit", 1000, "BackupService.0004", 1, 1000)
+        return Reply(200, {"vaults": [views.vault(self.st, v) for v in vaults[offset:offset + limit]], "count": len(vaults)})
+
+    def _cbr_get_vault(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        return Reply(200, {"vault": views.vault(self.st, actions.get_vault(self.st, args["vault_id"]))})
+
+    def _cbr_create_vault(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        vault = actions.create_vault(self.st, self._json(request, "BackupService.0004"))
+        return Reply(200, {"vault": views.vault(self.st, vault)})
+
+    def _cbr_add_resources(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        added = actions.add_resources(self.st, args["vault_id"], self._json(request, "BackupService.0004"))
+        return Reply(200, {"add_resource_ids": added})
+
+    def _cbr_create_checkpoint(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        checkpoint, _ = actions.create_checkpoint(self.st, self._json(request, "BackupService.0004"), fail=effects.fail)
+        return Reply(200, {"checkpoint": checkpoint})
+
+    def _cbr_list_backups(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        q = request.args
+        now = self.st.now()
+        backups = [b for b in self.st.cbr_backups.values() if not b.deleted]
+        for key in ("checkpoint_id", "resource_id", "vault_id", "name", "resource_name"):
+            if (value := q.get(key)) is not None:
+                backups = [b for b in backups if getattr(b, key) == value]
+        if (statuses := q.getlist("status")):
+            backups = [b for b in backups if b.status(now) in statuses]
+        if (rtype := q.get("resource_type")) and rtype != "OS::Nova::Server":
+            backups = []
+        backups.sort(key=lambda b: (b.progression.start, b.id), reverse=True)
+        offset = _int_arg(q, "offset", 0, "BackupService.0004")
+        limit = _int_arg(q, "limit", 1000, "BackupService.0004", 1, 1000)
+        return Reply(200, {"backups": [views.cbr_backup(self.st, b) for b in backups[offset:offset + limit]], "count": len(backups)})
+
+    def _cbr_get_backup(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        backup = self.st.cbr_backup(args["backup_id"])
+        if backup is None:
+            raise ApiError(404, "BackupService.6200", f"The backup {args['backup_id']} does not exist.")
+        return Reply(200, {"backup": views.cbr_backup(self.st, backup)})
+
+    # ---- CSBS -------------------------------------------------------------------------------------
+    def _check_provider(self, args: dict[str, str]) -> None:
+        from wizard.sim.state import CSBS_PROVIDER_ID
+
+        if args["provider_id"] != CSBS_PROVIDER_ID:
+            raise ApiError(404, "CSBS.1002", f"The provider {args['provider_id']} does not exist (use {CSBS_PROVIDER_ID}).")
+
+    def _csbs_check_protectable(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        self._check_provider(args)
+        return Reply(200, {"protectable": actions.check_protectable(self.st, self._json(request, "CSBS.1001"))})
+
+    def _csbs_protect(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        self._check_provider(args)
+        checkpoint, _ = actions.protect(self.st, args["server_id"], self._json(request, "CSBS.1001"), fail=effects.fail)
+        return Reply(200, {"checkpoint": checkpoint})
+
+    def _csbs_list_backups(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        q = request.args
+        now = self.st.now()
+        items = [b for b in self.st.csbs_backups.values() if not b.deleted]
+        for key in ("checkpoint_id", "resource_id", "name"):
+            if (value := q.get(key)) is not None:
+                items = [b for b in items if getattr(b, key) == value]
+        if (status := q.get("status")):
+            items = [b for b in items if b.status(now) == status]
+        items.sort(key=lambda b: (b.progression.start, b.id), reverse=True)
+        if (marker := q.get("marker")):
+            position = next((n for n, b in enumerate(items) if b.id == marker), None)
+            if position is None:
+                raise ApiError(400, "CSBS.1001", f"The marker {marker} was not found.")
+            items = items[position + 1:]
+        offset = _int_arg(q, "offset", 0, "CSBS.1001")
+        limit = _int_arg(q, "limit", 1000, "CSBS.1001", 1, 1000)
+        return Reply(200, {"checkpoint_items": [views.csbs_backup(self.st, b) for b in items[offset:offset + limit]], "count": len(items)})
+
+    def _csbs_get_backup(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        backup = self.st.csbs_backup(args["backup_id"])
+        if backup is None:
+            raise ApiError(404, "CSBS.3001", f"The backup {args['backup_id']} does not exist.")
+        return Reply(200, {"checkpoint_item": views.csbs_backup(self.st, backup)})
+
+    # ---- ECS --------------------------------------------------------------------------------------
+    def _ecs_get_server(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        server = self.st.server(args["server_id"])
+        if server is None:
+            raise ApiError(404, "Ecs.0114", f"Instance[{args['server_id']}] could not be found.")
+        return Reply(200, {"server": views.server(self.st, server)})
+
+    def _ecs_list_servers(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        q = request.args
+        now = self.st.now()
+        servers = sorted(self.st.visible_servers(), key=lambda s: (s.build.start, s.id), reverse=True)
+        if (name := q.get("name")):
+            servers = [s for s in servers if name in s.name]
+        if (status := q.get("status")):
+            servers = [s for s in servers if s.status(now) == status]
+        if (flavor := q.get("flavor")):
+            servers = [s for s in servers if s.flavor_id == flavor]
+        limit = _int_arg(q, "limit", 25, "Ecs.0005", 1, 1000)
+        page = _int_arg(q, "offset", 1, "Ecs.0005", 1)  # ECS: offset is a page number starting at 1
+        chosen = servers[(page - 1) * limit: page * limit]
+        return Reply(200, {"count": len(servers), "servers": [views.server(self.st, s) for s in chosen]})
+
+    def _ecs_list_flavors(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        az = request.args.get("availability_zone")
+        if az and az not in self.st.availability_zones:
+            return Reply(200, {"flavors": []})
+        zones = [az] if az else self.st.availability_zones
+        return Reply(200, {"flavors": [views.flavor(f, zones) for f in self.st.flavors.values()]})
+
+    def _ecs_create_server(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        body = self._json(request, "Ecs.0005")
+        dry_run = isinstance(body, dict) and body.get("dry_run") is True
+        job = actions.create_server(self.st, body, fail=effects.fail, dry_run=dry_run)
+        if job is None:
+            return Reply(202, {"error": {"code": "Ecs.0000", "message": "The dry run passed: the request would have been accepted."}})
+        return Reply(200, {"job_id": job.id, "serverIds": list(job.server_ids)})
+
+    def _ecs_delete_servers(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        job = actions.delete_servers(self.st, self._json(request, "Ecs.0005"), fail=effects.fail)
+        return Reply(200, {"job_id": job.id})
+
+    # ---- VPC --------------------------------------------------------------------------------------
+    def _vpc_list_vpcs(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        vpcs = list(self.st.vpcs.values())
+        if (vid := request.args.get("id")):
+            vpcs = [v for v in vpcs if v.id == vid]
+        return Reply(200, {"vpcs": [views.vpc(v, self.st.project_id) for v in vpcs]})
+
+    def _vpc_list_subnets(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        subnets = list(self.st.subnets.values())
+        if (vid := request.args.get("vpc_id")):
+            subnets = [s for s in subnets if s.vpc_id == vid]
+        return Reply(200, {"subnets": [views.subnet(s, self.st.project_id) for s in subnets]})
+
+    # ---- admin (no authentication) ---------------------------------------------------------------
+    def _admin(self, operation: str, request: Request) -> Reply:
+        try:
+            body = self._json(request, "SIM.0400") if request.method == "POST" else {}
+            with self.lock:
+                if operation == "state":
+                    summary = self.emu.state.summary()
+                    summary["speed"] = self.emu.clock.speed
+                    summary["faults"] = [r.to_dict() for r in self.emu.faults.rules]
+                    summary["requests"] = len(self.emu.request_log)
+                    return Reply(200, summary)
+                if operation == "faults":
+                    if request.method == "DELETE":
+                        self.emu.clear_faults()
+                        return Reply(204)
+                    if request.method == "POST":
+                        items = body if isinstance(body, list) else body.get("rules", [body]) if isinstance(body, dict) else []
+                        for item in items:
+                            rule = FaultRule.parse(item) if isinstance(item, str) else FaultRule.from_dict(item if isinstance(item, dict) else {})
+                            self.emu.add_fault(rule)
+                        return Reply(201, {"faults": [r.to_dict() for r in self.emu.faults.rules]})
+                    return Reply(200, {"faults": [r.to_dict() for r in self.emu.faults.rules]})
+                if operation == "clock":
+                    if request.method == "POST" and isinstance(body, dict):
+                        if "advance" in body:
+                            self.emu.clock.advance(float(body["advance"]))
+                        if "speed" in body:
+                            self.emu.clock.speed = float(body["speed"])
+                    now = self.emu.clock.now()
+                    return Reply(200, {"now": now, "now_iso": iso_ms_z(now), "speed": self.emu.clock.speed})
+        except (ValueError, TypeError) as exc:
+            return Reply(400, {"error_code": "SIM.0400", "error_msg": str(exc)})
+        except ApiError as exc:
+            return Reply(exc.status, {"error_code": exc.code, "error_msg": exc.message})
+        return Reply(404, {"error_code": "SIM.0404", "error_msg": "unknown admin operation"})

@@ -1,0 +1,200 @@
+"""Fault injection rules.
+
+Command-line syntax (also accepted by :meth:`FaultRule.parse`)::
+
+    SERVICE.OPERATION[:key=value|flag]...
+
+``SERVICE`` and ``OPERATION`` may be ``*``. Keys:
+
+* ``first=N``     apply to the first N matching requests only
+* ``prob=P``      apply with probability P (0..1; the emulator's RNG is seeded, so runs repeat)
+* ``status=S``    answer HTTP S with the service's error body instead of performing the action
+* ``code=C``      the cloud error code of that answer (default: ``<service prefix>.0000``)
+* ``message=M``   its message (default: "Injected fault")
+* ``latency=SEC`` delay the answer by SEC *real* seconds (keep it small)
+* ``lost``        perform the action, then never answer (connection dropped)
+* ``job=fail``    the job the action starts ends in FAIL (``reason=`` gives ``fail_reason``)
+* ``backup=error`` the backup the action starts ends in ``error`` (``reason=`` gives the fail reason)
+* ``reason=R``    the failure reason for ``job=fail`` / ``backup=error``
+
+Without ``first`` or ``prob`` a rule applies to every matching request. Examples::
+
+    ims.create_whole_image:first=1:status=500:code=IMG.0000:message=boom
+    ecs.create_server:lost
+    cbr.backup:prob=0.5:status=503
+    ims.create_whole_image:job=fail:reason=disk snapshot failed
+    cbr.create_checkpoint:backup=error
+    *.*:latency=0.2
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+OPERATIONS: dict[str, tuple[str, ...]] = {
+    "iam": ("create_token",),
+    "ims": ("list_images", "get_image", "delete_image", "create_whole_image", "get_job", "get_job_progress"),
+    "cbr": ("list_vaults", "get_vault", "create_vault", "add_resources", "create_checkpoint", "list_backups", "get_backup"),
+    "csbs": ("check_protectable", "protect", "list_backups", "get_backup"),
+    "ecs": ("get_server", "list_servers", "create_server", "delete_servers", "get_job", "list_flavors"),
+    "vpc": ("list_vpcs", "list_subnets"),
+}
+"""Every operation a rule can name, per service. ``ims.get_job`` and ``ecs.get_job`` are the same
+shared path (``/v1/{project_id}/jobs/{job_id}``); a rule naming either matches jobs of its service."""
+
+ALIASES: dict[str, str] = {
+    "cbr.backup": "cbr.create_checkpoint",
+    "csbs.backup": "csbs.protect",
+    "csbs.create_backup": "csbs.protect",
+    "ims.create_image": "ims.create_whole_image",
+    "ecs.delete_server": "ecs.delete_servers",
+}
+
+ACTION_OPERATIONS = {"ims.create_whole_image": "job", "ecs.create_server": "job", "ecs.delete_servers": "job",
+                     "cbr.create_checkpoint": "backup", "csbs.protect": "backup"}
+
+DEFAULT_CODES = {"iam": "IAM.0000", "ims": "IMG.0000", "cbr": "BackupService.0000", "csbs": "CSBS.0000", "ecs": "Ecs.0000", "vpc": "VPC.0000"}
+
+
+def all_operations() -> list[str]:
+    return [f"{svc}.{op}" for svc, ops in OPERATIONS.items() for op in ops]
+
+
+def _normalize_target(target: str) -> str:
+    target = target.strip()
+    target = ALIASES.get(target, target)
+    if "." not in target:
+        raise ValueError(f"fault target {target!r} must be SERVICE.OPERATION (e.g. ims.create_whole_image or *.*)")
+    service, operation = target.split(".", 1)
+    if service != "*" and service not in OPERATIONS:
+        raise ValueError(f"unknown service {service!r} in fault rule; services: {', '.join(OPERATIONS)}")
+    if operation != "*":
+        services = OPERATIONS if service == "*" else {service: OPERATIONS[service]}
+        if not any(operation in ops for ops in services.values()):
+            raise ValueError(f"unknown operation {target!r} in fault rule; operations: {', '.join(all_operations())}")
+    return f"{service}.{operation}"
+
+
+@dataclass
+class FaultRule:
+    target: str = "*.*"
+    first: int | None = None
+    prob: float | None = None
+    status: int | None = None
+    code: str | None = None
+    message: str | None = None
+    latency: float = 0.0
+    lost: bool = False
+    job: str | None = None
+    backup: str | None = None
+    reason: str | None = None
+    matched: int = field(default=0, compare=False)
+
+    def __post_init__(self) -> None:
+        self.target = _normalize_target(self.target)
+        if self.first is not None and self.first < 0:
+            raise ValueError("first must be >= 0")
+        if self.prob is not None and not 0.0 <= self.prob <= 1.0:
+            raise ValueError("prob must be between 0 and 1")
+        if self.status is not None and not 400 <= self.status <= 599:
+            raise ValueError("status must be an HTTP error status (400-599)")
+        if self.latency < 0:
+            raise ValueError("latency must be >= 0")
+        if self.job not in (None, "fail"):
+            raise ValueError("job must be 'fail'")
+        if self.backup not in (None, "error"):
+            raise ValueError("backup must be 'error'")
+        if self.status is not None and self.lost:
+            raise ValueError("a rule cannot both answer with an error status and lose the answer")
+        if not (self.status or self.lost or self.job or self.backup or self.latency):
+            raise ValueError("a fault rule needs an effect: status=, lost, job=fail, backup=error or latency=")
+
+    @classmethod
+    def parse(cls, text: str) -> "FaultRule":
+        parts = text.strip().split(":")
+        kwargs: dict[str, Any] = {"target": parts[0]}
+        for part in parts[1:]:
+            if not part:
+                continue
+            key, sep, value = part.partition("=")
+            key = key.strip().lower()
+            try:
+                if key == "lost" and not sep:
+                    kwargs["lost"] = True
+                elif key in ("first", "status"):
+                    kwargs[key] = int(value)
+                elif key in ("prob", "latency"):
+                    kwargs[key] = float(value)
+                elif key in ("code", "message", "reason", "job", "backup"):
+                    kwargs[key] = value
+                elif key == "lost":
+                    kwargs["lost"] = value.lower() in ("1", "true", "yes")
+                else:
+                    raise ValueError(f"unknown key {key!r} in fault rule {text!r}; keys: first, prob, status, code, message, latency, lost, job, backup, reason")
+            except ValueError as exc:
+                if "unknown key" in str(exc):
+                    raise
+                raise ValueError(f"bad value for {key!r} in fault rule {text!r}: {value!r}") from None
+        return cls(**kwargs)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "FaultRule":
+        allowed = {"target", "first", "prob", "status", "code", "message", "latency", "lost", "job", "backup", "reason"}
+        unknown = set(data) - allowed
+        if unknown:
+            raise ValueError(f"unknown fault field(s): {', '.join(sorted(unknown))}")
+        return cls(**data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in ("target", "first", "prob", "status", "code", "message", "latency", "lost", "job", "backup", "reason", "matched")}
+
+    def matches(self, service: str, operation: str) -> bool:
+        svc, op = self.target.split(".", 1)
+        return svc in ("*", service) and op in ("*", operation)
+
+
+@dataclass
+class Effects:
+    """What the matching rules ask for one request."""
+
+    latency: float = 0.0
+    error: tuple[int, str, str] | None = None  # status, code, message
+    lost: bool = False
+    fail: tuple[str, str] | None = None  # job/backup failure: (reason, code)
+
+
+class FaultSet:
+    """The active rules plus a seeded RNG for probabilities."""
+
+    def __init__(self, rules: list[FaultRule] | None = None, seed: int = 0) -> None:
+        self.rules: list[FaultRule] = list(rules or [])
+        self.rng = random.Random(seed)
+
+    def add(self, rule: FaultRule) -> None:
+        self.rules.append(rule)
+
+    def clear(self) -> None:
+        self.rules.clear()
+
+    def effects(self, service: str, operation: str) -> Effects:
+        out = Effects()
+        for rule in self.rules:
+            if not rule.matches(service, operation):
+                continue
+            if rule.first is not None:
+                if rule.matched >= rule.first:
+                    continue
+            if rule.prob is not None and self.rng.random() >= rule.prob:
+                continue
+            rule.matched += 1
+            out.latency += rule.latency
+            if rule.status is not None and out.error is None:
+                out.error = (rule.status, rule.code or DEFAULT_CODES.get(service, "SIM.0000"), rule.message or "Injected fault")
+            if rule.lost:
+                out.lost = True
+            if (rule.job == "fail" or rule.backup == "error") and out.fail is None:
+                default = "injected job failure" if rule.job else "injected backup failure"
+                out.fail = (rule.reason or rule.message or default, rule.code or DEFAULT_CODES.get(service, "SIM.0000"))
+        return out

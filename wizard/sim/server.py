@@ -1,0 +1,106 @@
+"""Loopback HTTP serving of an emulator (``ecs-wizard sim serve``)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from typing import TYPE_CHECKING, Any, Callable
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from wizard.sim.account import DEMO
+from wizard.sim.errors import LostResponse
+
+if TYPE_CHECKING:
+    from wizard.sim.emulator import Emulator
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access log lines (the emulator keeps its own ``request_log``)."""
+
+    def log_request(self, code: Any = "-", size: Any = "-") -> None:
+        pass
+
+
+def _dropping(app: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn a lost answer into a closed connection with nothing written."""
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        try:
+            return app(environ, start_response)
+        except LostResponse:
+            sock = environ.get("werkzeug.socket")
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            raise ConnectionAbortedError("answer dropped by fault injection") from None
+
+    return wsgi
+
+
+def make_http_server(emu: "Emulator", host: str = "127.0.0.1", port: int = 0) -> BaseWSGIServer:
+    """A threaded werkzeug server bound to ``host:port`` (port 0 picks a free one); not started."""
+    return make_server(host, port, _dropping(emu.app), threaded=True, request_handler=_QuietHandler)
+
+
+def server_url(server: BaseWSGIServer) -> str:
+    host, port = server.server_address[:2]
+    if ":" in str(host):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def serve(emu: "Emulator", host: str = "127.0.0.1", port: int = 0,
+          on_ready: Callable[[str], None] | None = None, stop: threading.Event | None = None) -> None:
+    """Serve until Ctrl-C (KeyboardInterrupt) or until ``stop`` is set; then shut down cleanly.
+
+    ``on_ready(url)`` is called once the socket listens. Binds loopback by default.
+    """
+    server = make_http_server(emu, host, port)
+    if stop is not None:
+        def watch() -> None:
+            stop.wait()
+            server.shutdown()
+
+        threading.Thread(target=watch, name="sim-serve-stop", daemon=True).start()
+    try:
+        if on_ready is not None:
+            on_ready(server_url(server))
+        server.serve_forever(poll_interval=0.1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+class BackgroundServer:
+    """Context manager for tests and benchmarks: serve on loopback in a thread.
+
+    >>> with BackgroundServer(emu) as url: ...
+    """
+
+    def __init__(self, emu: "Emulator", host: str = "127.0.0.1", port: int = 0) -> None:
+        self.server = make_http_server(emu, host, port)
+        self.url = server_url(self.server)
+        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def __enter__(self) -> str:
+        self._thread.start()
+        return self.url
+
+    def __exit__(self, *exc: Any) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(timeout=5)
+
+
+def export_lines(url: str) -> list[str]:
+    """Shell lines pointing a client at a served emulator with the demo credentials."""
+    return [
+        f"export ECS_WIZARD_ENDPOINT={url}",
+        f"export HUAWEICLOUD_SDK_AK={DEMO.ak}",
+        f"export HUAWEICLOUD_SDK_SK={DEMO.sk}",
+        f"export HUAWEICLOUD_SDK_PROJECT_ID={DEMO.project_id}",
+    ]

@@ -1,0 +1,421 @@
+"""API body shapes of the emulated objects (field names as in the service documentation)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wizard.sim.clock import iso_micro, iso_ms_z, iso_z
+from wizard.sim.state import (
+    CSBS_PROVIDER_ID,
+    SERVER_PROVIDER_ID,
+    SERVER_RESOURCE_TYPE,
+    CbrBackup,
+    CsbsBackup,
+    Flavor,
+    Image,
+    Job,
+    Server,
+    State,
+    Subnet,
+    Vault,
+    Vpc,
+)
+
+
+def _bool_str(value: bool | None) -> str:
+    return "true" if value else "false"
+
+
+def image(state: State, img: Image) -> dict[str, Any]:
+    status = state.image_status(img)
+    job_done_at = state.jobs[img.job_id].progression.end if img.job_id else img.created
+    body: dict[str, Any] = {
+        "id": img.id,
+        "name": img.name,
+        "status": status,
+        "visibility": "public" if img.imagetype == "gold" else "private",
+        "owner": img.owner,
+        "__imagetype": img.imagetype,
+        "__os_type": img.os_type,
+        "__platform": img.platform,
+        "__os_version": img.os_version,
+        "__os_bit": "64",
+        "__isregistered": "true",
+        "__image_source_type": "uds",
+        "__originalimagename": "",
+        "__description": img.description,
+        "__data_origin": img.data_origin,
+        "__root_origin": "",
+        "__support_kvm": "true",
+        "__image_size": str(img.size),
+        "__productcode": "",
+        "protected": img.imagetype == "gold",
+        "min_disk": img.min_disk,
+        "min_ram": img.min_ram,
+        "disk_format": "zvhd2",
+        "container_format": "bare",
+        "virtual_env_type": "FusionCompute",
+        "virtual_size": 0,
+        "size": img.size,
+        "checksum": "",
+        "tags": list(img.tags),
+        "created_at": iso_z(img.created),
+        "updated_at": iso_z(job_done_at if status == "active" else img.created),
+        "self": f"/v2/images/{img.id}",
+        "file": f"/v2/images/{img.id}/file",
+        "schema": "/v2/schemas/image",
+        "enterprise_project_id": "0",
+    }
+    if status == "active":
+        body["active_at"] = iso_z(job_done_at)
+    if img.whole_image:
+        body["__whole_image"] = "true"
+        body["__backup_id"] = img.backup_id
+    if img.lazyloading is not None:
+        body["__lazyloading"] = _bool_str(img.lazyloading)
+    return body
+
+
+def job(state: State, j: Job, *, progress: bool = False) -> dict[str, Any]:
+    now = state.now()
+    status = j.status(now)
+    p = j.progression
+    entities: dict[str, Any] = dict(j.entities)
+    if j.service == "ims":
+        if j.image_id and status == "SUCCESS":  # as Terraform reads it: only once the job succeeded
+            entities["image_id"] = j.image_id
+        if progress:
+            entities["process_percent"] = round(p.fraction(now) if status != "FAIL" else 0.0, 2)
+            entities["current_task"] = {
+                "INIT": "init",
+                "RUNNING": "create_image_from_backup",
+                "SUCCESS": "finished",
+                "FAIL": "failed",
+            }[status]
+    else:
+        subs = []
+        for server_id in j.server_ids:
+            subs.append({
+                "status": status,
+                "entities": {"server_id": server_id},
+                "job_id": f"{j.id[:-4]}{len(subs):04d}" if len(j.id) > 4 else j.id,
+                "job_type": j.sub_job_type,
+                "begin_time": iso_ms_z(p.start),
+                "end_time": iso_ms_z(p.end) if status in ("SUCCESS", "FAIL") else "",
+                "error_code": p.fail_code if status == "FAIL" else None,
+                "fail_reason": p.fail_reason if status == "FAIL" else None,
+            })
+        entities["sub_jobs_total"] = len(subs)
+        entities["sub_jobs"] = subs
+    return {
+        "status": status,
+        "entities": entities,
+        "job_id": j.id,
+        "job_type": j.job_type,
+        "begin_time": iso_ms_z(p.start),
+        "end_time": iso_ms_z(p.end) if status in ("SUCCESS", "FAIL") else "",
+        "error_code": (p.fail_code or "") if status == "FAIL" else None,
+        "fail_reason": p.fail_reason if status == "FAIL" else None,
+    }
+
+
+def flavor(f: Flavor, zones: list[str]) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "name": f.id,
+        "vcpus": str(f.vcpus),
+        "ram": f.ram,
+        "disk": "0",
+        "swap": "",
+        "links": [],
+        "OS-FLV-EXT-DATA:ephemeral": 0,
+        "OS-FLV-DISABLED:disabled": False,
+        "rxtx_factor": 1,
+        "os-flavor-access:is_public": True,
+        "os-extra_specs": {
+            "ecs:performancetype": f.performance,
+            "resource_type": "IOoptimizedS3",
+            "cond:operation:status": "normal",
+            "cond:operation:az": ",".join(f"{z}(normal)" for z in zones),
+        },
+    }
+
+
+def server(state: State, s: Server) -> dict[str, Any]:
+    now = state.now()
+    status = s.status(now)
+    f = state.flavors.get(s.flavor_id)
+    task_state = "deleting" if s.delete is not None else ("spawning" if status == "BUILD" else "")
+    return {
+        "id": s.id,
+        "name": s.name,
+        "status": status,
+        "created": iso_z(s.build.start),
+        "updated": iso_z(s.build.end if s.build.done(now) else s.build.start),
+        "tenant_id": state.project_id,
+        "user_id": "0c6c8d5e8a0f4a3e9d5b1c7a2e4f6a8b",
+        "hostId": "",
+        "flavor": {
+            "id": s.flavor_id,
+            "name": s.flavor_id,
+            "vcpus": str(f.vcpus) if f else "",
+            "ram": str(f.ram) if f else "",
+            "disk": "0",
+            "links": [],
+        },
+        "image": {"id": s.image_id, "links": []},
+        "metadata": {"vpc_id": s.vpc_id, "charging_mode": "0", **s.metadata},
+        "addresses": {
+            s.vpc_id: [{
+                "version": 4,
+                "addr": s.private_ip,
+                "OS-EXT-IPS:type": "fixed",
+                "OS-EXT-IPS-MAC:mac_addr": "fa:16:3e:" + ":".join(s.id.replace("-", "")[i:i + 2] for i in (0, 2, 4)),
+                "OS-EXT-IPS:port_id": s.id,
+            }]
+        },
+        "key_name": None,
+        "security_groups": [{"name": "default"}],
+        "OS-EXT-AZ:availability_zone": s.availability_zone,
+        "OS-EXT-STS:vm_state": {"BUILD": "building", "ACTIVE": "active"}.get(status, "deleted"),
+        "OS-EXT-STS:task_state": task_state,
+        "OS-EXT-STS:power_state": 1 if status == "ACTIVE" else 0,
+        "OS-SRV-USG:launched_at": iso_micro(s.build.end) if status == "ACTIVE" else "",
+        "OS-SRV-USG:terminated_at": "",
+        "os-extended-volumes:volumes_attached": [
+            {"id": v.id, "delete_on_termination": "true" if v.bootable else "false", "bootIndex": "0" if v.bootable else "-1", "device": v.device}
+            for v in s.volumes
+        ],
+        "tags": list(s.tags),
+        "description": "",
+        "locked": False,
+        "config_drive": "",
+        "progress": 100 if status == "ACTIVE" else int(s.build.fraction(now) * 100),
+    }
+
+
+def vpc(v: Vpc, project_id: str) -> dict[str, Any]:
+    return {
+        "id": v.id,
+        "name": v.name,
+        "description": "",
+        "cidr": v.cidr,
+        "status": "OK",
+        "enterprise_project_id": "0",
+        "routes": [],
+        "enable_shared_snat": False,
+        "tenant_id": project_id,
+        "created_at": iso_z(v.created).rstrip("Z"),
+        "updated_at": iso_z(v.created).rstrip("Z"),
+    }
+
+
+def subnet(sn: Subnet, project_id: str) -> dict[str, Any]:
+    return {
+        "id": sn.id,
+        "name": sn.name,
+        "description": "",
+        "cidr": sn.cidr,
+        "gateway_ip": sn.gateway_ip,
+        "dhcp_enable": True,
+        "primary_dns": "100.125.4.25",
+        "secondary_dns": "100.125.129.199",
+        "dnsList": ["100.125.4.25", "100.125.129.199"],
+        "availability_zone": sn.availability_zone,
+        "vpc_id": sn.vpc_id,
+        "status": "ACTIVE",
+        "neutron_network_id": sn.network_id or sn.id,
+        "neutron_subnet_id": sn.id,
+        "ipv6_enable": False,
+        "tenant_id": project_id,
+        "created_at": iso_z(sn.created).rstrip("Z"),
+        "updated_at": iso_z(sn.created).rstrip("Z"),
+    }
+
+
+def vault(state: State, v: Vault) -> dict[str, Any]:
+    resources = []
+    for r in state.vault_resources(v):
+        s = state.servers[r.server_id]
+        backups = [b for b in state.cbr_backups.values() if b.vault_id == v.id and b.resource_id == r.server_id and not b.deleted]
+        resources.append({
+            "id": r.server_id,
+            "name": s.name,
+            "type": SERVER_RESOURCE_TYPE,
+            "protect_status": "available",
+            "size": s.disk_gb(),
+            "backup_size": sum(b.size_mb() for b in backups),
+            "backup_count": len(backups),
+            "extra_info": {"exclude_volumes": []},
+        })
+    return {
+        "id": v.id,
+        "name": v.name,
+        "description": v.description,
+        "project_id": state.project_id,
+        "provider_id": SERVER_PROVIDER_ID,
+        "created_at": iso_micro(v.created),
+        "auto_bind": False,
+        "bind_rules": {},
+        "auto_expand": False,
+        "enterprise_project_id": "0",
+        "threshold": 80,
+        "tags": [],
+        "user_id": "0c6c8d5e8a0f4a3e9d5b1c7a2e4f6a8b",
+        "billing": {
+            "allocated": 0,
+            "charging_mode": "post_paid",
+            "cloud_type": "public",
+            "consistent_level": v.consistent_level,
+            "object_type": v.object_type,
+            "order_id": "",
+            "product_id": "",
+            "protect_type": "backup",
+            "size": v.size_gb,
+            "spec_code": "vault.backup.server.normal",
+            "status": "available",
+            "storage_unit": "",
+            "used": state.vault_used_mb(v),
+            "frozen_scene": "",
+        },
+        "resources": resources,
+    }
+
+
+def _progress(state: State, b: CbrBackup | CsbsBackup) -> int:
+    return int(b.progression.fraction(state.now()) * 100) if b.status(state.now()) != "error" else int(b.progression.fraction(b.progression.end - 1e-9) * 100)
+
+
+def cbr_backup(state: State, b: CbrBackup) -> dict[str, Any]:
+    now = state.now()
+    status = b.status(now)
+    images = [{"image_id": i.id} for i in state.images_of_backup(b.id)]
+    children = []
+    for d in b.disks:
+        children.append({
+            "id": d.id,
+            "name": d.name or f"{b.name}-{'sys' if d.bootable else 'data'}",
+            "resource_id": d.source_volume_id,
+            "resource_name": d.name,
+            "resource_type": "OS::Cinder::Volume",
+            "resource_size": d.size,
+            "status": status,
+            "image_type": "backup",
+            "protected_at": iso_micro(b.progression.end) if status == "available" else "",
+            "extend_info": {"bootable": d.bootable, "snapshot_id": d.snapshot_id, "incremental": b.incremental, "support_lld": True},
+        })
+    body: dict[str, Any] = {
+        "id": b.id,
+        "name": b.name,
+        "description": b.description,
+        "checkpoint_id": b.checkpoint_id,
+        "vault_id": b.vault_id,
+        "provider_id": SERVER_PROVIDER_ID,
+        "project_id": state.project_id,
+        "enterprise_project_id": "0",
+        "resource_id": b.resource_id,
+        "resource_name": b.resource_name,
+        "resource_type": SERVER_RESOURCE_TYPE,
+        "resource_size": b.disk_gb(),
+        "resource_az": b.resource_az,
+        "image_type": "backup",
+        "status": status,
+        "created_at": iso_micro(b.progression.start),
+        "updated_at": iso_micro(b.progression.end if b.progression.done(now) else b.progression.start),
+        "protected_at": iso_micro(b.progression.end) if status == "available" else "",
+        "expired_at": "",
+        "children": children,
+        "extend_info": {
+            "auto_trigger": b.auto_trigger,
+            "bootable": True,
+            "contain_system_disk": any(d.bootable for d in b.disks),
+            "encrypted": False,
+            "incremental": b.incremental,
+            "is_multi_az": False,
+            "snapshot_id": b.disks[0].snapshot_id if b.disks else "",
+            "support_lld": True if b.support_lld is None else b.support_lld,
+            "supported_restore_mode": "snapshot" if status == "available" else "na",
+            "system_disk": False,
+            "os_images_data": images,
+            "progress": _progress(state, b),
+        },
+    }
+    if status == "error":
+        body["extend_info"]["fail_reason"] = b.progression.fail_reason
+        body["extend_info"]["fail_code"] = {"Code": b.progression.fail_code or "BackupService.9999", "Description": b.progression.fail_reason}
+    return body
+
+
+def csbs_backup(state: State, b: CsbsBackup) -> dict[str, Any]:
+    now = state.now()
+    status = b.status(now)
+    extend: dict[str, Any] = {
+        "auto_trigger": b.auto_trigger,
+        "average_speed": 0,
+        "copy_from": "",
+        "copy_status": "na",
+        "fail_code": {},
+        "fail_op": "",
+        "fail_reason": "",
+        "image_type": "backup",
+        "incremental": b.incremental,
+        "progress": _progress(state, b),
+        "resource_az": b.resource_az,
+        "resource_name": b.resource_name,
+        "resource_type": SERVER_RESOURCE_TYPE,
+        "size": b.size_mb(),
+        "space_saving_ratio": 0,
+        "volume_backups": [
+            {
+                "average_speed": 0,
+                "bootable": d.bootable,
+                "id": d.id,
+                "image_type": "backup",
+                "incremental": b.incremental,
+                "name": f"manualbk_{d.id[:4]}",
+                "size": int(d.size * 1024 * 0.05),
+                "source_volume_id": d.source_volume_id,
+                "source_volume_size": d.size,
+                "source_volume_name": d.name,
+                "space_saving_ratio": 0,
+                "status": status,
+                "snapshot_id": d.snapshot_id,
+            }
+            for d in b.disks
+        ],
+        "finished_at": iso_micro(b.progression.end) if b.progression.done(now) else "",
+        "supported_restore_mode": "backup" if status == "available" else "na",
+        "os_images_data": [{"image_id": i.id} for i in state.images_of_backup(b.id)],
+        "taskid": b.checkpoint_id,
+        "hypervisor_type": "QEMU",
+    }
+    if b.support_lld is not None:  # old backups simply lack the field
+        extend["support_lld"] = b.support_lld
+    if status == "error":
+        extend["fail_reason"] = b.progression.fail_reason
+        extend["fail_op"] = "backup"
+        extend["fail_code"] = {"Code": 1, "Description": b.progression.fail_reason}
+    return {
+        "id": b.id,
+        "name": b.name,
+        "description": b.description,
+        "checkpoint_id": b.checkpoint_id,
+        "resource_id": b.resource_id,
+        "resource_type": SERVER_RESOURCE_TYPE,
+        "status": status,
+        "created_at": iso_micro(b.progression.start),
+        "updated_at": iso_micro(b.progression.end if b.progression.done(now) else b.progression.start),
+        "tags": list(b.tags),
+        "backup_data": {
+            "__openstack_region_name": b.resource_az,
+            "cloudservicetype": "server",
+            "disk": next((d.size for d in b.disks if d.bootable), 0),
+            "imagetype": "private",
+            "ram": b.flavor_ram,
+            "vcpus": b.flavor_vcpus,
+            "eip": "",
+            "private_ip": b.private_ip,
+        },
+        "extend_info": extend,
+        "provider_id": CSBS_PROVIDER_ID,
+    }
