@@ -1,0 +1,166 @@
+"""The Textual front end of ecs-wizard: a view of the engine (wizard.*), which does all the cloud
+work. ``run_app`` is what the CLI calls for ``ecs-wizard`` and ``ecs-wizard demo``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.clock import Clock, MockClock
+from textual.screen import Screen
+
+from screens.messages import RunReady
+from screens.workers import CloudWork
+from wizard.diagnose import Diagnosis
+from wizard.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from wizard.journal import Run
+from wizard.plan import Plan
+from wizard.questions import Answers
+from wizard.transcript import Transcript
+
+if TYPE_CHECKING:
+    from wizard.session import CloudSession
+
+
+class WizardApp(CloudWork, App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "ecs-wizard"
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+
+    def __init__(self, session: "CloudSession", *, step_mode: bool = False, frozen: bool = False, run_id: str | None = None):
+        """``frozen``: deterministic screens for snapshots (no wall-clock times, frozen animations);
+        ``run_id``: a fixed id for the next run (tests)."""
+        super().__init__()
+        self.session = session
+        self.step_mode = step_mode
+        self.frozen = frozen
+        self.fixed_run_id = run_id
+        self.progress_clock: Clock | None = MockClock() if frozen else None
+        self.transcript = Transcript()
+        self.active_run: Run | None = None
+        self.last_status: str | None = None
+
+    def on_mount(self) -> None:
+        from screens.welcome import WelcomeScreen
+
+        self.push_screen(WelcomeScreen())
+
+    # -- the run's life ----------------------------------------------------------------------------
+
+    def start_run(self, diagnosis: Diagnosis, answers: Answers, plan: Plan) -> None:
+        run = self.session.new_run(diagnosis.image_id, diagnosis, answers, plan)
+        self.transcript.shown(f"Run {run.run_id} started on path {plan.path_id}")
+        self.attach_transcript(run)
+        self.open_execution(run)
+
+    def resume_run(self, run: Run, target) -> None:
+        """Check in a worker that the run belongs here; RunReady then opens the execution screen."""
+        self.check_resumable(target, run)
+
+    def open_execution(self, run: Run, resumed: bool = False) -> None:
+        from screens.execution import ExecutionScreen
+
+        self.transcript.shown(f"Run {run.run_id} {'resumed' if resumed else 'opened'}")
+        self.push_screen(ExecutionScreen(run, resumed=resumed))
+
+    def run_finished(self, run: Run) -> None:
+        self.last_status = run.status
+        self.attach_transcript(run)
+
+    def attach_transcript(self, run: Run) -> None:
+        if self.execution_running():
+            return  # the runner owns the journal while it runs; attached when it stops
+        self.transcript.attach(run, self.session.journal)
+
+    def execution_running(self) -> bool:
+        from screens.execution import ExecutionScreen
+
+        return any(isinstance(s, ExecutionScreen) and s.running for s in self.screen_stack)
+
+    def exit_code(self) -> int:
+        if self.last_status in (None, "succeeded"):
+            return EXIT_OK
+        if self.last_status == "cancelled":
+            return EXIT_INTERRUPTED
+        return EXIT_FAILED
+
+    def exit_after_run(self, run: Run) -> None:
+        message = None
+        if run.resumable:
+            message = f"Run {run.run_id} stopped ({run.status}); resume it with: ecs-wizard resume {run.run_id}"
+            if run.cloud.get("cloud") == "demo":
+                message += " --demo (demo runs live only as long as their emulator)"
+        self.exit(self.exit_code(), return_code=self.exit_code(), message=message)
+
+    # -- quitting -----------------------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        from screens.execution import ExecutionScreen
+        from screens.modals import ConfirmModal
+
+        running = next((s for s in self.screen_stack if isinstance(s, ExecutionScreen) and s.running), None)
+        if running is None:
+            self.exit(self.exit_code(), return_code=self.exit_code())
+            return
+        run_id = running.run.run_id
+
+        def answered(quit_now: bool | None) -> None:
+            if quit_now:
+                running.stop_and_quit()
+
+        self.push_screen(ConfirmModal(
+            "Quit while the repair runs?",
+            f"The run stops after the current call. Everything it created is in the journal; "
+            f"resume later with: ecs-wizard resume {run_id}",
+            ["Yes: stop and quit.", "No: keep running."], danger=True), answered)
+
+    # -- command palette ----------------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Export report", "Write the current run's report (Markdown) to a file", self.command_export)
+        yield SystemCommand("Open runs", "The runs on this machine; resume an interrupted one", self.command_runs)
+        yield SystemCommand("Switch theme (light/dark)", "Toggle between the light and the dark theme", self.command_toggle_theme)
+
+    def command_export(self) -> None:
+        from screens.summary import export_report
+
+        run = self.active_run
+        if run is None:
+            self.notify("No run yet: the report is made from a run.", severity="warning")
+            return
+        if self.execution_running():
+            self.notify("The run is still going; export the report when it stops.", severity="warning")
+            return
+        self.attach_transcript(run)
+        path = export_report(run, self.session.journal.directory)
+        self.notify(f"Report written to {path}")
+
+    def command_runs(self) -> None:
+        from screens.modals import RunsModal
+
+        def chosen(run: Run | None) -> None:
+            if run is None:
+                return
+            if self.execution_running():
+                self.notify("A run is going; cancel it first.", severity="warning")
+                return
+            self.resume_run(run, self)
+
+        self.push_screen(RunsModal(self.session.journal.list()), chosen)
+
+    def on_run_ready(self, message: RunReady) -> None:
+        self.open_execution(message.run, resumed=True)
+
+    def command_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
+
+
+def run_app(session: "CloudSession", step_mode: bool = False) -> int:
+    """Run the wizard full-screen; the process exit code (0 ok, 1 failed, 130 interrupted)."""
+    app = WizardApp(session, step_mode=step_mode)
+    result = app.run()
+    if app.return_code not in (None, 0):
+        return app.return_code
+    return result if isinstance(result, int) else app.exit_code()

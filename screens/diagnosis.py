@@ -1,0 +1,104 @@
+"""Diagnosis: the verdict in plain words, the evidence read field by field, and what it means. An
+image that is not affected ends here, with what to look at instead."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Footer, Header, Static
+
+from screens.base import WizardScreen
+from screens.widgets.evidence import EvidenceTable
+from wizard import flowchart
+from wizard.diagnose import AFFECTED, BACKUP_MISSING, NOT_FULL_ECS_IMAGE, Diagnosis
+
+EXPLAIN_NODE = {
+    AFFECTED: "csbs_format",
+    "not-affected-cbr": "fast_already",
+    "not-affected-new-format": "fast_already",
+    NOT_FULL_ECS_IMAGE: "out_of_scope",
+    BACKUP_MISSING: "backup_gone",
+}
+
+
+def verdict_mark(diagnosis: Diagnosis) -> str:
+    if diagnosis.affected:
+        return "✗"
+    if diagnosis.verdict.startswith("not-affected"):
+        return "✓"
+    return "!"
+
+
+class DiagnosisScreen(WizardScreen):
+    STEP_LABEL = "3/7 Diagnosis"
+    HELP = ("The verdict and every fact it rests on: which field was read, its value, the API call it came "
+            "from and what it means. An affected image continues to the questions; any other image ends here "
+            "with what to look at instead.")
+    BINDINGS = [
+        Binding("escape,b", "back", "Back", key_display="Esc"),
+        Binding("n", "next", "Next: questions"),
+    ]
+
+    def __init__(self, diagnosis: Diagnosis):
+        super().__init__()
+        self.diagnosis = diagnosis
+
+    def compose(self) -> ComposeResult:
+        d = self.diagnosis
+        yield Header()
+        with VerticalScroll(id="diagnosis"):
+            yield Static(f"Image {d.image_name} ({d.image_id})", classes="screen-title")
+            verdict = Static(f"{verdict_mark(d)} {d.summary}", id="verdict", classes="verdict")
+            verdict.set_class(d.affected, "-affected")
+            verdict.set_class(d.verdict.startswith("not-affected"), "-fine")
+            yield verdict
+            yield Static("Evidence", classes="section-title")
+            yield EvidenceTable(d.evidence, id="evidence")
+            server = d.source_server
+            if server is not None:
+                exists = {True: "still exists", False: "was deleted", None: "could not be determined"}[server.exists]
+                status = f", status {server.status}" if server.status else ""
+                yield Static(f"Source ECS: {server.name or '(name unknown)'} ({server.id}) {exists}{status}", id="source-server")
+            node_id = EXPLAIN_NODE.get(d.verdict)
+            if node_id:
+                n = flowchart.node(node_id)
+                yield Static("Explanation", classes="section-title")
+                yield Static(f"{n.title}: {n.explanation}", id="explanation")
+            yield Static("What to do" if d.affected else "What to look at instead", classes="section-title")
+            yield Static(d.advice, id="advice")
+        with Horizontal(classes="buttons"):
+            yield Button("Back (Esc)", id="back", compact=True)
+            if d.affected:
+                yield Button("Next: questions (n)", id="next", variant="primary", compact=True)
+            else:
+                yield Button("Choose another image (Esc)", id="another", variant="primary", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        d = self.diagnosis
+        self.wizard.transcript.shown(f"Diagnosis of {d.image_name} ({d.image_id}): {d.summary} {d.advice}")
+        button = self.query_one("#next" if d.affected else "#another", Button)
+        button.focus()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "next" and not self.diagnosis.affected:
+            return False
+        return True
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "next":
+            self.action_next()
+        else:
+            self.action_back()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_next(self) -> None:
+        if not self.diagnosis.affected:
+            return
+        from screens.questions import QuestionsScreen
+
+        self.app.push_screen(QuestionsScreen(self.diagnosis))

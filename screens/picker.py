@@ -1,0 +1,152 @@
+"""Image picker: the project's full-ECS images, each row's verdict filled in by a background scan;
+filter by name or id, or type an id (or exact name) and press Enter."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from screens.base import WizardScreen
+from screens.messages import DiagnosisReady, ImagesListed, ScanFinished, ScanResult
+from wizard.diagnose import AFFECTED, Diagnosis
+
+VERDICT_WORDS = {
+    AFFECTED: "✗ affected: repair",
+    "not-affected-cbr": "✓ not affected (CBR)",
+    "not-affected-new-format": "✓ not affected (new CSBS)",
+    "not-full-ecs-image": "- not a full-ECS image",
+    "image-not-active": "! not active",
+    "backup-missing": "! backup deleted",
+}
+
+
+class PickerScreen(WizardScreen):
+    STEP_LABEL = "2/7 Choose an image"
+    HELP = ("The table lists the project's full-ECS images; the verdict column fills in as a background scan "
+            "diagnoses each one. Type in the filter to narrow the list by name or id, or type a full image id "
+            "(or an exact name) and press Enter to diagnose that image directly.")
+    BINDINGS = [
+        Binding("slash", "focus_filter", "Filter", key_display="/"),
+        Binding("escape", "back", "Back", key_display="Esc"),
+        Binding("ctrl+r", "rescan", "Scan again"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.images: list = []
+        self.verdicts: dict[str, Diagnosis] = {}
+        self.scan_done = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="picker"):
+            yield Static("Which image creates ECSs slowly?", classes="screen-title")
+            yield Input(placeholder="filter by name or id, or type an image id and press Enter", id="filter")
+            yield Static("Listing the project's full-ECS images…", id="scan-status")
+            table = DataTable(cursor_type="row", zebra_stripes=True, id="images", classes="busy-target")
+            table.add_column("name", key="name")
+            table.add_column("image id", key="id")
+            table.add_column("verdict", key="verdict")
+            yield table
+            yield Static("↑/↓ choose, Enter diagnose; / filter; Esc back", classes="hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#images", DataTable).loading = True
+        self.wizard.scan_images(self)
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_back(self) -> None:
+        if self.query_one("#filter", Input).has_focus and self.query_one("#filter", Input).value:
+            self.query_one("#filter", Input).value = ""
+            return
+        self.app.pop_screen()
+
+    def action_rescan(self) -> None:
+        self.verdicts.clear()
+        self.scan_done = False
+        self.query_one("#images", DataTable).loading = True
+        self.wizard.scan_images(self)
+
+    # -- scan results ----------------------------------------------------------------------------
+
+    def on_images_listed(self, message: ImagesListed) -> None:
+        self.images = message.images
+        self.query_one("#images", DataTable).loading = False
+        self._fill()
+        self._status()
+        self.query_one("#images", DataTable).focus()
+
+    def on_scan_result(self, message: ScanResult) -> None:
+        d = message.diagnosis
+        self.verdicts[d.image_id] = d
+        table = self.query_one("#images", DataTable)
+        if d.image_id in table.rows:
+            table.update_cell(d.image_id, "verdict", VERDICT_WORDS.get(d.verdict, d.verdict))
+        self._status()
+
+    def on_scan_finished(self, message: ScanFinished) -> None:
+        self.scan_done = True
+        self._status()
+
+    def _status(self) -> None:
+        total, done = len(self.images), len(self.verdicts)
+        affected = sum(1 for d in self.verdicts.values() if d.affected)
+        if not total:
+            text = "No full-ECS images in this project." if self.scan_done else "Listing the project's full-ECS images…"
+        elif done < total:
+            text = f"{total} full-ECS images; diagnosing in the background: {done} of {total} done"
+        else:
+            text = f"{total} full-ECS images scanned: {affected} affected (marked ✗)."
+        self.query_one("#scan-status", Static).update(text)
+
+    def _fill(self) -> None:
+        needle = self.query_one("#filter", Input).value.strip().lower()
+        table = self.query_one("#images", DataTable)
+        table.clear()
+        for image in self.images:
+            if needle and needle not in image.name.lower() and needle not in image.id.lower():
+                continue
+            d = self.verdicts.get(image.id)
+            verdict = VERDICT_WORDS.get(d.verdict, d.verdict) if d else "… diagnosing"
+            table.add_row(image.name, image.id, verdict, key=image.id)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._fill()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        ref = event.value.strip()
+        table = self.query_one("#images", DataTable)
+        if table.row_count == 1 and ref:
+            self._choose(table.coordinate_to_cell_key((0, 0)).row_key.value)
+        elif ref:
+            self._choose(ref)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value:
+            self._choose(event.row_key.value)
+
+    def _choose(self, ref: str) -> None:
+        known = self.verdicts.get(ref)
+        if known is not None:
+            self._show(known)
+            return
+        self.query_one("#scan-status", Static).update(f"Diagnosing {ref}…")
+        self.query_one("#images", DataTable).loading = True
+        self.wizard.diagnose_image(self, ref)
+
+    def on_diagnosis_ready(self, message: DiagnosisReady) -> None:
+        self.query_one("#images", DataTable).loading = False
+        self._status()
+        self._show(message.diagnosis)
+
+    def _show(self, diagnosis: Diagnosis) -> None:
+        from screens.diagnosis import DiagnosisScreen
+
+        self.wizard.transcript.answered("Which image?", f"{diagnosis.image_name} ({diagnosis.image_id})")
+        self.app.push_screen(DiagnosisScreen(diagnosis))

@@ -1,0 +1,99 @@
+"""Welcome: where the wizard is connected (cloud, region, project or demo), whether credentials
+were found (never the secrets), and interrupted runs that can be resumed."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Button, DataTable, Footer, Header, Static
+
+from screens.base import WizardScreen
+from screens.messages import RunReady
+from wizard.journal import Run
+
+INTRO = ("Creating ECSs from a full-ECS image is slow when the image was made from an old-format CSBS "
+         "backup. This wizard finds out whether an image is affected, asks what it cannot find out itself, "
+         "shows the repair path, and then performs it, step by step, with your confirmation before anything "
+         "billable or destructive.")
+
+
+class WelcomeScreen(WizardScreen):
+    STEP_LABEL = "1/7 Welcome"
+    HELP = ("Check where the wizard is connected. Enter starts with choosing an image; "
+            "if a run was interrupted, pick it in the list and press r to resume it.")
+    BINDINGS = [
+        Binding("enter,n", "start", "Choose an image", key_display="Enter"),
+        Binding("r", "resume", "Resume selected run"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.resumable: list[Run] = []
+
+    def compose(self) -> ComposeResult:
+        session = self.wizard.session
+        yield Header()
+        with VerticalScroll(id="welcome", classes="busy-target"):
+            yield Static("ECS image repair wizard: fast ECS creation from full-ECS images", classes="screen-title")
+            yield Static(INTRO, classes="intro")
+            yield Static("Connected to", classes="section-title")
+            yield Static(f"  {session.label}", id="where")
+            yield Static(f"  Credentials: {self._credentials()}", id="credentials")
+            yield Static("Interrupted runs", classes="section-title")
+            self.resumable = [r for r in session.journal.list() if r.resumable]
+            if self.resumable:
+                table = DataTable(cursor_type="row", id="resumable")
+                table.add_columns("run", "status", "image", "path", "stopped at")
+                for run in self.resumable:
+                    table.add_row(run.run_id, run.status, run.plan.image_name, run.plan.path_id, self._stopped_at(run), key=run.run_id)
+                yield table
+                yield Static("Select a run and press r to resume it (or: ecs-wizard resume RUN_ID).", classes="hint")
+            else:
+                yield Static("  none: nothing to resume.", id="no-runs")
+            with Vertical(classes="buttons-row"):
+                yield Button("Choose an image (Enter)", id="start", variant="primary", compact=True)
+        yield Footer()
+
+    def _credentials(self) -> str:
+        settings = self.wizard.session.settings
+        if settings.is_demo:
+            return "built-in demo credentials (no cloud account is used)"
+        if settings.credentials is None:
+            return "NOT FOUND (see: ecs-wizard config show)"
+        return settings.credentials.describe()
+
+    @staticmethod
+    def _stopped_at(run: Run) -> str:
+        for step in run.plan.steps:
+            if step.status != "succeeded":
+                return step.title
+        return "-"
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#start", Button).focus()
+        self.wizard.transcript.shown(f"Welcome: connected to {self.wizard.session.label}")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "start":
+            self.action_start()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_resume()
+
+    def action_start(self) -> None:
+        from screens.picker import PickerScreen
+
+        self.app.push_screen(PickerScreen())
+
+    def action_resume(self) -> None:
+        if not self.resumable:
+            self.notify("There is no interrupted run to resume.", severity="warning")
+            return
+        table = self.query_one("#resumable", DataTable)
+        run = self.resumable[min(table.cursor_row, len(self.resumable) - 1)]
+        self.wizard.resume_run(run, self)
+
+    def on_run_ready(self, message: RunReady) -> None:
+        self.wizard.open_execution(message.run, resumed=True)

@@ -1,0 +1,48 @@
+"""The troubleshooting flowchart with the user's path highlighted: a marker (">>") and bold text,
+so it does not rest on colour; other paths are shown folded to one line each."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from wizard import flowchart
+from wizard.flowchart import PATHS, STEP_TITLES, PathSpec, node
+
+MARK = ">> "
+BLANK = "   "
+
+
+def flowchart_text(highlight: PathSpec | None) -> Text:
+    text = Text()
+
+    def line(content: str, on: bool, style: str = "") -> None:
+        text.append(MARK if on else BLANK, style="bold" if on else "")
+        text.append(content + "\n", style=("bold " + style).strip() if on else (style or "dim"))
+
+    on_route = highlight is not None
+    line(f"1. {node('symptom').title}", on_route)
+    line(f"2. {node('is_full_ecs').title}  yes  (no: out of scope)", on_route)
+    line(f"3. {node('backup_service').title}  CSBS  (CBR: not affected; deleted: explain)", on_route)
+    line(f"4. {node('csbs_format').title}  old format: repair", on_route)
+    line(f"5. {node('choose_service').title}", on_route)
+    line(f"6. {node('source_exists').title}", on_route)
+    for spec in PATHS.values():
+        chosen = on_route and spec.id == highlight.id
+        answer = f"{spec.service.upper()}, source ECS {'exists' if spec.source_exists else 'gone'}"
+        if chosen:
+            line(f"   ▶ path {spec.id} ({answer})  ← your path", True, "reverse")
+            for number, kind in enumerate(spec.steps, start=1):
+                line(f"       {number}. {STEP_TITLES[kind]}", True)
+        else:
+            line(f"     path {spec.id} ({answer})", False)
+    text.append(BLANK + "Optional at the end: " + "; ".join(STEP_TITLES[k] for k in flowchart.OPTIONAL_STEPS) + ".", style="italic")
+    return text
+
+
+class FlowchartView(Static):
+    DEFAULT_CSS = "FlowchartView { height: auto; }"
+
+    def __init__(self, highlight: PathSpec | None = None, **kw):
+        super().__init__(flowchart_text(highlight), **kw)
+        self.highlight = highlight

@@ -1,0 +1,90 @@
+"""One Question of the shared question model, rendered generically: the text, the choices (radio
+buttons for a few, a drop-down for many) with the default preselected, the help and the evidence
+behind the default."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import RadioButton, RadioSet, Select, Static
+
+from wizard.questions import Question
+
+RADIO_LIMIT = 4
+
+
+class MarkedRadioButton(RadioButton):
+    """A radio button whose state shows in its shape (filled or empty), not only in its colour."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # noqa: N802 - overrides Textual's class constant
+        return "●" if self.value else " "
+
+
+class QuestionField(Vertical):
+    DEFAULT_CSS = "QuestionField { height: auto; }"
+
+    def __init__(self, question: Question, value: Any = None, **kw):
+        super().__init__(classes="question", **kw)
+        self.question = question
+        values = [c.value for c in question.choices]
+        self.initial = value if value in values else question.default
+        self.use_radio = len(question.choices) <= RADIO_LIMIT
+
+    def compose(self) -> ComposeResult:
+        q = self.question
+        yield Static(q.text, classes="question-text")
+        index = self._index(self.initial)
+        if self.use_radio:
+            with RadioSet(id=f"q-{q.key}"):
+                for n, choice in enumerate(q.choices):
+                    label = choice.label + ("  (default)" if choice.value == q.default else "")
+                    yield MarkedRadioButton(label, value=(n == index))
+        else:
+            options = [(c.label + ("  (default)" if c.value == q.default else ""), n) for n, c in enumerate(q.choices)]
+            yield Select(options, value=index if index is not None else Select.NULL, allow_blank=index is None, id=f"q-{q.key}")
+        chosen = q.choices[index] if index is not None else None
+        yield Static(self._choice_help(chosen), classes="choice-help")
+        if q.help:
+            yield Static(f"Why: {q.help}", classes="help")
+        for line in q.evidence:
+            yield Static(f"Detected: {line}", classes="evidence")
+
+    def _index(self, value: Any) -> int | None:
+        for n, choice in enumerate(self.question.choices):
+            if choice.value == value:
+                return n
+        return None
+
+    @staticmethod
+    def _choice_help(choice) -> str:
+        return f"→ {choice.help}" if choice is not None and choice.help else ""
+
+    @property
+    def value(self) -> Any:
+        q = self.question
+        if self.use_radio:
+            index = self.query_one(RadioSet).pressed_index
+        else:
+            selected = self.query_one(Select).value
+            index = None if selected is Select.NULL else selected
+        if index is None or index < 0:
+            return q.default
+        return q.choices[index].value
+
+    def label_of_value(self) -> str:
+        value = self.value
+        return next((c.label for c in self.question.choices if c.value == value), str(value))
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        self._update_help()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self._update_help()
+
+    def _update_help(self) -> None:
+        index = self._index(self.value)
+        chosen = self.question.choices[index] if index is not None else None
+        self.query_one(".choice-help", Static).update(self._choice_help(chosen))

@@ -1,0 +1,185 @@
+"""One step of a run as a panel: status icon and word, title, billable/destructive marks, a
+progress bar (the cloud's percentage, or indeterminate with the elapsed time), the current action,
+the resource ids as they appear, an error panel, and a collapsible log."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.clock import Clock
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Collapsible, Log, ProgressBar, Static
+
+from wizard.runner import RunEvent
+from wizard.steps import Step
+
+ICONS = {
+    "pending": "[ ]",
+    "running": "[..]",
+    "waiting-for-confirmation": "[??]",
+    "succeeded": "[ok]",
+    "failed": "[XX]",
+    "skipped": "[--]",
+    "cancelled": "[||]",
+    "timed-out": "[T!]",
+}
+WORDS = {
+    "pending": "pending",
+    "running": "running",
+    "waiting-for-confirmation": "waiting for your answer",
+    "succeeded": "succeeded",
+    "failed": "FAILED",
+    "skipped": "skipped",
+    "cancelled": "cancelled",
+    "timed-out": "TIMED OUT",
+}
+
+
+def flags(step: Step) -> str:
+    marks = []
+    if step.billable:
+        marks.append("BILLABLE")
+    if step.destructive:
+        marks.append("DESTRUCTIVE")
+    return "  [" + ", ".join(marks) + ": asks first]" if marks else ""
+
+
+class StepPanel(Vertical):
+    DEFAULT_CSS = """
+    StepPanel { height: auto; }
+    StepPanel .step-bar-row { height: 1; }
+    StepPanel ProgressBar { width: auto; }
+    StepPanel Log { height: 6; }
+    """
+
+    def __init__(self, number: int, step: Step, *, frozen: bool = False, clock: Clock | None = None, **kw):
+        super().__init__(id=f"step-{step.name}", classes="step-panel", **kw)
+        self.number = number
+        self.step = step
+        self.frozen = frozen
+        self.clock = clock
+        self.status = step.status
+        self.progress_value: float | None = step.progress
+        self.elapsed: float | None = None
+        self.message = step.message or ""
+        self.error = step.error
+        self.outputs: list[str] = []
+
+    # -- composition ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._header(), classes="step-header")
+        with Horizontal(classes="step-bar-row"):
+            yield ProgressBar(total=100, show_eta=False, clock=self.clock, classes="step-bar")
+            yield Static("", classes="step-elapsed")
+        yield Static(self.message, classes="step-action")
+        yield Static("", classes="step-resources")
+        yield Static("", classes="error-panel step-error")
+        with Collapsible(title="log", collapsed=True, classes="step-log"):
+            yield Log(max_lines=500, auto_scroll=True)
+
+    def on_mount(self) -> None:
+        self._refresh_all()
+
+    # -- state -----------------------------------------------------------------------------------
+
+    def _header(self) -> str:
+        icon = ICONS.get(self.status, "[ ]")
+        return f"{icon} {self.number}. {self.step.title}  ({WORDS.get(self.status, self.status)}){flags(self.step)}"
+
+    @staticmethod
+    def _resource_line(resource: dict) -> str:
+        name = f" ({resource['name']})" if resource.get("name") else ""
+        return f"{resource.get('type', 'resource')}: {resource.get('id')}{name}"
+
+    def _refresh_all(self) -> None:
+        self.set_class(self.status == "running", "-running")
+        self.set_class(self.status == "succeeded", "-succeeded")
+        self.set_class(self.status in ("failed", "timed-out"), "-failed")
+        self.set_class(self.status == "waiting-for-confirmation", "-waiting")
+        self.set_class(self.status == "pending", "-pending")
+        self.query_one(".step-header", Static).update(self._header())
+        bar = self.query_one(ProgressBar)
+        row = self.query_one(".step-bar-row")
+        active = self.status not in ("pending", "skipped")
+        row.display = active
+        if self.status == "succeeded":
+            bar.update(total=100, progress=100)
+        elif self.progress_value is not None:
+            bar.update(total=100, progress=self.progress_value)
+        elif self.status == "running":
+            bar.update(total=None)
+        elapsed = ""
+        if self.elapsed is not None and not self.frozen:
+            elapsed = f"  elapsed {self.elapsed:.0f} s"
+        self.query_one(".step-elapsed", Static).update(elapsed)
+        resources = self.resource_lines()
+        self.query_one(".step-resources", Static).update("\n".join(resources))
+        self.query_one(".step-resources").display = bool(resources)
+        error = self.error
+        panel = self.query_one(".step-error", Static)
+        if error and self.status in ("failed", "timed-out"):
+            panel.update(self._error_text(error))
+            panel.display = True
+        else:
+            panel.display = False
+        action = self.query_one(".step-action", Static)
+        action.update(f"→ {self.message}" if self.message else "")
+        action.display = bool(self.message) and self.status != "pending"
+
+    @staticmethod
+    def _error_text(error: dict) -> str:
+        lines = ["✗ Error" + (f" {error['code']}" if error.get("code") else "") + f": {error.get('message', '')}"]
+        if error.get("request_id"):
+            lines.append(f"  request id: {error['request_id']}")
+        if error.get("remedy"):
+            lines.append(f"  what to do: {error['remedy']}")
+        return "\n".join(lines)
+
+    def log_line(self, text: str) -> None:
+        self.query_one(Log).write_line(text)
+
+    def apply(self, event: RunEvent) -> None:
+        """Take one runner event for this step."""
+        kind = event.event
+        if event.status and kind != "message" and kind != "output":
+            self.status = event.status
+        if kind in ("progress", "step-succeeded") and event.progress is not None:
+            self.progress_value = event.progress
+        if "elapsed" in event.data:
+            self.elapsed = event.data["elapsed"]
+        if kind == "step-succeeded" and "seconds" in event.data:
+            self.elapsed = event.data["seconds"]
+        if event.message and kind in ("progress", "step-succeeded", "message", "step-failed"):
+            self.message = event.message
+        if kind == "step-failed":
+            self.error = {k: event.data.get(k) for k in ("code", "request_id", "remedy")} | {"message": event.message}
+        if kind == "step-started":
+            self.error = None
+        if kind == "output":
+            outputs = event.data.get("outputs") or {}
+            for key, value in outputs.items():
+                if isinstance(value, dict):
+                    continue
+                line = f"{key}: {value}"
+                if line not in self.outputs:
+                    self.outputs.append(line)
+        if kind != "progress":
+            self.log_line(self._log_text(event))
+        self._refresh_all()
+
+    def _log_text(self, event: RunEvent) -> str:
+        text = event.event
+        if event.message:
+            text += f": {event.message}"
+        if event.event == "output":
+            text += ": " + ", ".join(f"{k}={v}" for k, v in (event.data.get("outputs") or {}).items() if not isinstance(v, dict))
+        if event.data.get("code"):
+            text += f" [{event.data['code']}]"
+        return text
+
+    def resource_lines(self) -> list[str]:
+        """Ids the step recorded (read from the step the runner fills in) and its outputs."""
+        lines = [self._resource_line(r) for r in list(self.step.resources)]
+        ids = {r.get("id") for r in list(self.step.resources)}
+        lines += [line for line in self.outputs if line.split(": ", 1)[-1] not in ids]
+        return lines

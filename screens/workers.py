@@ -1,0 +1,143 @@
+"""Every cloud call the TUI makes, each in a thread worker that posts messages to the screen that
+asked, and the ONE place where a worker's error becomes something a person can read.
+
+The workers belong to the App (not to a screen), so they outlive screen switches, and their
+``Worker.StateChanged`` messages all arrive at ``on_worker_state_changed`` below.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING, Any, Callable
+
+from textual import work
+from textual.message_pump import MessagePump
+from textual.worker import Worker, WorkerState
+
+from screens.messages import (ConfirmRequest, DiagnosisReady, ImagesListed, PlanReady, Reply, RunDone, RunReady,
+                              ScanFinished, ScanResult, ServerQuestionsReady, StepGateRequest, event_message)
+from wizard.cloud.http import CloudError, CloudUnreachable
+from wizard.diagnose import Diagnosis, diagnose, scan
+from wizard.errors import WizardError
+from wizard.journal import Run
+from wizard.plan import build_plan
+from wizard.questions import Answers, server_questions
+from wizard.steps import Step
+
+if TYPE_CHECKING:
+    from wizard.session import CloudSession
+
+
+class RunControl:
+    """How the UI steers a running Runner from another thread: cancel, confirm, step gates."""
+
+    def __init__(self, target: MessagePump, step_mode: bool = False):
+        self.target = target
+        self.cancelled = threading.Event()
+        self.step_mode = step_mode
+        self.pending: list[Reply] = []
+
+    def should_cancel(self) -> bool:
+        return self.cancelled.is_set()
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+
+    def sleep_for(self, sleep: Callable[[float], None]) -> Callable[[float], None]:
+        """The runner's wait between polls; a real-time wait ends at once when cancel is pressed."""
+        if sleep is time.sleep:
+            return lambda seconds: self.cancelled.wait(seconds) and None
+        return sleep
+
+    def confirm(self, step: Step) -> bool:
+        from wizard.runner import _confirmation_text
+
+        reply = Reply(self.cancelled)
+        self.target.post_message(ConfirmRequest(step, _confirmation_text(step), reply))
+        return reply.wait()
+
+    def gate(self, step: Step) -> bool:
+        reply = Reply(self.cancelled)
+        self.target.post_message(StepGateRequest(step, reply))
+        return reply.wait()
+
+
+def describe_error(error: BaseException | None) -> tuple[str, list[str]]:
+    """(title, lines) for an error panel: the cloud's code and message, or the remedy."""
+    if isinstance(error, CloudError):
+        lines = [f"Service: {error.service.upper()}   HTTP status: {error.status}",
+                 f"Code: {error.code or '-'}", f"Message: {error.message}"]
+        if error.request_id:
+            lines.append(f"Request id: {error.request_id}")
+        return f"The cloud answered with an error ({error.code or error.status})", lines
+    if isinstance(error, WizardError):
+        return error.message, [f"What to do: {error.remedy}"] if error.remedy else []
+    if isinstance(error, CloudUnreachable):
+        return "The cloud did not answer", [str(error), "Check the network and the endpoint, then try again."]
+    return f"Unexpected error: {type(error).__name__}", [str(error)]
+
+
+class CloudWork:
+    """Mixed into WizardApp: the thread workers and their error handler."""
+
+    session: "CloudSession"
+
+    @work(thread=True, exit_on_error=False, group="scan", exclusive=True, name="scan",
+          description="Listing and diagnosing the project's full-ECS images")
+    def scan_images(self, target: MessagePump) -> None:
+        clients = self.session.clients
+        images = list(clients.ims.list_full_ecs_images())
+        target.post_message(ImagesListed(images))
+        scan(clients, images=images, concurrency=4, on_result=lambda d: target.post_message(ScanResult(d)))
+        target.post_message(ScanFinished(len(images)))
+
+    @work(thread=True, exit_on_error=False, group="cloud", exclusive=True, name="diagnose",
+          description="Diagnosing the image")
+    def diagnose_image(self, target: MessagePump, ref: str) -> None:
+        target.post_message(DiagnosisReady(diagnose(self.session.clients, ref)))
+
+    @work(thread=True, exit_on_error=False, group="cloud", exclusive=True, name="server-questions",
+          description="Reading flavors and subnets for the temporary ECS")
+    def load_server_questions(self, target: MessagePump, diagnosis: Diagnosis) -> None:
+        target.post_message(ServerQuestionsReady(server_questions(self.session.clients, diagnosis)))
+
+    @work(thread=True, exit_on_error=False, group="cloud", exclusive=True, name="plan",
+          description="Planning the repair")
+    def make_plan(self, target: MessagePump, diagnosis: Diagnosis, answers: Answers, run_id: str | None = None) -> None:
+        target.post_message(PlanReady(build_plan(self.session.clients, diagnosis, answers, run_id=run_id)))
+
+    @work(thread=True, exit_on_error=False, group="cloud", exclusive=True, name="check-resume",
+          description="Checking that the run can be resumed here")
+    def check_resumable(self, target: MessagePump, run: Run) -> None:
+        self.session.check_resumable_here(run)
+        target.post_message(RunReady(run))
+
+    @work(thread=True, exit_on_error=False, group="run", exclusive=True, name="run",
+          description="Running the repair")
+    def execute(self, target: MessagePump, run: Run, control: RunControl) -> Run:
+        runner = self.session.runner(
+            run,
+            on_event=lambda event: target.post_message(event_message(event)),
+            confirm=control.confirm,
+            should_cancel=control.should_cancel,
+            step_mode=control.gate if control.step_mode else None,
+            sleep=control.sleep_for(self.session.sleep),
+        )
+        result = runner.run()
+        target.post_message(RunDone(result))
+        return result
+
+    # -- the one place worker errors become readable --------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        worker = event.worker
+        title, lines = describe_error(worker.error)
+        from screens.modals import ErrorModal
+
+        screen = self.screen  # type: ignore[attr-defined]
+        if hasattr(screen, "work_failed"):
+            screen.work_failed(worker.name, worker.error)
+        self.push_screen(ErrorModal(f"{worker.description} failed", title, lines))  # type: ignore[attr-defined]
