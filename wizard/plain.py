@@ -20,8 +20,10 @@ stays resumable), a second one stops at once (the journal already holds every id
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
+import textwrap
 import threading
 from contextlib import contextmanager
 from typing import IO, Any, Callable, Iterator, Protocol
@@ -191,6 +193,8 @@ class PlainWizard:
         self.transcript = Transcript()
         self.show = _Writer(self.stream, self.transcript)
         self.colour = os.environ.get("NO_COLOR") is None and os.environ.get("TERM") != "dumb"
+        # On a terminal, long notes are wrapped to its width; in a log, lines stay whole.
+        self.width = shutil.get_terminal_size((100, 24)).columns if _isatty(self.stream) else None
         stdin = stdin or sys.stdin
         if input is not None or output is not None or _is_terminal(stdin, self.stream):
             self.prompter: Prompter = QuestionaryPrompter(input, output, colour=self.colour)
@@ -221,9 +225,9 @@ class PlainWizard:
 
     def ask_question(self, q: Question) -> Any:
         """One shared Question: its evidence and help as lines, then a select with the default on."""
-        notes = [f"  detected: {line}" for line in q.evidence]
+        notes = [self.wrap(f"  detected: {line}", "    ") for line in q.evidence]
         if q.help:
-            notes.append(f"  note: {q.help}")
+            notes.append(self.wrap(f"  note: {q.help}", "    "))
         if notes:
             self.show("\n".join(notes))
         values = [c.value for c in q.choices]
@@ -253,7 +257,7 @@ class PlainWizard:
     def flow(self) -> int:
         self.show(f"ecs-wizard: repair full-ECS images that create servers slowly.\nCloud: {self.session.label}")
         d = self.choose_image()
-        self.show("\n" + diagnosis_text(d))
+        self.show("\n" + self.diagnosis_block(d))
         if not d.affected:
             self.show("\nNothing to repair for this image.")
             return errors.EXIT_NOT_AFFECTED
@@ -277,7 +281,8 @@ class PlainWizard:
         if results:
             affected = sum(1 for d in results if d.affected)
             self.show(f"{len(results)} full-ECS images, {affected} affected.")
-            options = [(f"{d.image_name} ({d.image_id[:8]}): {VERDICT_LABELS.get(d.verdict, d.verdict)}", d.summary) for d in results]
+            width = max(len(d.image_name) for d in results)
+            options = [(f"{d.image_name.ljust(width)}  {VERDICT_LABELS.get(d.verdict, d.verdict)}", _image_help(d)) for d in results]
             options.append((TYPE_AN_ID, "An image that is not in the list (for example a system-disk image, to check it)."))
             default = next((i for i, d in enumerate(results) if d.affected), 0)
             index = self.ask_select("Which image creates ECSs slowly?", options, default)
@@ -294,6 +299,29 @@ class PlainWizard:
                 return diagnosis_mod.diagnose(self.session.clients, ref)
             except errors.WizardError as exc:
                 self.show(f"  {exc}")
+
+    def wrap(self, text: str, indent: str = "") -> str:
+        if not self.width:
+            return text
+        return "\n".join(textwrap.fill(line, self.width - 1, subsequent_indent=indent, break_on_hyphens=False,
+                                        break_long_words=False) or line for line in text.splitlines())
+
+    def diagnosis_block(self, d: Diagnosis) -> str:
+        """The diagnosis with its evidence: the table when it fits, else one field per line."""
+        text = diagnosis_text(d)
+        if not self.width or max(len(line) for line in text.splitlines()) < self.width:
+            return text
+        lines = [f"Image {d.image_name} ({d.image_id})", f"Verdict: {d.verdict}", self.wrap(d.summary), "", "Evidence:"]
+        for e in d.evidence:
+            lines.append(self.wrap(f"  {e.field} = {e.value}" + (f"  ({e.meaning})" if e.meaning else ""), "      "))
+            lines.append(self.wrap(f"      read from {e.source}", "      "))
+        server = d.source_server
+        if server:
+            exists = {True: "exists", False: "was deleted", None: "unknown"}[server.exists]
+            lines += ["", self.wrap(f"Source ECS: {server.id} ({server.name or 'name unknown'}) {exists}"
+                                    + (f", status {server.status}" if server.status else ""))]
+        lines += ["", self.wrap(f"What to do: {d.advice}", "  ")]
+        return "\n".join(lines)
 
     def ask_answers(self, d: Diagnosis) -> Any:
         self.show("\nTwo questions decide the repair path.")
@@ -321,6 +349,7 @@ class PlainWizard:
         self.printer = EventPrinter(self.stream)
         self.show("")
         started = session.clock()
+        self._cloud_started = self._cloud_now()
         runner = session.runner(run, on_event=self.on_event, confirm=self.confirm, should_cancel=self.should_cancel,
                                 step_mode=self.step if self.step_mode else None, sleep=self.sleep)
         with self.sigint_cancels():
@@ -334,6 +363,20 @@ class PlainWizard:
                 return errors.EXIT_INTERRUPTED
             return errors.EXIT_NEEDS_CONFIRMATION
         return errors.EXIT_FAILED
+
+    def _cloud_now(self) -> float | None:
+        """The emulator's virtual time, when it is not the clock the session already runs on."""
+        clock = getattr(self.session.emulator, "clock", None)
+        now = getattr(clock, "now", None)
+        if now is None or self.session.clock == now:
+            return None
+        return now()
+
+    def cloud_time(self) -> str:
+        start, now = getattr(self, "_cloud_started", None), self._cloud_now()
+        if start is None or now is None:
+            return ""
+        return f" (on the emulator's clock: {_duration(now - start)}, what a real cloud would take)"
 
     def on_event(self, event: RunEvent) -> None:
         if event.event == "waiting-for-confirmation":
@@ -373,7 +416,8 @@ class PlainWizard:
     def should_cancel(self) -> bool:
         if self.cancel_requested and not self._cancel_noted:
             self._cancel_noted = True
-            self.show("  interrupted: stopping after the current call (Ctrl-C again stops at once)")
+            # a terminal has echoed ^C where the cursor was: start a fresh line
+            self.show(("\n" if self.width else "") + "  interrupted: stopping after the current call (Ctrl-C again stops at once)")
         return self.cancel_requested
 
     def sleep(self, seconds: float) -> None:
@@ -414,7 +458,7 @@ class PlainWizard:
             test = next((s for s in run.plan.steps if s.kind == "test_launch" and s.outputs.get("seconds_to_active") is not None), None)
             if test:
                 lines.append(f"Test ECS from the new image became ACTIVE in {test.outputs['seconds_to_active']:.1f} s (and was deleted).")
-            lines.append(f"Time taken: {_duration(seconds)}")
+            lines.append(f"Time taken: {_duration(seconds)}" + self.cloud_time())
             lines.append(f"Create ECSs from image {run.new_image_id} from now on; the old image {run.plan.image_id} was left as it was."
                          if not any(s.kind == "delete_old_image" for s in run.plan.steps) else
                          f"Create ECSs from image {run.new_image_id} from now on.")
@@ -424,13 +468,14 @@ class PlainWizard:
                 lines.append(f"The run failed at '{failed.title}': {failed.error.get('message')}")
                 if failed.error.get("remedy"):
                     lines.append(f"What to do: {failed.error['remedy']}")
-            lines.append(f"Time taken: {_duration(seconds)}; resume with: ecs-wizard resume {run.run_id}")
+            lines.append(f"Time taken: {_duration(seconds)}. The run can be resumed once the cause is fixed (the line above says how).")
         else:
-            lines.append(f"The run stopped before finishing; nothing more will be created. resume with: ecs-wizard resume {run.run_id}")
+            lines.append("The run stopped before finishing; nothing more will be created until it is resumed.")
         resources = run.resources()
         if resources:
-            lines.append("Resources this run created: " + "; ".join(f"{r['type']} {r['id']}" for r in resources))
-        self.show("\n".join(lines))
+            lines.append("Resources this run created:")
+            lines += [f"  {r['type']} {r['id']}" + (f" ({r['name']})" if r.get("name") else "") for r in resources]
+        self.show("\n".join(self.wrap(line, "  ") for line in lines))
 
     def finish_records(self) -> None:
         """The transcript beside the journal and in the report; the report written next to the journal."""
@@ -443,6 +488,12 @@ class PlainWizard:
         path.chmod(0o600)
         self.show(f"Report: {path}\nJournal: {journal.path(run.run_id)}")
         self.transcript.attach(run, journal)
+
+
+def _image_help(d: Diagnosis) -> str:
+    server = d.source_server
+    source = "" if not server or server.exists is None else f"; source ECS {'exists' if server.exists else 'deleted'}"
+    return f"id {d.image_id}{source}"
 
 
 def calls_text(plan: Plan) -> str:

@@ -25,7 +25,8 @@ def move(session, image_id):
 def drive_keys(session, keys, text, stream=None, **kw):
     """Run plain mode with questionary prompts fed by ``text`` through a pipe input."""
     stream = stream if stream is not None else io.StringIO()
-    keys.send_text(text)
+    if text:
+        keys.send_text(text)
     code = run_plain(session, input=keys, output=DummyOutput(), stream=stream, **kw)
     return code, stream.getvalue()
 

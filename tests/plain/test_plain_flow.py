@@ -162,7 +162,7 @@ def test_transcript_lands_in_the_journal_and_the_report(session, emu):
 
 def test_no_color_output_has_no_escape_codes(session, emu, keys, monkeypatch):
     image = emu.ids["image_old_csbs_server_exists"]
-    text = move(session, image) + ENTER * 5 + "y" * 3
+    text = move(session, image) + ENTER * 6 + "y" * 3
     monkeypatch.setenv("NO_COLOR", "1")
     code, out = drive_keys(session, keys, text, stream=TtyStringIO())
     assert code == 0, out
@@ -174,6 +174,45 @@ def test_colour_is_used_on_a_terminal_without_no_color(session, emu, keys, monke
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("TERM", raising=False)
     image = emu.ids["image_old_csbs_server_exists"]
-    code, out = drive_keys(session, keys, move(session, image) + ENTER * 5 + "y" * 3, stream=TtyStringIO())
+    code, out = drive_keys(session, keys, move(session, image) + ENTER * 6 + "y" * 3, stream=TtyStringIO())
     assert code == 0, out
     assert "\x1b[" in out
+
+
+def test_second_ctrl_c_stops_at_once_and_the_run_stays_resumable(session, emu):
+    image = emu.ids["image_old_csbs_server_exists"]
+    index, _ = image_index(session, image)
+    real_sleep, sent = session.sleep, []
+
+    def sleep(seconds):  # an impatient user: Ctrl-C twice during the first wait
+        if not sent:
+            sent.append(True)
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGINT)
+        real_sleep(seconds)
+
+    session.sleep = sleep
+    code, out = drive_lines(session, [str(index + 1), "", "", "", "", "", "y", "y", "y"])
+    assert code == 130, out
+    run = Journal(session.journal.directory).list()[0]
+    assert run.resumable
+    assert f"resume with: ecs-wizard resume {run.run_id}" in out
+    assert (session.journal.runs_dir / f"{run.run_id}.md").is_file()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ctrl_c_at_a_confirmation_stops_the_run_resumably(session, emu, keys):
+    image = emu.ids["image_old_csbs_server_exists"]
+    code, out = drive_keys(session, keys, move(session, image) + ENTER * 6 + CTRL_C)
+    assert code == 130, out
+    run = Journal(session.journal.directory).list()[0]
+    assert run.status == "cancelled" and run.plan.steps[0].status == "pending"
+    assert not run.resources()  # nothing was created
+    assert f"resume with: ecs-wizard resume {run.run_id}" in out
+
+
+def test_prompt_input_ending_is_a_clean_stop(session, keys):
+    keys.close()
+    code, out = drive_keys(session, keys, "")
+    assert code == 2
+    assert "Standard input ended before this question was answered" in out and "Nothing was changed." in out
