@@ -376,7 +376,7 @@ class PlainWizard:
         start, now = getattr(self, "_cloud_started", None), self._cloud_now()
         if start is None or now is None:
             return ""
-        return f" (on the emulator's clock: {_duration(now - start)}, what a real cloud would take)"
+        return f" (emulator time: {_duration(now - start)}, about what a real cloud takes)"
 
     def on_event(self, event: RunEvent) -> None:
         if event.event == "waiting-for-confirmation":
@@ -468,7 +468,7 @@ class PlainWizard:
                 lines.append(f"The run failed at '{failed.title}': {failed.error.get('message')}")
                 if failed.error.get("remedy"):
                     lines.append(f"What to do: {failed.error['remedy']}")
-            lines.append(f"Time taken: {_duration(seconds)}. The run can be resumed once the cause is fixed (the line above says how).")
+            lines.append(f"Time taken: {_duration(seconds)}" + self.cloud_time())
         else:
             lines.append("The run stopped before finishing; nothing more will be created until it is resumed.")
         resources = run.resources()

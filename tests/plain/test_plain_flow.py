@@ -216,3 +216,28 @@ def test_prompt_input_ending_is_a_clean_stop(session, keys):
     code, out = drive_keys(session, keys, "")
     assert code == 2
     assert "Standard input ended before this question was answered" in out and "Nothing was changed." in out
+
+
+def test_a_failed_step_says_why_and_exits_1(tmp_path):
+    from wizard.config import resolve
+    from wizard.runner import PollPolicy
+    from wizard.session import open_session
+    from wizard.sim import Emulator, FaultRule
+
+    emu = Emulator(scenario="demo", speed=0, faults=[FaultRule.parse("ims.create_whole_image:job=fail:reason=disk snapshot failed")])
+    session = open_session(resolve(demo=True), state_dir=tmp_path / "state", emulator=emu)
+    session.clock, session.sleep, session.poll = emu.clock.now, emu.clock.advance, PollPolicy()
+    index, _ = image_index(session, emu.ids["image_old_csbs_server_exists"])
+    code, out = drive_lines(session, [str(index + 1), "", "", "", "", "", "y", "y", "y"])
+    assert code == 1, out
+    assert "The run failed at 'Create a full-ECS image from the new backup'" in out
+    assert "disk snapshot failed" in out
+    run = Journal(session.journal.directory).list()[0]
+    assert run.status == "failed" and f"resume with: ecs-wizard resume {run.run_id}" in out
+
+
+def test_test_launch_reports_how_fast_the_new_image_is(session, emu):
+    index, _ = image_index(session, emu.ids["image_old_csbs_server_exists"])
+    code, out = drive_lines(session, [str(index + 1), "", "", "2", "", "", "y", "y", "y"])
+    assert code == 0, out
+    assert "Test ECS from the new image became ACTIVE in" in out
