@@ -151,3 +151,11 @@ def test_admin_endpoints_need_no_auth(emu):
     state = s.get(base + "/_sim/state").json()
     assert emu.ids["image_cbr"] in state["images"] and emu.ids["server_exists"] in state["servers"]
     assert state["speed"] == 0
+
+
+def test_job_and_backup_failures_need_an_operation_that_starts_one():
+    with pytest.raises(ValueError, match="starts a job"):
+        FaultRule.parse("ims.list_images:job=fail")
+    with pytest.raises(ValueError, match="starts a backup"):
+        FaultRule.parse("ims.create_whole_image:backup=error")
+    assert FaultRule.parse("*.*:job=fail").job == "fail"

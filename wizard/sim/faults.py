@@ -108,8 +108,15 @@ class FaultRule:
             raise ValueError("backup must be 'error'")
         if self.status is not None and self.lost:
             raise ValueError("a rule cannot both answer with an error status and lose the answer")
+        if self.job and not self._may_start("job"):
+            raise ValueError(f"job=fail needs an operation that starts a job ({', '.join(k for k, v in ACTION_OPERATIONS.items() if v == 'job')}), not {self.target}")
+        if self.backup and not self._may_start("backup"):
+            raise ValueError(f"backup=error needs an operation that starts a backup ({', '.join(k for k, v in ACTION_OPERATIONS.items() if v == 'backup')}), not {self.target}")
         if not (self.status or self.lost or self.job or self.backup or self.latency):
             raise ValueError("a fault rule needs an effect: status=, lost, job=fail, backup=error or latency=")
+
+    def _may_start(self, kind: str) -> bool:
+        return any(self.matches(*op.split(".", 1)) for op, k in ACTION_OPERATIONS.items() if k == kind)
 
     @classmethod
     def parse(cls, text: str) -> "FaultRule":
