@@ -20,6 +20,7 @@ stays resumable), a second one stops at once (the journal already holds every id
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import sys
@@ -39,6 +40,7 @@ from wizard.steps import KINDS, Step
 from wizard.transcript import Transcript
 
 TYPE_AN_ID = "Type an image id or name"
+ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 VERDICT_LABELS = {
     diagnosis_mod.AFFECTED: "AFFECTED: slow, repair it",
@@ -172,15 +174,20 @@ class LinePrompter:
 
 
 class _Writer:
-    """Prints a block and records it in the transcript."""
+    """Prints a block and records it in the transcript: the text itself, without the wrapping or
+    colour that only suit the terminal it was printed on (``display``)."""
 
     def __init__(self, stream: IO[str], transcript: Transcript):
         self.stream = stream
         self.transcript = transcript
 
-    def __call__(self, text: str, *, record: bool = True) -> None:
-        print(text, file=self.stream, flush=True)
-        if record and text.strip():
+    def __call__(self, text: str, *, display: str | None = None) -> None:
+        print(text if display is None else display, file=self.stream, flush=True)
+        self.record(text)
+
+    def record(self, text: str) -> None:
+        text = ANSI_RE.sub("", text).strip("\n")
+        if text.strip():
             self.transcript.shown(text)
 
 
@@ -210,7 +217,7 @@ class PlainWizard:
 
     def ask_select(self, message: str, options: list[tuple[str, str]], default: int) -> int:
         index = self.prompter.select(message, options, default)
-        self.transcript.answered(message, options[index][0])
+        self.transcript.answered(message, " ".join(options[index][0].split()))
         return index
 
     def ask_text(self, message: str) -> str:
@@ -225,11 +232,11 @@ class PlainWizard:
 
     def ask_question(self, q: Question) -> Any:
         """One shared Question: its evidence and help as lines, then a select with the default on."""
-        notes = [self.wrap(f"  detected: {line}", "    ") for line in q.evidence]
+        notes = [f"  detected: {line}" for line in q.evidence]
         if q.help:
-            notes.append(self.wrap(f"  note: {q.help}", "    "))
+            notes.append(f"  note: {q.help}")
         if notes:
-            self.show("\n".join(notes))
+            self.show("\n".join(notes), display="\n".join(self.wrap(n, "    ") for n in notes))
         values = [c.value for c in q.choices]
         default = values.index(q.default) if q.default in values else 0
         index = self.ask_select(q.text, [(c.label, c.help) for c in q.choices], default)
@@ -257,7 +264,7 @@ class PlainWizard:
     def flow(self) -> int:
         self.show(f"ecs-wizard: repair full-ECS images that create servers slowly.\nCloud: {self.session.label}")
         d = self.choose_image()
-        self.show("\n" + self.diagnosis_block(d))
+        self.show("\n" + diagnosis_text(d), display="\n" + self.diagnosis_block(d))
         if not d.affected:
             self.show("\nNothing to repair for this image.")
             return errors.EXIT_NOT_AFFECTED
@@ -384,7 +391,7 @@ class PlainWizard:
         before = len(self.printer.lines)
         self.printer(event)
         for line in self.printer.lines[before:]:
-            self.transcript.shown(line)
+            self.show.record(line)
 
     def confirm(self, step: Step) -> bool:
         if step.name in self._preconfirmed:
@@ -475,7 +482,7 @@ class PlainWizard:
         if resources:
             lines.append("Resources this run created:")
             lines += [f"  {r['type']} {r['id']}" + (f" ({r['name']})" if r.get("name") else "") for r in resources]
-        self.show("\n".join(self.wrap(line, "  ") for line in lines))
+        self.show("\n".join(lines), display="\n".join(self.wrap(line, "  ") for line in lines))
 
     def finish_records(self) -> None:
         """The transcript beside the journal and in the report; the report written next to the journal."""

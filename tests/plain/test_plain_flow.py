@@ -177,6 +177,9 @@ def test_colour_is_used_on_a_terminal_without_no_color(session, emu, keys, monke
     code, out = drive_keys(session, keys, move(session, image) + ENTER * 6 + "y" * 3, stream=TtyStringIO())
     assert code == 0, out
     assert "\x1b[" in out
+    # colour is for the terminal only: the transcript (journal, report) keeps the plain text
+    run = Journal(session.journal.directory).list()[0]
+    assert run.transcript and not any("\x1b" in e["text"] for e in run.transcript)
 
 
 def test_second_ctrl_c_stops_at_once_and_the_run_stays_resumable(session, emu):
