@@ -6,7 +6,8 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Footer, Header, Static
+from textual.widgets import Button, Footer, Header
+from screens.widgets.plain import Plain
 
 from screens.base import WizardScreen
 from screens.widgets.evidence import EvidenceTable
@@ -48,25 +49,25 @@ class DiagnosisScreen(WizardScreen):
         d = self.diagnosis
         yield Header()
         with VerticalScroll(id="diagnosis"):
-            yield Static(f"Image {d.image_name} ({d.image_id})", classes="screen-title")
-            verdict = Static(f"{verdict_mark(d)} {d.summary}", id="verdict", classes="verdict")
+            yield Plain(f"Image {d.image_name} ({d.image_id})", classes="screen-title")
+            verdict = Plain(f"{verdict_mark(d)} {d.summary}", id="verdict", classes="verdict")
             verdict.set_class(d.affected, "-affected")
             verdict.set_class(d.verdict.startswith("not-affected"), "-fine")
             yield verdict
-            yield Static("Evidence", classes="section-title")
+            yield Plain("Evidence", classes="section-title")
             yield EvidenceTable(d.evidence, id="evidence")
             server = d.source_server
             if server is not None:
                 exists = {True: "still exists", False: "was deleted", None: "could not be determined"}[server.exists]
                 status = f", status {server.status}" if server.status else ""
-                yield Static(f"Source ECS: {server.name or '(name unknown)'} ({server.id}) {exists}{status}", id="source-server")
+                yield Plain(f"Source ECS: {server.name or '(name unknown)'} ({server.id}) {exists}{status}", id="source-server")
             node_id = EXPLAIN_NODE.get(d.verdict)
             if node_id:
                 n = flowchart.node(node_id)
-                yield Static("Explanation", classes="section-title")
-                yield Static(f"{n.title}: {n.explanation}", id="explanation")
-            yield Static("What to do" if d.affected else "What to look at instead", classes="section-title")
-            yield Static(d.advice, id="advice")
+                yield Plain("Explanation", classes="section-title")
+                yield Plain(f"{n.title}: {n.explanation}", id="explanation")
+            yield Plain("What to do" if d.affected else "What to look at instead", classes="section-title")
+            yield Plain(d.advice, id="advice")
         with Horizontal(classes="buttons"):
             yield Button("Back (Esc)", id="back", compact=True)
             if d.affected:

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
+from screens.widgets.plain import Plain
 
 from screens.base import WizardScreen
 from screens.messages import ConfirmRequest, RunDone, RunEventMessage, StepGateRequest, StepProgress
@@ -53,12 +54,12 @@ class ExecutionScreen(WizardScreen):
     def compose(self) -> ComposeResult:
         run = self.run
         yield Header()
-        yield Static(f"Run {run.run_id}: {run.plan.path.title}", id="run-title", classes="screen-title")
-        yield Static("", id="banner")
+        yield Plain(f"Run {run.run_id}: {run.plan.path.title}", id="run-title", classes="screen-title")
+        yield Plain("", id="banner")
         with VerticalScroll(id="steps"):
             for n, step in enumerate(run.plan.steps, start=1):
                 yield StepPanel(n, step, frozen=self.wizard.frozen, clock=self.wizard.progress_clock)
-        yield Static(CANCEL_HINT, id="cancel-hint", classes="hint")
+        yield Plain(CANCEL_HINT, id="cancel-hint", classes="hint")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -168,14 +169,14 @@ class ExecutionScreen(WizardScreen):
 
     def on_confirm_request(self, message: ConfirmRequest) -> None:
         step = message.step
-        what = "creates billable resources" if step.billable else "deletes resources"
-        details = [f"Step: {step.title}"]
+        what = "billable" if step.billable else "destructive"
+        details = []
         if step.billable:
             details.append("It is BILLABLE: the cloud charges for what it creates while it exists.")
         if step.destructive:
             details.append("It is DESTRUCTIVE: what it deletes cannot be brought back.")
         details.append("No: the run stops before this step and stays resumable.")
-        self.modal = ConfirmModal(f"Confirm: this step {what}", message.text, details, danger=step.destructive)
+        self.modal = ConfirmModal(f"Confirm a {what} step", message.text, details, danger=step.destructive)
 
         def answered(value: bool | None) -> None:
             self.modal = None

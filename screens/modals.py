@@ -9,7 +9,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Static
+from textual.widgets import Button, DataTable
+from screens.widgets.plain import Plain
 
 from wizard.journal import Run
 
@@ -35,18 +36,18 @@ class HelpModal(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         rows = self.rows
         with Vertical(id="help-box", classes="modal-box"):
-            yield Static(f"Help: {self.under.STEP_LABEL or self.under.title or ''}".rstrip(": "), classes="modal-title")
+            yield Plain(f"Help: {self.under.STEP_LABEL or self.under.title or ''}".rstrip(": "), classes="modal-title")
             with VerticalScroll():
                 help_text = getattr(self.under, "HELP", "")
                 if help_text:
-                    yield Static(help_text, classes="help-text")
+                    yield Plain(help_text, classes="help-text")
                 table = DataTable(show_cursor=False, id="help-keys")
                 table.add_columns("key", "does")
                 for key, what in rows:
                     table.add_row(key, what)
                 yield table
-                yield Static("Ctrl+P opens the command palette (export report, runs, theme).", classes="hint")
-            yield Static("Esc closes this help.", classes="hint")
+                yield Plain("Ctrl+P opens the command palette (export report, runs, theme).", classes="hint")
+            yield Plain("Esc closes this help.", classes="hint")
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -63,10 +64,10 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box", classes="modal-box" + (" danger" if self.danger else "")):
-            yield Static(self.title_text, classes="modal-title")
-            yield Static(self.text)
+            yield Plain(self.title_text, classes="modal-title")
+            yield Plain(self.text)
             for line in self.details:
-                yield Static(line, classes="detail")
+                yield Plain(line, classes="detail")
             with Horizontal(classes="buttons"):
                 yield Button("Yes, continue (y)", id="yes", variant="warning" if self.danger else "primary")
                 yield Button("No (n)", id="no")
@@ -92,10 +93,10 @@ class ErrorModal(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="error-box", classes="modal-box error-panel"):
-            yield Static(f"✗ {self.what}", classes="modal-title")
-            yield Static(self.title_text, classes="error-title")
+            yield Plain(f"✗ {self.what}", classes="modal-title")
+            yield Plain(self.title_text, classes="error-title")
             for line in self.lines:
-                yield Static(line, classes="detail")
+                yield Plain(line, classes="detail")
             with Horizontal(classes="buttons"):
                 yield Button("Close (Esc)", id="close")
 
@@ -117,16 +118,16 @@ class RunsModal(ModalScreen[Run | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="runs-box", classes="modal-box"):
-            yield Static("Runs on this machine", classes="modal-title")
+            yield Plain("Runs on this machine", classes="modal-title")
             if not self.runs:
-                yield Static("No runs yet.")
+                yield Plain("No runs yet.")
             table = DataTable(cursor_type="row", id="runs-table")
             table.add_columns("run", "status", "image", "path")
             for run in self.runs:
                 status = run.status + (" (resumable)" if run.resumable else "")
                 table.add_row(run.run_id, status, run.plan.image_name, run.plan.path_id, key=run.run_id)
             yield table
-            yield Static("Enter resumes a resumable run; Esc closes.", classes="hint")
+            yield Plain("Enter resumes a resumable run; Esc closes.", classes="hint")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         run = next((r for r in self.runs if r.run_id == event.row_key.value), None)

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Static
+from screens.widgets.plain import Plain
 
 from screens.base import WizardScreen
 from screens.widgets.flowchart import FlowchartView
@@ -56,20 +57,20 @@ class OverviewScreen(WizardScreen):
         plan = self.plan
         yield Header()
         with VerticalScroll(id="overview"):
-            yield Static(f"Your path: {plan.path.title}", classes="screen-title", id="path-title")
-            yield Static(f"{plan.image_name} → new image {plan.new_image_name}", id="new-name")
-            yield Static("The steps (nothing has run yet)", classes="section-title")
-            yield Static(plan_lines(plan), id="plan-steps")
+            yield Plain(f"Your path: {plan.path.title}", classes="screen-title", id="path-title")
+            yield Plain(f"{plan.image_name} → new image {plan.new_image_name}", id="new-name")
+            yield Plain("The steps (nothing has run yet)", classes="section-title")
+            yield Plain(plan_lines(plan), id="plan-steps")
             for note in plan.notes:
-                yield Static(f"Note: {note}", classes="note")
+                yield Plain(f"Note: {note}", classes="note")
             billable = plan.billable()
-            yield Static("Asks before: " + ("; ".join(s.title for s in billable) if billable else "nothing (no step is billable or destructive)"),
+            yield Plain("Asks before: " + ("; ".join(s.title for s in billable) if billable else "nothing (no step is billable or destructive)"),
                          id="billable")
-            calls = Static(api_call_lines(plan), id="api-calls")
+            calls = Plain(api_call_lines(plan), id="api-calls")
             calls.display = False
-            yield Static("API calls (dry run)", classes="section-title", id="api-calls-title")
+            yield Plain("API calls (dry run)", classes="section-title", id="api-calls-title")
             yield calls
-            yield Static("Flowchart (>> marks your path)", classes="section-title")
+            yield Plain("Flowchart (>> marks your path)", classes="section-title")
             yield FlowchartView(plan.path, id="flowchart")
         with Horizontal(classes="buttons"):
             yield Button("Back (Esc)", id="back", compact=True)

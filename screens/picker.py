@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Static
+from screens.widgets.plain import Plain
 
 from screens.base import WizardScreen
 from screens.messages import DiagnosisReady, ImagesListed, ScanFinished, ScanResult
@@ -42,15 +43,15 @@ class PickerScreen(WizardScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="picker"):
-            yield Static("Which image creates ECSs slowly?", classes="screen-title")
+            yield Plain("Which image creates ECSs slowly?", classes="screen-title")
             yield Input(placeholder="filter by name or id, or type an image id and press Enter", id="filter")
-            yield Static("Listing the project's full-ECS images…", id="scan-status")
+            yield Plain("Listing the project's full-ECS images…", id="scan-status")
             table = DataTable(cursor_type="row", zebra_stripes=True, id="images", classes="busy-target")
             table.add_column("name", key="name")
             table.add_column("image id", key="id")
             table.add_column("verdict", key="verdict")
             yield table
-            yield Static("↑/↓ choose, Enter diagnose; / filter; Esc back", classes="hint")
+            yield Plain("↑/↓ choose, Enter diagnose; / filter; Esc back", classes="hint")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -9,7 +9,8 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Header, RadioSet, Select, Static
+from textual.widgets import Button, Footer, Header, RadioSet, Select
+from screens.widgets.plain import Plain
 
 from screens.base import WizardScreen
 from screens.messages import PlanReady, ServerQuestionsReady
@@ -38,7 +39,7 @@ class QuestionsScreen(WizardScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="questions"):
-            yield Static(f"How should {self.diagnosis.image_name} be repaired?", classes="screen-title")
+            yield Plain(f"How should {self.diagnosis.image_name} be repaired?", classes="screen-title")
             with Vertical(id="repair-qs"):
                 for q in repair_questions(self.diagnosis):
                     yield QuestionField(q, id=f"field-{q.key}")
@@ -70,16 +71,16 @@ class QuestionsScreen(WizardScreen):
         await server_box.remove_children()
         if not exists:
             if self.server_qs is None:
-                await server_box.mount(Static("Reading flavors and subnets for the temporary ECS…", classes="hint"))
+                await server_box.mount(Plain("Reading flavors and subnets for the temporary ECS…", classes="hint"))
                 if not self.loading_server:
                     self.loading_server = True
                     self.wizard.load_server_questions(self, self.diagnosis)
             else:
-                await server_box.mount(Static("The temporary ECS (the source is gone)", classes="section-title"))
+                await server_box.mount(Plain("The temporary ECS (the source is gone)", classes="section-title"))
                 await server_box.mount_all(QuestionField(q, self.remembered.get(q.key), id=f"field-{q.key}") for q in self.server_qs)
         finishing = self.query_one("#finishing-qs", Vertical)
         await finishing.remove_children()
-        await finishing.mount(Static("At the end", classes="section-title"))
+        await finishing.mount(Plain("At the end", classes="section-title"))
         await finishing.mount_all(QuestionField(q, self.remembered.get(q.key), id=f"field-{q.key}") for q in finishing_questions(exists))
 
     async def on_radio_set_changed(self, event: RadioSet.Changed) -> None:

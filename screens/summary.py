@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Static
+from screens.widgets.plain import Plain
 
 from screens.base import WizardScreen
 from wizard import report
@@ -50,31 +51,31 @@ class SummaryScreen(WizardScreen):
         yield Header()
         with VerticalScroll(id="summary"):
             if run.status == "succeeded":
-                yield Static(f"[ok] Done: {plan.image_name} has a fast copy.", classes="screen-title", id="headline")
+                yield Plain(f"[ok] Done: {plan.image_name} has a fast copy.", classes="screen-title", id="headline")
             else:
-                yield Static(f"[{run.status}] The run has not finished: {run.status}.", classes="screen-title", id="headline")
+                yield Plain(f"[{run.status}] The run has not finished: {run.status}.", classes="screen-title", id="headline")
             image_id = run.new_image_id
-            yield Static("New image", classes="section-title")
-            yield Static(f"  {plan.new_image_name}\n  id: {image_id or '(not created)'}", id="new-image")
+            yield Plain("New image", classes="section-title")
+            yield Plain(f"  {plan.new_image_name}\n  id: {image_id or '(not created)'}", id="new-image")
             verify = self._step("verify_image")
             checks = (verify.outputs.get("checks") if verify else None) or {}
             if checks:
-                yield Static("Verification", classes="section-title")
-                yield Static("\n".join(f"  {'[ok]' if ok else '[XX]'} {name}" for name, ok in checks.items()), id="checks")
+                yield Plain("Verification", classes="section-title")
+                yield Plain("\n".join(f"  {'[ok]' if ok else '[XX]'} {name}" for name, ok in checks.items()), id="checks")
             if not self.wizard.frozen:
-                yield Static(f"Time taken: {self._duration()}", id="duration")
+                yield Plain(f"Time taken: {self._duration()}", id="duration")
             test = self._step("test_launch")
             if test is not None:
-                yield Static("Test launch", classes="section-title")
+                yield Plain("Test launch", classes="section-title")
                 seconds = test.outputs.get("seconds_to_active")
                 text = (f"  An ECS from the new image was ACTIVE after {seconds:.1f} s (the test ECS was deleted)."
                         if seconds is not None else f"  {test.status}: {test.message}")
-                yield Static(text, id="test-launch")
-            yield Static("Cleanup", classes="section-title")
-            yield Static(self._cleanup_text(), id="cleanup")
-            yield Static("What to do next", classes="section-title")
-            yield Static(self._next_text(image_id), id="next-steps")
-            yield Static("", id="exported")
+                yield Plain(text, id="test-launch")
+            yield Plain("Cleanup", classes="section-title")
+            yield Plain(self._cleanup_text(), id="cleanup")
+            yield Plain("What to do next", classes="section-title")
+            yield Plain(self._next_text(image_id), id="next-steps")
+            yield Plain("", id="exported")
         with Horizontal(classes="buttons"):
             yield Button("Export report (e)", id="export", variant="primary", compact=True)
             yield Button("Quit (q)", id="quit", compact=True)

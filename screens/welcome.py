@@ -6,7 +6,8 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Button, DataTable, Footer, Header, Static
+from textual.widgets import Button, DataTable, Footer, Header
+from screens.widgets.plain import Plain
 
 from screens.base import WizardScreen
 from screens.messages import RunReady
@@ -35,12 +36,12 @@ class WelcomeScreen(WizardScreen):
         session = self.wizard.session
         yield Header()
         with VerticalScroll(id="welcome", classes="busy-target"):
-            yield Static("ECS image repair wizard: fast ECS creation from full-ECS images", classes="screen-title")
-            yield Static(INTRO, classes="intro")
-            yield Static("Connected to", classes="section-title")
-            yield Static(f"  {session.label}", id="where")
-            yield Static(f"  Credentials: {self._credentials()}", id="credentials")
-            yield Static("Interrupted runs", classes="section-title")
+            yield Plain("ECS image repair wizard: fast ECS creation from full-ECS images", classes="screen-title")
+            yield Plain(INTRO, classes="intro")
+            yield Plain("Connected to", classes="section-title")
+            yield Plain(f"  {session.label}", id="where")
+            yield Plain(f"  Credentials: {self._credentials()}", id="credentials")
+            yield Plain("Interrupted runs", classes="section-title")
             self.resumable = [r for r in session.journal.list() if r.resumable]
             if self.resumable:
                 table = DataTable(cursor_type="row", id="resumable")
@@ -48,9 +49,9 @@ class WelcomeScreen(WizardScreen):
                 for run in self.resumable:
                     table.add_row(run.run_id, run.status, run.plan.image_name, run.plan.path_id, self._stopped_at(run), key=run.run_id)
                 yield table
-                yield Static("Select a run and press r to resume it (or: ecs-wizard resume RUN_ID).", classes="hint")
+                yield Plain("Select a run and press r to resume it (or: ecs-wizard resume RUN_ID).", classes="hint")
             else:
-                yield Static("  none: nothing to resume.", id="no-runs")
+                yield Plain("  none: nothing to resume.", id="no-runs")
             with Vertical(classes="buttons-row"):
                 yield Button("Choose an image (Enter)", id="start", variant="primary", compact=True)
         yield Footer()

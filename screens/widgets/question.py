@@ -9,6 +9,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import RadioButton, RadioSet, Select, Static
+from screens.widgets.plain import Plain
 
 from wizard.questions import Question
 
@@ -35,7 +36,7 @@ class QuestionField(Vertical):
 
     def compose(self) -> ComposeResult:
         q = self.question
-        yield Static(q.text, classes="question-text")
+        yield Plain(q.text, classes="question-text")
         index = self._index(self.initial)
         if self.use_radio:
             with RadioSet(id=f"q-{q.key}"):
@@ -46,11 +47,11 @@ class QuestionField(Vertical):
             options = [(c.label + ("  (default)" if c.value == q.default else ""), n) for n, c in enumerate(q.choices)]
             yield Select(options, value=index if index is not None else Select.NULL, allow_blank=index is None, id=f"q-{q.key}")
         chosen = q.choices[index] if index is not None else None
-        yield Static(self._choice_help(chosen), classes="choice-help")
+        yield Plain(self._choice_help(chosen), classes="choice-help")
         if q.help:
-            yield Static(f"Why: {q.help}", classes="help")
+            yield Plain(f"Why: {q.help}", classes="help")
         for line in q.evidence:
-            yield Static(f"Detected: {line}", classes="evidence")
+            yield Plain(f"Detected: {line}", classes="evidence")
 
     def _index(self, value: Any) -> int | None:
         for n, choice in enumerate(self.question.choices):

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.clock import Clock
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Collapsible, Log, ProgressBar, Static
+from screens.widgets.plain import Plain
 
 from wizard.runner import RunEvent
 from wizard.steps import Step
@@ -67,13 +68,13 @@ class StepPanel(Vertical):
     # -- composition ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(self._header(), classes="step-header")
+        yield Plain(self._header(), classes="step-header")
         with Horizontal(classes="step-bar-row"):
             yield ProgressBar(total=100, show_eta=False, clock=self.clock, classes="step-bar")
-            yield Static("", classes="step-elapsed")
-        yield Static(self.message, classes="step-action")
-        yield Static("", classes="step-resources")
-        yield Static("", classes="error-panel step-error")
+            yield Plain("", classes="step-elapsed")
+        yield Plain(self.message, classes="step-action")
+        yield Plain("", classes="step-resources")
+        yield Plain("", classes="error-panel step-error")
         with Collapsible(title="log", collapsed=True, classes="step-log"):
             yield Log(max_lines=500, auto_scroll=True)
 
@@ -122,6 +123,7 @@ class StepPanel(Vertical):
             panel.display = True
         else:
             panel.display = False
+        self.query_one(".step-log").display = self.status != "pending"
         action = self.query_one(".step-action", Static)
         action.update(f"→ {self.message}" if self.message else "")
         action.display = bool(self.message) and self.status != "pending"
@@ -141,7 +143,7 @@ class StepPanel(Vertical):
     def apply(self, event: RunEvent) -> None:
         """Take one runner event for this step."""
         kind = event.event
-        if event.status and kind != "message" and kind != "output":
+        if event.status:  # every step event carries the step's status at that moment
             self.status = event.status
         if kind in ("progress", "step-succeeded") and event.progress is not None:
             self.progress_value = event.progress

@@ -1,0 +1,207 @@
+"""Confirmation, cancel and resume, step mode, errors, help, the command palette, quitting."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable
+
+from screens.app import WizardApp
+from screens.execution import ExecutionScreen
+from screens.widgets.step_panel import StepPanel
+from tests.ui.conftest import (SIZE, run_to_end, screen_name, settle, text_of, to_diagnosis, to_overview, wait_for)
+from wizard.sim import FaultRule
+
+
+def execution(app) -> ExecutionScreen:
+    return next(s for s in app.screen_stack if isinstance(s, ExecutionScreen))
+
+
+async def test_declining_confirmation_stops_before_the_step(session):
+    app = WizardApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_overview(app, pilot, session.emulator.ids["image_old_csbs_server_exists"])
+        await pilot.press("s")
+        await wait_for(pilot, lambda: screen_name(app) == "ConfirmModal")
+        assert "billable" in text_of(app.screen.query_one(".modal-title")).lower()
+        await run_to_end(app, pilot, answer="n")
+        ex = execution(app)
+        assert ex.run.status == "cancelled"
+        assert "[||] Cancelled" in text_of(ex.query_one("#banner"))
+        assert f"ecs-wizard resume {ex.run.run_id}" in text_of(ex.query_one("#banner"))
+        assert ex.query_one("#step-ensure_vault", StepPanel).status == "pending"
+
+
+async def test_cancel_mid_step_then_resume_in_the_tui(make_session):
+    session = make_session(speed=0)  # frozen cloud: the backup stays 'protecting' until time moves
+    app = WizardApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_overview(app, pilot, session.emulator.ids["image_old_csbs_server_exists"])
+        await pilot.press("s")
+        await wait_for(pilot, lambda: screen_name(app) == "ConfirmModal")
+        await pilot.press("y")
+        ex = execution(app)
+        await wait_for(pilot, lambda: ex.query_one("#step-cbr_backup", StepPanel).status == "running")
+        assert "Esc/c cancel" in text_of(ex.query_one("#cancel-hint"))
+        await pilot.press("c")
+        await wait_for(pilot, lambda: not ex.running)
+        await settle(app, pilot)
+        assert ex.run.status == "cancelled" and ex.run.resumable
+        assert session.journal.load(ex.run.run_id).status == "cancelled"
+        assert "resume" in text_of(ex.query_one("#banner"))
+        # resume here, with the cloud moving again
+        session.emulator.clock.speed = 6000
+        await pilot.press("r")
+        await run_to_end(app, pilot)
+        assert ex.run.status == "succeeded"
+        assert screen_name(app) == "SummaryScreen"
+        # the backup was not made twice: one backup resource on the step
+        assert len([r for r in ex.run.plan.step("cbr_backup").resources if r["type"] == "backup"]) == 1
+
+
+async def test_resume_from_the_welcome_screen(make_session):
+    session = make_session()
+    first = WizardApp(session)
+    async with first.run_test(size=SIZE) as pilot:
+        await to_overview(first, pilot, session.emulator.ids["image_old_csbs_server_deleted"])
+        await pilot.press("s")
+        await run_to_end(first, pilot, answer="n")  # stops before the first billable step
+        run_id = execution(first).run.run_id
+    second = WizardApp(session)  # same emulator, a new TUI
+    async with second.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = second.screen.query_one("#resumable", DataTable)
+        assert table.get_row_at(0)[0] == run_id
+        table.focus()
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen_name(second) in ("ExecutionScreen", "ConfirmModal"))
+        await run_to_end(second, pilot)
+        assert screen_name(second) == "SummaryScreen"
+        assert second.screen.run.run_id == run_id and second.screen.run.status == "succeeded"
+
+
+async def test_step_mode_pauses_before_each_step(session):
+    app = WizardApp(session, step_mode=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_overview(app, pilot, session.emulator.ids["image_old_csbs_server_exists"], service="csbs")
+        await pilot.press("s")
+        ex = execution(app)
+        for number, step in enumerate(ex.run.plan.steps, start=1):
+            await wait_for(pilot, lambda: ex.gate is not None)
+            assert f"Step mode: next is {number}. {step.title}" in text_of(ex.query_one("#banner"))
+            assert ex.query_one(f"#step-{step.name}", StepPanel).status == "pending"
+            await pilot.press("enter")
+            if step.needs_confirmation:
+                await wait_for(pilot, lambda: screen_name(app) == "ConfirmModal")
+                await pilot.press("y")
+        await run_to_end(app, pilot)
+        assert ex.run.status == "succeeded"
+
+
+async def test_cloud_error_shown_in_an_error_panel(make_session):
+    session = make_session(faults=[FaultRule.parse("ims.create_whole_image:first=9:status=400:code=IMG.0015")])
+    app = WizardApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_overview(app, pilot, session.emulator.ids["image_old_csbs_server_exists"])
+        await pilot.press("s")
+        await run_to_end(app, pilot)
+        ex = execution(app)
+        assert ex.run.status == "failed"
+        panel = ex.query_one("#step-create_image", StepPanel)
+        assert panel.status == "failed" and "[XX]" in text_of(panel.query_one(".step-header"))
+        error = panel.query_one(".step-error")
+        assert error.display and "IMG.0015" in text_of(error)
+        assert "quota" in text_of(error)  # the remedy
+        assert "[XX] The run failed at 'Create a full-ECS image" in text_of(ex.query_one("#banner"))
+        # fix the cause (the fault is used up after 9), retry from the failed step
+        session.emulator.clear_faults()
+        await pilot.press("r")
+        await run_to_end(app, pilot)
+        assert ex.run.status == "succeeded"
+
+
+async def test_worker_error_becomes_an_error_modal(session):
+    app = WizardApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_diagnosis(app, pilot, session.emulator.ids["image_old_csbs_server_exists"])
+        # back to the picker, then the cloud refuses the next diagnosis
+        await pilot.press("escape")
+        session.emulator.add_fault(FaultRule.parse("ims.get_image:first=5:status=403:code=IMG.0001:message=Forbidden here"))
+        app.screen.verdicts.clear()
+        app.screen.query_one("#filter").value = session.emulator.ids["image_cbr"]
+        app.screen.query_one("#filter").focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "ErrorModal")
+        modal = app.screen
+        text = " ".join(text_of(w) for w in modal.query("Plain"))
+        assert "IMG.0001" in text and "Forbidden here" in text and "Diagnosing the image failed" in text
+        await pilot.press("escape")
+        assert screen_name(app) == "PickerScreen"
+        assert not app.screen.query_one("#images").loading
+
+
+async def test_image_not_affected_ends_at_the_diagnosis(session):
+    app = WizardApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_diagnosis(app, pilot, session.emulator.ids["image_cbr"], type_it=True)
+        assert "✓ Not affected" in text_of(app.screen.query_one("#verdict"))
+        assert "another cause" in text_of(app.screen.query_one("#advice"))
+        await pilot.press("n")  # no next step for an image that is fine
+        await pilot.pause()
+        assert screen_name(app) == "DiagnosisScreen"
+
+
+async def test_help_on_every_screen(session):
+    app = WizardApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        for go in (None, "picker", "diagnosis"):
+            if go == "picker":
+                await pilot.press("enter")
+                await wait_for(pilot, lambda: screen_name(app) == "PickerScreen" and app.screen.scan_done)
+                app.screen.query_one("#images").focus()
+            if go == "diagnosis":
+                await pilot.press("enter")
+                await wait_for(pilot, lambda: screen_name(app) == "DiagnosisScreen")
+            await pilot.pause()
+            under = app.screen
+            await pilot.press("question_mark")
+            await pilot.pause()
+            assert screen_name(app) == "HelpModal"
+            keys = app.screen.query_one("#help-keys", DataTable)
+            descriptions = [keys.get_row_at(i)[1] for i in range(keys.row_count)]
+            assert "Help" in descriptions and "Quit" in descriptions
+            assert under.HELP[:30] in text_of(app.screen.query_one(".help-text"))
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen is under
+
+
+async def test_command_palette_entries(session):
+    app = WizardApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert {"Export report", "Open runs", "Switch theme (light/dark)"} <= set(titles)
+        dark = app.current_theme.dark
+        app.command_toggle_theme()
+        assert app.current_theme.dark is not dark
+        app.command_runs()
+        await pilot.pause()
+        assert screen_name(app) == "RunsModal"
+
+
+async def test_quit_during_a_run_asks_and_says_how_to_resume(make_session):
+    session = make_session(speed=0)
+    app = WizardApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_overview(app, pilot, session.emulator.ids["image_old_csbs_server_exists"])
+        await pilot.press("s")
+        await wait_for(pilot, lambda: screen_name(app) == "ConfirmModal")
+        await pilot.press("y")
+        ex = execution(app)
+        await wait_for(pilot, lambda: ex.query_one("#step-cbr_backup", StepPanel).status == "running")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert screen_name(app) == "ConfirmModal"
+        assert f"ecs-wizard resume {ex.run.run_id}" in text_of(app.screen.query("Plain")[1])
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app._exit, timeout=10)
+    assert app.return_code == 130
+    assert session.journal.load(ex.run.run_id).status == "cancelled"
