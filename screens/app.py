@@ -41,10 +41,10 @@ class WizardApp(CloudWork, App[int]):
         self.active_run: Run | None = None
         self.last_status: str | None = None
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen:
         from screens.welcome import WelcomeScreen
 
-        self.push_screen(WelcomeScreen())
+        return WelcomeScreen()  # the first screen itself, not pushed over a blank one
 
     # -- the run's life ----------------------------------------------------------------------------
 

@@ -88,7 +88,7 @@ class PickerScreen(WizardScreen):
         self.verdicts[d.image_id] = d
         table = self.query_one("#images", DataTable)
         if d.image_id in table.rows:
-            table.update_cell(d.image_id, "verdict", VERDICT_WORDS.get(d.verdict, d.verdict))
+            table.update_cell(d.image_id, "verdict", VERDICT_WORDS.get(d.verdict, d.verdict), update_width=True)
         self._status()
 
     def on_scan_finished(self, message: ScanFinished) -> None:

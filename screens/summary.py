@@ -38,7 +38,7 @@ class SummaryScreen(WizardScreen):
     BINDINGS = [
         Binding("e", "export", "Export report"),
         Binding("escape,b", "back", "Back to the steps", key_display="Esc"),
-        Binding("q", "quit_app", "Quit"),
+        Binding("q", "quit_app", "Quit", show=False),
     ]
 
     def __init__(self, run: Run):
