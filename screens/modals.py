@@ -26,7 +26,11 @@ class HelpModal(ModalScreen[None]):
         # Read while the screen underneath is still the active one.
         self.rows: list[tuple[str, str]] = []
         seen: set[str] = set()
-        for active in screen.active_bindings.values():
+        from textual.app import App
+
+        # The keys the footer shows first, then the rest (the focused widget's own keys last).
+        ordered = sorted(screen.active_bindings.values(), key=lambda a: (not a.binding.show, not isinstance(a.node, (Screen, App))))
+        for active in ordered:
             b = active.binding
             key = self.app.get_key_display(b)
             if b.description and key not in seen:

@@ -48,8 +48,8 @@ class PickerScreen(WizardScreen):
             yield Plain("Listing the project's full-ECS images…", id="scan-status")
             table = DataTable(cursor_type="row", zebra_stripes=True, id="images", classes="busy-target")
             table.add_column("name", key="name")
-            table.add_column("image id", key="id")
             table.add_column("verdict", key="verdict")
+            table.add_column("image id", key="id")
             yield table
             yield Plain("↑/↓ choose, Enter diagnose; / filter; Esc back", classes="hint")
         yield Footer()
@@ -115,7 +115,7 @@ class PickerScreen(WizardScreen):
                 continue
             d = self.verdicts.get(image.id)
             verdict = VERDICT_WORDS.get(d.verdict, d.verdict) if d else "… diagnosing"
-            table.add_row(image.name, image.id, verdict, key=image.id)
+            table.add_row(image.name, verdict, image.id, key=image.id)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._fill()
