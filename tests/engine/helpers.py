@@ -1,0 +1,34 @@
+from wizard.diagnose import diagnose
+from wizard.plan import build_plan
+from wizard.questions import Answers
+
+
+def inventory(clients):
+    """What the project holds, read through the API (ids per resource type)."""
+    return {
+        "images": {i.id for i in clients.ims.list_images()},
+        "vaults": {v.id for v in clients.cbr.list_vaults(object_type=None)},
+        "cbr_backups": {b.id for b in clients.cbr.list_backups()},
+        "csbs_backups": {b.id for b in clients.csbs.list_checkpoint_items()},
+        "servers": {s.id for s in clients.ecs.list_servers()},
+    }
+
+
+def added(before, after):
+    return {k: after[k] - before[k] for k in before if after[k] - before[k]}
+
+
+def removed(before, after):
+    return {k: before[k] - after[k] for k in before if before[k] - after[k]}
+
+
+def start(session, image_id, **answers):
+    d = diagnose(session.clients, image_id)
+    a = Answers(**answers)
+    plan = build_plan(session.clients, d, a)
+    return session.new_run(image_id, d, a, plan)
+
+
+def repair(session, image_id, confirm=lambda step: True, **answers):
+    run = start(session, image_id, **answers)
+    return session.runner(run, confirm=confirm).run()

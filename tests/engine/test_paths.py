@@ -1,0 +1,90 @@
+"""All four repair paths end to end against the emulator: exactly the expected resources, and a
+verified fast image at the end."""
+
+import pytest
+
+from tests.engine.helpers import added, inventory, removed, repair
+from wizard.diagnose import diagnose
+
+
+def assert_fast_image(session, run):
+    assert run.status == "succeeded", run.error
+    image = session.clients.ims.get_image(run.new_image_id)
+    assert image.status == "active" and image.whole_image
+    service = run.answers["service"]
+    backup = session.clients.cbr.get_backup(image.backup_id) if service == "cbr" else session.clients.csbs.get_checkpoint_item(image.backup_id)
+    assert backup.support_lld is True
+    # and the diagnosis of the new image agrees
+    assert diagnose(session.clients, image.id).verdict in {"not-affected-cbr", "not-affected-new-format"}
+    assert run.plan.step("verify_image").outputs["checks"] == {
+        "active": True, "full-ECS image": True, "made from the new backup": True, "backup supports lazy loading": True}
+
+
+def test_cbr_source_exists(session, emu):
+    before = inventory(session.clients)
+    run = repair(session, emu.ids["image_old_csbs_server_exists"], service="cbr", source_exists=True)
+    assert_fast_image(session, run)
+    diff = added(before, inventory(session.clients))
+    assert set(diff) <= {"images", "vaults", "cbr_backups"}
+    assert len(diff["images"]) == 1 and len(diff["cbr_backups"]) == 1 and len(diff.get("vaults", ())) <= 1
+    server = emu.ids["server_exists"]
+    holding = session.clients.cbr.list_vaults(resource_ids=server)
+    assert len(holding) == 1
+
+
+def test_cbr_source_gone_with_cleanup(session, emu):
+    before = inventory(session.clients)
+    run = repair(session, emu.ids["image_old_csbs_server_deleted"], service="cbr", source_exists=False, cleanup=True)
+    assert_fast_image(session, run)
+    after = inventory(session.clients)
+    diff = added(before, after)
+    assert set(diff) == {"images", "vaults", "cbr_backups"}
+    assert all(len(v) == 1 for v in diff.values())
+    temp = run.plan.step("create_temp_server").outputs["server_id"]
+    assert temp not in after["servers"]  # cleaned up
+    assert not removed(before, after)  # nothing else was touched
+
+
+def test_csbs_source_exists(session, emu):
+    before = inventory(session.clients)
+    run = repair(session, emu.ids["image_old_csbs_server_exists"], service="csbs", source_exists=True)
+    assert_fast_image(session, run)
+    diff = added(before, inventory(session.clients))
+    assert set(diff) == {"images", "csbs_backups"} and all(len(v) == 1 for v in diff.values())
+
+
+def test_csbs_source_gone_keeps_the_temporary_server_when_asked(session, emu):
+    before = inventory(session.clients)
+    run = repair(session, emu.ids["image_old_csbs_server_deleted"], service="csbs", source_exists=False, cleanup=False)
+    assert_fast_image(session, run)
+    diff = added(before, inventory(session.clients))
+    assert set(diff) == {"images", "csbs_backups", "servers"} and all(len(v) == 1 for v in diff.values())
+    assert diff["servers"] == {run.plan.step("create_temp_server").outputs["server_id"]}
+
+
+def test_test_launch_is_fast_and_leaves_nothing_behind(session, emu):
+    before = inventory(session.clients)
+    run = repair(session, emu.ids["image_old_csbs_server_exists"], service="cbr", source_exists=True, test_launch=True)
+    assert_fast_image(session, run)
+    outputs = run.plan.step("test_launch").outputs
+    assert "servers" not in added(before, inventory(session.clients))
+    # the slow image's servers take far longer: the emulator's symptom, measured by the wizard
+    slow = repair(session, emu.ids["image_old_csbs_server_deleted"], service="cbr", source_exists=False, cleanup=True)
+    slow_seconds = slow.plan.step("create_temp_server").ended_at - slow.plan.step("create_temp_server").started_at
+    assert outputs["seconds_to_active"] * 3 < slow_seconds
+
+
+def test_declining_a_billable_step_creates_nothing(session, emu):
+    before = inventory(session.clients)
+    run = repair(session, emu.ids["image_old_csbs_server_deleted"], confirm=lambda step: False, service="cbr", source_exists=False)
+    assert run.status == "cancelled" and run.resumable
+    assert inventory(session.clients) == before
+
+
+def test_the_run_journal_records_every_resource_and_request_id(session, emu):
+    run = repair(session, emu.ids["image_old_csbs_server_exists"], service="cbr", source_exists=True)
+    loaded = session.journal.load(run.run_id)
+    types = [r["type"] for r in loaded.resources()]
+    assert "image" in types and "backup" in types
+    assert loaded.calls and all(c["request_id"] for c in loaded.calls)
+    assert loaded.events[-1]["event"] == "run-finished" and loaded.events[-1]["status"] == "succeeded"
