@@ -75,6 +75,8 @@ class WelcomeScreen(WizardScreen):
         super().on_mount()
         self.query_one("#start", Button).focus()
         self.wizard.transcript.shown(f"Welcome: connected to {self.wizard.session.label}")
+        if not self.wizard.session.connected:
+            self.call_after_refresh(self.wizard.connect_session)  # after the first paint
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "start":

@@ -17,7 +17,7 @@ from textual.worker import Worker, WorkerState
 
 from screens.messages import (ConfirmRequest, DiagnosisReady, ImagesListed, PlanReady, Reply, RunDone, RunReady,
                               ScanFinished, ScanResult, ServerQuestionsReady, StepGateRequest, event_message)
-from wizard.cloud.http import CloudError, CloudUnreachable
+from wizard.cloud.errors import CloudError, CloudUnreachable
 from wizard.diagnose import Diagnosis, diagnose, scan
 from wizard.errors import WizardError
 from wizard.journal import Run
@@ -51,10 +51,10 @@ class RunControl:
         return sleep
 
     def confirm(self, step: Step) -> bool:
-        from wizard.runner import _confirmation_text
+        from wizard.runner import confirmation_text
 
         reply = Reply(self.cancelled)
-        self.target.post_message(ConfirmRequest(step, _confirmation_text(step), reply))
+        self.target.post_message(ConfirmRequest(step, confirmation_text(step), reply))
         return reply.wait()
 
     def gate(self, step: Step) -> bool:
@@ -82,6 +82,12 @@ class CloudWork:
     """Mixed into WizardApp: the thread workers and their error handler."""
 
     session: "CloudSession"
+
+    @work(thread=True, exit_on_error=False, group="connect", name="connect",
+          description="Connecting to the cloud")
+    def connect_session(self) -> None:
+        """Build the clients (and the demo emulator) while the user reads the welcome screen."""
+        self.session.connect()
 
     @work(thread=True, exit_on_error=False, group="scan", exclusive=True, name="scan",
           description="Listing and diagnosing the project's full-ECS images")

@@ -8,7 +8,7 @@ import sys
 from typing import Callable, Sequence
 
 from wizard import errors
-from wizard.cloud.http import CloudError, CloudUnreachable
+from wizard.cloud.errors import CloudError, CloudUnreachable
 
 CloudFailure = (CloudError, CloudUnreachable)
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from wizard.cloud.client import SERVICES
+from wizard.cloud.services import SERVICES
 from wizard.cloud.secrets import Secret, mask_id
 from wizard.errors import ConfigError
 

@@ -12,12 +12,14 @@ import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from wizard.cloud.client import Clients
-from wizard.cloud.http import CloudError
+from wizard.cloud.errors import CloudError
 from wizard.cloud.models import Backup, Image
 from wizard.errors import UsageError
+
+if TYPE_CHECKING:
+    from wizard.cloud.client import Clients
 
 AFFECTED = "affected"
 NOT_AFFECTED_CBR = "not-affected-cbr"

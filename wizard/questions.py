@@ -5,10 +5,12 @@ screens and plain mode each render the same list their own way, and produce the 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from wizard.cloud.client import Clients
 from wizard.diagnose import Diagnosis
+
+if TYPE_CHECKING:
+    from wizard.cloud.client import Clients
 
 VOLUME_TYPES = ("SSD", "SAS", "SATA", "GPSSD", "ESSD")
 

@@ -16,13 +16,15 @@ import math
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from wizard.cloud.client import Clients
-from wizard.cloud.http import CallRecord, CloudError, CloudUnreachable
+from wizard.cloud.errors import CallRecord, CloudError, CloudUnreachable
 from wizard.journal import CANCELLED, FAILED, RUNNING, SUCCEEDED, Journal, Run
 from wizard.steps import (CANCELLED as STEP_CANCELLED, FAILED as STEP_FAILED, KINDS, PENDING, RUNNING as STEP_RUNNING,
                           SKIPPED, SUCCEEDED as STEP_SUCCEEDED, TIMED_OUT, WAITING, Step, StepContext, StepFailed)
+
+if TYPE_CHECKING:
+    from wizard.cloud.client import Clients
 
 EVENT_KINDS = ("run-started", "step-started", "progress", "message", "output", "waiting-for-confirmation",
                "step-succeeded", "step-failed", "step-skipped", "run-finished")
@@ -155,7 +157,7 @@ class Runner:
             return False
         if step.needs_confirmation and not step.state.get("confirmed"):
             step.status = WAITING
-            self._emit("waiting-for-confirmation", step, message=_confirmation_text(step), billable=step.billable, destructive=step.destructive)
+            self._emit("waiting-for-confirmation", step, message=confirmation_text(step), billable=step.billable, destructive=step.destructive)
             if not (self.confirm and self.confirm(step)):
                 step.status = PENDING
                 self._emit("message", step, message="not confirmed: nothing was created for this step")
@@ -252,7 +254,7 @@ class Runner:
             http.on_call = previous
 
 
-def _confirmation_text(step: Step) -> str:
+def confirmation_text(step: Step) -> str:
     what = "creates billable resources" if step.billable else "deletes resources"
     return f"'{step.title}' {what}. Continue?"
 

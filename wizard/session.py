@@ -3,12 +3,12 @@ demo mode the in-process emulator (with the polling pace that suits it)."""
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from wizard.cloud.client import Clients, build_clients
 from wizard.config import Settings
 from wizard.diagnose import Diagnosis
 from wizard.journal import Journal, Run
@@ -16,18 +16,47 @@ from wizard.plan import Plan
 from wizard.questions import Answers
 from wizard.runner import DEMO_POLL, PollPolicy, Runner
 
+if TYPE_CHECKING:
+    from wizard.cloud.client import Clients
+
 DEMO_SPEED = 60.0
 
 
 @dataclass
 class CloudSession:
+    """Settings, journal and a way to connect. The clients (and in demo mode the emulator) are built
+    on first use, so a front end can paint its first screen before ``requests``, werkzeug and the
+    emulator's scenario are loaded; :meth:`connect` does it ahead of time from a worker."""
+
     settings: Settings
-    clients: Clients
     journal: Journal
-    emulator: Any = None  # wizard.sim.Emulator in demo mode
+    connector: Callable[[], tuple["Clients", Any]] = field(repr=False)
     poll: PollPolicy = field(default_factory=PollPolicy)
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
+    _connection: tuple["Clients", Any] | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def connect(self) -> "Clients":
+        with self._lock:
+            if self._connection is None:
+                self._connection = self.connector()
+            return self._connection[0]
+
+    @property
+    def connected(self) -> bool:
+        return self._connection is not None
+
+    @property
+    def clients(self) -> "Clients":
+        return self.connect()
+
+    @property
+    def emulator(self) -> Any:
+        """The in-process emulator (``wizard.sim.Emulator``) in demo mode, else None."""
+        self.connect()
+        assert self._connection is not None
+        return self._connection[1]
 
     @property
     def label(self) -> str:
@@ -90,11 +119,22 @@ def open_session(
     scenario: str = "demo",
 ) -> CloudSession:
     journal = Journal(state_dir)
-    if settings.is_demo:
-        if emulator is None:
+    if not settings.is_demo:
+        def connect_cloud() -> tuple[Clients, Any]:
+            from wizard.cloud.client import build_clients
+
+            return build_clients(settings), None
+
+        return CloudSession(settings, journal, connect_cloud)
+
+    def connect_emulator() -> tuple[Clients, Any]:
+        from wizard.cloud.client import build_clients
+
+        emu = emulator
+        if emu is None:
             from wizard.sim import Emulator
 
-            emulator = Emulator(scenario=scenario, speed=DEMO_SPEED if speed is None else speed, faults=list(faults))
-        clients = build_clients(settings, session_factory=emulator.session)
-        return CloudSession(settings, clients, journal, emulator, DEMO_POLL)
-    return CloudSession(settings, build_clients(settings), journal)
+            emu = Emulator(scenario=scenario, speed=DEMO_SPEED if speed is None else speed, faults=list(faults))
+        return build_clients(settings, session_factory=emu.session), emu
+
+    return CloudSession(settings, journal, connect_emulator, DEMO_POLL)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from wizard.cloud.client import Clients
 from wizard.cloud.ecs import ServerSpec
-from wizard.cloud.http import AnswerLost, CloudError
+from wizard.cloud.errors import AnswerLost, CloudError
+
+if TYPE_CHECKING:
+    from wizard.cloud.client import Clients
 
 PENDING, RUNNING, WAITING, SUCCEEDED, FAILED, SKIPPED, CANCELLED, TIMED_OUT = (
     "pending", "running", "waiting-for-confirmation", "succeeded", "failed", "skipped", "cancelled", "timed-out")

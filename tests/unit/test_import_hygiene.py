@@ -29,3 +29,27 @@ def test_help_does_not_import_ui_libraries():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_first_screen_needs_neither_the_http_stack_nor_the_emulator():
+    """The welcome screen paints before the session connects (benchmarks/tui_startup.py): building
+    the app for a demo session must not import requests, werkzeug or the emulator's state."""
+    code = (
+        "import sys\n"
+        "import wizard.cli\n"
+        "from wizard.config import resolve\n"
+        "from wizard.session import open_session\n"
+        "from screens.app import WizardApp\n"
+        "import screens.welcome\n"
+        "session = open_session(resolve(demo=True), state_dir=sys.argv[1])\n"
+        "WizardApp(session)\n"
+        "print(','.join(sorted(m for m in ('requests', 'urllib3', 'werkzeug', 'wizard.sim.emulator', 'wizard.cloud.http')"
+        " if m in sys.modules)), session.connected)\n"
+        "session.connect()\n"
+        "print(session.emulator is not None and 'requests' in sys.modules)\n"
+    )
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as state:
+        out = subprocess.run([sys.executable, "-c", code, state], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == [" False", "True"]

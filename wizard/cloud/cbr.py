@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from wizard.cloud.http import HttpClient
 from wizard.cloud.models import Backup, Vault
+
+if TYPE_CHECKING:
+    from wizard.cloud.http import HttpClient
 
 SERVER_PROVIDER_ID = "0daac4c5-6707-4851-97ba-169e36266b66"
 SERVER_RESOURCE_TYPE = "OS::Nova::Server"

@@ -14,8 +14,7 @@ from wizard.cloud.csbs import CsbsClient
 from wizard.cloud.ecs import EcsClient, VpcClient
 from wizard.cloud.http import CallRecord, HttpClient, RetryPolicy
 from wizard.cloud.ims import ImsClient
-
-SERVICES = ("iam", "ims", "ecs", "cbr", "csbs", "vpc")
+from wizard.cloud.services import SERVICES  # noqa: F401  (re-exported)
 
 
 @dataclass

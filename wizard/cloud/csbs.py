@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from wizard.cloud.http import HttpClient
 from wizard.cloud.models import Backup
+
+if TYPE_CHECKING:
+    from wizard.cloud.http import HttpClient
 
 PROVIDER_ID = "fc4d5750-22e7-4798-8a46-f48f62c4c1da"
 SERVER_RESOURCE_TYPE = "OS::Nova::Server"

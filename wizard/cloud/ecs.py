@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from wizard.cloud.http import CloudError, HttpClient
+from wizard.cloud.errors import CloudError
 from wizard.cloud.models import Flavor, Job, Network, Server
+
+if TYPE_CHECKING:
+    from wizard.cloud.http import HttpClient
 
 SERVER_GONE_CODES = frozenset({"Ecs.0114", "Ecs.0614"})
 

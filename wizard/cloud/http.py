@@ -21,64 +21,12 @@ from typing import Any, Callable, Iterable, Mapping
 import requests
 
 from wizard.cloud.auth import encode_query
+from wizard.cloud.errors import RETRYABLE_STATUS, AnswerLost, CallRecord, CloudError, CloudUnreachable  # noqa: F401  (re-exported)
 from wizard.cloud.secrets import Secret, mask_text
 
 log = logging.getLogger("wizard.cloud")
 
-RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 USER_AGENT = "ecs-wizard/0.1"
-
-
-class CloudError(Exception):
-    """A cloud API call that answered with an error.
-
-    Both body shapes the services use become this one type: nested ``{"error": {"code",
-    "message"}}`` (IMS, ECS) and flat ``{"error_code", "error_msg"}`` (CBR, CSBS), plus
-    ``errorCode/errorMsg``, ``code/message`` and non-JSON error pages.
-    """
-
-    def __init__(self, service: str, status: int, code: str, message: str, request_id: str | None = None):
-        self.service = service
-        self.status = status
-        self.code = code
-        self.message = message
-        self.request_id = request_id
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        rid = f" (request id {self.request_id})" if self.request_id else ""
-        return f"{self.service.upper()} {self.code or self.status}: {self.message}{rid}"
-
-    def __repr__(self) -> str:
-        return (
-            f"CloudError(service={self.service!r}, status={self.status}, code={self.code!r}, "
-            f"message={self.message!r}, request_id={self.request_id!r})"
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "service": self.service,
-            "status": self.status,
-            "code": self.code,
-            "message": self.message,
-            "request_id": self.request_id,
-        }
-
-    @property
-    def transient(self) -> bool:
-        return self.status in RETRYABLE_STATUS
-
-
-class CloudUnreachable(Exception):
-    """No answer at all (connection refused, DNS, timeout) after the retries allowed."""
-
-    def __init__(self, service: str, method: str, url: str, reason: str):
-        self.service, self.method, self.url, self.reason = service, method, url, reason
-        super().__init__(f"{service.upper()} did not answer {method} {url}: {reason}")
-
-
-class AnswerLost(CloudUnreachable):
-    """A create call was sent but its answer never came: it may or may not have happened."""
 
 
 def _find_error(body: Any) -> tuple[str, str] | None:
@@ -147,19 +95,6 @@ def _retry_after(response: requests.Response) -> float | None:
             return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
         except (TypeError, ValueError):
             return None
-
-
-@dataclass
-class CallRecord:
-    """What one API call did, for the journal and the report (never bodies with secrets)."""
-
-    service: str
-    method: str
-    path: str
-    status: int | None
-    request_id: str | None
-    attempts: int
-    seconds: float
 
 
 @dataclass

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-from wizard.cloud.http import CloudError, HttpClient
+from wizard.cloud.errors import CloudError
 from wizard.cloud.models import Image, Job
+
+if TYPE_CHECKING:
+    from wizard.cloud.http import HttpClient
 
 PAGE_SIZE = 500  # the service's default and maximum page
 

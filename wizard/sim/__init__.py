@@ -19,27 +19,33 @@ Demo credentials (:data:`DEMO`): AK ``DEMOAK0000000000WIZ``, SK
 :mod:`wizard.sim.scenarios`. Fault syntax and operation names: :mod:`wizard.sim.faults`.
 """
 
-from wizard.sim.account import DEMO, DemoAccount
-from wizard.sim.clock import VirtualClock
-from wizard.sim.emulator import Emulator
-from wizard.sim.errors import ApiError, LostResponse
-from wizard.sim.faults import OPERATIONS, FaultRule, all_operations
-from wizard.sim.server import BackgroundServer, export_lines, make_http_server, serve
-from wizard.sim.transport import InProcessAdapter
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "DEMO",
-    "DemoAccount",
-    "Emulator",
-    "FaultRule",
-    "InProcessAdapter",
-    "serve",
-    "export_lines",
-    "BackgroundServer",
-    "make_http_server",
-    "VirtualClock",
-    "ApiError",
-    "LostResponse",
-    "OPERATIONS",
-    "all_operations",
-]
+# Names resolve on first use, so that reading DEMO (the settings do, for --demo) does not import
+# werkzeug and the whole emulator before the first screen is painted.
+_HOMES = {
+    "DEMO": "account", "DemoAccount": "account", "VirtualClock": "clock", "Emulator": "emulator",
+    "ApiError": "errors", "LostResponse": "errors", "OPERATIONS": "faults", "FaultRule": "faults",
+    "all_operations": "faults", "BackgroundServer": "server", "export_lines": "server",
+    "make_http_server": "server", "serve": "server", "InProcessAdapter": "transport",
+}
+__all__ = list(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'wizard.sim' has no attribute {name!r}")
+    value = getattr(import_module(f"wizard.sim.{_HOMES[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from wizard.sim.account import DEMO, DemoAccount
+    from wizard.sim.clock import VirtualClock
+    from wizard.sim.emulator import Emulator
+    from wizard.sim.errors import ApiError, LostResponse
+    from wizard.sim.faults import OPERATIONS, FaultRule, all_operations
+    from wizard.sim.server import BackgroundServer, export_lines, make_http_server, serve
+    from wizard.sim.transport import InProcessAdapter

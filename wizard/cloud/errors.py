@@ -1,0 +1,77 @@
+"""The errors and call records of the cloud client, importable without the HTTP stack.
+
+Front ends and the engine catch these; keeping them apart from ``http.py`` means importing the
+wizard's core does not import ``requests`` until a client is actually built (faster start-up).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+class CloudError(Exception):
+    """A cloud API call that answered with an error.
+
+    Both body shapes the services use become this one type: nested ``{"error": {"code",
+    "message"}}`` (IMS, ECS) and flat ``{"error_code", "error_msg"}`` (CBR, CSBS), plus
+    ``errorCode/errorMsg``, ``code/message`` and non-JSON error pages.
+    """
+
+    def __init__(self, service: str, status: int, code: str, message: str, request_id: str | None = None):
+        self.service = service
+        self.status = status
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        rid = f" (request id {self.request_id})" if self.request_id else ""
+        return f"{self.service.upper()} {self.code or self.status}: {self.message}{rid}"
+
+    def __repr__(self) -> str:
+        return (
+            f"CloudError(service={self.service!r}, status={self.status}, code={self.code!r}, "
+            f"message={self.message!r}, request_id={self.request_id!r})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "service": self.service,
+            "status": self.status,
+            "code": self.code,
+            "message": self.message,
+            "request_id": self.request_id,
+        }
+
+    @property
+    def transient(self) -> bool:
+        return self.status in RETRYABLE_STATUS
+
+
+class CloudUnreachable(Exception):
+    """No answer at all (connection refused, DNS, timeout) after the retries allowed."""
+
+    def __init__(self, service: str, method: str, url: str, reason: str):
+        self.service, self.method, self.url, self.reason = service, method, url, reason
+        super().__init__(f"{service.upper()} did not answer {method} {url}: {reason}")
+
+
+class AnswerLost(CloudUnreachable):
+    """A create call was sent but its answer never came: it may or may not have happened."""
+
+
+@dataclass
+class CallRecord:
+    """What one API call did, for the journal and the report (never bodies with secrets)."""
+
+    service: str
+    method: str
+    path: str
+    status: int | None
+    request_id: str | None
+    attempts: int
+    seconds: float
