@@ -193,22 +193,20 @@ def diagnose_image(clients: Clients, image: Image) -> Diagnosis:
 
 
 def _find_backup(clients: Clients, backup_id: str, evidence: list[Evidence]) -> Backup | None:
-    try:
-        backup = clients.cbr.get_backup(backup_id)
-        evidence.append(Evidence("CBR backup", f"found ({backup.status})", f"CBR GET backups/{backup_id}", "made by CBR: supports fast creation"))
+    """The backup behind a full-ECS image: CBR first, then CSBS; None if neither has it."""
+    lookups = (("CBR", clients.cbr.get_backup, "backups", "made by CBR: supports fast creation", "not a CBR backup"),
+               ("CSBS", clients.csbs.get_checkpoint_item, "checkpoint_items", "made by CSBS", "the backup was deleted"))
+    for service, get, path, found_means, missing_means in lookups:
+        where = f"{service} GET {path}/{backup_id}"
+        try:
+            backup = get(backup_id)
+        except CloudError as error:
+            if error.status != 404:
+                raise
+            evidence.append(Evidence(f"{service} backup", f"not found ({error.code or 404})", where, missing_means))
+            continue
+        evidence.append(Evidence(f"{service} backup", f"found ({backup.status})", where, found_means))
         return backup
-    except CloudError as error:
-        if error.status != 404:
-            raise
-        evidence.append(Evidence("CBR backup", f"not found ({error.code or 404})", f"CBR GET backups/{backup_id}", "not a CBR backup"))
-    try:
-        backup = clients.csbs.get_checkpoint_item(backup_id)
-        evidence.append(Evidence("CSBS backup", f"found ({backup.status})", f"CSBS GET checkpoint_items/{backup_id}", "made by CSBS"))
-        return backup
-    except CloudError as error:
-        if error.status != 404:
-            raise
-        evidence.append(Evidence("CSBS backup", f"not found ({error.code or 404})", f"CSBS GET checkpoint_items/{backup_id}", "the backup was deleted"))
     return None
 
 

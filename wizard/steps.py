@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from wizard.cloud.ecs import ServerSpec
 from wizard.cloud.errors import AnswerLost, CloudError
@@ -148,6 +148,17 @@ def _create(ctx: StepContext, step: Step, kind: StepKind, what: str, call: Calla
         raise
 
 
+def _adopt_named(ctx: StepContext, step: Step, key: str, rtype: str, name: str, candidates: Iterable[Any]) -> bool:
+    """Record the first of ``candidates`` named ``name`` as what a lost create made; True if found."""
+    for found in candidates:
+        if found.name == name:
+            if getattr(found, "checkpoint_id", None):  # a backup: its restore point too
+                step.state["checkpoint_id"] = found.checkpoint_id
+            _created(ctx, step, key, found.id, (rtype, found.id, name))
+            return True
+    return False
+
+
 def _forget(ctx: StepContext, step: Step, *keys: str) -> None:
     """Drop the ids of something that failed, so a resumed run starts it afresh (it stays in resources)."""
     for key in keys:
@@ -208,11 +219,7 @@ class CreateTempServer(StepKind):
 
     def reconcile(self, ctx, step):
         name = ctx.resolve(step.inputs["name"])
-        for server in ctx.clients.ecs.list_servers(name=name):
-            if server.name == name:
-                _created(ctx, step, "server_id", server.id, ("server", server.id, name))
-                return True
-        return False
+        return _adopt_named(ctx, step, "server_id", "server", name, ctx.clients.ecs.list_servers(name=name))
 
 
 class EnsureVault(StepKind):
@@ -259,21 +266,37 @@ class EnsureVault(StepKind):
 
     def reconcile(self, ctx, step):
         name = ctx.resolve(step.inputs["vault_name"])
-        for vault in ctx.clients.cbr.list_vaults(name=name):
-            if vault.name == name:
-                _created(ctx, step, "vault_id", vault.id, ("vault", vault.id, name))
-                return True
-        return False
+        return _adopt_named(ctx, step, "vault_id", "vault", name, ctx.clients.cbr.list_vaults(name=name))
 
 
 class _BackupStep(StepKind):
+    """A full backup of the ECS: start it once (its restore point is journaled), then poll the backup."""
+
     service = ""
+
+    def _start(self, ctx, step, inputs: dict[str, Any]) -> Tick:
+        raise NotImplementedError
 
     def _find_by_checkpoint(self, ctx, checkpoint_id):
         raise NotImplementedError
 
     def _get(self, ctx, backup_id):
         raise NotImplementedError
+
+    def _backups_of(self, ctx, inputs: dict[str, Any]):
+        """The server's backups, where one a lost answer started would show up."""
+        raise NotImplementedError
+
+    def advance(self, ctx, step):
+        if "checkpoint_id" not in step.state and "backup_id" not in step.state:
+            if "sent" in step.state and self.reconcile(ctx, step):
+                return Tick(message="found the backup a lost answer had started")
+            return self._start(ctx, step, {k: ctx.resolve(v) for k, v in step.inputs.items()})
+        return self._poll(ctx, step)
+
+    def reconcile(self, ctx, step):
+        i = {k: ctx.resolve(v) for k, v in step.inputs.items()}
+        return _adopt_named(ctx, step, "backup_id", "backup", i["backup_name"], self._backups_of(ctx, i))
 
     def _poll(self, ctx, step) -> Tick:
         if "backup_id" not in step.state:
@@ -304,21 +327,16 @@ class CbrBackup(_BackupStep):
                 ApiCall("GET", "/v3/{project_id}/backups?checkpoint_id={checkpoint_id}", note="the backup id"),
                 ApiCall("GET", "/v3/{project_id}/backups/{backup_id}", note="poll until available")]
 
-    def advance(self, ctx, step):
-        if "checkpoint_id" not in step.state and "backup_id" not in step.state:
-            if "sent" in step.state and self.reconcile(ctx, step):
-                return Tick(message="found the backup a lost answer had started")
-            i = {k: ctx.resolve(v) for k, v in step.inputs.items()}
-            checkpoint = _create(ctx, step, self, "create CBR backup", lambda: ctx.clients.cbr.create_checkpoint(
-                vault_id=i["vault_id"], server_id=i["server_id"], name=i["backup_name"], description="made by ecs-wizard", incremental=False))
-            if checkpoint is not None:
-                skipped = (checkpoint.get("vault") or {}).get("skipped_resources") or []
-                if skipped:
-                    s = skipped[0]
-                    raise StepFailed(f"CBR skipped the ECS: {s.get('reason')}", "Resolve the reason and resume.", s.get("code"))
-                _created(ctx, step, "checkpoint_id", checkpoint["id"], ("restore point", checkpoint["id"], i["backup_name"]))
-            return Tick(message="backup started")
-        return self._poll(ctx, step)
+    def _start(self, ctx, step, i):
+        checkpoint = _create(ctx, step, self, "create CBR backup", lambda: ctx.clients.cbr.create_checkpoint(
+            vault_id=i["vault_id"], server_id=i["server_id"], name=i["backup_name"], description="made by ecs-wizard", incremental=False))
+        if checkpoint is not None:
+            skipped = (checkpoint.get("vault") or {}).get("skipped_resources") or []
+            if skipped:
+                s = skipped[0]
+                raise StepFailed(f"CBR skipped the ECS: {s.get('reason')}", "Resolve the reason and resume.", s.get("code"))
+            _created(ctx, step, "checkpoint_id", checkpoint["id"], ("restore point", checkpoint["id"], i["backup_name"]))
+        return Tick(message="backup started")
 
     def _find_by_checkpoint(self, ctx, checkpoint_id):
         return ctx.clients.cbr.list_backups(checkpoint_id=checkpoint_id)
@@ -326,15 +344,8 @@ class CbrBackup(_BackupStep):
     def _get(self, ctx, backup_id):
         return ctx.clients.cbr.get_backup(backup_id)
 
-    def reconcile(self, ctx, step):
-        i = {k: ctx.resolve(v) for k, v in step.inputs.items()}
-        for backup in ctx.clients.cbr.list_backups(resource_id=i["server_id"], vault_id=i["vault_id"]):
-            if backup.name == i["backup_name"]:
-                if backup.checkpoint_id:
-                    step.state["checkpoint_id"] = backup.checkpoint_id
-                _created(ctx, step, "backup_id", backup.id, ("backup", backup.id, backup.name))
-                return True
-        return False
+    def _backups_of(self, ctx, i):
+        return ctx.clients.cbr.list_backups(resource_id=i["server_id"], vault_id=i["vault_id"])
 
 
 class CsbsBackup(_BackupStep):
@@ -350,24 +361,19 @@ class CsbsBackup(_BackupStep):
                 ApiCall("GET", "/v1/{project_id}/checkpoint_items?checkpoint_id={checkpoint_id}", note="the backup id"),
                 ApiCall("GET", "/v1/{project_id}/checkpoint_items/{backup_id}", note="poll until available")]
 
-    def advance(self, ctx, step):
+    def _start(self, ctx, step, i):
         csbs = ctx.clients.csbs
-        if "checkpoint_id" not in step.state and "backup_id" not in step.state:
-            if "sent" in step.state and self.reconcile(ctx, step):
-                return Tick(message="found the backup a lost answer had started")
-            i = {k: ctx.resolve(v) for k, v in step.inputs.items()}
-            if not step.state.get("protectable"):
-                check = csbs.check_protectable(i["server_id"])
-                if not check.ok:
-                    raise StepFailed(f"CSBS cannot back up ECS {i['server_id']}: {check.message or 'not protectable'}",
-                                     "Check the ECS status (it must be running or stopped, without shared disks), then resume.", check.code)
-                step.state["protectable"] = True
-            checkpoint = _create(ctx, step, self, "create CSBS backup", lambda: csbs.protect(
-                i["server_id"], backup_name=i["backup_name"], description="made by ecs-wizard", incremental=False))
-            if checkpoint is not None:
-                _created(ctx, step, "checkpoint_id", checkpoint["id"], ("backup record", checkpoint["id"], i["backup_name"]))
-            return Tick(message="full backup started")
-        return self._poll(ctx, step)
+        if not step.state.get("protectable"):
+            check = csbs.check_protectable(i["server_id"])
+            if not check.ok:
+                raise StepFailed(f"CSBS cannot back up ECS {i['server_id']}: {check.message or 'not protectable'}",
+                                 "Check the ECS status (it must be running or stopped, without shared disks), then resume.", check.code)
+            step.state["protectable"] = True
+        checkpoint = _create(ctx, step, self, "create CSBS backup", lambda: csbs.protect(
+            i["server_id"], backup_name=i["backup_name"], description="made by ecs-wizard", incremental=False))
+        if checkpoint is not None:
+            _created(ctx, step, "checkpoint_id", checkpoint["id"], ("backup record", checkpoint["id"], i["backup_name"]))
+        return Tick(message="full backup started")
 
     def _find_by_checkpoint(self, ctx, checkpoint_id):
         return ctx.clients.csbs.list_checkpoint_items(checkpoint_id=checkpoint_id)
@@ -375,15 +381,8 @@ class CsbsBackup(_BackupStep):
     def _get(self, ctx, backup_id):
         return ctx.clients.csbs.get_checkpoint_item(backup_id)
 
-    def reconcile(self, ctx, step):
-        i = {k: ctx.resolve(v) for k, v in step.inputs.items()}
-        for backup in ctx.clients.csbs.list_checkpoint_items(resource_id=i["server_id"]):
-            if backup.name == i["backup_name"]:
-                if backup.checkpoint_id:
-                    step.state["checkpoint_id"] = backup.checkpoint_id
-                _created(ctx, step, "backup_id", backup.id, ("backup", backup.id, backup.name))
-                return True
-        return False
+    def _backups_of(self, ctx, i):
+        return ctx.clients.csbs.list_checkpoint_items(resource_id=i["server_id"])
 
 
 class CheckNewFormat(StepKind):
@@ -440,10 +439,7 @@ class CreateImage(StepKind):
 
     def reconcile(self, ctx, step):
         name = ctx.resolve(step.inputs["image_name"])
-        for image in ctx.clients.ims.find_images_by_name(name):
-            _created(ctx, step, "image_id", image.id, ("image", image.id, name))
-            return True
-        return False
+        return _adopt_named(ctx, step, "image_id", "image", name, ctx.clients.ims.find_images_by_name(name))
 
 
 class VerifyImage(StepKind):
