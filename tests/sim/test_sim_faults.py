@@ -159,3 +159,15 @@ def test_job_and_backup_failures_need_an_operation_that_starts_one():
     with pytest.raises(ValueError, match="starts a backup"):
         FaultRule.parse("ims.create_whole_image:backup=error")
     assert FaultRule.parse("*.*:job=fail").job == "fail"
+
+
+def test_retry_after_header_on_an_injected_throttle(api, emu):
+    emu.add_fault("ims.list_images:first=1:status=429:code=APIGW.0308:message=throttled:retry_after=2.5")
+    r = api.get("/v2/cloudimages")
+    assert r.status_code == 429 and r.headers["Retry-After"] == "2.5"
+    assert r.json()["error"] == {"code": "APIGW.0308", "message": "throttled"}
+    r = api.get("/v2/cloudimages")
+    assert r.status_code == 200 and "Retry-After" not in r.headers
+    assert FaultRule.parse("cbr.list_vaults:status=429:retry_after=0").to_dict()["retry_after"] == 0.0
+    with pytest.raises(ValueError, match="retry_after"):
+        FaultRule.parse("ims.list_images:latency=0.1:retry_after=2")

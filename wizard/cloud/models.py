@@ -194,7 +194,7 @@ class Backup:
             status=data.get("status", ""),
             support_lld=to_bool(info.get("support_lld")),
             progress=_float(info.get("progress")),
-            fail_reason=info.get("fail_reason"),
+            fail_reason=info.get("fail_reason") or None,
             raw=data,
         )
 

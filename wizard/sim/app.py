@@ -165,7 +165,8 @@ class SimApp:
             time.sleep(effects.latency)
         if effects.error is not None:
             status, code, message = effects.error
-            return Reply(status, error_body(service, code, message, request_id)), service, False
+            headers = {"Retry-After": f"{effects.retry_after:g}"} if effects.retry_after is not None else None
+            return Reply(status, error_body(service, code, message, request_id), headers), service, False
         try:
             with self.lock:
                 if "pid" in args and args["pid"] != self.emu.state.project_id:

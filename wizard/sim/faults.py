@@ -11,6 +11,7 @@ Command-line syntax (also accepted by :meth:`FaultRule.parse`)::
 * ``status=S``    answer HTTP S with the service's error body instead of performing the action
 * ``code=C``      the cloud error code of that answer (default: ``<service prefix>.0000``)
 * ``message=M``   its message (default: "Injected fault")
+* ``retry_after=SEC`` send a ``Retry-After: SEC`` header with that answer (needs ``status=``; e.g. 429)
 * ``latency=SEC`` delay the answer by SEC *real* seconds (keep it small)
 * ``lost``        perform the action, then never answer (connection dropped)
 * ``job=fail``    the job the action starts ends in FAIL (``reason=`` gives ``fail_reason``)
@@ -22,6 +23,7 @@ Without ``first`` or ``prob`` a rule applies to every matching request. Examples
     ims.create_whole_image:first=1:status=500:code=IMG.0000:message=boom
     ecs.create_server:lost
     cbr.backup:prob=0.5:status=503
+    ims.list_images:first=1:status=429:code=APIGW.0308:retry_after=2
     ims.create_whole_image:job=fail:reason=disk snapshot failed
     cbr.create_checkpoint:backup=error
     *.*:latency=0.2
@@ -85,6 +87,7 @@ class FaultRule:
     status: int | None = None
     code: str | None = None
     message: str | None = None
+    retry_after: float | None = None
     latency: float = 0.0
     lost: bool = False
     job: str | None = None
@@ -102,6 +105,8 @@ class FaultRule:
             raise ValueError("status must be an HTTP error status (400-599)")
         if self.latency < 0:
             raise ValueError("latency must be >= 0")
+        if self.retry_after is not None and (self.retry_after < 0 or self.status is None):
+            raise ValueError("retry_after must be >= 0 and goes with status= (the answer that carries the header)")
         if self.job not in (None, "fail"):
             raise ValueError("job must be 'fail'")
         if self.backup not in (None, "error"):
@@ -132,14 +137,14 @@ class FaultRule:
                     kwargs["lost"] = True
                 elif key in ("first", "status"):
                     kwargs[key] = int(value)
-                elif key in ("prob", "latency"):
+                elif key in ("prob", "latency", "retry_after"):
                     kwargs[key] = float(value)
                 elif key in ("code", "message", "reason", "job", "backup"):
                     kwargs[key] = value
                 elif key == "lost":
                     kwargs["lost"] = value.lower() in ("1", "true", "yes")
                 else:
-                    raise ValueError(f"unknown key {key!r} in fault rule {text!r}; keys: first, prob, status, code, message, latency, lost, job, backup, reason")
+                    raise ValueError(f"unknown key {key!r} in fault rule {text!r}; keys: first, prob, status, code, message, retry_after, latency, lost, job, backup, reason")
             except ValueError as exc:
                 if "unknown key" in str(exc):
                     raise
@@ -148,14 +153,14 @@ class FaultRule:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "FaultRule":
-        allowed = {"target", "first", "prob", "status", "code", "message", "latency", "lost", "job", "backup", "reason"}
+        allowed = {"target", "first", "prob", "status", "code", "message", "retry_after", "latency", "lost", "job", "backup", "reason"}
         unknown = set(data) - allowed
         if unknown:
             raise ValueError(f"unknown fault field(s): {', '.join(sorted(unknown))}")
         return cls(**data)
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("target", "first", "prob", "status", "code", "message", "latency", "lost", "job", "backup", "reason", "matched")}
+        return {k: getattr(self, k) for k in ("target", "first", "prob", "status", "code", "message", "retry_after", "latency", "lost", "job", "backup", "reason", "matched")}
 
     def matches(self, service: str, operation: str) -> bool:
         svc, op = self.target.split(".", 1)
@@ -168,6 +173,7 @@ class Effects:
 
     latency: float = 0.0
     error: tuple[int, str, str] | None = None  # status, code, message
+    retry_after: float | None = None  # Retry-After header of that error answer
     lost: bool = False
     fail: tuple[str, str] | None = None  # job/backup failure: (reason, code)
 
@@ -199,6 +205,7 @@ class FaultSet:
             out.latency += rule.latency
             if rule.status is not None and out.error is None:
                 out.error = (rule.status, rule.code or DEFAULT_CODES.get(service, "SIM.0000"), rule.message or "Injected fault")
+                out.retry_after = rule.retry_after
             if rule.lost:
                 out.lost = True
             if (rule.job == "fail" or rule.backup == "error") and out.fail is None:

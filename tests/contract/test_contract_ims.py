@@ -1,0 +1,223 @@
+"""IMS through ImsClient over loopback: listing, detail, full-ECS image creation from CBR and CSBS
+backups with every documented refusal (reference §1.4, §1.7), jobs, and deletion."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.contract.helpers import new_cbr_backup, new_csbs_backup, public_spec, raises_cloud_error
+from wizard.cloud import CloudError
+from wizard.sim import durations as D
+
+DEMO_FULL_IMAGES = {"erp-app-full-2019", "erp-batch-full-2019", "erp-db-full-2023", "erp-web-full-2023", "erp-legacy-full-2018"}
+
+
+# ---- reads (one shared emulator) ----------------------------------------------------------------
+def test_list_images_page_returns_models_and_honours_limit_and_filters(shared_cloud):
+    ims = shared_cloud.clients.ims
+    page = ims.list_images_page(limit=2, __imagetype="private")
+    assert len(page) == 2 and all(i.image_type == "private" for i in page)
+    everything = ims.list_images_page()
+    assert {i.name for i in everything} == DEMO_FULL_IMAGES | {"erp-app-sys-2020", "Standard_Ubuntu_22.04_latest"}
+    public = ims.list_images_page(__imagetype="gold")
+    assert [(i.name, i.whole_image, i.backup_id) for i in public] == [("Standard_Ubuntu_22.04_latest", False, None)]
+
+
+def test_list_images_page_with_an_unknown_marker_is_refused(shared_cloud):
+    raises_cloud_error(lambda: shared_cloud.clients.ims.list_images_page(marker="no-such-image"),
+                       service="ims", status=400, code="IMG.0001", message="marker")
+
+
+def test_list_images_follows_the_marker_across_pages(shared_cloud):
+    ims = shared_cloud.clients.ims
+    before = len(shared_cloud.requests("GET", "/v2/cloudimages"))
+    names = [i.name for i in ims.list_images(page_size=2, __imagetype="private")]
+    assert len(names) == 6 and len(set(names)) == 6
+    assert len(shared_cloud.requests("GET", "/v2/cloudimages")) - before == 4  # 2 + 2 + 2 + an empty page
+
+
+def test_list_full_ecs_images_lists_only_private_full_ecs_images_with_their_markers(shared_cloud):
+    ids = shared_cloud.ids
+    images = {i.id: i for i in shared_cloud.clients.ims.list_full_ecs_images()}
+    assert {i.name for i in images.values()} == DEMO_FULL_IMAGES
+    assert all(i.whole_image and i.status == "active" and i.min_disk == 40 for i in images.values())
+    assert images[ids["image_cbr"]].backup_id == ids["backup_cbr"]
+    assert images[ids["image_cbr"]].lazyloading is True
+    assert images[ids["image_old_csbs_server_exists"]].lazyloading is False
+    assert images[ids["image_old_csbs_server_deleted"]].lazyloading is None  # the field is absent
+    assert images[ids["image_old_csbs_server_exists"]].raw["__data_origin"] == f"csbs,{ids['backup_old_csbs_server_exists']}"
+
+
+def test_get_image_returns_the_detail(shared_cloud):
+    image = shared_cloud.clients.ims.get_image(shared_cloud.ids["image_system_disk"])
+    assert (image.name, image.status, image.whole_image, image.backup_id, image.image_type) == ("erp-app-sys-2020", "active", False, None, "private")
+    assert image.created_at == "2020-01-20T09:00:00Z" and image.raw["__os_type"] == "Linux"
+
+
+def test_get_image_of_a_missing_image_is_404_img_0027(shared_cloud):
+    raises_cloud_error(lambda: shared_cloud.clients.ims.get_image("5ca1ab1e-dead-4000-8000-000000000000"),
+                       service="ims", status=404, code="IMG.0027", message="does not exist")
+
+
+def test_image_exists(shared_cloud):
+    ims = shared_cloud.clients.ims
+    assert ims.image_exists(shared_cloud.ids["image_public"]) is True
+    assert ims.image_exists("5ca1ab1e-dead-4000-8000-000000000000") is False
+
+
+def test_find_images_by_name_is_an_exact_match(shared_cloud):
+    ims = shared_cloud.clients.ims
+    [image] = ims.find_images_by_name("erp-web-full-2023")
+    assert image.id == shared_cloud.ids["image_new_csbs"]
+    assert ims.find_images_by_name("erp-web-full") == []
+
+
+def test_get_job_of_an_unknown_job_is_404(shared_cloud):
+    ims = shared_cloud.clients.ims
+    raises_cloud_error(lambda: ims.get_job("0" * 32), service="ims", status=404, code="SIM.0404", message="does not exist")
+    raises_cloud_error(lambda: ims.get_job_progress("0" * 32), service="ims", status=404, code="SIM.0404", message="does not exist")
+
+
+# ---- writes (a fresh emulator each) --------------------------------------------------------------
+def test_create_from_a_cbr_backup_then_follow_the_job_to_an_active_image(cloud):
+    ims = cloud.clients.ims
+    backup = new_cbr_backup(cloud)
+    job_id = ims.create_whole_image_from_backup(name="erp-db-fast", backup_id=backup.id, service="cbr",
+                                                description="made by the contract suite", tags={"made-by": "ecs-wizard"})
+    assert len(job_id) == 32
+    job = ims.get_job(job_id)
+    assert (job.id, job.status, job.job_type, job.image_id) == (job_id, "INIT", "imsCreateWholeImageByBackupJob", None)
+    assert not job.finished
+    [image] = ims.find_images_by_name("erp-db-fast")
+    assert image.status == "queued" and image.whole_image and image.backup_id == backup.id
+    assert image.raw["tags"] == ["made-by.ecs-wizard"] and image.raw["__description"] == "made by the contract suite"
+    cloud.emu.clock.advance(D.IMS_WHOLE_IMAGE / 2)
+    progress = ims.get_job_progress(job_id)
+    assert progress.status == "RUNNING" and progress.progress == pytest.approx(50.0)
+    assert ims.get_image(image.id).status == "saving"
+    cloud.emu.clock.advance(D.IMS_WHOLE_IMAGE / 2)
+    job = ims.get_job(job_id)
+    assert job.finished and job.status == "SUCCESS" and job.image_id == image.id and job.error_code is None
+    assert ims.get_job_progress(job_id).progress == pytest.approx(100.0)
+    done = ims.get_image(image.id)
+    assert done.status == "active" and done.lazyloading is True and done.raw["__data_origin"] == f"cbr,{backup.id}"
+    # The backup now names the image made from it.
+    assert cloud.clients.cbr.get_backup(backup.id).extend_info["os_images_data"] == [{"image_id": image.id}]
+
+
+def test_create_from_a_new_format_csbs_backup(cloud):
+    ims = cloud.clients.ims
+    backup = new_csbs_backup(cloud)
+    assert backup.support_lld is True and backup.status == "available"
+    job_id = ims.create_whole_image_from_backup(name="erp-app-fast", backup_id=backup.id, service="csbs")
+    cloud.emu.clock.advance(D.IMS_WHOLE_IMAGE)
+    job = ims.get_job(job_id)
+    assert job.status == "SUCCESS"
+    image = ims.get_image(job.image_id)
+    assert image.name == "erp-app-fast" and image.backup_id == backup.id and image.lazyloading is True
+
+
+def test_create_from_a_backup_that_already_has_an_image_is_img_0029(cloud):
+    ids = cloud.ids
+    for backup_id, service in ((ids["backup_cbr"], "cbr"), (ids["backup_new_csbs"], "csbs")):
+        raises_cloud_error(
+            lambda: cloud.clients.ims.create_whole_image_from_backup(name="second", backup_id=backup_id, service=service),
+            service="ims", status=400, code="IMG.0029", message="one backup, one full-ECS image")
+
+
+def test_create_from_a_cbr_backup_still_protecting_is_img_0032(cloud):
+    backup = new_cbr_backup(cloud, available=False)
+    assert backup.status == "protecting"
+    raises_cloud_error(lambda: cloud.clients.ims.create_whole_image_from_backup(name="too-early", backup_id=backup.id, service="cbr"),
+                       service="ims", status=400, code="IMG.0032", message="not available (status protecting)")
+
+
+def test_create_from_a_csbs_backup_still_protecting_is_img_0132(cloud):
+    backup = new_csbs_backup(cloud, available=False)
+    raises_cloud_error(lambda: cloud.clients.ims.create_whole_image_from_backup(name="too-early", backup_id=backup.id, service="csbs"),
+                       service="ims", status=400, code="IMG.0132", message="status protecting")
+
+
+def test_create_from_missing_backups_is_img_0020_for_cbr_and_img_0127_for_csbs(cloud):
+    ims = cloud.clients.ims
+    gone = cloud.ids["backup_deleted_id"]
+    raises_cloud_error(lambda: ims.create_whole_image_from_backup(name="x", backup_id=gone, service="cbr"),
+                       service="ims", status=400, code="IMG.0020", message=gone)
+    raises_cloud_error(lambda: ims.create_whole_image_from_backup(name="x", backup_id=gone, service="csbs"),
+                       service="ims", status=400, code="IMG.0127", message=gone)
+
+
+def test_create_with_the_wrong_backup_type_is_img_0190_or_img_0198(cloud):
+    ims = cloud.clients.ims
+    cbr_backup = new_cbr_backup(cloud)
+    csbs_backup = new_csbs_backup(cloud)
+    # A CBR backup sent without whole_image_type "CBR" (our client's CSBS route).
+    raises_cloud_error(lambda: ims.create_whole_image_from_backup(name="x", backup_id=cbr_backup.id, service="csbs"),
+                       service="ims", status=400, code="IMG.0190", message="whole_image_type CBR")
+    # A CSBS backup sent with whole_image_type "CBR".
+    raises_cloud_error(lambda: ims.create_whole_image_from_backup(name="x", backup_id=csbs_backup.id, service="cbr"),
+                       service="ims", status=400, code="IMG.0198", message="does not match the backup type")
+
+
+def test_create_beyond_the_private_image_quota_is_img_0015(open_cloud):
+    cloud = open_cloud(scenario_params={"image_quota": 6})  # the demo project holds 6 private images
+    backup = new_csbs_backup(cloud)
+    raises_cloud_error(lambda: cloud.clients.ims.create_whole_image_from_backup(name="one-too-many", backup_id=backup.id, service="csbs"),
+                       service="ims", status=400, code="IMG.0015", message="quota (6)")
+
+
+def test_create_with_an_invalid_name_is_img_0001(cloud):
+    raises_cloud_error(lambda: cloud.clients.ims.create_whole_image_from_backup(name="n" * 129, backup_id=cloud.ids["backup_cbr"], service="cbr"),
+                       service="ims", status=400, code="IMG.0001", message="1 to 128 characters")
+
+
+@pytest.mark.parametrize("code, message", [
+    ("IMG.0033", "The backup is not a system disk backup."),
+    ("IMG.0134", "The backup has been used to create an image."),
+])
+def test_create_refusals_the_emulator_does_not_model_come_through_as_injected(cloud, code, message):
+    cloud.emu.add_fault(f"ims.create_whole_image:first=1:status=400:code={code}:message={message}")
+    backup = new_csbs_backup(cloud)
+    raises_cloud_error(lambda: cloud.clients.ims.create_whole_image_from_backup(name="x", backup_id=backup.id, service="csbs"),
+                       service="ims", status=400, code=code, message=message)
+    assert len(cloud.requests("POST", "/v1/cloudimages/wholeimages/action")) == 1  # a 400 is not retried
+
+
+def test_get_job_progress_of_an_ecs_job_is_404(cloud):
+    job_id, _ = cloud.clients.ecs.create_server(public_spec(cloud))
+    assert cloud.clients.ecs.get_job(job_id).id == job_id
+    raises_cloud_error(lambda: cloud.clients.ims.get_job_progress(job_id), service="ims", status=404, code="SIM.0404", message=job_id)
+
+
+def test_delete_image_removes_it_and_frees_its_backup(cloud):
+    ims, ids = cloud.clients.ims, cloud.ids
+    ims.delete_image(ids["image_new_csbs"])
+    assert cloud.requests("DELETE", f"/v2/images/{ids['image_new_csbs']}")[-1][2] == 204
+    assert ims.image_exists(ids["image_new_csbs"]) is False
+    assert ids["image_new_csbs"] not in {i.id for i in ims.list_full_ecs_images()}
+    # One backup, one image: the backup can be used again, and it still exists.
+    assert cloud.clients.csbs.get_checkpoint_item(ids["backup_new_csbs"]).status == "available"
+    assert ims.create_whole_image_from_backup(name="again", backup_id=ids["backup_new_csbs"], service="csbs")
+
+
+def test_delete_image_with_its_backup_deletes_the_backup_too(cloud):
+    ims, ids = cloud.clients.ims, cloud.ids
+    ims.delete_image(ids["image_cbr"], delete_backup=True)
+    assert not ims.image_exists(ids["image_cbr"])
+    raises_cloud_error(lambda: cloud.clients.cbr.get_backup(ids["backup_cbr"]),
+                       service="cbr", status=404, code="BackupService.6200", message="does not exist")
+
+
+def test_delete_image_that_is_missing_or_public_is_404_img_0027(cloud):
+    ims = cloud.clients.ims
+    ims.delete_image(cloud.ids["image_system_disk"])
+    for image_id in (cloud.ids["image_system_disk"], cloud.ids["image_public"]):
+        raises_cloud_error(lambda: ims.delete_image(image_id), service="ims", status=404, code="IMG.0027", message=image_id)
+    assert cloud.clients.ims.image_exists(cloud.ids["image_public"])
+
+
+def test_image_exists_raises_on_errors_other_than_404(cloud):
+    cloud.emu.add_fault("ims.get_image:first=1:status=403:code=IMG.0403:message=forbidden")
+    with pytest.raises(CloudError) as info:
+        cloud.clients.ims.image_exists(cloud.ids["image_cbr"])
+    assert (info.value.status, info.value.code) == (403, "IMG.0403")
