@@ -14,7 +14,7 @@ from screens.widgets.plain import Plain
 
 from screens.base import WizardScreen
 from screens.messages import PlanReady, ServerQuestionsReady
-from screens.widgets.question import QuestionField
+from screens.widgets.question import UNANSWERED, QuestionField
 from wizard.diagnose import Diagnosis
 from wizard.questions import Question, answers_from, finishing_questions, repair_questions
 
@@ -77,11 +77,11 @@ class QuestionsScreen(WizardScreen):
                     self.wizard.load_server_questions(self, self.diagnosis)
             else:
                 await server_box.mount(Plain("The temporary ECS (the source is gone)", classes="section-title"))
-                await server_box.mount_all(QuestionField(q, self.remembered.get(q.key), id=f"field-{q.key}") for q in self.server_qs)
+                await server_box.mount_all(QuestionField(q, self.remembered.get(q.key, UNANSWERED), id=f"field-{q.key}") for q in self.server_qs)
         finishing = self.query_one("#finishing-qs", Vertical)
         await finishing.remove_children()
         await finishing.mount(Plain("At the end", classes="section-title"))
-        await finishing.mount_all(QuestionField(q, self.remembered.get(q.key), id=f"field-{q.key}") for q in finishing_questions(exists))
+        await finishing.mount_all(QuestionField(q, self.remembered.get(q.key, UNANSWERED), id=f"field-{q.key}") for q in finishing_questions(exists))
 
     async def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         if event.radio_set.id == "q-source_exists":

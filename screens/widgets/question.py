@@ -14,6 +14,7 @@ from screens.widgets.plain import Plain
 from wizard.questions import Question
 
 RADIO_LIMIT = 4
+UNANSWERED = object()  # no earlier answer to restore (None is a real value: "let the cloud choose")
 
 
 class MarkedRadioButton(RadioButton):
@@ -24,14 +25,27 @@ class MarkedRadioButton(RadioButton):
         return "●" if self.value else " "
 
 
+class QuestionRadioSet(RadioSet):
+    """A RadioSet whose keyboard highlight starts on the pressed button (the default), as plain mode's
+    cursor starts on the default: Enter or Space on a freshly focused question keeps the default.
+    (RadioSet itself highlights its first button on mount, after this class's handlers ran.)"""
+
+    def on_mount(self) -> None:
+        self.call_next(self._highlight_pressed)
+
+    def _highlight_pressed(self) -> None:
+        if self.pressed_index >= 0:
+            self._selected = self.pressed_index
+
+
 class QuestionField(Vertical):
     DEFAULT_CSS = "QuestionField { height: auto; }"
 
-    def __init__(self, question: Question, value: Any = None, **kw):
+    def __init__(self, question: Question, value: Any = UNANSWERED, **kw):
         super().__init__(classes="question", **kw)
         self.question = question
         values = [c.value for c in question.choices]
-        self.initial = value if value in values else question.default
+        self.initial = value if value is not UNANSWERED and value in values else question.default
         self.use_radio = len(question.choices) <= RADIO_LIMIT
 
     def compose(self) -> ComposeResult:
@@ -39,7 +53,7 @@ class QuestionField(Vertical):
         yield Plain(q.text, classes="question-text")
         index = self._index(self.initial)
         if self.use_radio:
-            with RadioSet(id=f"q-{q.key}"):
+            with QuestionRadioSet(id=f"q-{q.key}"):
                 for n, choice in enumerate(q.choices):
                     label = choice.label + ("  (default)" if choice.value == q.default else "")
                     yield MarkedRadioButton(label, value=(n == index))
