@@ -64,6 +64,16 @@ class WizardApp(CloudWork, App[int]):
         self.transcript.shown(f"Run {run.run_id} {'resumed' if resumed else 'opened'}")
         self.push_screen(ExecutionScreen(run, resumed=resumed))
 
+    def run_follow_up(self, run: Run) -> None:
+        """A finished run with a follow-up step added: run it on a fresh execution screen, in place
+        of the summary and the old execution screen."""
+        from screens.execution import ExecutionScreen
+
+        self.transcript.shown(f"Run {run.run_id}: follow-up '{run.plan.steps[-1].title}' added")
+        # Not awaited: this is called from the summary's own handler, which the pop would wait on.
+        self.pop_screen()
+        self.switch_screen(ExecutionScreen(run, resumed=True))
+
     def run_finished(self, run: Run) -> None:
         self.last_status = run.status
         self.attach_transcript(run)

@@ -3,6 +3,7 @@ filter by name or id, or type an id (or exact name) and press Enter."""
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -44,20 +45,30 @@ class PickerScreen(WizardScreen):
         yield Header()
         with Vertical(id="picker"):
             yield Plain("Which image creates ECSs slowly?", classes="screen-title")
-            yield Input(placeholder="filter by name or id, or type an image id and press Enter", id="filter")
+            yield Input(placeholder="filter by name or id, or type an image id and press Enter", id="filter", select_on_focus=False)
             yield Plain("Listing the project's full-ECS images…", id="scan-status")
             table = DataTable(cursor_type="row", zebra_stripes=True, id="images", classes="busy-target")
             table.add_column("name", key="name")
             table.add_column("verdict", key="verdict")
             table.add_column("image id", key="id")
             yield table
-            yield Plain("↑/↓ choose, Enter diagnose; / filter; Esc back", classes="hint")
+            yield Plain("↑/↓ choose, Enter diagnose; type to filter; Esc back", classes="hint")
         yield Footer()
 
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#images", DataTable).loading = True
         self.wizard.scan_images(self)
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing while the list has focus goes to the filter, as the placeholder promises."""
+        if not self.query_one("#images", DataTable).has_focus:
+            return
+        if event.character and (event.character.isalnum() or event.character in "-_."):
+            box = self.query_one("#filter", Input)
+            box.focus()
+            box.insert_text_at_cursor(event.character)
+            event.stop()
 
     def action_focus_filter(self) -> None:
         self.query_one("#filter", Input).focus()

@@ -12,8 +12,10 @@ from textual.widgets import Button, Footer, Header, Static
 from screens.widgets.plain import Plain
 
 from screens.base import WizardScreen
+from screens.messages import RunReady
 from wizard import report
 from wizard.journal import Run
+from wizard.plan import FOLLOW_UPS, follow_ups
 
 
 def export_report(run: Run, state_dir: Path) -> Path:
@@ -34,9 +36,12 @@ def export_report(run: Run, state_dir: Path) -> Path:
 class SummaryScreen(WizardScreen):
     STEP_LABEL = "7/7 Summary"
     HELP = ("What the run achieved: the new image and its checks, what the optional steps did, and what to "
-            "do next. e writes the full report (Markdown) to a file; q quits.")
+            "do next. e writes the full report (Markdown) to a file; t launches a test ECS from the new image "
+            "and times it; d deletes a temporary ECS that was kept (each asks first); q quits.")
     BINDINGS = [
         Binding("e", "export", "Export report"),
+        Binding("t", "follow_up('test_launch')", "Test launch"),
+        Binding("d", "follow_up('delete_temp_server')", "Delete temp ECS"),
         Binding("escape,b", "back", "Back to the steps", key_display="Esc"),
         Binding("q", "quit_app", "Quit", show=False),
     ]
@@ -70,7 +75,16 @@ class SummaryScreen(WizardScreen):
                 seconds = test.outputs.get("seconds_to_active")
                 text = (f"  An ECS from the new image was ACTIVE after {seconds:.1f} s (the test ECS was deleted)."
                         if seconds is not None else f"  {test.status}: {test.message}")
+                slow = self._step("create_temp_server")
+                if seconds and slow is not None and slow.started_at and slow.ended_at:
+                    before = slow.ended_at - slow.started_at
+                    text += (f"\n  The temporary ECS from the old image took {before:.1f} s: "
+                             f"the new image creates ECSs {before / seconds:.0f}x faster.")
                 yield Plain(text, id="test-launch")
+            elif "test_launch" in follow_ups(plan) and run.status == "succeeded":
+                yield Plain("Test launch", classes="section-title")
+                yield Plain("  Not done. t creates an ECS from the new image, times how long it takes to become "
+                            "ACTIVE, then deletes it (billable while it exists; asks first).", id="test-launch")
             yield Plain("Cleanup", classes="section-title")
             yield Plain(self._cleanup_text(), id="cleanup")
             yield Plain("What to do next", classes="section-title")
@@ -78,6 +92,11 @@ class SummaryScreen(WizardScreen):
             yield Plain("", id="exported")
         with Horizontal(classes="buttons"):
             yield Button("Export report (e)", id="export", variant="primary", compact=True)
+            offered = follow_ups(plan) if run.status == "succeeded" else []
+            if "test_launch" in offered:
+                yield Button("Test launch (t)", id="test_launch", compact=True)
+            if "delete_temp_server" in offered:
+                yield Button("Delete temporary ECS (d)", id="delete_temp_server", compact=True)
             yield Button("Quit (q)", id="quit", compact=True)
         yield Footer()
 
@@ -110,7 +129,8 @@ class SummaryScreen(WizardScreen):
             elif delete is not None:
                 lines.append(f"  [..] Deleting the temporary ECS {server_id}: {delete.status}.")
             else:
-                lines.append(f"  [!] The temporary ECS {server_id} was kept as you asked; it is billed until you delete it.")
+                lines.append(f"  [!] The temporary ECS {server_id} was kept as you asked; it is billed until you delete it"
+                             + (" (d deletes it now)." if self.run.status == "succeeded" else "."))
         old = self._step("delete_old_image")
         if old is not None:
             lines.append(f"  {'[ok]' if old.status == 'succeeded' else '[..]'} The old image: {old.status}.")
@@ -132,8 +152,24 @@ class SummaryScreen(WizardScreen):
     async def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "export":
             self.action_export()
+        elif event.button.id in FOLLOW_UPS:
+            self.action_follow_up(event.button.id)
         else:
             await self.action_quit_app()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "follow_up":
+            return self.run.status == "succeeded" and parameters[0] in follow_ups(self.run.plan)
+        return True
+
+    def action_follow_up(self, kind: str) -> None:
+        if self.run.status != "succeeded" or kind not in follow_ups(self.run.plan):
+            return
+        self.wizard.transcript.answered("follow-up", FOLLOW_UPS[kind])
+        self.wizard.add_follow_up(self, self.run, kind)
+
+    def on_run_ready(self, message: RunReady) -> None:
+        self.wizard.run_follow_up(message.run)
 
     def action_export(self) -> None:
         self.wizard.attach_transcript(self.run)

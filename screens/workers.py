@@ -21,7 +21,7 @@ from wizard.cloud.errors import CloudError, CloudUnreachable
 from wizard.diagnose import Diagnosis, diagnose, scan
 from wizard.errors import WizardError
 from wizard.journal import Run
-from wizard.plan import build_plan
+from wizard.plan import add_follow_up, build_plan
 from wizard.questions import Answers, server_questions
 from wizard.steps import Step
 
@@ -117,6 +117,13 @@ class CloudWork:
           description="Checking that the run can be resumed here")
     def check_resumable(self, target: MessagePump, run: Run) -> None:
         self.session.check_resumable_here(run)
+        target.post_message(RunReady(run))
+
+    @work(thread=True, exit_on_error=False, group="cloud", exclusive=True, name="follow-up",
+          description="Adding the step to the run")
+    def add_follow_up(self, target: MessagePump, run: Run, kind: str) -> None:
+        add_follow_up(run.plan, kind, self.session.clients, Diagnosis.from_dict(run.diagnosis))
+        self.session.journal.save(run)
         target.post_message(RunReady(run))
 
     @work(thread=True, exit_on_error=False, group="run", exclusive=True, name="run",

@@ -103,8 +103,8 @@ def build_plan(clients: Clients, diagnosis: Diagnosis, answers: Answers, run_id:
     steps: list[Step] = []
     notes: list[str] = []
 
-    def add(kind: str, inputs: dict[str, Any], *, name: str | None = None, billable: bool = False, destructive: bool = False, title: str | None = None) -> Step:
-        step = Step(name or kind, kind, title or flowchart.STEP_TITLES[kind], inputs, billable=billable, destructive=destructive, timeout=TIMEOUTS[kind])
+    def add(kind: str, inputs: dict[str, Any], *, billable: bool = False, destructive: bool = False, title: str | None = None) -> Step:
+        step = _new_step(kind, inputs, billable=billable, destructive=destructive, title=title)
         steps.append(step)
         return step
 
@@ -143,16 +143,65 @@ def build_plan(clients: Clients, diagnosis: Diagnosis, answers: Answers, run_id:
     add("verify_image", {"image_id": ref("create_image", "image_id"), "backup_id": backup_ref, "service": answers.service})
     if answers.test_launch:
         base = answers.server if answers.server else (None if answers.source_exists else default_server_choice(clients, diagnosis))
-        if base is None:
-            base = _choice_like_source(clients, diagnosis)
-        add("test_launch", {"name": f"ecs-wizard-test-{short}", "image_id": ref("create_image", "image_id"), "flavor_id": base.flavor_id,
-                            "vpc_id": base.vpc_id, "subnet_id": base.subnet_id, "availability_zone": base.availability_zone,
-                            "volume_type": base.volume_type}, billable=True)
+        steps.append(_test_launch_step(short, base or _choice_like_source(clients, diagnosis)))
     if not answers.source_exists and answers.cleanup:
-        add("delete_temp_server", {"server_id": server_ref}, destructive=True)
+        steps.append(_delete_temp_server_step())
     if answers.delete_old_image:
         add("delete_old_image", {"image_id": diagnosis.image_id}, destructive=True)
     return Plan(run_id, path.id, diagnosis.image_id, diagnosis.image_name, image_name, steps, notes)
+
+
+def _new_step(kind: str, inputs: dict[str, Any], *, billable: bool = False, destructive: bool = False, title: str | None = None) -> Step:
+    return Step(kind, kind, title or flowchart.STEP_TITLES[kind], inputs, billable=billable, destructive=destructive, timeout=TIMEOUTS[kind])
+
+
+def _test_launch_step(short: str, base: ServerChoice) -> Step:
+    return _new_step("test_launch", {
+        "name": f"ecs-wizard-test-{short}", "image_id": ref("create_image", "image_id"), "flavor_id": base.flavor_id,
+        "vpc_id": base.vpc_id, "subnet_id": base.subnet_id, "availability_zone": base.availability_zone,
+        "volume_type": base.volume_type}, billable=True)
+
+
+def _delete_temp_server_step() -> Step:
+    return _new_step("delete_temp_server", {"server_id": ref("create_temp_server", "server_id")}, destructive=True)
+
+
+FOLLOW_UPS = {
+    "test_launch": "Test launch: create an ECS from the new image, time it, delete it",
+    "delete_temp_server": "Delete the temporary ECS",
+}
+
+
+def follow_ups(plan: Plan) -> list[str]:
+    """What can still be added to a repair that has made its image: a test launch if there was none,
+    and deleting the temporary ECS if it was kept."""
+    kinds = {s.kind for s in plan.steps}
+    image_made = any(s.kind == "verify_image" and s.status == "succeeded" for s in plan.steps)
+    out = []
+    if image_made and "test_launch" not in kinds:
+        out.append("test_launch")
+    if "create_temp_server" in kinds and "delete_temp_server" not in kinds:
+        out.append("delete_temp_server")
+    return out
+
+
+def add_follow_up(plan: Plan, kind: str, clients: Clients, diagnosis: Diagnosis) -> Step:
+    """Append one of :func:`follow_ups` to the plan; resuming the run then performs it (and only it)."""
+    if kind not in follow_ups(plan):
+        raise UsageError(f"'{kind}' cannot be added to run {plan.run_id}.",
+                         "Only a test launch (once the image is verified) or deleting a kept temporary ECS can be added.")
+    if kind == "delete_temp_server":
+        step = _delete_temp_server_step()
+    else:
+        temp = next((s for s in plan.steps if s.kind == "create_temp_server"), None)
+        if temp is not None:  # the same flavor and network as the temporary ECS
+            i = temp.inputs
+            base = ServerChoice(i["flavor_id"], i["vpc_id"], i["subnet_id"], i.get("availability_zone"), i.get("volume_type") or "SAS")
+        else:
+            base = _choice_like_source(clients, diagnosis)
+        step = _test_launch_step(plan.run_id[:8], base)
+    plan.steps.append(step)
+    return step
 
 
 def _choice_like_source(clients: Clients, diagnosis: Diagnosis) -> ServerChoice:

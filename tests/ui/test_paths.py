@@ -7,7 +7,7 @@ from textual.widgets import DataTable
 
 from screens.app import WizardApp
 from screens.widgets.step_panel import StepPanel
-from tests.ui.conftest import SIZE, run_to_end, screen_name, settle, text_of, to_overview, to_picker
+from tests.ui.conftest import SIZE, choose, run_to_end, screen_name, settle, text_of, to_overview, to_picker, to_questions, wait_for
 
 PATHS = [
     ("image_old_csbs_server_exists", "cbr", "cbr-source-exists"),
@@ -33,6 +33,20 @@ async def test_picker_scans_every_image(session):
         await pilot.press("slash", *"erp-db")
         await pilot.pause()
         assert table.row_count == 1
+
+
+async def test_typing_in_the_list_filters_and_enter_diagnoses_the_match(session):
+    app = WizardApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_picker(app, pilot)
+        assert app.screen.query_one("#images", DataTable).has_focus
+        await pilot.press(*"erp-batch")
+        await pilot.pause()
+        assert app.screen.query_one("#filter").value == "erp-batch"
+        assert app.screen.query_one("#images", DataTable).row_count == 1
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "DiagnosisScreen")
+        assert app.screen.diagnosis.image_id == session.emulator.ids["image_old_csbs_server_deleted"]
 
 
 @pytest.mark.parametrize("image_key,service,path_id", PATHS)
@@ -99,3 +113,40 @@ async def test_test_launch_result_on_summary(session):
         await run_to_end(app, pilot)
         assert screen_name(app) == "SummaryScreen"
         assert "ACTIVE after" in text_of(app.screen.query_one("#test-launch"))
+
+
+async def test_follow_ups_from_the_summary(session):
+    """The temporary ECS was kept: the summary offers a test launch and deleting it; each asks
+    first, runs on a fresh execution screen, and the new summary shows the result."""
+    image_id = session.emulator.ids["image_old_csbs_server_deleted"]
+    app = WizardApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_questions(app, pilot, image_id)
+        await choose(app, pilot, "cleanup", 1)  # keep the temporary ECS
+        await pilot.press("n")
+        await wait_for(pilot, lambda: screen_name(app) == "OverviewScreen")
+        await pilot.press("s")
+        await run_to_end(app, pilot)
+        summary = app.screen
+        temp = summary.run.plan.step("create_temp_server").outputs["server_id"]
+        assert "kept as you asked" in text_of(summary.query_one("#cleanup"))
+        assert "Not done" in text_of(summary.query_one("#test-launch"))
+        assert session.clients.ecs.find_server(temp) is not None
+
+        await pilot.press("t")
+        await run_to_end(app, pilot)  # answers the billable confirmation
+        await wait_for(pilot, lambda: screen_name(app) == "SummaryScreen" and app.screen is not summary)
+        summary = app.screen
+        assert "ACTIVE after" in text_of(summary.query_one("#test-launch"))
+        assert "The temporary ECS from the old image took" in text_of(summary.query_one("#test-launch"))
+        assert [s.__class__.__name__ for s in app.screen_stack].count("ExecutionScreen") == 1
+
+        await pilot.press("d")
+        await run_to_end(app, pilot)
+        await wait_for(pilot, lambda: screen_name(app) == "SummaryScreen" and app.screen is not summary)
+        assert "[ok] The temporary ECS" in text_of(app.screen.query_one("#cleanup"))
+        assert not app.screen.query("#delete_temp_server") and not app.screen.query("#test_launch")
+    assert session.clients.ecs.find_server(temp) is None
+    run = session.journal.load(summary.run.run_id)
+    assert [s.kind for s in run.plan.steps][-2:] == ["test_launch", "delete_temp_server"]
+    assert run.status == "succeeded"
