@@ -12,7 +12,8 @@ from wizard.diagnose import Evidence
 
 def evidence_table(evidence: list[Evidence]) -> Table:
     table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False, pad_edge=False)
-    table.add_column("field", ratio=3, overflow="fold")
+    # Field names are mostly identifiers (__whole_image): keep them whole unless very long.
+    table.add_column("field", width=min(16, max([len("field"), *(len(e.field) for e in evidence)])), overflow="fold")
     table.add_column("value", ratio=4, overflow="fold")
     table.add_column("read from", ratio=5, overflow="fold")
     table.add_column("meaning", ratio=5)
