@@ -1,23 +1,4 @@
 """An emulator with a frozen virtual clock: the runner's sleeps advance it, so whole repairs run in
 milliseconds and deterministically."""
 
-import pytest
-
-from wizard.config import resolve
-from wizard.runner import PollPolicy
-from wizard.session import open_session
-from wizard.sim import Emulator
-
-
-@pytest.fixture
-def emu():
-    return Emulator(scenario="demo", speed=0)
-
-
-@pytest.fixture
-def session(emu, tmp_path):
-    s = open_session(resolve(demo=True), state_dir=tmp_path / "state", emulator=emu)
-    s.clock = emu.clock.now
-    s.sleep = emu.clock.advance
-    s.poll = PollPolicy()
-    return s
+from tests.frozen import emu, session  # noqa: F401  (fixtures)

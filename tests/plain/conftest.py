@@ -7,24 +7,7 @@ import threading
 import pytest
 from prompt_toolkit.input import create_pipe_input
 
-from wizard.config import resolve
-from wizard.runner import PollPolicy
-from wizard.session import open_session
-from wizard.sim import Emulator
-
-
-@pytest.fixture
-def emu():
-    return Emulator(scenario="demo", speed=0)
-
-
-@pytest.fixture
-def session(emu, tmp_path):
-    s = open_session(resolve(demo=True), state_dir=tmp_path / "state", emulator=emu)
-    s.clock = emu.clock.now
-    s.sleep = emu.clock.advance
-    s.poll = PollPolicy()
-    return s
+from tests.frozen import emu, session  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
