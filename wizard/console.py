@@ -56,10 +56,8 @@ class EventPrinter:
         text = self._describe(event)
         if text:
             mark = MARKS.get(event.event, "   ")
-            line = f"{mark} {text}"
-            if self.colour and event.event in COLOURS:
-                line = f"\x1b[{COLOURS[event.event]}m{line}\x1b[0m"
-            self._write(line)
+            colour = COLOURS.get(event.event) if self.colour else None
+            self._write(f"{mark} {text}", colour)
 
     def _describe(self, e: RunEvent) -> str:
         if e.event == "run-started":
@@ -87,9 +85,9 @@ class EventPrinter:
             return f"run {e.run_id} {e.status}: {e.message}{image}{hint}"
         return e.message
 
-    def _write(self, line: str) -> None:
-        self.lines.append(line)
-        print(line, file=self.stream, flush=True)
+    def _write(self, line: str, colour: str | None = None) -> None:
+        self.lines.append(line)  # the transcript keeps the text, never escape codes
+        print(f"\x1b[{colour}m{line}\x1b[0m" if colour else line, file=self.stream, flush=True)
 
 
 def table(rows: list[list[Any]], headers: list[str]) -> str:

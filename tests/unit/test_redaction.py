@@ -88,3 +88,22 @@ def test_token_and_sk_never_reach_errors_or_logs(caplog):
     with caplog.at_level(logging.DEBUG), pytest.raises(CloudError) as info:
         http.post("/x", {"sk": SK})
     assert SK not in str(info.value) and SK not in caplog.text and SK not in repr(aksk)
+
+
+def test_coloured_progress_lines_are_kept_without_escape_codes():
+    import io
+
+    from wizard.console import EventPrinter
+    from wizard.runner import RunEvent
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    out = Terminal()
+    printer = EventPrinter(out)
+    printer.colour = True  # as on a colour terminal, whatever this test's environment says
+    printer(RunEvent("step-failed", "r1", step="s", title="Back up", status="failed", message="boom"))
+    assert "\x1b[" in out.getvalue()
+    assert printer.lines and all("\x1b" not in line for line in printer.lines)
+    assert "boom" in printer.lines[-1]
