@@ -99,8 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.set_defaults(handler=cmd_run)
 
-    p = sub.add_parser("resume", help="continue an interrupted or failed run")
+    p = sub.add_parser("resume", help="continue an interrupted or failed run, or add a follow-up to a finished one")
     p.add_argument("run_id", nargs="?", metavar="RUN_ID", help="default: the most recent resumable run")
+    p.add_argument("--cleanup", action="store_true", help="on a finished run that kept its temporary ECS: delete it now")
+    p.add_argument("--test-launch", action="store_true", help="on a finished run: launch a test ECS from the new image, time it, delete it")
     _confirm_options(p)
     _common(p)
     p.set_defaults(handler=cmd_resume)
@@ -315,15 +317,34 @@ def cmd_resume(args: argparse.Namespace) -> int:
     from wizard.journal import Journal
 
     journal = Journal(args.state_dir)
+    follow_up = [kind for kind, wanted in (("test_launch", args.test_launch), ("delete_temp_server", args.cleanup)) if wanted]
+    if follow_up and not args.run_id:
+        raise errors.UsageError("--cleanup and --test-launch need the RUN_ID of a finished run.", "ecs-wizard runs lists the runs.")
     run = journal.load(args.run_id) if args.run_id else journal.latest_resumable()
     if run is None:
         raise errors.UsageError("No run to resume.", "ecs-wizard runs lists the runs; start one with ecs-wizard run IMAGE.")
-    if not run.resumable:
-        raise errors.UsageError(f"Run {run.run_id} has already {run.status}; there is nothing to resume.", f"ecs-wizard report {run.run_id} shows what it did.")
+    if follow_up and run.status != "succeeded":
+        raise errors.UsageError(f"Run {run.run_id} has not succeeded ({run.status}).", f"Resume it first: ecs-wizard resume {run.run_id}")
+    if not run.resumable and not follow_up:
+        raise errors.UsageError(f"Run {run.run_id} has already {run.status}; there is nothing to resume.",
+                                f"ecs-wizard report {run.run_id} shows what it did; --test-launch or --cleanup add a follow-up.")
     if run.cloud.get("cloud") == "demo":
         args.demo = True
     session = _session(args)
     session.check_resumable_here(run)
+    if follow_up:
+        from wizard.diagnose import Diagnosis
+        from wizard.plan import FOLLOW_UPS, add_follow_up
+
+        if not args.yes and not _interactive():  # checked before the journal changes
+            print("These steps are billable or destructive and need confirmation:", file=sys.stderr)
+            for kind in follow_up:
+                print(f"  - {FOLLOW_UPS[kind]}", file=sys.stderr)
+            print(f"Nothing was changed. Pass --yes to confirm them, or run interactively. Run id: {run.run_id}", file=sys.stderr)
+            return errors.EXIT_NEEDS_CONFIRMATION
+        for kind in follow_up:
+            add_follow_up(run.plan, kind, session.clients, Diagnosis.from_dict(run.diagnosis))
+        journal.save(run)
     return _execute(args, session, run)
 
 

@@ -469,6 +469,7 @@ class PlainWizard:
             lines.append(f"Create ECSs from image {run.new_image_id} from now on; the old image {run.plan.image_id} was left as it was."
                          if not any(s.kind == "delete_old_image" for s in run.plan.steps) else
                          f"Create ECSs from image {run.new_image_id} from now on.")
+            lines += self.follow_up_hints(run)
         elif run.status == "failed":
             failed = next((s for s in run.plan.steps if s.status in ("failed", "timed-out")), None)
             if failed and failed.error:
@@ -483,6 +484,20 @@ class PlainWizard:
             lines.append("Resources this run created:")
             lines += [f"  {r['type']} {r['id']}" + (f" ({r['name']})" if r.get("name") else "") for r in resources]
         self.show("\n".join(lines), display="\n".join(self.wrap(line, "  ") for line in lines))
+
+    def follow_up_hints(self, run: Any) -> list[str]:
+        from wizard.plan import follow_ups
+
+        if self.session.settings.is_demo:
+            return []  # the demo's emulator ends with this process; there is nothing to come back to
+        offered = follow_ups(run.plan)
+        hints = []
+        if "delete_temp_server" in offered:
+            temp = run.plan.step("create_temp_server").outputs.get("server_id")
+            hints.append(f"The temporary ECS {temp} was kept and is billed until deleted: ecs-wizard resume {run.run_id} --cleanup")
+        if "test_launch" in offered:
+            hints.append(f"To time an ECS from the new image: ecs-wizard resume {run.run_id} --test-launch")
+        return hints
 
     def finish_records(self) -> None:
         """The transcript beside the journal and in the report; the report written next to the journal."""

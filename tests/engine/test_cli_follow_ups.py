@@ -1,0 +1,63 @@
+"""`ecs-wizard resume RUN_ID --cleanup/--test-launch`: follow-ups for a finished run from the command
+line. Every command here shares one frozen-clock emulator (as a standalone `sim serve` would)."""
+
+import pytest
+
+import wizard.session
+from wizard.cli import main
+
+
+@pytest.fixture
+def cli(session, monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(wizard.session, "open_session", lambda *a, **kw: session)
+
+    def run(*args):
+        code = main([*args, "--demo", "--state-dir", str(tmp_path / "state")])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run
+
+
+def test_cleanup_and_test_launch_after_a_finished_run(cli, session, emu):
+    code, out, err = cli("run", emu.ids["image_old_csbs_server_deleted"], "--service", "cbr", "--source-exists", "no", "--yes")
+    assert code == 0, err
+    run_id = out.split("run ")[1].split()[0]
+    run = session.journal.load(run_id)
+    temp = run.plan.step("create_temp_server").outputs["server_id"]
+    assert session.clients.ecs.find_server(temp) is not None  # kept: no --cleanup
+
+    code, _, err = cli("resume", run_id, "--cleanup")  # no --yes and no terminal
+    assert code == 3 and "Delete the temporary ECS" in err and "Nothing was changed" in err
+    assert [s.kind for s in session.journal.load(run_id).plan.steps] == [s.kind for s in run.plan.steps]
+
+    code, out, err = cli("resume", run_id, "--cleanup", "--test-launch", "--yes")
+    assert code == 0, err
+    assert session.clients.ecs.find_server(temp) is None
+    steps = session.journal.load(run_id).plan.steps
+    assert [s.kind for s in steps][-2:] == ["test_launch", "delete_temp_server"]
+    assert steps[-2].outputs["seconds_to_active"] > 0
+
+    code, _, err = cli("resume", run_id, "--cleanup", "--yes")
+    assert code == 2 and "cannot be added" in err
+
+
+def test_follow_ups_need_a_finished_run_id(cli):
+    code, _, err = cli("resume", "--cleanup", "--yes")
+    assert code == 2 and "RUN_ID" in err
+
+
+def test_plain_summary_names_the_follow_ups_of_a_real_cloud_run(session, emu):
+    import io
+    from dataclasses import replace
+
+    from tests.engine.helpers import repair
+    from wizard.plain import PlainWizard
+
+    run = repair(session, emu.ids["image_old_csbs_server_deleted"], service="cbr", source_exists=False, cleanup=False)
+    wizard = PlainWizard(session, stream=io.StringIO(), stdin=io.StringIO())
+    assert wizard.follow_up_hints(run) == []  # a demo run cannot be come back to after the process ends
+    session.settings = replace(session.settings, cloud="otc")
+    hints = wizard.follow_up_hints(run)
+    assert f"ecs-wizard resume {run.run_id} --cleanup" in hints[0]
+    assert f"ecs-wizard resume {run.run_id} --test-launch" in hints[1]
