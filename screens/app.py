@@ -100,7 +100,7 @@ class WizardApp(CloudWork, App[int]):
         if run.resumable:
             message = f"Run {run.run_id} stopped ({run.status}); resume it with: ecs-wizard resume {run.run_id}"
             if run.cloud.get("cloud") == "demo":
-                message += " --demo (demo runs live only as long as their emulator)"
+                message += " --demo"
         self.exit(self.exit_code(), return_code=self.exit_code(), message=message)
 
     # -- quitting -----------------------------------------------------------------------------------

@@ -160,7 +160,8 @@ def _session(args: argparse.Namespace, demo: bool = False):
         raise errors.UsageError("--speed only applies to the demo emulator.")
     if args.speed is not None and args.speed <= 0:
         raise errors.UsageError("--speed must be a positive number.")
-    return open_session(settings, state_dir=args.state_dir, speed=args.speed)
+    args.session = open_session(settings, state_dir=args.state_dir, speed=args.speed)
+    return args.session
 
 
 def _interactive() -> bool:
@@ -304,6 +305,8 @@ def _execute(args: argparse.Namespace, session, run) -> int:
         result = runner.run()
     except KeyboardInterrupt:
         # The journal was written after the last event; nothing created is forgotten.
+        run.status = "cancelled"
+        session.journal.save(run)
         print(f"\ninterrupted; resume with: ecs-wizard resume {run.run_id}", file=sys.stderr)
         return errors.EXIT_INTERRUPTED
     if result.status == "succeeded":
@@ -458,3 +461,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CloudFailure as exc:
         print(f"ecs-wizard: {exc}", file=sys.stderr)
         return errors.EXIT_FAILED
+    finally:
+        session = getattr(args, "session", None)
+        if session is not None:
+            session.close()

@@ -34,6 +34,7 @@ class CloudSession:
     poll: PollPolicy = field(default_factory=PollPolicy)
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
+    restored: bool = False  # demo: the emulator's world was restored from the last process
     _connection: tuple["Clients", Any] | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -92,13 +93,26 @@ class CloudSession:
         if run.cloud.get("cloud") == "demo":
             if self.emulator is not None and not self.emulator_knows(run):
                 raise UsageError(
-                    f"Run {run.run_id} ran on a demo emulator that has since stopped; its resources existed only there.",
-                    "Demo runs resume within the same session (or against a standalone 'ecs-wizard sim serve').")
+                    f"Run {run.run_id} ran on a demo emulator whose world is gone; its resources existed only there.",
+                    "Start a new demo run (a demo's world is kept only while one of its runs can be resumed).")
             return
         if (run.cloud.get("project_id"), run.cloud.get("region")) != (here["project_id"], here["region"]):
             raise UsageError(
                 f"Run {run.run_id} belongs to project {run.cloud.get('project_id')} in {run.cloud.get('region')}, "
                 f"not {here['project_id']} in {here['region']}.", "Use the settings the run was started with.")
+
+    def close(self) -> None:
+        """Demo: keep the emulator's world while a demo run can be resumed (so the next process can
+        resume it), and forget it once none can."""
+        if not self.settings.is_demo or not self.connected:
+            return
+        from wizard.sim import snapshot
+
+        path = demo_snapshot_path(self.journal)
+        if any(r.resumable and r.cloud.get("cloud") == "demo" for r in self.journal.list()):
+            snapshot.save(self.emulator, path)
+        else:
+            path.unlink(missing_ok=True)
 
     def emulator_knows(self, run: Run) -> bool:
         image_id = run.plan.image_id
@@ -107,6 +121,10 @@ class CloudSession:
             return True
         except Exception:
             return False
+
+
+def demo_snapshot_path(journal: Journal) -> Path:
+    return journal.directory / "demo-emulator.pickle"
 
 
 def open_session(
@@ -131,10 +149,19 @@ def open_session(
         from wizard.cloud.client import build_clients
 
         emu = emulator
+        pace = DEMO_SPEED if speed is None else speed
+        if emu is None and scenario == "demo" and demo_snapshot_path(journal).exists():
+            from wizard.sim import snapshot
+
+            emu = snapshot.restore(demo_snapshot_path(journal), pace)
+            session.restored = emu is not None
+            for rule in faults if emu is not None else ():
+                emu.add_fault(rule)
         if emu is None:
             from wizard.sim import Emulator
 
-            emu = Emulator(scenario=scenario, speed=DEMO_SPEED if speed is None else speed, faults=list(faults))
+            emu = Emulator(scenario=scenario, speed=pace, faults=list(faults))
         return build_clients(settings, session_factory=emu.session), emu
 
-    return CloudSession(settings, journal, connect_emulator, DEMO_POLL)
+    session = CloudSession(settings, journal, connect_emulator, DEMO_POLL)
+    return session

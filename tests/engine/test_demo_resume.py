@@ -1,0 +1,44 @@
+"""A demo run interrupted in one process resumes in the next: the emulator's world is kept beside
+the journal while a demo run can be resumed, and forgotten once none can."""
+
+from tests.engine.helpers import inventory, start
+from wizard.config import resolve
+from wizard.session import demo_snapshot_path, open_session
+
+FAST = 100000.0  # virtual seconds per real second
+
+
+def test_an_interrupted_demo_run_resumes_in_a_new_process(tmp_path):
+    first = open_session(resolve(demo=True), state_dir=tmp_path, speed=FAST)
+    image = first.emulator.ids["image_old_csbs_server_exists"]
+    run = start(first, image, service="cbr", source_exists=True)
+    backup_step = run.plan.step("cbr_backup")
+    stopped = first.runner(run, confirm=lambda step: True, should_cancel=lambda: "checkpoint_id" in backup_step.state).run()
+    assert stopped.status == "cancelled" and stopped.resumable
+    world = inventory(first.clients)
+    first.close()
+    snapshot = demo_snapshot_path(first.journal)
+    assert snapshot.exists() and snapshot.stat().st_mode & 0o777 == 0o600
+
+    second = open_session(resolve(demo=True), state_dir=tmp_path, speed=FAST)
+    assert inventory(second.clients) == world and second.restored  # the same world, vault and backup included
+    again = second.journal.load(run.run_id)
+    second.check_resumable_here(again)
+    done = second.runner(again, confirm=lambda step: True).run()
+    assert done.status == "succeeded", done.error
+    after = inventory(second.clients)
+    assert len(after["cbr_backups"] - world["cbr_backups"]) == 0  # the backup was not started twice
+    assert len(after["images"] - world["images"]) == 1
+    second.close()
+    assert not snapshot.exists()  # nothing left to resume: the next demo starts afresh
+
+    third = open_session(resolve(demo=True), state_dir=tmp_path, speed=FAST)
+    assert done.new_image_id not in inventory(third.clients)["images"]
+    assert not third.restored
+
+
+def test_a_damaged_snapshot_means_a_fresh_demo(tmp_path):
+    session = open_session(resolve(demo=True), state_dir=tmp_path, speed=FAST)  # connects on first use
+    demo_snapshot_path(session.journal).parent.mkdir(parents=True, exist_ok=True)
+    demo_snapshot_path(session.journal).write_bytes(b"not a pickle")
+    assert session.emulator.ids["image_old_csbs_server_exists"] and not session.restored
