@@ -15,6 +15,17 @@ def execution(app) -> ExecutionScreen:
     return next(s for s in app.screen_stack if isinstance(s, ExecutionScreen))
 
 
+async def start_until_backup_running(app, pilot, session) -> ExecutionScreen:
+    """Scenario 1 on a frozen cloud: approve the vault and stop looking once the backup is running."""
+    await to_overview(app, pilot, session.emulator.ids["image_old_csbs_server_exists"])
+    await pilot.press("s")
+    await wait_for(pilot, lambda: screen_name(app) == "ConfirmModal")
+    await pilot.press("y")
+    ex = execution(app)
+    await wait_for(pilot, lambda: ex.query_one("#step-cbr_backup", StepPanel).status == "running")
+    return ex
+
+
 async def test_declining_confirmation_stops_before_the_step(session):
     app = WizardApp(session)
     async with app.run_test(size=SIZE) as pilot:
@@ -34,12 +45,7 @@ async def test_cancel_mid_step_then_resume_in_the_tui(make_session):
     session = make_session(speed=0)  # frozen cloud: the backup stays 'protecting' until time moves
     app = WizardApp(session)
     async with app.run_test(size=SIZE) as pilot:
-        await to_overview(app, pilot, session.emulator.ids["image_old_csbs_server_exists"])
-        await pilot.press("s")
-        await wait_for(pilot, lambda: screen_name(app) == "ConfirmModal")
-        await pilot.press("y")
-        ex = execution(app)
-        await wait_for(pilot, lambda: ex.query_one("#step-cbr_backup", StepPanel).status == "running")
+        ex = await start_until_backup_running(app, pilot, session)
         assert "Esc/c cancel" in text_of(ex.query_one("#cancel-hint"))
         await pilot.press("c")
         await wait_for(pilot, lambda: not ex.running)
@@ -191,12 +197,7 @@ async def test_quit_during_a_run_asks_and_says_how_to_resume(make_session):
     session = make_session(speed=0)
     app = WizardApp(session)
     async with app.run_test(size=SIZE) as pilot:
-        await to_overview(app, pilot, session.emulator.ids["image_old_csbs_server_exists"])
-        await pilot.press("s")
-        await wait_for(pilot, lambda: screen_name(app) == "ConfirmModal")
-        await pilot.press("y")
-        ex = execution(app)
-        await wait_for(pilot, lambda: ex.query_one("#step-cbr_backup", StepPanel).status == "running")
+        ex = await start_until_backup_running(app, pilot, session)
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert screen_name(app) == "ConfirmModal"
