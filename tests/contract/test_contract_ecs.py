@@ -49,7 +49,7 @@ def test_list_flavors(shared_cloud):
     ecs = shared_cloud.clients.ecs
     flavors = {f.id: f for f in ecs.list_flavors()}
     assert {(f.id, f.vcpus, f.ram_mb) for f in flavors.values()} == {("s3.medium.2", 1, 2048), ("s3.large.2", 2, 4096), ("s3.xlarge.2", 4, 8192)}
-    assert flavors["s3.large.2"].raw["os-extra_specs"]["cond:operation:az"] == "eu-de-01(normal),eu-de-02(normal)"
+    assert flavors["s3.large.2"].raw["os_extra_specs"]["cond:operation:az"] == "eu-de-01(normal),eu-de-02(normal)"
     assert len(ecs.list_flavors("eu-de-02")) == 3 and ecs.list_flavors("eu-de-99") == []
 
 

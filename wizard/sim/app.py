@@ -16,6 +16,7 @@ import json
 import threading
 import time
 import uuid
+from calendar import timegm
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import parse_qsl
@@ -109,6 +110,30 @@ def _int_arg(args: Any, name: str, default: int, code: str, minimum: int = 0, ma
     if value < minimum or (maximum is not None and value > maximum):
         raise ApiError(400, code, f"Invalid parameter {name}: {value} is out of range.")
     return value
+
+
+_TIME_OPERATORS: dict[str, Callable[[int, int], bool]] = {
+    "gt": lambda a, b: a > b, "gte": lambda a, b: a >= b, "lt": lambda a, b: a < b,
+    "lte": lambda a, b: a <= b, "eq": lambda a, b: a == b, "neq": lambda a, b: a != b,
+}
+
+
+def _time_condition(name: str, condition: str) -> Callable[[float], bool]:
+    """IMS ``created_at``/``updated_at`` filters: ``<op>:<UTC time>``, op one of gt, gte, lt, lte,
+    eq, neq; the time ``YYYY-MM-DDThh:mm:ssZ`` or ``YYYY-MM-DD hh:mm:ss``. Compared in whole seconds,
+    the resolution the image shows."""
+    op, _, text = condition.partition(":")
+    compare = _TIME_OPERATORS.get(op.strip().lower())
+    moment = None
+    for fmt in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S"):
+        try:
+            moment = timegm(time.strptime(text.strip(), fmt))
+            break
+        except ValueError:
+            continue
+    if compare is None or moment is None:
+        raise ApiError(400, "IMG.0001", f"Invalid parameter {name}: {condition!r} (expected <gt|gte|lt|lte|eq|neq>:<YYYY-MM-DDThh:mm:ssZ>).")
+    return lambda t: compare(int(t), moment)
 
 
 class SimApp:
@@ -274,10 +299,14 @@ class SimApp:
                 images = [i for i in images if getattr(i, attr) == value]
         if (status := q.get("status")) is not None:
             images = [i for i in images if self.st.image_status(i) == status]
+        for name, when in (("created_at", lambda i: i.created), ("updated_at", lambda i: views.image_updated_at(self.st, i))):
+            if (condition := q.get(name)):
+                test = _time_condition(name, condition)
+                images = [i for i in images if test(when(i))]
         sort_key = q.get("sort_key", "created_at")
         sort_dir = q.get("sort_dir", "desc")
         keys: dict[str, Callable[[Any], Any]] = {
-            "created_at": lambda i: i.created, "updated_at": lambda i: i.created, "name": lambda i: i.name,
+            "created_at": lambda i: i.created, "updated_at": lambda i: views.image_updated_at(self.st, i), "name": lambda i: i.name,
             "id": lambda i: i.id, "status": lambda i: self.st.image_status(i), "min_disk": lambda i: i.min_disk,
             "size": lambda i: i.size, "__os_type": lambda i: i.os_type, "__platform": lambda i: i.platform,
         }
@@ -441,7 +470,7 @@ class SimApp:
         if (flavor := q.get("flavor")):
             servers = [s for s in servers if s.flavor_id == flavor]
         limit = _int_arg(q, "limit", 25, "Ecs.0005", 1, 1000)
-        page = _int_arg(q, "offset", 1, "Ecs.0005", 1)  # ECS: offset is a page number starting at 1
+        page = max(1, _int_arg(q, "offset", 1, "Ecs.0005", 0))  # ECS: offset is a page number; 0 means 1
         chosen = servers[(page - 1) * limit: page * limit]
         return Reply(200, {"count": len(servers), "servers": [views.server(self.st, s) for s in chosen]})
 

@@ -26,6 +26,13 @@ def _bool_str(value: bool | None) -> str:
     return "true" if value else "false"
 
 
+def image_updated_at(state: State, img: Image) -> float:
+    """When the image last changed: its job's end once active, else its creation (``updated_at``)."""
+    if state.image_status(img) != "active":
+        return img.created
+    return state.jobs[img.job_id].progression.end if img.job_id else img.created
+
+
 def image(state: State, img: Image) -> dict[str, Any]:
     status = state.image_status(img)
     job_done_at = state.jobs[img.job_id].progression.end if img.job_id else img.created
@@ -60,7 +67,7 @@ def image(state: State, img: Image) -> dict[str, Any]:
         "checksum": "",
         "tags": list(img.tags),
         "created_at": iso_z(img.created),
-        "updated_at": iso_z(job_done_at if status == "active" else img.created),
+        "updated_at": iso_z(image_updated_at(state, img)),
         "self": f"/v2/images/{img.id}",
         "file": f"/v2/images/{img.id}/file",
         "schema": "/v2/schemas/image",
@@ -132,7 +139,7 @@ def flavor(f: Flavor, zones: list[str]) -> dict[str, Any]:
         "OS-FLV-DISABLED:disabled": False,
         "rxtx_factor": 1,
         "os-flavor-access:is_public": True,
-        "os-extra_specs": {
+        "os_extra_specs": {  # underscore in the v1 cloudservers API (the Nova API's URL says os-extra_specs)
             "ecs:performancetype": f.performance,
             "resource_type": "IOoptimizedS3",
             "cond:operation:status": "normal",
@@ -161,13 +168,12 @@ def server(state: State, s: Server) -> dict[str, Any]:
             "vcpus": str(f.vcpus) if f else "",
             "ram": str(f.ram) if f else "",
             "disk": "0",
-            "links": [],
         },
-        "image": {"id": s.image_id, "links": []},
+        "image": {"id": s.image_id},
         "metadata": {"vpc_id": s.vpc_id, "charging_mode": "0", **s.metadata},
         "addresses": {
             s.vpc_id: [{
-                "version": 4,
+                "version": "4",  # a string in the v1 cloudservers API (Nova's own API has an integer)
                 "addr": s.private_ip,
                 "OS-EXT-IPS:type": "fixed",
                 "OS-EXT-IPS-MAC:mac_addr": "fa:16:3e:" + ":".join(s.id.replace("-", "")[i:i + 2] for i in (0, 2, 4)),
