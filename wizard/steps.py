@@ -324,8 +324,49 @@ class CbrBackup(_BackupStep):
         i = {k: resolve(v) for k, v in step.inputs.items()}
         return [ApiCall("POST", "/v3/{project_id}/checkpoints", {"checkpoint": {"vault_id": i["vault_id"], "parameters": {
                     "resources": [i["server_id"]], "name": i["backup_name"], "incremental": False}}}),
-                ApiCall("GET", "/v3/{project_id}/backups?checkpoint_id={checkpoint_id}", note="the backup id"),
-                ApiCall("GET", "/v3/{project_id}/backups/{backup_id}", note="poll until available")]
+                ApiCall("GET", f"/v3/{{project_id}}/operation-logs?operation_type=backup&resource_id={i['server_id']}",
+                        note="the backup's task (matched by restore point)"),
+                ApiCall("GET", "/v3/{project_id}/operation-logs/{task_id}", note="poll the task's progress until it ends"),
+                ApiCall("GET", "/v3/{project_id}/backups/{backup_id}", note="the backup must be available")]
+
+    def _poll(self, ctx, step):
+        """While CBR's task for the backup runs, poll the task: a CBR backup has no progress of its own."""
+        task = self._task(ctx, step)
+        if task is None:
+            return super()._poll(ctx, step)
+        if task.backup_id and "backup_id" not in step.state:
+            _created(ctx, step, "backup_id", task.backup_id, ("backup", task.backup_id, task.backup_name or ctx.resolve(step.inputs["backup_name"])))
+        if task.running:
+            return Tick(progress=task.progress, message="backup protecting" if task.status == "running" else "backup waiting to start")
+        if task.status in ("failed", "timeout", "skipped"):
+            _forget(ctx, step, "checkpoint_id", "backup_id", "task_id")
+            reason = task.error_message or f"the task ended '{task.status}'"
+            raise StepFailed(f"The CBR backup of the ECS failed: {reason}",
+                             "Check that the ECS is running and its disks are healthy, then resume to try a new backup.", task.error_code)
+        return super()._poll(ctx, step)
+
+    def _task(self, ctx, step):
+        """The CBR task making this step's backup, found once by restore point (or backup) and journaled."""
+        cbr = ctx.clients.cbr
+        if step.state.get("task_id") == "":
+            return None  # looked for before and not there: poll the backup alone
+        try:
+            if "task_id" in step.state:
+                return cbr.get_task(step.state["task_id"])
+            server_id = ctx.resolve(step.inputs["server_id"])
+            task = next((t for t in cbr.list_tasks(resource_id=server_id, limit=100)
+                         if (t.checkpoint_id and t.checkpoint_id == step.state.get("checkpoint_id"))
+                         or (t.backup_id and t.backup_id == step.state.get("backup_id"))), None)
+        except CloudError as exc:
+            if exc.status not in (403, 404):
+                raise
+            ctx.note(f"CBR tasks cannot be read ({exc.code or exc.status}); polling the backup without a percentage.")
+            task = None
+        if task is None and "backup_id" not in step.state:
+            return None  # the task may not be listed yet: look again next time
+        step.state["task_id"] = task.id if task else ""
+        ctx.save()
+        return task
 
     def _start(self, ctx, step, i):
         checkpoint = _create(ctx, step, self, "create CBR backup", lambda: ctx.clients.cbr.create_checkpoint(

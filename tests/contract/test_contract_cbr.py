@@ -7,6 +7,7 @@ import pytest
 
 from tests.contract.helpers import new_cbr_backup, raises_cloud_error
 from wizard.cloud import AnswerLost, CloudError
+from wizard.sim import FaultRule
 from wizard.sim import durations as D
 
 MISSING = "5ca1ab1e-dead-4000-8000-000000000000"
@@ -68,6 +69,36 @@ def test_get_backup_of_a_missing_backup_is_404_6200(shared_cloud):
 def test_list_backups_with_an_invalid_limit_is_refused(shared_cloud):
     raises_cloud_error(lambda: shared_cloud.clients.cbr.list_backups(limit=5000), service="cbr", status=400,
                        code="BackupService.0004", message="limit")
+
+
+def test_a_backup_is_made_by_a_task_that_reports_its_progress(cloud):
+    cbr = cloud.clients.cbr
+    backup = new_cbr_backup(cloud, available=False)
+    assert backup.progress is None  # a CBR backup has no percentage of its own
+    [task] = cbr.list_tasks(resource_id=cloud.ids["server_cbr"], status="running")
+    assert (task.status, task.running, task.checkpoint_id, task.backup_id, task.backup_name) == (
+        "running", True, backup.checkpoint_id, backup.id, "contract-cbr")
+    assert task.progress == 0 and task.error_code is None
+    cloud.emu.clock.advance(D.CBR_BACKUP / 2)
+    assert cbr.get_task(task.id).progress == 50
+    cloud.emu.clock.advance(D.CBR_BACKUP / 2)
+    done = cbr.get_task(task.id)
+    assert (done.status, done.running, done.progress) == ("success", False, 100) and done.raw["ended_at"]
+    # the seeded backup's task is listed too, newest first; other operation types have none
+    assert [t.backup_id for t in cbr.list_tasks(resource_id=cloud.ids["server_cbr"])] == [backup.id, cloud.ids["backup_cbr"]]
+    assert cbr.list_tasks(operation_type="restore") == []
+
+
+def test_a_failed_backup_task_carries_the_reason(cloud):
+    cloud.emu.add_fault(FaultRule.parse("cbr.create_checkpoint:first=1:backup=error:reason=snapshot quota exceeded"))
+    backup = new_cbr_backup(cloud)
+    [task] = cloud.clients.cbr.list_tasks(vault_id=cloud.ids["vault_id"], status="failed")
+    assert task.backup_id == backup.id and task.error_message == "snapshot quota exceeded" and task.error_code
+
+
+def test_get_task_of_a_missing_task_is_404(shared_cloud):
+    raises_cloud_error(lambda: shared_cloud.clients.cbr.get_task(MISSING), service="cbr", status=404,
+                       code="BackupService.0404", message=MISSING)
 
 
 # ---- vaults ------------------------------------------------------------------------------------
@@ -146,10 +177,10 @@ def test_create_checkpoint_starts_a_backup_that_becomes_available(cloud):
     assert (backup.name, backup.status, backup.resource_id, backup.vault_id) == ("fix-1", "protecting", ids["server_cbr"], ids["vault_id"])
     assert backup.raw["extend_info"]["incremental"] is False  # our client asks for a full backup
     cloud.emu.clock.advance(D.CBR_BACKUP / 2)
-    assert cbr.get_backup(backup.id).progress == pytest.approx(50)
+    assert cbr.get_backup(backup.id).status == "protecting"
     cloud.emu.clock.advance(D.CBR_BACKUP / 2)
     done = cbr.get_backup(backup.id)
-    assert done.status == "available" and done.support_lld is True and done.progress == 100
+    assert done.status == "available" and done.support_lld is True
     assert done.extend_info["supported_restore_mode"] == "snapshot"
 
 

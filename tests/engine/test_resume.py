@@ -162,3 +162,39 @@ def test_cancel_leaves_a_resumable_run(session, emu):
     assert result.plan.step("cbr_backup").state.get("checkpoint_id")
     again = session.runner(session.journal.load(run.run_id), confirm=lambda s: True).run()
     assert again.status == "succeeded"
+
+
+def _cbr_backup_events(session, run) -> tuple[list[float | None], list[str]]:
+    """Run to the end; the cbr_backup step's progress percentages and messages."""
+    progress: list[float | None] = []
+    messages: list[str] = []
+
+    def on_event(event):
+        if event.step == "cbr_backup" and event.event == "progress":
+            progress.append(event.progress)
+        elif event.step == "cbr_backup" and event.event == "message":
+            messages.append(event.message)
+
+    result = session.runner(run, confirm=lambda s: True, on_event=on_event).run()
+    assert result.status == "succeeded", result.error
+    return progress, messages
+
+
+def test_cbr_backup_progress_comes_from_its_task(session, emu):
+    """CBR puts no percentage on a backup; the step reads it from the backup's task (operation log)."""
+    run = start(session, emu.ids["image_old_csbs_server_exists"], service="cbr", source_exists=True)
+    percentages = [p for p in _cbr_backup_events(session, run)[0] if p is not None]
+    assert len(percentages) >= 3 and percentages == sorted(percentages) and 0 < percentages[1] < 100
+    step = session.journal.load(run.run_id).plan.step("cbr_backup")
+    task = session.clients.cbr.get_task(step.state["task_id"])
+    assert task.status == "success" and task.backup_id == step.outputs["backup_id"] == step.state["backup_id"]
+
+
+def test_cbr_backup_without_readable_tasks_polls_the_backup_alone(session, emu):
+    emu.add_fault(FaultRule.parse("cbr.list_tasks:status=403:code=CBR.0403"))
+    run = start(session, emu.ids["image_old_csbs_server_exists"], service="cbr", source_exists=True)
+    progress, messages = _cbr_backup_events(session, run)
+    assert set(progress) <= {None, 100.0}
+    step = session.journal.load(run.run_id).plan.step("cbr_backup")
+    assert step.state["task_id"] == "" and step.outputs["backup_id"]
+    assert any("CBR tasks cannot be read (CBR.0403)" in m for m in messages)

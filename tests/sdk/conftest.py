@@ -24,6 +24,11 @@ Emulator fixes this suite led to, and what was learned:
   time>`` (reference §1.1; ``ListImagesRequest.created_at``); the emulator ignored both and
   returned every image, and sorted ``sort_key=updated_at`` by creation time (wizard/sim/app.py,
   wizard/sim/views.py).
+* CBR reports a backup's progress on its task (``GET /v3/{project_id}/operation-logs[/{id}]``,
+  ``extra_info.common.progress``; reference §3 and the SDK's ``OpExtendInfoCommon``), not in the
+  backup's ``extend_info`` (the SDK's ``BackupExtendInfo`` has no ``progress``). The emulator put a
+  percentage on CBR backups; it now serves the tasks instead, and the wizard's CBR backup step polls
+  the task while it runs (wizard/sim/views.py ``cbr_task``, wizard/steps.py ``CbrBackup``).
 
 Nothing was needed for signing: the SDK signs ``content-type;host;user-agent;x-project-id;x-sdk-date``
 with ``Host`` carrying the port, and the emulator verifies exactly that.

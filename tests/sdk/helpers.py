@@ -30,9 +30,6 @@ KNOWN_EXTRAS = {
     ("ImageInfo", "__whole_image"),  # IMS image attribute (reference §1.3); absent from the SDK model
     ("GlanceShowImageResponse", "__whole_image"),
     ("BackupExtendInfo", "incremental"),  # CBR backup extend_info.incremental (reference §3)
-    # Not documented for CBR (reference §3 lists it only for CSBS) but read by the wizard's progress
-    # display (DESIGN.md, "CBR/CSBS backup progress"); kept, see the suite's docstring.
-    ("BackupExtendInfo", "progress"),
 }
 
 

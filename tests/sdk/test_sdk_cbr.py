@@ -67,7 +67,14 @@ def test_vault_resource_checkpoint_and_backup(cloud, sdk):
     [backup] = call(sdk.cbr.list_backups, cbr.ListBackupsRequest(checkpoint_id=checkpoint.id)).backups
     assert (backup.name, backup.vault_id, backup.resource_id, backup.status) == ("app-full", vault.id, server, "protecting")
     assert backup.extend_info.supported_restore_mode == "na"
-    cloud.emu.clock.advance(D.CBR_BACKUP)
+    [task] = call(sdk.cbr.list_op_logs, cbr.ListOpLogsRequest(operation_type="backup", resource_id=server)).operation_logs
+    assert (task.status, task.checkpoint_id, task.extra_info.backup.backup_id, task.extra_info.common.progress) == (
+        "running", checkpoint.id, backup.id, 0)
+    cloud.emu.clock.advance(D.CBR_BACKUP / 4)
+    assert call(sdk.cbr.show_op_log, cbr.ShowOpLogRequest(operation_log_id=task.id)).operation_log.extra_info.common.progress == 25
+    cloud.emu.clock.advance(D.CBR_BACKUP * 3 / 4)
+    ended = call(sdk.cbr.show_op_log, cbr.ShowOpLogRequest(operation_log_id=task.id)).operation_log
+    assert (ended.status, ended.extra_info.common.progress, ended.vault_id) == ("success", 100, vault.id) and ended.ended_at
     done = call(sdk.cbr.show_backup, cbr.ShowBackupRequest(backup_id=backup.id)).backup
     assert (done.status, done.checkpoint_id, done.extend_info.supported_restore_mode) == ("available", checkpoint.id, "snapshot")
     assert done.extend_info.support_lld is True and done.protected_at != ""

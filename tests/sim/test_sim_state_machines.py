@@ -66,10 +66,14 @@ def test_cbr_vault_backup_and_whole_image(api, emu):
     backups = api.ok("GET", "/v3/{pid}/backups", checkpoint_id=checkpoint["id"])["backups"]
     assert len(backups) == 1
     backup_id = backups[0]["id"]
-    assert backups[0]["status"] == "protecting" and backups[0]["extend_info"]["progress"] == 0
+    assert backups[0]["status"] == "protecting" and "progress" not in backups[0]["extend_info"]
+    [task] = api.ok("GET", "/v3/{pid}/operation-logs", operation_type="backup", resource_id=server)["operation_logs"]
+    assert task["extra_info"]["backup"]["backup_id"] == backup_id and task["checkpoint_id"] == checkpoint["id"]
+    assert (task["status"], task["extra_info"]["common"]["progress"], task["ended_at"]) == ("running", 0, "")
     emu.clock.advance(D.CBR_BACKUP / 2)
     backup = api.ok("GET", f"/v3/{{pid}}/backups/{backup_id}")["backup"]
-    assert backup["status"] == "protecting" and backup["extend_info"]["progress"] == 50
+    assert backup["status"] == "protecting"
+    assert api.ok("GET", f"/v3/{{pid}}/operation-logs/{task['id']}")["operation_log"]["extra_info"]["common"]["progress"] == 50
     emu.clock.advance(D.CBR_BACKUP / 2)
     backup = api.ok("GET", f"/v3/{{pid}}/backups/{backup_id}")["backup"]
     assert backup["status"] == "available" and backup["extend_info"]["support_lld"] is True

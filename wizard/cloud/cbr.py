@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from wizard.cloud.models import Backup, Vault
+from wizard.cloud.models import Backup, BackupTask, Vault
 
 if TYPE_CHECKING:
     from wizard.cloud.http import HttpClient
@@ -83,6 +83,16 @@ class CbrClient:
 
     def get_backup(self, backup_id: str) -> Backup:
         return Backup.from_cbr(self.http.get(f"{self._base}/backups/{backup_id}")["backup"])
+
+    def list_tasks(self, *, resource_id: str | None = None, vault_id: str | None = None, operation_type: str = "backup",
+                   status: str | None = None, limit: int = 1000) -> list[BackupTask]:
+        """CBR tasks (operation logs), newest first: the running backup of a server is found here."""
+        params = {"operation_type": operation_type, "resource_id": resource_id, "vault_id": vault_id, "status": status, "limit": limit}
+        data = self.http.get(f"{self._base}/operation-logs", params=params)
+        return [BackupTask.from_api(t) for t in data.get("operation_logs") or []]
+
+    def get_task(self, task_id: str) -> BackupTask:
+        return BackupTask.from_api(self.http.get(f"{self._base}/operation-logs/{task_id}")["operation_log"])
 
 
 def _server_resource(server_id: str) -> dict[str, Any]:

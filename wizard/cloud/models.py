@@ -175,7 +175,7 @@ class Backup:
             resource_name=data.get("resource_name"),
             status=data.get("status", ""),
             support_lld=to_bool(info.get("support_lld")),
-            progress=_float(info.get("progress", data.get("progress"))),
+            progress=None,  # CBR reports progress on the backup's task, not on the backup: see BackupTask
             fail_reason=info.get("fail_reason") or data.get("fail_reason"),
             vault_id=data.get("vault_id"),
             raw=data,
@@ -195,6 +195,44 @@ class Backup:
             support_lld=to_bool(info.get("support_lld")),
             progress=_float(info.get("progress")),
             fail_reason=info.get("fail_reason") or None,
+            raw=data,
+        )
+
+
+@dataclass
+class BackupTask:
+    """A CBR task (``operation_log``, reference §3): where CBR reports a backup's progress.
+
+    ``status`` is one of waiting, running, success, failed, skipped, timeout."""
+
+    id: str
+    status: str
+    checkpoint_id: str | None
+    backup_id: str | None
+    backup_name: str | None
+    progress: float | None
+    error_code: str | None
+    error_message: str | None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def running(self) -> bool:
+        return self.status in ("waiting", "running")
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> "BackupTask":
+        extra = data.get("extra_info") or {}
+        backup = extra.get("backup") or {}
+        error = data.get("error_info") or {}
+        return cls(
+            id=data.get("id", ""),
+            status=data.get("status", ""),
+            checkpoint_id=data.get("checkpoint_id"),
+            backup_id=backup.get("backup_id") or None,
+            backup_name=backup.get("backup_name") or None,
+            progress=_float((extra.get("common") or {}).get("progress")),
+            error_code=error.get("code") or None,
+            error_message=error.get("message") or None,
             raw=data,
         )
 

@@ -38,7 +38,8 @@ from typing import Any
 OPERATIONS: dict[str, tuple[str, ...]] = {
     "iam": ("create_token",),
     "ims": ("list_images", "get_image", "delete_image", "create_whole_image", "get_job", "get_job_progress"),
-    "cbr": ("list_vaults", "get_vault", "create_vault", "add_resources", "create_checkpoint", "list_backups", "get_backup"),
+    "cbr": ("list_vaults", "get_vault", "create_vault", "add_resources", "create_checkpoint", "list_backups", "get_backup",
+            "list_tasks", "get_task"),
     "csbs": ("check_protectable", "protect", "list_backups", "get_backup"),
     "ecs": ("get_server", "list_servers", "create_server", "delete_servers", "get_job", "list_flavors"),
     "vpc": ("list_vpcs", "list_subnets"),

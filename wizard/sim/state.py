@@ -236,6 +236,11 @@ class BackupCommon:
 class CbrBackup(BackupCommon):
     vault_id: str = ""
 
+    @property
+    def task_id(self) -> str:
+        """The id of the CBR task (operation log) that made this backup: derived, so every backup has one."""
+        return str(uuid.uuid5(uuid.NAMESPACE_OID, f"cbr-task/{self.id}"))
+
 
 @dataclass
 class CsbsBackup(BackupCommon):
@@ -332,6 +337,10 @@ class State:
 
     def images_of_backup(self, backup_id: str) -> list[Image]:
         return [i for i in self.visible_images() if i.whole_image and i.backup_id == backup_id]
+
+    def cbr_task(self, task_id: str) -> CbrBackup | None:
+        """The backup whose making is the CBR task ``task_id``."""
+        return next((b for b in self.cbr_backups.values() if b.task_id == task_id and not b.deleted), None)
 
     def cbr_backup(self, backup_id: str) -> CbrBackup | None:
         b = self.cbr_backups.get(backup_id)

@@ -343,13 +343,47 @@ def cbr_backup(state: State, b: CbrBackup) -> dict[str, Any]:
             "supported_restore_mode": "snapshot" if status == "available" else "na",
             "system_disk": False,
             "os_images_data": images,
-            "progress": _progress(state, b),
         },
     }
     if status == "error":
         body["extend_info"]["fail_reason"] = b.progression.fail_reason
         body["extend_info"]["fail_code"] = {"Code": b.progression.fail_code or "BackupService.9999", "Description": b.progression.fail_reason}
     return body
+
+
+CBR_TASK_STATUS = {"protecting": "running", "available": "success", "error": "failed"}
+
+
+def cbr_task(state: State, b: CbrBackup) -> dict[str, Any]:
+    """The CBR task (``operation_log``) that makes backup ``b``. A CBR backup carries no progress of its
+    own: the percentage is the task's ``extra_info.common.progress`` (reference §3, "task")."""
+    now = state.now()
+    status = b.status(now)
+    vault = state.vaults.get(b.vault_id)
+    failed = status == "error"
+    return {
+        "id": b.task_id,
+        "operation_type": "backup",
+        "status": CBR_TASK_STATUS[status],
+        "checkpoint_id": b.checkpoint_id,
+        "vault_id": b.vault_id,
+        "vault_name": vault.name if vault else "",
+        "provider_id": SERVER_PROVIDER_ID,
+        "project_id": state.project_id,
+        "policy_id": "",
+        "created_at": iso_z(b.progression.start),
+        "started_at": iso_z(b.progression.start),
+        "updated_at": iso_z(b.progression.end if b.progression.done(now) else now),
+        "ended_at": iso_z(b.progression.end) if b.progression.done(now) else "",
+        "error_info": {"code": (b.progression.fail_code or "BackupService.9999") if failed else "",
+                       "message": (b.progression.fail_reason or "") if failed else ""},
+        "extra_info": {
+            "backup": {"backup_id": b.id, "backup_name": b.name, "incremental": _bool_str(b.incremental),
+                       "app_consistency_status": "0", "app_consistency_error_code": "", "app_consistency_error_message": ""},
+            "common": {"progress": _progress(state, b), "request_id": "", "task_id": b.task_id},
+            "resource": {"id": b.resource_id, "name": b.resource_name, "type": SERVER_RESOURCE_TYPE},
+        },
+    }
 
 
 def csbs_backup(state: State, b: CsbsBackup) -> dict[str, Any]:
