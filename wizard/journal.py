@@ -90,16 +90,24 @@ class Journal:
 
     def save(self, run: Run) -> None:
         run.updated_at = time.time()
-        self.runs_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         data = json.dumps(run.to_dict(), indent=1, default=str).encode()
-        fd, tmp = tempfile.mkstemp(prefix=f".{run.run_id}.", suffix=".tmp", dir=self.runs_dir)
+        try:
+            self._write(run.run_id, data)
+        except OSError as exc:
+            raise UsageError(
+                f"The run journal cannot be written in {self.runs_dir}: {exc.strerror or exc}.",
+                "Point ECS_WIZARD_STATE_DIR at a directory you can write to: the journal is what makes a run resumable.") from None
+
+    def _write(self, run_id: str, data: bytes) -> None:
+        self.runs_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(prefix=f".{run_id}.", suffix=".tmp", dir=self.runs_dir)
         try:
             os.fchmod(fd, 0o600)
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
-            os.replace(tmp, self.path(run.run_id))
+            os.replace(tmp, self.path(run_id))
         except BaseException:
             try:
                 os.unlink(tmp)

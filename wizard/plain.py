@@ -486,18 +486,9 @@ class PlainWizard:
         self.show("\n".join(lines), display="\n".join(self.wrap(line, "  ") for line in lines))
 
     def follow_up_hints(self, run: Any) -> list[str]:
-        from wizard.plan import follow_ups
+        from wizard.plan import follow_up_hints
 
-        if self.session.settings.is_demo:
-            return []  # the demo's emulator ends with this process; there is nothing to come back to
-        offered = follow_ups(run.plan)
-        hints = []
-        if "delete_temp_server" in offered:
-            temp = run.plan.step("create_temp_server").outputs.get("server_id")
-            hints.append(f"The temporary ECS {temp} was kept and is billed until deleted: ecs-wizard resume {run.run_id} --cleanup")
-        if "test_launch" in offered:
-            hints.append(f"To time an ECS from the new image: ecs-wizard resume {run.run_id} --test-launch")
-        return hints
+        return follow_up_hints(run.plan, demo=self.session.settings.is_demo)
 
     def finish_records(self) -> None:
         """The transcript beside the journal and in the report; the report written next to the journal."""

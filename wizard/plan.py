@@ -185,6 +185,20 @@ def follow_ups(plan: Plan) -> list[str]:
     return out
 
 
+def follow_up_hints(plan: Plan, *, demo: bool) -> list[str]:
+    """One line per follow-up, with the command that does it later. A demo keeps its world only while
+    a temporary ECS it made is kept (see ``CloudSession.close``), so a demo offers only the cleanup."""
+    offered = follow_ups(plan)
+    hints = []
+    if "delete_temp_server" in offered:
+        temp = plan.step("create_temp_server").outputs.get("server_id")
+        hints.append(f"The temporary ECS {temp} was kept{'' if demo else ' and is billed until deleted'}: "
+                     f"ecs-wizard resume {plan.run_id} --cleanup")
+    if "test_launch" in offered and not demo:
+        hints.append(f"To time an ECS from the new image: ecs-wizard resume {plan.run_id} --test-launch")
+    return hints
+
+
 def add_follow_up(plan: Plan, kind: str, clients: Clients, diagnosis: Diagnosis) -> Step:
     """Append one of :func:`follow_ups` to the plan; resuming the run then performs it (and only it)."""
     if kind not in follow_ups(plan):

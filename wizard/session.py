@@ -3,6 +3,8 @@ demo mode the in-process emulator (with the polling pace that suits it)."""
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -70,7 +72,10 @@ class CloudSession:
     def cloud_record(self) -> dict[str, Any]:
         """What the journal keeps about where a run happened (never credentials)."""
         s = self.settings
-        return {"cloud": s.cloud, "region": s.region, "project_id": self.clients.project_id, "endpoints": dict(s.endpoints)}
+        record = {"cloud": s.cloud, "region": s.region, "project_id": self.clients.project_id, "endpoints": dict(s.endpoints)}
+        if self.emulator is not None:  # demo: which emulated world the run's resources live in
+            record["world"] = self.emulator.world_id
+        return record
 
     def new_run(self, image_ref: str, diagnosis: Diagnosis, answers: Answers, plan: Plan) -> Run:
         run = Run(plan.run_id, image_ref, self.cloud_record(), diagnosis.to_dict(), answers.to_dict(), plan)
@@ -91,10 +96,12 @@ class CloudSession:
         if run.cloud.get("cloud") == "demo" and not self.settings.is_demo:
             raise UsageError(f"Run {run.run_id} was a demo run.", "Resume it with --demo.")
         if run.cloud.get("cloud") == "demo":
-            if self.emulator is not None and not self.emulator_knows(run):
+            world = run.cloud.get("world")
+            if self.emulator is not None and (world != self.emulator.world_id if world else not self.emulator_knows(run)):
                 raise UsageError(
                     f"Run {run.run_id} ran on a demo emulator whose world is gone; its resources existed only there.",
-                    "Start a new demo run (a demo's world is kept only while one of its runs can be resumed).")
+                    "A demo's world is kept only while one of its runs can be resumed or has kept a temporary ECS; "
+                    "start a new demo run (the summary screen offers the test launch and the cleanup right away).")
             return
         if (run.cloud.get("project_id"), run.cloud.get("region")) != (here["project_id"], here["region"]):
             raise UsageError(
@@ -102,17 +109,28 @@ class CloudSession:
                 f"not {here['project_id']} in {here['region']}.", "Use the settings the run was started with.")
 
     def close(self) -> None:
-        """Demo: keep the emulator's world while a demo run can be resumed (so the next process can
-        resume it), and forget it once none can."""
-        if not self.settings.is_demo or not self.connected:
+        """Demo: keep the emulator's world while one of its runs can be resumed or has kept a
+        temporary ECS (so the next process can resume it or clean up), and forget it once none has."""
+        if not self.settings.is_demo or not self.connected or self.emulator is None:
             return
+        from wizard.plan import follow_ups
         from wizard.sim import snapshot
 
         path = demo_snapshot_path(self.journal)
-        if any(r.resumable and r.cloud.get("cloud") == "demo" for r in self.journal.list()):
+
+        def needs_this_world(run: Run) -> bool:
+            if run.cloud.get("cloud") != "demo" or run.cloud.get("world", self.emulator.world_id) != self.emulator.world_id:
+                return False
+            return run.resumable or (run.status == "succeeded" and "delete_temp_server" in follow_ups(run.plan))
+
+        if not any(needs_this_world(r) for r in self.journal.list()):
+            with contextlib.suppress(OSError):  # nothing to keep; a state dir that is not one holds nothing
+                path.unlink(missing_ok=True)
+            return
+        try:
             snapshot.save(self.emulator, path)
-        else:
-            path.unlink(missing_ok=True)
+        except OSError as exc:
+            print(f"ecs-wizard: the demo world could not be kept in {path}: {exc.strerror or exc}", file=sys.stderr)
 
     def emulator_knows(self, run: Run) -> bool:
         image_id = run.plan.image_id

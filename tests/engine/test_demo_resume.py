@@ -1,6 +1,8 @@
 """A demo run interrupted in one process resumes in the next: the emulator's world is kept beside
 the journal while a demo run can be resumed, and forgotten once none can."""
 
+import pytest
+
 from tests.engine.helpers import inventory, start
 from wizard.config import resolve
 from wizard.session import demo_snapshot_path, open_session
@@ -42,3 +44,29 @@ def test_a_damaged_snapshot_means_a_fresh_demo(tmp_path):
     demo_snapshot_path(session.journal).parent.mkdir(parents=True, exist_ok=True)
     demo_snapshot_path(session.journal).write_bytes(b"not a pickle")
     assert session.emulator.ids["image_old_csbs_server_exists"] and not session.restored
+
+
+def test_a_kept_temporary_server_keeps_the_world_for_a_later_cleanup(tmp_path):
+    from wizard.diagnose import Diagnosis
+    from wizard.errors import UsageError
+    from wizard.plan import add_follow_up
+
+    first = open_session(resolve(demo=True), state_dir=tmp_path, speed=FAST)
+    run = start(first, first.emulator.ids["image_old_csbs_server_deleted"], service="cbr", source_exists=False, cleanup=False)
+    assert first.runner(run, confirm=lambda step: True).run().status == "succeeded"
+    temp = run.plan.step("create_temp_server").outputs["server_id"]
+    first.close()
+
+    second = open_session(resolve(demo=True), state_dir=tmp_path, speed=FAST)
+    assert second.clients.ecs.find_server(temp) is not None and second.restored
+    again = second.journal.load(run.run_id)
+    second.check_resumable_here(again)
+    add_follow_up(again.plan, "delete_temp_server", second.clients, Diagnosis.from_dict(again.diagnosis))
+    assert second.runner(again, confirm=lambda step: True).run().status == "succeeded"
+    assert second.clients.ecs.find_server(temp) is None
+    second.close()
+    assert not demo_snapshot_path(second.journal).exists()  # nothing kept any more: forgotten
+
+    third = open_session(resolve(demo=True), state_dir=tmp_path, speed=FAST)
+    with pytest.raises(UsageError, match="whose world is gone"):  # its ids exist in every fresh demo, its world does not
+        third.check_resumable_here(third.journal.load(run.run_id))

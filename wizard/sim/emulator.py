@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any, Callable, Iterable
 
 import requests
@@ -44,6 +45,7 @@ class Emulator:
         self.state = State(clock=self.clock.now, project_id=DEMO.project_id, region=DEMO.region, seed=seed)
         self.ids: dict[str, str] = seed_scenario(self.state, scenario, scenario_params)
         self.scenario = scenario
+        self.world_id = uuid.uuid4().hex  # not seeded: two emulators of one scenario are different worlds
         self.faults = FaultSet([FaultRule.parse(f) if isinstance(f, str) else f for f in faults], seed=seed)
         self.credentials: dict[str, str] = {DEMO.ak: DEMO.sk, **(credentials or {})}
         self.wall_clock = wall_clock
