@@ -35,7 +35,7 @@ from wizard.console import EventPrinter, diagnosis_text, plan_text
 from wizard.diagnose import Diagnosis
 from wizard.plan import Plan, build_plan
 from wizard.questions import Question, answers_from, finishing_questions, repair_questions, server_questions
-from wizard.runner import RunEvent
+from wizard.runner import RunEvent, confirmation_text, if_declined
 from wizard.steps import KINDS, Step
 from wizard.transcript import Transcript
 
@@ -395,9 +395,10 @@ class PlainWizard:
 
     def confirm(self, step: Step) -> bool:
         if step.name in self._preconfirmed:
-            self.transcript.answered(_confirmation_question(step), "yes (confirmed at the step pause)")
+            self.transcript.answered(confirmation_text(step), "yes (confirmed at the step pause)")
             return True
-        return self._gate_answer(_confirmation_question(step), default=False)
+        self.show(f"  {if_declined(self.run.plan, step)}")
+        return self._gate_answer(confirmation_text(step), default=False)
 
     def step(self, step: Step) -> bool:
         what = " (creates billable resources)" if step.billable else " (deletes resources)" if step.destructive else ""
@@ -516,11 +517,6 @@ def calls_text(plan: Plan) -> str:
         for call in KINDS[step.kind].calls(step, plan.resolve):
             lines.append(f"     {call.method} {call.path}" + (f"   # {call.note}" if call.note else ""))
     return "\n".join(lines)
-
-
-def _confirmation_question(step: Step) -> str:
-    what = "creates billable resources" if step.billable else "deletes resources"
-    return f"'{step.title}' {what}. Continue?"
 
 
 def _duration(seconds: float) -> str:

@@ -175,7 +175,7 @@ FOLLOW_UPS = {
 def follow_ups(plan: Plan) -> list[str]:
     """What can still be added to a repair that has made its image: a test launch if there was none,
     and deleting the temporary ECS if it was kept."""
-    kinds = {s.kind for s in plan.steps}
+    kinds = {s.kind for s in plan.steps if s.status != "skipped"}  # a declined optional step can be asked again
     image_made = any(s.kind == "verify_image" and s.status == "succeeded" for s in plan.steps)
     out = []
     if image_made and "test_launch" not in kinds:
@@ -204,6 +204,11 @@ def add_follow_up(plan: Plan, kind: str, clients: Clients, diagnosis: Diagnosis)
     if kind not in follow_ups(plan):
         raise UsageError(f"'{kind}' cannot be added to run {plan.run_id}.",
                          "Only a test launch (once the image is verified) or deleting a kept temporary ECS can be added.")
+    declined = next((s for s in plan.steps if s.kind == kind and s.status == "skipped"), None)
+    if declined is not None:  # asked again: the same step, pending once more
+        declined.status = "pending"
+        declined.state.pop("confirmed", None)
+        return declined
     if kind == "delete_temp_server":
         step = _delete_temp_server_step()
     else:

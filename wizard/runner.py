@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from wizard.cloud.errors import CallRecord, CloudError, CloudUnreachable
 from wizard.journal import CANCELLED, FAILED, RUNNING, SUCCEEDED, Journal, Run
+from wizard.plan import Plan
 from wizard.steps import (CANCELLED as STEP_CANCELLED, FAILED as STEP_FAILED, KINDS, PENDING, RUNNING as STEP_RUNNING,
                           SKIPPED, SUCCEEDED as STEP_SUCCEEDED, TIMED_OUT, WAITING, Step, StepContext, StepFailed)
 
@@ -97,6 +98,7 @@ class Runner:
         self.clients, self.run_, self.journal = clients, run, journal
         self.on_event = on_event
         self.confirm = confirm
+        self._declined: Step | None = None  # the step whose confirmation was last refused
         self.should_cancel = should_cancel
         self.poll, self.clock, self.sleep = poll, clock, sleep
         self.retry_delay = retry_delay
@@ -135,6 +137,10 @@ class Runner:
                 if step.status in (STEP_SUCCEEDED, SKIPPED):
                     continue
                 if not self._gate(step):
+                    if self._declined is step and skippable(run.plan, step):
+                        step.status = SKIPPED
+                        self._emit("step-skipped", step, message="declined; the new image is ready without it")
+                        continue
                     return self._finish(CANCELLED, message=f"stopped before '{step.title}'; resume to continue")
                 self._run_step(step)
                 if step.status != STEP_SUCCEEDED:
@@ -159,6 +165,7 @@ class Runner:
             step.status = WAITING
             self._emit("waiting-for-confirmation", step, message=confirmation_text(step), billable=step.billable, destructive=step.destructive)
             if not (self.confirm and self.confirm(step)):
+                self._declined = step
                 step.status = PENDING
                 self._emit("message", step, message="not confirmed: nothing was created for this step")
                 return False
@@ -252,6 +259,22 @@ class Runner:
     def _unhook_calls(self, hooks) -> None:
         for http, previous in hooks:
             http.on_call = previous
+
+
+def skippable(plan: Plan, step: Step) -> bool:
+    """Declining an optional step once the new image is verified skips it; the run still succeeds
+    (the summary offers it again as a follow-up). Declining anything else stops the run."""
+    from wizard.flowchart import OPTIONAL_STEPS
+
+    verified = any(s.kind == "verify_image" and s.status == STEP_SUCCEEDED for s in plan.steps)
+    return step.kind in OPTIONAL_STEPS and verified
+
+
+def if_declined(plan: Plan, step: Step) -> str:
+    """What answering no to ``step``'s confirmation does, in the words the front ends show."""
+    if skippable(plan, step):
+        return "No: skip this step; the run ends with the new image ready (you can still do it later)."
+    return "No: the run stops before this step and stays resumable."
 
 
 def confirmation_text(step: Step) -> str:

@@ -3,7 +3,7 @@ run and performed by resuming it (nothing else runs again)."""
 
 import pytest
 
-from tests.engine.helpers import added, inventory, removed, repair
+from tests.engine.helpers import added, inventory, removed, repair, start
 from wizard.diagnose import Diagnosis
 from wizard.errors import UsageError
 from wizard.plan import add_follow_up, follow_ups
@@ -51,3 +51,45 @@ def test_only_offered_follow_ups_can_be_added(session, emu):
         add_follow_up(run.plan, "delete_temp_server", session.clients, Diagnosis.from_dict(run.diagnosis))
     with pytest.raises(UsageError):
         add_follow_up(run.plan, "test_launch", session.clients, Diagnosis.from_dict(run.diagnosis))
+
+
+def test_declining_the_final_cleanup_skips_it_and_the_run_succeeds(session, emu):
+    from wizard.runner import if_declined
+
+    declined = []
+
+    def confirm(step):
+        if step.kind == "delete_temp_server":
+            declined.append(if_declined(run.plan, step))
+            return False
+        return True
+
+    run = start(session, emu.ids["image_old_csbs_server_deleted"], service="cbr", source_exists=False, cleanup=True)
+    run = session.runner(run, confirm=confirm).run()
+    assert run.status == "succeeded" and run.new_image_id
+    assert declined == ["No: skip this step; the run ends with the new image ready (you can still do it later)."]
+    step = run.plan.step("delete_temp_server")
+    assert step.status == "skipped" and any(e["event"] == "step-skipped" for e in run.events)
+    temp = run.plan.step("create_temp_server").outputs["server_id"]
+    assert session.clients.ecs.find_server(temp) is not None
+    assert "delete_temp_server" in follow_ups(run.plan)
+    # asked again later: the same step runs (no second one is added)
+    steps_before = len(run.plan.steps)
+    result, asked = extend(session, run, "delete_temp_server")
+    assert result.status == "succeeded" and asked == ["delete_temp_server"] and len(run.plan.steps) == steps_before
+    assert session.clients.ecs.find_server(temp) is None
+
+
+def test_declining_a_step_before_the_image_is_ready_stops_the_run(session, emu):
+    from wizard.runner import if_declined
+
+    seen = []
+
+    def confirm(step):
+        seen.append(if_declined(run.plan, step))
+        return False
+
+    run = start(session, emu.ids["image_old_csbs_server_exists"], service="cbr", source_exists=True)
+    run = session.runner(run, confirm=confirm).run()
+    assert run.status == "cancelled" and run.resumable
+    assert seen == ["No: the run stops before this step and stays resumable."]
