@@ -89,6 +89,12 @@ NODES: tuple[Node, ...] = (
     Node("out_of_scope", "end", "Not a full-ECS image: out of scope",
          "System-disk and data-disk images are made fast in other ways (for example by replicating them); "
          "this fix does not apply."),
+    Node("is_active", "check", "Is the image active?",
+         "An image that is still being made (queued or saving) or that failed cannot be judged yet and no ECS "
+         "can be created from it; its status tells."),
+    Node("not_active", "end", "The image is not ready yet",
+         "Wait until the image is active (or look at why its creation failed), then run the diagnosis again: "
+         "slow creation can only be judged on an active image."),
     Node("backup_service", "check", "Which service made its backup?",
          "The image's __backup_id names the backup. Found in CBR: images from CBR backups always support fast "
          "creation. Found in CSBS: look at its format. Found nowhere: the backup was deleted."),
@@ -113,7 +119,9 @@ NODES: tuple[Node, ...] = (
 EDGES: tuple[Edge, ...] = (
     Edge("symptom", "is_full_ecs"),
     Edge("is_full_ecs", "out_of_scope", "no"),
-    Edge("is_full_ecs", "backup_service", "yes"),
+    Edge("is_full_ecs", "is_active", "yes"),
+    Edge("is_active", "not_active", "no"),
+    Edge("is_active", "backup_service", "yes"),
     Edge("backup_service", "fast_already", "CBR"),
     Edge("backup_service", "csbs_format", "CSBS"),
     Edge("backup_service", "backup_gone", "deleted"),
@@ -153,21 +161,47 @@ def reachable_from(start: str = "symptom") -> set[str]:
     return seen
 
 
-def render_text(highlight: PathSpec | None = None) -> str:
-    """An indented outline of the chart; the highlighted path is marked with ">>"."""
+VERDICT_NODES = {
+    "not-full-ecs-image": "out_of_scope",
+    "image-not-active": "not_active",
+    "not-affected-cbr": "fast_already",
+    "not-affected-new-format": "fast_already",
+    "backup-missing": "backup_gone",
+    "affected": "csbs_format",
+}
+"""Which node of the chart each diagnosis verdict stops at."""
+
+_OUTLINE = (  # (node, where its other branches lead)
+    ("symptom", ""),
+    ("is_full_ecs", "no -> out_of_scope"),
+    ("is_active", "no -> not_active"),
+    ("backup_service", "CBR -> fast_already; deleted -> backup_gone"),
+    ("csbs_format", "new format -> fast_already"),
+    ("choose_service", ""),
+    ("source_exists", ""),
+)
+
+
+def render_text(highlight: PathSpec | None = None, *, explain: bool = True, width: int = 96) -> str:
+    """An indented outline of the chart; the highlighted path is marked with ">>". With ``explain``
+    every node's explanation follows it, and the chart's ends are explained at the bottom."""
+    import re
+    import textwrap
+
     lines = ["Slow ECS creation from a full-ECS image: troubleshooting flowchart", ""]
 
     def mark(on: bool) -> str:
         return ">> " if on else "   "
 
+    def explanation(text: str, indent: str) -> None:
+        if explain:
+            lines.extend(textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent))
+
     on_route = highlight is not None
-    lines.append(f"{mark(on_route)}1. {node('symptom').title}")
-    lines.append(f"{mark(on_route)}2. {node('is_full_ecs').title}  no -> {node('out_of_scope').title}")
-    lines.append(f"{mark(on_route)}3. {node('backup_service').title}  CBR -> {node('fast_already').title}; "
-                 f"deleted -> {node('backup_gone').title}")
-    lines.append(f"{mark(on_route)}4. {node('csbs_format').title}  new format -> {node('fast_already').title}")
-    lines.append(f"{mark(on_route)}5. {node('choose_service').title}")
-    lines.append(f"{mark(on_route)}6. {node('source_exists').title}")
+    for number, (node_id, branches) in enumerate(_OUTLINE, start=1):
+        branches = re.sub(r"-> (\w+)", lambda m: "-> " + node(m.group(1)).title, branches)
+        lines.append(f"{mark(on_route)}{number}. {node(node_id).title}" + (f"  {branches}" if branches else ""))
+        explanation(node(node_id).explanation, "      ")
     for spec in PATHS.values():
         chosen = highlight is not None and spec.id == highlight.id
         label = "  (your path)" if chosen else ""
@@ -175,7 +209,14 @@ def render_text(highlight: PathSpec | None = None) -> str:
         for number, kind in enumerate(spec.steps, start=1):
             lines.append(f"{mark(chosen)}      {number}. {STEP_TITLES[kind]}")
     lines.append("")
-    lines.append("Optional at the end of any path: " + "; ".join(STEP_TITLES[k] for k in OPTIONAL_STEPS) + ".")
+    lines += textwrap.wrap("Optional at the end of any path: " + "; ".join(STEP_TITLES[k] for k in OPTIONAL_STEPS) + ".",
+                           width=width, subsequent_indent="   ")
+    if explain:
+        lines += ["", "Where the chart ends without a repair:"]
+        for n in NODES:
+            if n.kind == "end":
+                lines.append(f"   - {n.title}")
+                explanation(n.explanation, "     ")
     return "\n".join(lines)
 
 
@@ -185,6 +226,7 @@ def render_mermaid(highlight: PathSpec | None = None) -> str:
     shapes = {"question": ("{", "}"), "check": ("{", "}"), "end": ("([", "])"), "symptom": ("[/", "/]")}
     for n in NODES:
         left, right = shapes.get(n.kind, ("[", "]"))
+        out.append(f"    %% {n.id}: {n.explanation}")
         out.append(f'    {n.id}{left}"{n.title}"{right}')
     for spec in PATHS.values():
         steps = "<br/>".join(f"{i}. {STEP_TITLES[k]}" for i, k in enumerate(spec.steps, start=1))
@@ -195,7 +237,8 @@ def render_mermaid(highlight: PathSpec | None = None) -> str:
         out.append(f"    {e.source}{arrow}{target}")
     if highlight is not None:
         out.append("    classDef chosen stroke-width:4px,stroke:#e8a317")
-        out.append(f"    class {_mid(highlight.id)},symptom,is_full_ecs,backup_service,csbs_format,choose_service,source_exists chosen")
+        on_route = ",".join(node_id for node_id, _ in _OUTLINE)
+        out.append(f"    class {_mid(highlight.id)},{on_route} chosen")
     return "\n".join(out)
 
 

@@ -345,7 +345,7 @@ class PlainWizard:
         return answers_from(values)
 
     def show_plan(self, plan: Plan) -> None:
-        self.show("\n" + flowchart.render_text(plan.path) + "\n\n" + plan_text(plan, with_calls=False))
+        self.show("\n" + flowchart.render_text(plan.path, explain=False) + "\n\n" + plan_text(plan, with_calls=False))
 
     # -- execution ---------------------------------------------------------------------------
 

@@ -35,3 +35,24 @@ def test_mermaid_is_a_flowchart_with_every_edge():
 def test_every_node_explains_itself():
     for node in flowchart.NODES:
         assert len(node.explanation) > 40, node.id
+
+
+def test_every_verdict_stops_at_a_node_of_the_chart():
+    from wizard.diagnose import VERDICTS
+
+    assert set(flowchart.VERDICT_NODES) == set(VERDICTS)
+    assert set(flowchart.VERDICT_NODES.values()) <= flowchart.reachable_from("symptom")
+
+
+def test_the_printed_chart_explains_every_node_and_the_plain_outline_does_not():
+    import textwrap
+
+    text = flowchart.render_text()
+    flat = " ".join(line.strip() for line in text.splitlines())
+    for node in flowchart.NODES:
+        assert node.title in text and textwrap.shorten(node.explanation, 60, placeholder="") in flat, node.id
+    assert max(len(line) for line in text.splitlines() if not line.lstrip(">").lstrip().startswith("path ")) <= 100
+    short = flowchart.render_text(flowchart.path_for("cbr", True), explain=False)
+    assert flowchart.node("symptom").explanation[:40] not in short and "(your path)" in short
+    mermaid = flowchart.render_mermaid()
+    assert all(f"%% {node.id}: {node.explanation}" in mermaid for node in flowchart.NODES)
