@@ -200,12 +200,14 @@ def render_text(highlight: PathSpec | None = None, *, explain: bool = True, widt
     on_route = highlight is not None
     for number, (node_id, branches) in enumerate(_OUTLINE, start=1):
         branches = re.sub(r"-> (\w+)", lambda m: "-> " + node(m.group(1)).title, branches)
-        lines.append(f"{mark(on_route)}{number}. {node(node_id).title}" + (f"  {branches}" if branches else ""))
+        heading = f"{number}. {node(node_id).title}" + (f"  {branches}" if branches else "")
+        lines += [f"{mark(on_route)}{part}" for part in textwrap.wrap(heading, width=width - 3, subsequent_indent="      ")]
         explanation(node(node_id).explanation, "      ")
     for spec in PATHS.values():
         chosen = highlight is not None and spec.id == highlight.id
-        label = "  (your path)" if chosen else ""
-        lines.append(f"{mark(chosen)}   path {spec.id}: {spec.title}{label}")
+        label = " (your path)" if chosen else ""
+        for i, part in enumerate(textwrap.wrap(f"path {spec.id}{label}: {spec.title}", width=width - 6)):
+            lines.append(f"{mark(chosen)}   {'' if i == 0 else '      '}{part}")
         for number, kind in enumerate(spec.steps, start=1):
             lines.append(f"{mark(chosen)}      {number}. {STEP_TITLES[kind]}")
     lines.append("")

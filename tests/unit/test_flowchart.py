@@ -51,7 +51,7 @@ def test_the_printed_chart_explains_every_node_and_the_plain_outline_does_not():
     flat = " ".join(line.strip() for line in text.splitlines())
     for node in flowchart.NODES:
         assert node.title in text and textwrap.shorten(node.explanation, 60, placeholder="") in flat, node.id
-    assert max(len(line) for line in text.splitlines() if not line.lstrip(">").lstrip().startswith("path ")) <= 100
+    assert max(len(line) for line in text.splitlines()) <= 96
     short = flowchart.render_text(flowchart.path_for("cbr", True), explain=False)
     assert flowchart.node("symptom").explanation[:40] not in short and "(your path)" in short
     mermaid = flowchart.render_mermaid()
