@@ -103,7 +103,7 @@ class QuestionaryPrompter:
         return answer
 
     def select(self, message: str, options: list[tuple[str, str]], default: int) -> int:
-        choices = [self.q.Choice(label, value=i, description=help or None) for i, (label, help) in enumerate(options)]
+        choices = [self.q.Choice(label, value=i, description=_wrap_description(help)) for i, (label, help) in enumerate(options)]
         return self._ask(self.q.select(message, choices=choices, default=choices[default], **self.kwargs), message)
 
     def text(self, message: str) -> str:
@@ -111,6 +111,19 @@ class QuestionaryPrompter:
 
     def confirm(self, message: str, default: bool) -> bool:
         return bool(self._ask(self.q.confirm(message, default=default, **self.kwargs), message))
+
+
+def _wrap_description(text: str, width: int | None = None) -> str | None:
+    """questionary shows a choice's description on one line after "  Description: "; wrap it to the
+    terminal so a long help text is not cut at the right edge."""
+    if not text:
+        return None
+    import shutil
+    import textwrap
+
+    width = width or shutil.get_terminal_size((100, 24)).columns
+    prefix = len("  Description: ")
+    return "\n".join(textwrap.wrap(text, width=max(30, width - prefix - 1), subsequent_indent=" " * prefix))
 
 
 class LinePrompter:

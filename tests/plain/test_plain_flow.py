@@ -244,3 +244,14 @@ def test_test_launch_reports_how_fast_the_new_image_is(session, emu):
     code, out = drive_lines(session, [str(index + 1), "", "", "2", "", "", "y", "y", "y"])
     assert code == 0, out
     assert "Test ECS from the new image became ACTIVE in" in out
+
+
+def test_long_choice_help_is_wrapped_to_the_terminal():
+    from wizard.plain import _wrap_description
+
+    text = "A server is created from the slow image (slowly), then backed up; you may delete it at the end of the repair."
+    wrapped = _wrap_description(text, width=80)
+    lines = wrapped.split("\n")
+    assert len(lines) >= 2 and all(len("  Description: ") + len(lines[0]) <= 80 for _ in lines[:1])
+    assert all(len(line) <= 80 for line in lines[1:]) and " ".join(part.strip() for part in lines) == text
+    assert _wrap_description("") is None
