@@ -4,6 +4,8 @@ start quickly and work without a terminal."""
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import sys
 from typing import Callable, Sequence
 
@@ -11,6 +13,7 @@ from wizard import errors
 from wizard.cloud.errors import CloudError, CloudUnreachable
 
 CloudFailure = (CloudError, CloudUnreachable)
+SERVE_SPEED = 60.0  # sim serve's default emulator speed
 
 COMMANDS_HELP = """commands:
   demo          start the wizard on the built-in cloud emulator (no account needed)
@@ -28,6 +31,28 @@ Without a command, the wizard starts (full screen on a terminal, line by line ot
 """
 
 
+def positive_speed(text: str) -> float:
+    """``--speed``: a positive, finite number of virtual seconds per real second."""
+    try:
+        speed = float(text)
+    except ValueError:
+        speed = math.nan
+    if not (math.isfinite(speed) and speed > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number of virtual seconds per real second, e.g. 60 (got {text!r})")
+    return speed
+
+
+def port_number(text: str) -> int:
+    """``--port``: 0 (pick a free one) to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535, 0 picking a free one (got {text!r})")
+    return port
+
+
 def _common(parser: argparse.ArgumentParser, top: bool = False) -> None:
     """Cloud options, accepted before or after the command. Below the top level they default to
     SUPPRESS so that a value given before the command is not reset by the subcommand's default."""
@@ -41,7 +66,8 @@ def _common(parser: argparse.ArgumentParser, top: bool = False) -> None:
     g.add_argument("--endpoint", metavar="URL", help="send every service to this base URL (also ECS_WIZARD_ENDPOINT)")
     g.add_argument("--insecure", action="store_true", **flag, help="do not verify TLS certificates (not recommended)")
     g.add_argument("--state-dir", metavar="DIR", help="where run journals live (default: the user state directory; also ECS_WIZARD_STATE_DIR)")
-    g.add_argument("--speed", type=float, default=None, help="demo only: emulator speed, virtual seconds per real second (default 60)")
+    # No explicit default: below the top level the group's SUPPRESS applies, so '--speed' before the command counts.
+    g.add_argument("--speed", type=positive_speed, help="demo only: emulator speed, virtual seconds per real second (default 60)")
 
 
 def _confirm_options(parser: argparse.ArgumentParser) -> None:
@@ -134,10 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
     sim_sub = p.add_subparsers(dest="sim_command", metavar="ACTION", required=True)
     serve = sim_sub.add_parser("serve", help="serve the emulator on loopback HTTP until interrupted")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, loopback only)")
-    serve.add_argument("--port", type=int, default=0, help="port (default 0: pick a free one)")
+    serve.add_argument("--port", type=port_number, default=0, help="port, 0 to 65535 (default 0: pick a free one)")
     serve.add_argument("--scenario", default="demo", help="demo | empty | large (default demo)")
     serve.add_argument("--size", type=int, default=1000, help="number of images for --scenario large")
-    serve.add_argument("--speed", type=float, default=60.0, help="virtual seconds per real second (default 60)")
+    serve.add_argument("--speed", type=positive_speed, default=argparse.SUPPRESS,
+                       help=f"virtual seconds per real second (default {SERVE_SPEED:g})")
     serve.add_argument("--fault", action="append", default=[], metavar="RULE", help="fault rule, e.g. ims.create_whole_image:first=1:status=500 (repeatable)")
     serve.set_defaults(handler=cmd_sim_serve)
     return parser
@@ -158,8 +185,6 @@ def _session(args: argparse.Namespace, demo: bool = False):
                                  "Set HUAWEICLOUD_SDK_AK/SK/PROJECT_ID or OS_CLOUD (see 'ecs-wizard config show'), or try 'ecs-wizard demo'.")
     if args.speed is not None and not settings.is_demo:
         raise errors.UsageError("--speed only applies to the demo emulator.")
-    if args.speed is not None and args.speed <= 0:
-        raise errors.UsageError("--speed must be a positive number.")
     args.session = open_session(settings, state_dir=args.state_dir, speed=args.speed)
     return args.session
 
@@ -201,8 +226,6 @@ def _start_wizard(args: argparse.Namespace) -> int:
 
 
 def cmd_diagnose(args: argparse.Namespace) -> int:
-    import json
-
     from wizard.console import diagnosis_text
     from wizard.diagnose import diagnose
 
@@ -213,8 +236,6 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    import json
-
     from wizard.console import table
     from wizard.diagnose import scan
 
@@ -258,8 +279,51 @@ def _answers_from_args(args: argparse.Namespace, session, diagnosis):
                    test_launch=args.test_launch, cleanup=args.cleanup, delete_old_image=args.delete_old_image)
 
 
+def _print_run_finished(args: argparse.Namespace, status: str, run_id: str | None, message: str = "", **fields) -> None:
+    """--json: the closing event of ``run``/``resume`` on every way out (same shape as the runner's)."""
+    from datetime import datetime, timezone
+
+    event = {"event": "run-finished", "status": status, "run_id": run_id, "new_image_id": fields.pop("new_image_id", None)}
+    if message:
+        event["message"] = message
+    event.update(fields)
+    event["at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    print(json.dumps(event, default=str), flush=True)
+    args.run_finished_shown = True
+
+
+def _ends_with_run_finished(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """With --json, the last line on stdout is a run-finished event also when the command stops on
+    bad input, a cloud error or Ctrl-C before the runner could say so (the error still goes to stderr)."""
+    import functools
+
+    @functools.wraps(command)
+    def wrapped(args: argparse.Namespace) -> int:
+        args.run_finished_shown = False
+        args.active_run_id = None
+
+        def closing(status: str, message: str) -> None:
+            if args.json and not args.run_finished_shown:
+                _print_run_finished(args, status, args.active_run_id, message)
+
+        try:
+            return command(args)
+        except errors.WizardError as exc:
+            closing("bad-input" if exc.exit_code == errors.EXIT_USAGE else "failed", exc.message)
+            raise
+        except CloudFailure as exc:
+            closing("failed", str(exc))
+            raise
+        except KeyboardInterrupt:
+            closing("cancelled", "interrupted")
+            raise
+
+    return wrapped
+
+
+@_ends_with_run_finished
 def cmd_run(args: argparse.Namespace) -> int:
-    from wizard.console import diagnosis_text, plan_text
+    from wizard.console import diagnosis_text, plan_json, plan_text
     from wizard.diagnose import diagnose
     from wizard.plan import build_plan
 
@@ -267,40 +331,66 @@ def cmd_run(args: argparse.Namespace) -> int:
     d = diagnose(session.clients, args.image)
     if not d.affected:
         if args.json:
-            import json
-
-            print(json.dumps({"event": "run-finished", "status": "not-affected", "run_id": None, "new_image_id": None, "verdict": d.verdict}))
+            _print_run_finished(args, "not-affected", None, d.summary, verdict=d.verdict)
         else:
             print(diagnosis_text(d))
         return errors.EXIT_NOT_AFFECTED
     answers = _answers_from_args(args, session, d)
     plan = build_plan(session.clients, d, answers)
     if args.dry_run:
-        print(plan_text(plan))
+        if args.json:
+            print(json.dumps({"event": "plan", **plan_json(plan)}, default=str))
+            _print_run_finished(args, "dry-run", None, "nothing was changed")
+        else:
+            print(plan_text(plan))
         return errors.EXIT_OK
     run = session.new_run(args.image, d, answers, plan)
     return _execute(args, session, run)
 
 
 def _execute(args: argparse.Namespace, session, run) -> int:
-    from wizard.console import EventPrinter
+    from dataclasses import replace
 
+    from wizard.console import EventPrinter
+    from wizard.plan import follow_up_hints, follow_ups
+
+    args.active_run_id = run.run_id
     pending = [s for s in run.plan.steps if s.needs_confirmation and s.status != "succeeded" and not s.state.get("confirmed")]
     if pending and not args.yes and not _interactive():
         print("These steps are billable or destructive and need confirmation:", file=sys.stderr)
         for s in pending:
             print(f"  - {s.title}", file=sys.stderr)
         print(f"Nothing was changed. Pass --yes to confirm them, or run interactively. Run id: {run.run_id}", file=sys.stderr)
+        if not run.events:
+            _record_needs_confirmation(session, run)
+        if args.json:
+            _print_run_finished(args, "needs-confirmation", run.run_id, f"nothing was changed; confirm with: ecs-wizard resume {run.run_id} --yes",
+                                resumable=True, needs_confirmation=[s.title for s in pending])
         return errors.EXIT_NEEDS_CONFIRMATION
 
     def confirm(step) -> bool:
         if args.yes:
             return True
-        answer = input(f"{step.title}: this {'creates billable resources' if step.billable else 'deletes resources'}. Continue? [y/N] ")
-        return answer.strip().lower() in {"y", "yes"}
+        question = f"{step.title}: this {'creates billable resources' if step.billable else 'deletes resources'}. Continue? [y/N] "
+        print(question, end="", file=sys.stderr if args.json else sys.stdout, flush=True)  # stdout stays JSON with --json
+        return input().strip().lower() in {"y", "yes"}
 
-    printer = EventPrinter(json_lines=args.json)
-    runner = session.runner(run, on_event=printer, confirm=confirm)
+    printer = EventPrinter(json_lines=args.json, approved_by="--yes" if args.yes else None)
+    demo = session.settings.is_demo
+
+    def on_event(event) -> None:
+        hints = follow_up_hints(run.plan, demo=demo) if event.event == "run-finished" and event.status == "succeeded" else []
+        if hints and args.json:  # the last line stays run-finished: what was kept rides on it
+            kept = run.plan.step("create_temp_server").outputs.get("server_id") if "delete_temp_server" in follow_ups(run.plan) else None
+            event = replace(event, data={**event.data, "follow_ups": hints, **({"kept_temporary_server": kept} if kept else {})})
+        printer(event)
+        if event.event == "run-finished":
+            args.run_finished_shown = True
+            if not args.json:
+                for hint in hints:
+                    print(hint, flush=True)
+
+    runner = session.runner(run, on_event=on_event, confirm=confirm)
     try:
         result = runner.run()
     except KeyboardInterrupt:
@@ -308,6 +398,8 @@ def _execute(args: argparse.Namespace, session, run) -> int:
         run.status = "cancelled"
         session.journal.save(run)
         print(f"\ninterrupted; resume with: ecs-wizard resume {run.run_id}", file=sys.stderr)
+        if args.json:
+            _print_run_finished(args, "cancelled", run.run_id, "interrupted; the run can be resumed", resumable=True)
         return errors.EXIT_INTERRUPTED
     if result.status == "succeeded":
         return errors.EXIT_OK
@@ -316,6 +408,20 @@ def _execute(args: argparse.Namespace, session, run) -> int:
     return errors.EXIT_FAILED
 
 
+def _record_needs_confirmation(session, run) -> None:
+    """A new run that stops for want of --yes is journaled as cancelled before any change (and
+    resumable with --yes), not left 'running' as if it had been interrupted."""
+    from wizard.journal import CANCELLED
+    from wizard.runner import RunEvent
+
+    run.status = CANCELLED
+    event = RunEvent("run-finished", run.run_id, status=CANCELLED, data={"reason": "needs-confirmation", "resumable": True},
+                     message=f"needs confirmation: stopped before any change; continue with: ecs-wizard resume {run.run_id} --yes")
+    run.events.append(event.to_dict())
+    session.journal.save(run)
+
+
+@_ends_with_run_finished
 def cmd_resume(args: argparse.Namespace) -> int:
     from wizard.journal import Journal
 
@@ -323,9 +429,11 @@ def cmd_resume(args: argparse.Namespace) -> int:
     follow_up = [kind for kind, wanted in (("test_launch", args.test_launch), ("delete_temp_server", args.cleanup)) if wanted]
     if follow_up and not args.run_id:
         raise errors.UsageError("--cleanup and --test-launch need the RUN_ID of a finished run.", "ecs-wizard runs lists the runs.")
+    args.active_run_id = args.run_id
     run = journal.load(args.run_id) if args.run_id else journal.latest_resumable()
     if run is None:
         raise errors.UsageError("No run to resume.", "ecs-wizard runs lists the runs; start one with ecs-wizard run IMAGE.")
+    args.active_run_id = run.run_id
     if follow_up and run.status != "succeeded":
         raise errors.UsageError(f"Run {run.run_id} has not succeeded ({run.status}).", f"Resume it first: ecs-wizard resume {run.run_id}")
     if not run.resumable and not follow_up:
@@ -344,6 +452,9 @@ def cmd_resume(args: argparse.Namespace) -> int:
             for kind in follow_up:
                 print(f"  - {FOLLOW_UPS[kind]}", file=sys.stderr)
             print(f"Nothing was changed. Pass --yes to confirm them, or run interactively. Run id: {run.run_id}", file=sys.stderr)
+            if args.json:
+                _print_run_finished(args, "needs-confirmation", run.run_id, "nothing was changed; pass --yes to confirm",
+                                    new_image_id=run.new_image_id, needs_confirmation=[FOLLOW_UPS[kind] for kind in follow_up])
             return errors.EXIT_NEEDS_CONFIRMATION
         for kind in follow_up:
             add_follow_up(run.plan, kind, session.clients, Diagnosis.from_dict(run.diagnosis))
@@ -352,24 +463,27 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    import json
-    from datetime import datetime
+    from datetime import datetime, timezone
 
     from wizard.console import table
     from wizard.journal import Journal
+
+    def utc(ts: float) -> str:
+        return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="seconds")
 
     journal = Journal(args.state_dir)
     runs = journal.list()
     if args.json:
         print(json.dumps([{"run_id": r.run_id, "status": r.status, "image_id": r.plan.image_id, "image_name": r.plan.image_name,
-                            "path": r.plan.path_id, "new_image_id": r.new_image_id, "updated_at": r.updated_at} for r in runs], indent=2))
-        return errors.EXIT_OK
-    if not runs:
-        print(f"No runs yet (journals live in {journal.runs_dir}).")
+                            "path": r.plan.path_id, "new_image_id": r.new_image_id, "updated_at": utc(r.updated_at)} for r in runs], indent=2))
     else:
-        rows = [[r.run_id, r.status, r.plan.image_name, r.plan.path_id, r.new_image_id or "-",
-                 datetime.fromtimestamp(r.updated_at).strftime("%Y-%m-%d %H:%M")] for r in runs]
-        print(table(rows, ["run", "status", "image", "path", "new image", "updated"]))
+        if runs:
+            rows = [[r.run_id, r.status, r.plan.image_name, r.plan.path_id, r.new_image_id or "-",
+                     datetime.fromtimestamp(r.updated_at).strftime("%Y-%m-%d %H:%M")] for r in runs]
+            print(table(rows, ["run", "status", "image", "path", "new image", "updated"]))
+        else:
+            print("No runs yet.")
+        print(f"Journals live in {journal.runs_dir}")
     for path in journal.damaged():
         print(f"warning: {path} is damaged and was skipped", file=sys.stderr)
     return errors.EXIT_OK
@@ -384,7 +498,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     run = Journal(args.state_dir).load(args.run_id)
     text = render(run, args.format)
     if args.output:
-        Path(args.output).write_text(text)
+        try:
+            Path(args.output).write_text(text)
+        except OSError as exc:
+            raise errors.UsageError(f"Cannot write the report to {args.output}: {exc.strerror or exc}.",
+                                    "Name a file in a directory that exists and you can write to, or leave out -o to print it.") from None
         print(f"report written to {args.output}", file=sys.stderr)
     else:
         print(text)
@@ -414,30 +532,50 @@ def cmd_config_show(args: argparse.Namespace) -> int:
 def cmd_sim_serve(args: argparse.Namespace) -> int:
     from wizard.sim import Emulator, FaultRule, export_lines, serve
 
+    speed = SERVE_SPEED if args.speed is None else args.speed  # '--speed' may come before the command
     try:
         faults = [FaultRule.parse(rule) for rule in args.fault]
     except ValueError as exc:
         raise errors.UsageError(f"Bad --fault rule: {exc}") from None
     params = {"n": args.size} if args.scenario == "large" else {}
     try:
-        emulator = Emulator(scenario=args.scenario, speed=args.speed, faults=faults, scenario_params=params)
+        emulator = Emulator(scenario=args.scenario, speed=speed, faults=faults, scenario_params=params)
     except (KeyError, ValueError) as exc:
         raise errors.UsageError(f"Cannot start the emulator: {exc}") from None
 
     def ready(url: str) -> None:
+        from urllib.parse import urlsplit
+
+        address = urlsplit(url).hostname or ""
+        if not _is_loopback(address):
+            where = "every network interface" if address in ("0.0.0.0", "::") else f"{address}, which is not loopback"
+            print(f"ecs-wizard: warning: serving on {where}: anyone who can reach this machine can use the emulator "
+                  "with the fixed, public demo keys", file=sys.stderr)
         for line in export_lines(url):
             print(line)
-        print(f"# emulator serving scenario {args.scenario!r} at {url} (speed {args.speed:g}x); Ctrl-C stops it", file=sys.stderr)
+        print(f"# emulator serving scenario {args.scenario!r} at {url} (speed {speed:g}x); Ctrl-C stops it", file=sys.stderr)
         sys.stdout.flush()
 
     try:
         serve(emulator, host=args.host, port=args.port, on_ready=ready)
     except OSError as exc:
-        raise errors.UsageError(f"Cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+        import errno
+
+        advice = "; pick another --port (0 picks a free one)" if exc.errno == errno.EADDRINUSE else ""
+        raise errors.UsageError(f"Cannot listen on {args.host}:{args.port}: {exc.strerror or exc}{advice}.") from None
     except KeyboardInterrupt:
         pass
     print("# emulator stopped", file=sys.stderr)
     return errors.EXIT_OK
+
+
+def _is_loopback(address: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(address.split("%")[0]).is_loopback
+    except ValueError:
+        return False
 
 
 def _settings(args: argparse.Namespace, demo: bool = False):

@@ -28,9 +28,10 @@ class EventPrinter:
     or when the percentage moves by 10 points, so a long wait gives a steady, quiet heartbeat."""
 
     def __init__(self, stream: IO[str] | None = None, *, json_lines: bool = False, interval: float = 5.0,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, approved_by: str | None = None):
         self.stream = stream or sys.stdout
         self.json_lines = json_lines
+        self.approved_by = approved_by  # e.g. "--yes": confirmations are answered before they are asked
         self.colour = use_colour(self.stream) and not json_lines
         self.interval = interval
         self.clock = clock
@@ -40,7 +41,10 @@ class EventPrinter:
 
     def __call__(self, event: RunEvent) -> None:
         if self.json_lines:
-            self._write(json.dumps(event.to_dict(), default=str))
+            data = event.to_dict()
+            if event.event == "waiting-for-confirmation" and self.approved_by:
+                data["approved_by"] = self.approved_by
+            self._write(json.dumps(data, default=str))
             return
         if event.event == "progress":
             last_time, last_pct = self._last.get(event.step or "", (0.0, None))
@@ -55,8 +59,10 @@ class EventPrinter:
             return
         text = self._describe(event)
         if text:
-            mark = MARKS.get(event.event, "   ")
-            colour = COLOURS.get(event.event) if self.colour else None
+            # a confirmation answered in advance (--yes) reads as done, not as a question
+            shown_as = "step-succeeded" if event.event == "waiting-for-confirmation" and self.approved_by else event.event
+            mark = MARKS.get(shown_as, "   ")
+            colour = COLOURS.get(shown_as) if self.colour else None
             self._write(f"{mark} {text}", colour)
 
     def _describe(self, e: RunEvent) -> str:
@@ -69,10 +75,13 @@ class EventPrinter:
             return f"{e.title}: {e.message} ({e.data.get('seconds', 0):.1f} s)"
         if e.event == "step-failed":
             code = f" [{e.data['code']}]" if e.data.get("code") else ""
-            rid = f" (request id {e.data['request_id']})" if e.data.get("request_id") else ""
+            rid = request_id_note(e.message, e.data.get("request_id"))
             remedy = f"\n       what to do: {e.data['remedy']}" if e.data.get("remedy") else ""
             return f"{e.title}{code}: {e.message}{rid}{remedy}"
         if e.event == "waiting-for-confirmation":
+            if self.approved_by:
+                what = "creates billable resources" if e.data.get("billable") else "deletes resources"
+                return f"'{e.title}' {what}: approved by {self.approved_by}"
             return e.message
         if e.event == "output":
             outputs = e.data.get("outputs") or {}
@@ -88,6 +97,13 @@ class EventPrinter:
     def _write(self, line: str, colour: str | None = None) -> None:
         self.lines.append(line)  # the transcript keeps the text, never escape codes
         print(f"\x1b[{colour}m{line}\x1b[0m" if colour else line, file=self.stream, flush=True)
+
+
+def request_id_note(message: str, request_id: str | None) -> str:
+    """' (request id X)' to follow ``message``, or nothing when there is none or the message names it already."""
+    if not request_id or request_id in message:
+        return ""
+    return f" (request id {request_id})"
 
 
 def table(rows: list[list[Any]], headers: list[str]) -> str:
@@ -124,6 +140,19 @@ def plan_text(plan, *, with_calls: bool = True) -> str:
     lines.append("")
     lines.append("Billable or destructive: " + ("; ".join(s.title for s in billable) if billable else "nothing"))
     return "\n".join(lines)
+
+
+def plan_json(plan) -> dict[str, Any]:
+    """The plan as data (``run --dry-run --json``): every step with its API calls and bodies, and
+    what is billable or destructive (those steps ask before they run)."""
+    from wizard.steps import KINDS
+
+    steps = [{"name": step.name, "kind": step.kind, "title": step.title, "billable": step.billable, "destructive": step.destructive,
+              "calls": [{"method": call.method, "path": call.path, "body": call.body, "note": call.note}
+                        for call in KINDS[step.kind].calls(step, plan.resolve)]} for step in plan.steps]
+    return {"path": plan.path_id, "path_title": plan.path.title, "image_id": plan.image_id, "image_name": plan.image_name,
+            "new_image_name": plan.new_image_name, "steps": steps, "notes": list(plan.notes),
+            "billable_or_destructive": [step.title for step in plan.steps if step.needs_confirmation]}
 
 
 def diagnosis_text(d) -> str:

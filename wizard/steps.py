@@ -172,6 +172,24 @@ def _job_failure(service: str, job) -> StepFailed:
     return StepFailed(f"The {service} job {job.id} failed: {reason}", "Check the reason above; fix it and resume the run (ecs-wizard resume).", job.error_code)
 
 
+def _source_gone(ctx: StepContext, step: Step) -> bool:
+    """Whether the step backs up the image's source ECS (an id given, not a temporary ECS) and it no longer exists."""
+    server_id = step.inputs.get("server_id")
+    return isinstance(server_id, str) and ctx.clients.ecs.find_server(server_id) is None
+
+
+def _source_gone_remedy(ctx: StepContext, step: Step) -> str:
+    """Resuming cannot back up an ECS that is gone; a new run that answers 'no' makes a temporary one."""
+    remedy = (f"The ECS {step.inputs['server_id']} no longer exists, so resuming this run cannot work: run the repair again "
+              "with --source-exists no (or auto), which backs up a temporary ECS made from the image instead.")
+    vaults = [r for r in step.resources if r["type"] == "vault"]
+    if vaults:
+        remedy += (f" The vault this run made, {vaults[0]['name']} ({vaults[0]['id']}), is recorded in its journal as created by "
+                   f"the wizard (ecs-wizard report {ctx.run_id} lists it); no cleanup deletes vaults, so remove it in the CBR "
+                   "console if you do not need it.")
+    return remedy
+
+
 # --- the step kinds ---------------------------------------------------------------------------
 
 
@@ -259,7 +277,12 @@ class EnsureVault(StepKind):
             return Tick(message=f"vault {name} created")
         vault = cbr.get_vault(step.state["vault_id"])
         if not vault.holds(server_id):
-            cbr.add_resources(vault.id, [server_id])
+            try:
+                cbr.add_resources(vault.id, [server_id])
+            except CloudError as error:
+                if error.transient or not _source_gone(ctx, step):
+                    raise
+                raise StepFailed(str(error), _source_gone_remedy(ctx, step), error.code, error.request_id) from None
             ctx.note(f"added ECS {server_id} to vault {vault.name}")
         step.outputs["vault_id"] = vault.id
         return Tick(done=True, message=f"ECS is in vault {vault.name}")
@@ -407,8 +430,9 @@ class CsbsBackup(_BackupStep):
         if not step.state.get("protectable"):
             check = csbs.check_protectable(i["server_id"])
             if not check.ok:
-                raise StepFailed(f"CSBS cannot back up ECS {i['server_id']}: {check.message or 'not protectable'}",
-                                 "Check the ECS status (it must be running or stopped, without shared disks), then resume.", check.code)
+                remedy = (_source_gone_remedy(ctx, step) if _source_gone(ctx, step) else
+                          "Check the ECS status (it must be running or stopped, without shared disks), then resume.")
+                raise StepFailed(f"CSBS cannot back up ECS {i['server_id']}: {check.message or 'not protectable'}", remedy, check.code)
             step.state["protectable"] = True
         checkpoint = _create(ctx, step, self, "create CSBS backup", lambda: csbs.protect(
             i["server_id"], backup_name=i["backup_name"], description="made by ecs-wizard", incremental=False))

@@ -6,7 +6,7 @@ import socket
 import threading
 from typing import TYPE_CHECKING, Any, Callable
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, ThreadedWSGIServer, WSGIRequestHandler
 
 from wizard.sim.account import DEMO
 from wizard.sim.errors import LostResponse
@@ -40,9 +40,35 @@ def _dropping(app: Callable[..., Any]) -> Callable[..., Any]:
     return wsgi
 
 
+class _BindFailed(Exception):
+    """Carries an OSError past werkzeug, which would print it and call ``sys.exit(1)``."""
+
+    def __init__(self, error: OSError):
+        super().__init__(str(error))
+        self.error = error
+
+
+class _ThreadedServer(ThreadedWSGIServer):
+    def server_bind(self) -> None:
+        try:
+            super().server_bind()
+        except OSError as error:
+            raise _BindFailed(error) from error
+
+    def server_activate(self) -> None:
+        try:
+            super().server_activate()
+        except OSError as error:
+            raise _BindFailed(error) from error
+
+
 def make_http_server(emu: "Emulator", host: str = "127.0.0.1", port: int = 0) -> BaseWSGIServer:
-    """A threaded werkzeug server bound to ``host:port`` (port 0 picks a free one); not started."""
-    return make_server(host, port, _dropping(emu.app), threaded=True, request_handler=_QuietHandler)
+    """A threaded werkzeug server bound to ``host:port`` (port 0 picks a free one); not started.
+    A port in use or an address that cannot be bound raises OSError (werkzeug itself would exit)."""
+    try:
+        return _ThreadedServer(host, port, _dropping(emu.app), handler=_QuietHandler)
+    except _BindFailed as failed:
+        raise failed.error from None
 
 
 def server_url(server: BaseWSGIServer) -> str:
