@@ -125,7 +125,8 @@ def walk_plain(session, keys, monkeypatch, scenario: Scenario) -> Walk:
         printed = stream.getvalue()[current["printed"]:].splitlines()
         start = choices.index(default)
         walk.shown.append(Shown(
-            current["key"], message, [c.title for c in choices], default.title, default.title, default.description or "",
+            current["key"], message, [c.title for c in choices], default.title, default.title,
+            " ".join((default.description or "").split()),  # wrapped to the terminal: the same words
             " ".join(_strip("  note: ", line) for line in printed if line.startswith("  note: ")),
             [_strip("  detected: ", line) for line in printed if line.startswith("  detected: ")]))
         pick = scenario.picks.get(current["key"], start)
