@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from typing import Callable, Sequence
 
@@ -598,6 +599,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return errors.EXIT_INTERRUPTED
     except CloudFailure as exc:
         print(f"ecs-wizard: {exc}", file=sys.stderr)
+        return errors.EXIT_FAILED
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, keep Python from complaining at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print("ecs-wizard: the output was closed; stopped (a run that had started can be resumed: ecs-wizard runs)", file=sys.stderr)
         return errors.EXIT_FAILED
     finally:
         session = getattr(args, "session", None)

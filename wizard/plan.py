@@ -113,6 +113,10 @@ def build_plan(clients: Clients, diagnosis: Diagnosis, answers: Answers, run_id:
         server = diagnosis.source_server
         if not server or not server.id:
             raise UsageError("The source ECS is not known for this image.", "Answer 'no' to 'does the source ECS still exist?' (--source-exists no).")
+        if server.exists is False:  # the cloud said so (Ecs.0114): a backup of it could only fail, after a billable vault
+            raise UsageError(f"The source ECS {server.id} does not exist any more: the cloud says so, so it cannot be backed up.",
+                             "Answer 'no' to 'does the source ECS still exist?' (--source-exists no or auto): "
+                             "the wizard then first creates a temporary ECS from the slow image.")
         server_ref = server.id
     else:
         choice = answers.server or default_server_choice(clients, diagnosis)

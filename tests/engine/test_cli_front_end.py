@@ -163,7 +163,7 @@ def test_a_run_that_needs_confirmation_is_journaled_as_cancelled_and_resumes_wit
     (["no such image"], 2, "bad-input"),
     ([IDS["image_cbr"]], 4, "not-affected"),
     ([SOURCE_GONE, "--dry-run"], 0, "dry-run"),
-    ([SOURCE_GONE, "--service", "cbr", "--source-exists", "yes", "--yes"], 1, "failed"),
+    ([SOURCE_GONE, "--service", "cbr", "--source-exists", "yes", "--yes"], 2, "bad-input"),
     ([SOURCE_GONE, "--service", "csbs", "--yes"], 0, "succeeded"),
 ])
 def test_run_json_always_ends_with_run_finished(capsys, tmp_path, args, code, status):
@@ -184,31 +184,42 @@ def test_resume_json_of_an_unknown_run_ends_with_run_finished(capsys, tmp_path):
 # -- 5 and 6. a backup of a source ECS that is gone ------------------------------------------
 
 
-def test_backing_up_a_source_ecs_that_is_gone_says_to_answer_no_and_names_the_vault(capsys, tmp_path):
+def test_answering_yes_for_a_source_ecs_the_cloud_says_is_gone_is_refused_before_anything_is_made(capsys, tmp_path):
     code, out, err = cli(capsys, tmp_path, "run", SOURCE_GONE, "--service", "cbr", "--source-exists", "yes", "--yes", *FAST)
-    assert code == 1
-    run = Journal(tmp_path).list()[0]
+    assert code == 2 and "does not exist any more" in err and "--source-exists no" in err
+    assert Journal(tmp_path).list() == []  # no run, so no vault
+
+
+def _deleted_after_the_diagnosis(session, emu, service):
+    """Plan a backup of an ECS that exists, then delete it before the run reaches the backup."""
+    from tests.engine.helpers import start
+
+    run = start(session, emu.ids["image_old_csbs_server_exists"], service=service, source_exists=True)
+    session.clients.ecs.delete_servers([emu.ids["server_exists"]])
+    emu.clock.advance(3600)
+    return session.runner(run, confirm=lambda step: True).run()
+
+
+def test_backing_up_a_source_ecs_deleted_after_the_diagnosis_says_to_answer_no_and_names_the_vault(session, emu):
+    from wizard.report import render
+
+    run = _deleted_after_the_diagnosis(session, emu, "cbr")
+    assert run.status == "failed"
     step = run.plan.step("ensure_vault")
     request_id = step.error["request_id"]
     assert step.error["code"] == "BackupService.7100" and request_id
-    failed = next(line for line in out.splitlines() if line.startswith("[FAILED]"))
-    assert failed.count(request_id) == 1
     vault = next(r for r in run.resources() if r["type"] == "vault")  # what the run made is journaled
     remedy = step.error["remedy"]
     assert "run the repair again with --source-exists no (or auto)" in remedy and "resuming this run cannot work" in remedy
     assert f"{vault['name']} ({vault['id']}), is recorded in its journal" in remedy
-    assert f"what to do: {remedy}" in out
-
-    code, md, _ = cli(capsys, tmp_path, "report", run.run_id)
-    errors_section = md.split("## Errors")[1].split("##")[0]
+    errors_section = render(run, "md").split("## Errors")[1].split("##")[0]
     assert errors_section.count(request_id) == 1 and "--source-exists no" in errors_section
 
 
-def test_csbs_check_of_a_source_ecs_that_is_gone_says_to_answer_no(capsys, tmp_path):
-    code, out, _ = cli(capsys, tmp_path, "run", SOURCE_GONE, "--service", "csbs", "--source-exists", "yes", "--yes", *FAST)
-    assert code == 1
-    step = Journal(tmp_path).list()[0].plan.step("csbs_backup")
-    assert step.error["code"] == "CSBS.6000"
+def test_csbs_check_of_a_source_ecs_deleted_after_the_diagnosis_says_to_answer_no(session, emu):
+    run = _deleted_after_the_diagnosis(session, emu, "csbs")
+    step = run.plan.step("csbs_backup")
+    assert run.status == "failed" and step.error["code"] == "CSBS.6000"
     assert "run the repair again with --source-exists no (or auto)" in step.error["remedy"]
     assert "vault" not in step.error["remedy"]  # CSBS made none
 
@@ -286,3 +297,16 @@ def test_yes_shows_confirmations_as_approved_not_as_questions(capsys, tmp_path):
     code, out, err = cli(capsys, tmp_path, "run", SOURCE_EXISTS, "--service", "cbr", "--yes", "--json", *FAST)
     asked = [e for e in json_lines(out) if e["event"] == "waiting-for-confirmation"]
     assert asked and all(e["approved_by"] == "--yes" for e in asked)
+
+
+def test_a_reader_that_goes_away_stops_the_run_quietly(tmp_path):
+    env = {**os.environ, "ECS_WIZARD_STATE_DIR": str(tmp_path)}
+    child = subprocess.Popen([sys.executable, "-m", "wizard", "--demo", "--speed", "60", "run", SOURCE_EXISTS, "--service", "cbr", "--yes"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert child.stdout.readline().startswith(b"[run] run ")
+    child.stdout.close()  # like `| head -1`
+    err = child.stderr.read().decode()
+    assert child.wait(timeout=60) == 1
+    assert "the output was closed" in err and "Traceback" not in err and "BrokenPipeError" not in err
+    [run] = Journal(tmp_path).list()
+    assert run.resumable  # what it had started is journaled
