@@ -199,6 +199,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _start_wizard(args)
 
 
+NO_SETTINGS = """No cloud settings were found. To work on your cloud, set one of:
+  Huawei Cloud:        HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_PROJECT_ID (and --region)
+  Open Telekom Cloud:  OS_CLOUD naming a clouds.yaml entry, or OS_AUTH_URL, OS_USERNAME, OS_PASSWORD,
+                       OS_USER_DOMAIN_NAME, OS_PROJECT_NAME and OS_REGION_NAME
+'ecs-wizard config show' says what was looked at; the README's Configuration section has the details.
+The demo needs no account: it runs the same wizard on a built-in emulated cloud."""
+
+
+def _yes_or_no(question: str) -> bool:
+    try:
+        answer = input(question).strip().lower()
+    except EOFError:
+        return False
+    return answer in ("", "y", "yes")
+
+
 def cmd_wizard(args: argparse.Namespace) -> int:
     return _start_wizard(args)
 
@@ -213,9 +229,11 @@ def _start_wizard(args: argparse.Namespace) -> int:
     if not args.demo:
         settings = _settings(args)
         if settings.credentials is None:
-            print("No cloud settings were found (see 'ecs-wizard config show' for what is looked at).")
-            print("To try the wizard without an account: ecs-wizard demo")
-            return errors.EXIT_USAGE
+            print(NO_SETTINGS)
+            if not _interactive() or not _yes_or_no("Start the demo on the built-in emulator now? [Y/n] "):
+                print("To try the wizard without an account: ecs-wizard demo")
+                return errors.EXIT_USAGE
+            args.demo = True
     session = _session(args)
     if plain:
         from wizard.plain import run_plain
