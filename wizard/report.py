@@ -91,7 +91,12 @@ def to_markdown(run: Run) -> str:
     if run.transcript:
         lines += ["", "## Session transcript", ""]
         for t in run.transcript:
-            lines.append(f"- {t.get('kind', 'shown')}: {_cell(t.get('text', ''))}")
+            kind, text = t.get("kind", "shown"), str(t.get("text", "")).strip("\n")
+            if "\n" in text:  # a table, the flowchart, a list: kept as it was shown
+                fence = "````" if "```" in text else "```"
+                lines += [f"- {kind}:", "", f"  {fence}text", *(f"  {line}" for line in text.splitlines()), f"  {fence}"]
+            else:
+                lines.append(f"- {kind}: {_cell(text)}")
     lines += ["", f"_Flowchart path {plan.path_id}; the full chart: `ecs-wizard flowchart`._", ""]
     return "\n".join(lines)
 

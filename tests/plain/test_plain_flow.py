@@ -158,6 +158,9 @@ def test_transcript_lands_in_the_journal_and_the_report(session, emu):
     report = (session.journal.runs_dir / f"{run_id}.md").read_text()
     assert "## Session transcript" in report
     assert "answered: Start the repair now? -> yes" in report
+    # what was shown on several lines (the evidence, the flowchart) keeps its lines, in a code block
+    transcript = report.split("## Session transcript")[1]
+    assert "  ```text\n  Slow ECS creation from a full-ECS image: troubleshooting flowchart\n" in transcript
 
 
 def test_no_color_output_has_no_escape_codes(session, emu, keys, monkeypatch):
