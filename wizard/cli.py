@@ -268,7 +268,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
     rows = []
     for d in results:
         server = d.source_server
-        source = "-" if not server or not server.id else f"{server.id[:8]} {'exists' if server.exists else 'deleted' if server.exists is False else '?'}"
+        state = "exists" if server and server.exists else "deleted" if server and server.exists is False else "unknown"
+        # the name tells servers apart at a glance (ids share long prefixes); --json has the ids
+        source = "-" if not server or not server.id else f"{server.name or server.id} ({state})"
         rows.append([d.image_name, d.image_id, d.verdict, (d.backup_service or "-").upper(), source])
     print(table(rows, ["image", "id", "verdict", "backup", "source ECS"]) if rows else "No full-ECS images in this project.")
     affected = sum(1 for d in results if d.affected)
