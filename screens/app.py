@@ -3,7 +3,7 @@ work. ``run_app`` is what the CLI calls for ``ecs-wizard`` and ``ecs-wizard demo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -40,11 +40,29 @@ class WizardApp(CloudWork, App[int]):
         self.transcript = Transcript()
         self.active_run: Run | None = None
         self.last_status: str | None = None
+        # The questions' answers given in this session, for one image: going back and forward keeps
+        # them; choosing another image starts afresh.
+        self._answers: tuple[str, dict[str, Any]] | None = None
 
     def get_default_screen(self) -> Screen:
         from screens.welcome import WelcomeScreen
 
         return WelcomeScreen()  # the first screen itself, not pushed over a blank one
+
+    # -- answers kept while the user goes back and forward ------------------------------------------
+
+    def remember_answers(self, image_id: str, values: dict[str, Any]) -> None:
+        self._answers = (image_id, dict(values))
+
+    def answers_for(self, image_id: str) -> dict[str, Any]:
+        if self._answers is None or self._answers[0] != image_id:
+            return {}
+        return dict(self._answers[1])
+
+    def forget_answers_unless(self, image_id: str) -> None:
+        """A different image was chosen: its questions start from the defaults."""
+        if self._answers is not None and self._answers[0] != image_id:
+            self._answers = None
 
     # -- the run's life ----------------------------------------------------------------------------
 
@@ -123,13 +141,13 @@ class WizardApp(CloudWork, App[int]):
             "Quit while the repair runs?",
             f"The run stops after the current call. Everything it created is in the journal; "
             f"resume later with: ecs-wizard resume {run_id}",
-            ["Yes: stop and quit.", "No: keep running."], danger=True), answered)
+            [], yes="Stop and quit", no="Keep running", danger=True), answered)
 
     # -- command palette ----------------------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Export report", "Write the current run's report (Markdown) to a file", self.command_export)
+        yield SystemCommand("Export report", "Write the current run's report (Markdown) to the reports folder of the state directory", self.command_export)
         yield SystemCommand("Open runs", "The runs on this machine; resume an interrupted one", self.command_runs)
         yield SystemCommand("Switch theme (light/dark)", "Toggle between the light and the dark theme", self.command_toggle_theme)
 
@@ -144,7 +162,11 @@ class WizardApp(CloudWork, App[int]):
             self.notify("The run is still going; export the report when it stops.", severity="warning")
             return
         self.attach_transcript(run)
-        path = export_report(run, self.session.journal.directory)
+        try:
+            path = export_report(run, self.session.journal.directory)
+        except OSError as error:
+            self.notify(f"The report could not be written: {error}", severity="error")
+            return
         self.notify(f"Report written to {path}")
 
     def command_runs(self) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.widgets import Button, Footer, Header
 from screens.widgets.plain import Plain
 
 from screens.base import WizardScreen
+from screens.widgets.main_scroll import MainScroll
 from screens.widgets.evidence import EvidenceTable
 from wizard import flowchart
 from wizard.diagnose import AFFECTED, BACKUP_MISSING, NOT_FULL_ECS_IMAGE, Diagnosis
@@ -33,6 +34,7 @@ def verdict_mark(diagnosis: Diagnosis) -> str:
 
 class DiagnosisScreen(WizardScreen):
     STEP_LABEL = "3/7 Diagnosis"
+    SCROLL = "#diagnosis"
     HELP = ("The verdict and every fact it rests on: which field was read, its value, the API call it came "
             "from and what it means. An affected image continues to the questions; any other image ends here "
             "with what to look at instead.")
@@ -48,7 +50,7 @@ class DiagnosisScreen(WizardScreen):
     def compose(self) -> ComposeResult:
         d = self.diagnosis
         yield Header()
-        with VerticalScroll(id="diagnosis"):
+        with MainScroll(id="diagnosis"):
             yield Plain(f"Image {d.image_name} ({d.image_id})", classes="screen-title")
             verdict = Plain(f"{verdict_mark(d)} {d.summary}", id="verdict", classes="verdict")
             verdict.set_class(d.affected, "-affected")
@@ -68,6 +70,7 @@ class DiagnosisScreen(WizardScreen):
                 yield Plain(f"{n.title}: {n.explanation}", id="explanation")
             yield Plain("What to do" if d.affected else "What to look at instead", classes="section-title")
             yield Plain(d.advice, id="advice")
+        yield self.more_hint()
         with Horizontal(classes="buttons"):
             yield Button("Back (Esc)", id="back", compact=True)
             if d.affected:
@@ -86,7 +89,7 @@ class DiagnosisScreen(WizardScreen):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "next" and not self.diagnosis.affected:
             return False
-        return True
+        return super().check_action(action, parameters)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "next":

@@ -8,11 +8,11 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 from screens.widgets.plain import Plain
 
 from screens.base import WizardScreen
+from screens.widgets.main_scroll import MainScroll
 from screens.messages import ConfirmRequest, RunDone, RunEventMessage, StepGateRequest, StepProgress
 from screens.modals import ConfirmModal
 from screens.widgets.step_panel import StepPanel
@@ -25,6 +25,7 @@ CANCEL_HINT = "Esc/c cancel (stops after the current call; the run stays resumab
 
 class ExecutionScreen(WizardScreen):
     STEP_LABEL = "6/7 Running the repair"
+    SCROLL = "#steps"
     HELP = ("Each step of the path has a panel: its status ([ok], [..], [XX]…), the cloud's progress, what it "
             "is doing now, the ids it created, and a log you can open. Steps marked BILLABLE or DESTRUCTIVE "
             "ask first. c or Esc cancels after the current call; the run stays resumable (r here, or "
@@ -56,9 +57,10 @@ class ExecutionScreen(WizardScreen):
         yield Header()
         yield Plain(f"Run {run.run_id}: {run.plan.path.title}", id="run-title", classes="screen-title")
         yield Plain("", id="banner")
-        with VerticalScroll(id="steps"):
+        with MainScroll(id="steps"):
             for n, step in enumerate(run.plan.steps, start=1):
                 yield StepPanel(n, step, frozen=self.wizard.frozen, clock=self.wizard.progress_clock)
+        yield self.more_hint()
         yield Plain(CANCEL_HINT, id="cancel-hint", classes="hint")
         yield Footer()
 
@@ -132,9 +134,16 @@ class ExecutionScreen(WizardScreen):
                     f"or later: ecs-wizard resume {run_id}")
         else:
             failed = next((s for s in self.run.plan.steps if s.status in ("failed", "timed-out")), None)
-            where = f" at '{failed.title}'" if failed else ""
-            text = (f"[XX] The run failed{where}: {event.message}. Fix the cause, then press r to retry from that step "
-                    f"(or later: ecs-wizard resume {run_id}); s: summary and report.")
+            if failed is not None and failed.error:
+                # The error itself (code, message, request id, what to do) is in the step's panel, once.
+                code = failed.error.get("code")
+                what = f" ({code}; the error is in its panel)" if code else " (the error is in its panel)"
+                text = f"[XX] The run failed at '{failed.title}'{what}."
+            else:
+                where = f" at '{failed.title}'" if failed else ""
+                text = f"[XX] The run failed{where}: {event.message}."
+            text += (f" Fix the cause, then press r to retry from that step (or later: ecs-wizard resume {run_id}); "
+                     "s: summary and report.")
         self._banner(text)
         self.query_one("#banner").set_class(status != "succeeded", "-problem")
 
@@ -175,8 +184,9 @@ class ExecutionScreen(WizardScreen):
             details.append("It is BILLABLE: the cloud charges for what it creates while it exists.")
         if step.destructive:
             details.append("It is DESTRUCTIVE: what it deletes cannot be brought back.")
-        details.append("No: the run stops before this step and stays resumable.")
-        self.modal = ConfirmModal(f"Confirm a {what} step", message.text, details, danger=step.destructive)
+        details.append("Stop here: the run stops before this step and stays resumable.")
+        self.modal = ConfirmModal(f"Confirm a {what} step", message.text, details,
+                                  yes="Run this step", no="Stop here", danger=step.destructive)
 
         def answered(value: bool | None) -> None:
             self.modal = None
@@ -206,7 +216,7 @@ class ExecutionScreen(WizardScreen):
             return not self.running and self.finished_status is not None and self.run.resumable
         if action == "summary":
             return not self.running and self.finished_status is not None
-        return True
+        return super().check_action(action, parameters)
 
     def action_cancel(self) -> None:
         if not self.running or self.control is None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable
@@ -16,31 +18,22 @@ from wizard.journal import Run
 
 
 class HelpModal(ModalScreen[None]):
-    """The bindings of the screen underneath, plus what that screen is for."""
+    """The keys of the screen underneath (its own and the app's, not Textual's built-in ones), plus
+    what that screen is for."""
 
-    BINDINGS = [Binding("escape,question_mark,q", "close", "Close", key_display="Esc")]
+    BINDINGS = [Binding("escape,question_mark,f1,q", "close", "Close", key_display="Esc")]
 
     def __init__(self, screen: Screen):
         super().__init__()
         self.under = screen
         # Read while the screen underneath is still the active one.
-        self.rows: list[tuple[str, str]] = []
-        seen: set[str] = set()
-        from textual.app import App
-
-        # The keys the footer shows first, then the rest (the focused widget's own keys last).
-        ordered = sorted(screen.active_bindings.values(), key=lambda a: (not a.binding.show, not isinstance(a.node, (Screen, App))))
-        for active in ordered:
-            b = active.binding
-            key = self.app.get_key_display(b)
-            if b.description and key not in seen:
-                seen.add(key)
-                self.rows.append((key, b.description))
+        self.rows = help_rows(screen)
 
     def compose(self) -> ComposeResult:
         rows = self.rows
         with Vertical(id="help-box", classes="modal-box"):
-            yield Plain(f"Help: {self.under.STEP_LABEL or self.under.title or ''}".rstrip(": "), classes="modal-title")
+            yield Plain(f"Help: {self.under.STEP_LABEL or self.under.title or ''}".rstrip(": ") + "   (Esc closes it)",
+                        classes="modal-title")
             with VerticalScroll():
                 help_text = getattr(self.under, "HELP", "")
                 if help_text:
@@ -48,23 +41,62 @@ class HelpModal(ModalScreen[None]):
                 table = DataTable(show_cursor=False, id="help-keys")
                 table.add_columns("key", "does")
                 for key, what in rows:
-                    table.add_row(key, what)
+                    table.add_row(Text(key), Text(what))
                 yield table
-                yield Plain("Ctrl+P opens the command palette (export report, runs, theme).", classes="hint")
-            yield Plain("Esc closes this help.", classes="hint")
+                if getattr(self.under, "SCROLL", ""):
+                    yield Plain("PgUp/PgDn, Home/End, ↑/↓: scroll the page (↑/↓ choose within a focused list or "
+                                "question).", classes="hint")
+                yield Plain("Tab / Shift+Tab: next / previous field or button; Enter presses the focused button.", classes="hint")
+                yield Plain("Ctrl+P: the command palette (export report, runs, theme).", classes="hint")
 
     def action_close(self) -> None:
         self.dismiss(None)
 
 
+def own_bindings(node: DOMNode) -> list[Binding]:
+    """The bindings a node's classes from this project declare (not Textual's own classes')."""
+    found: list[Binding] = []
+    for cls in type(node).__mro__:
+        if not cls.__module__.startswith("screens."):
+            continue
+        for binding in cls.__dict__.get("BINDINGS", []):
+            if isinstance(binding, Binding):
+                found.extend(Binding.make_bindings([binding]))
+    return found
+
+
+def help_rows(screen: Screen) -> list[tuple[str, str]]:
+    """(keys, what they do) for the screen's own keys and the app's, those usable right now; keys
+    doing the same thing share a row ("?/F1  Help")."""
+    active = screen.active_bindings
+    ours = {(b.key, b.action) for node in (screen, screen.app) for b in own_bindings(node)}
+    rows: dict[tuple[str, str], list[str]] = {}
+    # The keys the footer shows first, then the rest.
+    ordered = sorted(active.values(), key=lambda a: not a.binding.show)
+    for item in ordered:
+        b = item.binding
+        if (b.key, b.action) not in ours or not b.description or item.node not in (screen, screen.app):
+            continue
+        if b.action.startswith("scroll_main"):
+            continue  # one line below the table says how the page scrolls
+        keys = rows.setdefault((b.action, b.description), [])
+        key = screen.app.get_key_display(b)
+        if key not in keys:
+            keys.append(key)
+    return [("/".join(keys), description) for (_, description), keys in rows.items()]
+
+
 class ConfirmModal(ModalScreen[bool]):
-    """Asked before a billable or destructive step; the runner waits for the answer."""
+    """A yes/no question (a billable or destructive step, quitting during a run). The buttons say
+    what each answer does ("Stop and quit (y)"), not just "Yes" and "No"."""
 
-    BINDINGS = [Binding("y", "answer(True)", "Yes, continue"), Binding("n,escape", "answer(False)", "No", key_display="n/Esc")]
+    BINDINGS = [Binding("y", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No", key_display="n/Esc")]
 
-    def __init__(self, title: str, text: str, details: list[str], danger: bool = False):
+    def __init__(self, title: str, text: str, details: list[str], *, yes: str, no: str, danger: bool = False):
+        """``yes``/``no``: the buttons' labels, saying what each answer does."""
         super().__init__()
         self.title_text, self.text, self.details, self.danger = title, text, details, danger
+        self.yes_label, self.no_label = yes, no
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box", classes="modal-box" + (" danger" if self.danger else "")):
@@ -73,8 +105,8 @@ class ConfirmModal(ModalScreen[bool]):
             for line in self.details:
                 yield Plain(line, classes="detail")
             with Horizontal(classes="buttons"):
-                yield Button("Yes, continue (y)", id="yes", variant="warning" if self.danger else "primary")
-                yield Button("No (n)", id="no")
+                yield Button(f"{self.yes_label} (y)", id="yes", variant="warning" if self.danger else "primary")
+                yield Button(f"{self.no_label} (n)", id="no")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()

@@ -7,11 +7,12 @@ import json
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.widgets import Button, Footer, Header, Static
 from screens.widgets.plain import Plain
 
 from screens.base import WizardScreen
+from screens.widgets.main_scroll import MainScroll
 from screens.widgets.flowchart import FlowchartView
 from screens.widgets.step_panel import flags
 from wizard.diagnose import Diagnosis
@@ -40,6 +41,7 @@ def api_call_lines(plan: Plan) -> str:
 
 class OverviewScreen(WizardScreen):
     STEP_LABEL = "5/7 The repair path"
+    SCROLL = "#overview"
     HELP = ("The flowchart of the problem with your path marked '>>' and '▶', and the steps the wizard will "
             "run. Steps marked BILLABLE or DESTRUCTIVE ask for your confirmation before they start. Press d to "
             "see every API call the run will make (a dry run); nothing has been changed in the cloud yet.")
@@ -56,7 +58,7 @@ class OverviewScreen(WizardScreen):
     def compose(self) -> ComposeResult:
         plan = self.plan
         yield Header()
-        with VerticalScroll(id="overview"):
+        with MainScroll(id="overview"):
             yield Plain(f"Your path: {plan.path.title}", classes="screen-title", id="path-title")
             yield Plain(f"{plan.image_name} → new image {plan.new_image_name}", id="new-name")
             yield Plain("The steps (nothing has run yet)", classes="section-title")
@@ -72,6 +74,7 @@ class OverviewScreen(WizardScreen):
             yield calls
             yield Plain("Flowchart (>> marks your path)", classes="section-title")
             yield FlowchartView(plan.path, id="flowchart")
+        yield self.more_hint()
         with Horizontal(classes="buttons"):
             yield Button("Back (Esc)", id="back", compact=True)
             yield Button("Show API calls (d)", id="calls", compact=True)

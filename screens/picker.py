@@ -3,6 +3,7 @@ filter by name or id, or type an id (or exact name) and press Enter."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,6 +23,20 @@ VERDICT_WORDS = {
     "image-not-active": "! not active",
     "backup-missing": "! backup deleted",
 }
+DIAGNOSING = "… diagnosing"
+VERDICT_WIDTH = max(len(w) for w in [*VERDICT_WORDS.values(), DIAGNOSING])
+KEEP_TAIL = 12  # ids differ at the end: an id too long for its column keeps its last 12 characters
+
+
+def fit_id(image_id: str, width: int) -> str:
+    """The id whole where it fits, else with an ellipsis in the middle that keeps its start (as
+    much as fits) and its last KEEP_TAIL characters: 5ca1ab1e-001b…000000000004."""
+    if len(image_id) <= width:
+        return image_id
+    if width <= KEEP_TAIL + 1:
+        return "…" + image_id[-(max(1, width) - 1):] if width > 1 else "…"
+    head = width - KEEP_TAIL - 1
+    return image_id[:head] + "…" + image_id[-KEEP_TAIL:]
 
 
 class PickerScreen(WizardScreen):
@@ -40,6 +55,7 @@ class PickerScreen(WizardScreen):
         self.images: list = []
         self.verdicts: dict[str, Diagnosis] = {}
         self.scan_done = False
+        self.shown_id_width: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -49,7 +65,8 @@ class PickerScreen(WizardScreen):
             yield Plain("Listing the project's full-ECS images…", id="scan-status")
             table = DataTable(cursor_type="row", zebra_stripes=True, id="images", classes="busy-target")
             table.add_column("name", key="name")
-            table.add_column("verdict", key="verdict")
+            # As wide as the widest verdict from the start, so the ids' room does not change.
+            table.add_column("verdict", key="verdict", width=VERDICT_WIDTH)
             table.add_column("image id", key="id")
             yield table
             yield Plain("↑/↓ choose, Enter diagnose; type to filter; Esc back", classes="hint")
@@ -99,7 +116,7 @@ class PickerScreen(WizardScreen):
         self.verdicts[d.image_id] = d
         table = self.query_one("#images", DataTable)
         if d.image_id in table.rows:
-            table.update_cell(d.image_id, "verdict", VERDICT_WORDS.get(d.verdict, d.verdict), update_width=True)
+            table.update_cell(d.image_id, "verdict", Text(VERDICT_WORDS.get(d.verdict, d.verdict)))
         self._status()
 
     def on_scan_finished(self, message: ScanFinished) -> None:
@@ -117,16 +134,35 @@ class PickerScreen(WizardScreen):
             text = f"{total} full-ECS images scanned: {affected} affected (marked ✗)."
         self.query_one("#scan-status", Static).update(text)
 
-    def _fill(self) -> None:
+    def _id_width(self) -> int:
+        """Room for the id column: what the table's width leaves after the name and the verdict."""
+        table = self.query_one("#images", DataTable)
+        width = table.scrollable_content_region.width or self.app.size.width - 8
+        names = max([len("name"), *(len(i.name) for i in self.images)])
+        return max(KEEP_TAIL + 1, width - names - VERDICT_WIDTH - 2 * table.cell_padding * 3)
+
+    def _fill(self, keep_cursor: bool = False) -> None:
         needle = self.query_one("#filter", Input).value.strip().lower()
         table = self.query_one("#images", DataTable)
+        id_width = self._id_width()
+        self.shown_id_width = id_width
+        cursor = table.cursor_row
         table.clear()
         for image in self.images:
             if needle and needle not in image.name.lower() and needle not in image.id.lower():
                 continue
             d = self.verdicts.get(image.id)
-            verdict = VERDICT_WORDS.get(d.verdict, d.verdict) if d else "… diagnosing"
-            table.add_row(image.name, verdict, image.id, key=image.id)
+            verdict = VERDICT_WORDS.get(d.verdict, d.verdict) if d else DIAGNOSING
+            table.add_row(Text(image.name), Text(verdict), Text(fit_id(image.id, id_width)), key=image.id)
+        if keep_cursor and table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self._refit)
+
+    def _refit(self) -> None:
+        if self.images and self._id_width() != self.shown_id_width:
+            self._fill(keep_cursor=True)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._fill()
@@ -161,4 +197,5 @@ class PickerScreen(WizardScreen):
         from screens.diagnosis import DiagnosisScreen
 
         self.wizard.transcript.answered("Which image?", f"{diagnosis.image_name} ({diagnosis.image_id})")
+        self.wizard.forget_answers_unless(diagnosis.image_id)
         self.app.push_screen(DiagnosisScreen(diagnosis))

@@ -8,11 +8,12 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Header, RadioSet, Select
 from screens.widgets.plain import Plain
 
 from screens.base import WizardScreen
+from screens.widgets.main_scroll import MainScroll
 from screens.messages import PlanReady, ServerQuestionsReady
 from screens.widgets.question import UNANSWERED, QuestionField
 from wizard.diagnose import Diagnosis
@@ -21,6 +22,7 @@ from wizard.questions import Question, answers_from, finishing_questions, repair
 
 class QuestionsScreen(WizardScreen):
     STEP_LABEL = "4/7 Questions"
+    SCROLL = "#questions"
     HELP = ("Answer what the wizard cannot find out by itself. Defaults come from detection (marked "
             "'(default)', with what was detected below each question); change any of them. Tab moves between "
             "questions, arrows and Enter/Space choose within one, n goes on to the plan.")
@@ -37,14 +39,17 @@ class QuestionsScreen(WizardScreen):
         self.remembered: dict[str, Any] = {}
 
     def compose(self) -> ComposeResult:
+        # Answers given earlier in this session for this image (back, then forward again).
+        self.remembered.update(self.wizard.answers_for(self.diagnosis.image_id))
         yield Header()
-        with VerticalScroll(id="questions"):
+        with MainScroll(id="questions"):
             yield Plain(f"How should {self.diagnosis.image_name} be repaired?", classes="screen-title")
             with Vertical(id="repair-qs"):
                 for q in repair_questions(self.diagnosis):
-                    yield QuestionField(q, id=f"field-{q.key}")
+                    yield QuestionField(q, self.remembered.get(q.key, UNANSWERED), id=f"field-{q.key}")
             yield Vertical(id="server-qs")
             yield Vertical(id="finishing-qs")
+        yield self.more_hint()
         with Horizontal(classes="buttons"):
             yield Button("Back (Esc)", id="back", compact=True)
             yield Button("Next: the plan (n)", id="next", variant="primary", compact=True)
@@ -59,6 +64,11 @@ class QuestionsScreen(WizardScreen):
 
     def values(self) -> dict[str, Any]:
         return {field.question.key: field.value for field in self.query(QuestionField)}
+
+    def remember(self) -> None:
+        """Keep the answers in the app, so leaving this screen and coming back keeps them."""
+        self.remembered.update(self.values())
+        self.wizard.remember_answers(self.diagnosis.image_id, self.remembered)
 
     def source_exists(self) -> bool:
         return bool(self.query_one("#field-source_exists", QuestionField).value)
@@ -86,6 +96,10 @@ class QuestionsScreen(WizardScreen):
     async def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         if event.radio_set.id == "q-source_exists":
             await self._rebuild()
+        self.remember()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self.remember()
 
     async def on_server_questions_ready(self, message: ServerQuestionsReady) -> None:
         self.server_qs = message.questions
@@ -106,12 +120,14 @@ class QuestionsScreen(WizardScreen):
             self.action_back()
 
     def action_back(self) -> None:
+        self.remember()
         self.app.pop_screen()
 
     def action_next(self) -> None:
         if not self.source_exists() and self.server_qs is None:
             self.notify("Still reading the settings for the temporary ECS; a moment please.", severity="warning")
             return
+        self.remember()
         values = self.values()
         for field in self.query(QuestionField):
             self.wizard.transcript.answered(field.question.text, field.label_of_value())

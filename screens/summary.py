@@ -7,36 +7,38 @@ from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.widgets import Button, Footer, Header, Static
 from screens.widgets.plain import Plain
 
 from screens.base import WizardScreen
+from screens.widgets.main_scroll import MainScroll
 from screens.messages import RunReady
 from wizard import report
 from wizard.journal import Run
 from wizard.plan import FOLLOW_UPS, follow_ups
 
 
+def report_path(run: Run, state_dir: Path) -> Path:
+    """Where the report of ``run`` is written: the reports folder of the state directory (beside
+    the run journals), as an absolute path."""
+    return (Path(state_dir) / "reports" / f"ecs-wizard-report-{run.run_id}.md").resolve()
+
+
 def export_report(run: Run, state_dir: Path) -> Path:
-    """Write the Markdown report into the current directory, or the state directory if that fails."""
-    text = report.render(run, "md")
-    name = f"ecs-wizard-report-{run.run_id}.md"
-    for directory in (Path.cwd(), state_dir / "reports"):
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-            path = directory / name
-            path.write_text(text)
-            return path
-        except OSError:
-            continue
-    raise OSError(f"could not write {name} to {Path.cwd()} or {state_dir / 'reports'}")
+    """Write the Markdown report to ``report_path``; OSError if it cannot be written."""
+    path = report_path(run, state_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(report.render(run, "md"))
+    return path
 
 
 class SummaryScreen(WizardScreen):
     STEP_LABEL = "7/7 Summary"
+    SCROLL = "#summary"
     HELP = ("What the run achieved: the new image and its checks, what the optional steps did, and what to "
-            "do next. e writes the full report (Markdown) to a file; t launches a test ECS from the new image "
+            "do next. e writes the full report (Markdown) to the reports folder of the state directory (the "
+            "full path is at the end of this page); t launches a test ECS from the new image "
             "and times it; d deletes a temporary ECS that was kept (each asks first); q quits.")
     BINDINGS = [
         Binding("e", "export", "Export report"),
@@ -54,7 +56,7 @@ class SummaryScreen(WizardScreen):
     def compose(self) -> ComposeResult:
         run, plan = self.run, self.run.plan
         yield Header()
-        with VerticalScroll(id="summary"):
+        with MainScroll(id="summary"):
             if run.status == "succeeded":
                 yield Plain(f"[ok] Done: {plan.image_name} has a fast copy.", classes="screen-title", id="headline")
             else:
@@ -89,7 +91,8 @@ class SummaryScreen(WizardScreen):
             yield Plain(self._cleanup_text(), id="cleanup")
             yield Plain("What to do next", classes="section-title")
             yield Plain(self._next_text(image_id), id="next-steps")
-            yield Plain("", id="exported")
+            yield Plain(f"Export report (e) writes it to {report_path(run, self.wizard.session.journal.directory)}", id="exported")
+        yield self.more_hint()
         with Horizontal(classes="buttons"):
             yield Button("Export report (e)", id="export", variant="primary", compact=True)
             offered = follow_ups(plan) if run.status == "succeeded" else []
@@ -160,7 +163,7 @@ class SummaryScreen(WizardScreen):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "follow_up":
             return self.run.status == "succeeded" and parameters[0] in follow_ups(self.run.plan)
-        return True
+        return super().check_action(action, parameters)
 
     def action_follow_up(self, kind: str) -> None:
         if self.run.status != "succeeded" or kind not in follow_ups(self.run.plan):

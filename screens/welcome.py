@@ -3,13 +3,15 @@ were found (never the secrets), and interrupted runs that can be resumed."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.widgets import Button, DataTable, Footer, Header
 from screens.widgets.plain import Plain
 
 from screens.base import WizardScreen
+from screens.widgets.main_scroll import MainScroll
 from screens.messages import RunReady
 from wizard.journal import Run
 
@@ -21,6 +23,7 @@ INTRO = ("Creating ECSs from a full-ECS image is slow when the image was made fr
 
 class WelcomeScreen(WizardScreen):
     STEP_LABEL = "1/7 Welcome"
+    SCROLL = "#welcome"
     HELP = ("Check where the wizard is connected. Enter starts with choosing an image; "
             "if a run was interrupted, pick it in the list and press r to resume it.")
     BINDINGS = [
@@ -31,11 +34,12 @@ class WelcomeScreen(WizardScreen):
     def __init__(self) -> None:
         super().__init__()
         self.resumable: list[Run] = []
+        self.shown_width = 0
 
     def compose(self) -> ComposeResult:
         session = self.wizard.session
         yield Header()
-        with VerticalScroll(id="welcome", classes="busy-target"):
+        with MainScroll(id="welcome", classes="busy-target"):
             yield Plain("ECS image repair wizard: fast ECS creation from full-ECS images", classes="screen-title")
             yield Plain(INTRO, classes="intro")
             yield Plain("Connected to", classes="section-title")
@@ -45,15 +49,14 @@ class WelcomeScreen(WizardScreen):
             self.resumable = [r for r in session.journal.list() if r.resumable]
             if self.resumable:
                 table = DataTable(cursor_type="row", id="resumable")
-                table.add_columns("run", "status", "image", "path", "stopped at")
-                for run in self.resumable:
-                    table.add_row(run.run_id, run.status, run.plan.image_name, run.plan.path_id, self._stopped_at(run), key=run.run_id)
+                self._fill_runs(table, self.app.size.width - 10)
                 yield table
                 yield Plain("Select a run and press r to resume it (or: ecs-wizard resume RUN_ID).", classes="hint")
             else:
                 yield Plain("  none: nothing to resume.", id="no-runs")
             with Vertical(classes="buttons-row"):
                 yield Button("Choose an image (Enter)", id="start", variant="primary", compact=True)
+        yield self.more_hint()
         yield Footer()
 
     def _credentials(self) -> str:
@@ -64,6 +67,41 @@ class WelcomeScreen(WizardScreen):
             return "NOT FOUND (see: ecs-wizard config show)"
         return settings.credentials.describe()
 
+    def _fill_runs(self, table: DataTable, width: int) -> None:
+        """The runs in columns that fit ``width``: long cells wrap onto more lines instead of being
+        cut off; the path column is left out when it would squeeze "stopped at" too much."""
+        rows = [(run.run_id, run.status, run.plan.image_name, run.plan.path_id, self._stopped_at(run)) for run in self.resumable]
+        pad = 2 * table.cell_padding
+
+        def widest(i: int, header: str, cap: int = 1000) -> int:
+            return min(cap, max([len(header), *(len(r[i]) for r in rows)]))
+
+        columns = [("run", 0, widest(0, "run")), ("status", 1, widest(1, "status")),
+                   ("image", 2, widest(2, "image", cap=24)), ("path", 3, widest(3, "path"))]
+        stopped_natural = widest(4, "stopped at")
+        if width - sum(w + pad for _, _, w in columns) - pad < min(30, stopped_natural):
+            columns.pop()  # no path: the run's report and 'ecs-wizard runs' show it
+        rest = width - sum(w + pad for _, _, w in columns) - pad
+        columns.append(("stopped at", 4, max(12, min(stopped_natural, rest))))
+        self.shown_width = width
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        for header, _, w in columns:
+            table.add_column(header, width=w)
+        for run, row in zip(self.resumable, rows):
+            table.add_row(*(Text(row[i]) if i else row[i] for _, i, _ in columns), key=run.run_id, height=None)
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+
+    def on_resize(self, event) -> None:
+        self.call_after_refresh(self._refit_runs)
+
+    def _refit_runs(self) -> None:
+        for table in self.query("#resumable").results(DataTable):
+            width = table.scrollable_content_region.width
+            if width and width != self.shown_width:
+                self._fill_runs(table, width)
+
     @staticmethod
     def _stopped_at(run: Run) -> str:
         for step in run.plan.steps:
@@ -73,6 +111,7 @@ class WelcomeScreen(WizardScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
+        self.call_after_refresh(self._refit_runs)
         self.query_one("#start", Button).focus()
         self.wizard.transcript.shown(f"Welcome: connected to {self.wizard.session.label}")
         if not self.wizard.session.connected:

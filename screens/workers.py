@@ -15,6 +15,7 @@ from textual import work
 from textual.message_pump import MessagePump
 from textual.worker import Worker, WorkerState
 
+from screens.advice import tui_advice
 from screens.messages import (ConfirmRequest, DiagnosisReady, ImagesListed, PlanReady, Reply, RunDone, RunReady,
                               ScanFinished, ScanResult, ServerQuestionsReady, StepGateRequest, event_message)
 from wizard.cloud.errors import CloudError, CloudUnreachable
@@ -72,7 +73,7 @@ def describe_error(error: BaseException | None) -> tuple[str, list[str]]:
             lines.append(f"Request id: {error.request_id}")
         return f"The cloud answered with an error ({error.code or error.status})", lines
     if isinstance(error, WizardError):
-        return error.message, [f"What to do: {error.remedy}"] if error.remedy else []
+        return error.message, [f"What to do: {tui_advice(error.remedy)}"] if error.remedy else []
     if isinstance(error, CloudUnreachable):
         return "The cloud did not answer", [str(error), "Check the network and the endpoint, then try again."]
     return f"Unexpected error: {type(error).__name__}", [str(error)]

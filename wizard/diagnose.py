@@ -157,7 +157,7 @@ def diagnose_image(clients: Clients, image: Image) -> Diagnosis:
     read = f"IMS GET /v2/images/{image.id}"
     raw = image.raw
     evidence = [
-        Evidence("__whole_image", str(raw.get("__whole_image", "(absent)")), read, "full-ECS image" if image.whole_image else "not a full-ECS image"),
+        Evidence("__whole_image", _shown(raw.get("__whole_image", "(absent)")), read, "full-ECS image" if image.whole_image else "not a full-ECS image"),
         Evidence("status", image.status or "(absent)", read, "usable" if image.status == "active" else "not usable yet"),
     ]
     d = Diagnosis(image.id, image.name, AFFECTED, evidence, image_min_disk=image.min_disk, image_min_ram=_int(raw.get("min_ram")))
@@ -165,7 +165,8 @@ def diagnose_image(clients: Clients, image: Image) -> Diagnosis:
         d.verdict = NOT_FULL_ECS_IMAGE
         return d
     evidence.append(Evidence("__backup_id", image.backup_id or "(empty)", read, "the backup the image was made from"))
-    evidence.append(Evidence("__lazyloading", str(raw.get("__lazyloading", "(absent)")), read, "logged only; the backup decides (reference §0)"))
+    evidence.append(Evidence("__lazyloading", _shown(raw.get("__lazyloading", "(absent)")), read,
+                             "for information only: the backup's format decides"))
     if image.status != "active":
         d.verdict = IMAGE_NOT_ACTIVE
         return d
@@ -185,7 +186,7 @@ def diagnose_image(clients: Clients, image: Image) -> Diagnosis:
     else:
         where = f"CSBS GET checkpoint_items/{backup.id}"
         value = backup.extend_info.get("support_lld", "(absent)")
-        evidence.append(Evidence("extend_info.support_lld", str(value), where,
+        evidence.append(Evidence("extend_info.support_lld", _shown(value), where,
                                  "new format: supports lazy loading" if backup.support_lld else "old format: no lazy loading, slow ECS creation"))
         d.verdict = NOT_AFFECTED_NEW_FORMAT if backup.support_lld else AFFECTED
     d.source_server = _source_server(clients, backup, evidence)
@@ -242,6 +243,16 @@ def _backup_details(backup: Backup) -> dict[str, Any]:
         "ram_mb": data.get("ram"),
         "resource_name": backup.resource_name,
     }
+
+
+def _shown(value: Any) -> str:
+    """A field's value as evidence: booleans as the API writes them (true/false), whether the API
+    sent a JSON boolean or the string IMS uses ("True", "false")."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower()
+    return str(value)
 
 
 def _int(value: Any) -> int | None:

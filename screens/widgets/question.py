@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import events
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.widgets import RadioButton, RadioSet, Select, Static
 from screens.widgets.plain import Plain
 
 from wizard.questions import Question
 
 RADIO_LIMIT = 4
+FOCUS_MARK = {True: "▶ ", False: "  "}  # beside the question being answered
 UNANSWERED = object()  # no earlier answer to restore (None is a real value: "let the cloud choose")
 
 
@@ -50,22 +52,25 @@ class QuestionField(Vertical):
 
     def compose(self) -> ComposeResult:
         q = self.question
-        yield Plain(q.text, classes="question-text")
-        index = self._index(self.initial)
-        if self.use_radio:
-            with QuestionRadioSet(id=f"q-{q.key}"):
-                for n, choice in enumerate(q.choices):
-                    label = choice.label + ("  (default)" if choice.value == q.default else "")
-                    yield MarkedRadioButton(label, value=(n == index))
-        else:
-            options = [(c.label + ("  (default)" if c.value == q.default else ""), n) for n, c in enumerate(q.choices)]
-            yield Select(options, value=index if index is not None else Select.NULL, allow_blank=index is None, id=f"q-{q.key}")
-        chosen = q.choices[index] if index is not None else None
-        yield Plain(self._choice_help(chosen), classes="choice-help")
-        if q.help:
-            yield Plain(f"Why: {q.help}", classes="help")
-        for line in q.evidence:
-            yield Plain(f"Detected: {line}", classes="evidence")
+        with Horizontal(classes="question-head"):
+            yield Plain(FOCUS_MARK[False], classes="focus-mark")
+            yield Plain(q.text, classes="question-text")
+        with Vertical(classes="question-body"):  # indented under the text, past the marker
+            index = self._index(self.initial)
+            if self.use_radio:
+                with QuestionRadioSet(id=f"q-{q.key}"):
+                    for n, choice in enumerate(q.choices):
+                        label = choice.label + ("  (default)" if choice.value == q.default else "")
+                        yield MarkedRadioButton(label, value=(n == index))
+            else:
+                options = [(c.label + ("  (default)" if c.value == q.default else ""), n) for n, c in enumerate(q.choices)]
+                yield Select(options, value=index if index is not None else Select.NULL, allow_blank=index is None, id=f"q-{q.key}")
+            chosen = q.choices[index] if index is not None else None
+            yield Plain(self._choice_help(chosen), classes="choice-help")
+            if q.help:
+                yield Plain(f"Why: {q.help}", classes="help")
+            for line in q.evidence:
+                yield Plain(f"Detected: {line}", classes="evidence")
 
     def _index(self, value: Any) -> int | None:
         for n, choice in enumerate(self.question.choices):
@@ -92,6 +97,19 @@ class QuestionField(Vertical):
     def label_of_value(self) -> str:
         value = self.value
         return next((c.label for c in self.question.choices if c.value == value), str(value))
+
+    # -- which question has focus: a marker beside its text, not only a shade ---------------------
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._mark_focus(True)
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self._mark_focus(self.has_focus_within)
+
+    def _mark_focus(self, focused: bool) -> None:
+        self.set_class(focused, "-focused")
+        for mark in self.query(".focus-mark"):
+            mark.update(FOCUS_MARK[focused])
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         self._update_help()

@@ -4,10 +4,13 @@ the resource ids as they appear, an error panel, and a collapsible log."""
 
 from __future__ import annotations
 
+import re
+
 from textual.app import ComposeResult
 from textual.clock import Clock
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Collapsible, Log, ProgressBar, Static
+from screens.advice import tui_advice
 from screens.widgets.plain import Plain
 
 from wizard.runner import RunEvent
@@ -33,6 +36,17 @@ WORDS = {
     "cancelled": "cancelled",
     "timed-out": "TIMED OUT",
 }
+
+
+# A step that stopped: its bar stands still and says why, in words.
+STOPPED = {"failed": "✗ failed", "timed-out": "✗ timed out", "cancelled": "|| cancelled"}
+
+
+def shown(value) -> str:
+    """An output value as the API writes it: booleans in lowercase (true/false)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def flags(step: Step) -> str:
@@ -103,15 +117,21 @@ class StepPanel(Vertical):
         row = self.query_one(".step-bar-row")
         active = self.status not in ("pending", "skipped")
         row.display = active
+        stopped = self.status in STOPPED
         if self.status == "succeeded":
             bar.update(total=100, progress=100)
+        elif stopped:
+            # A stopped step's bar stands still: where the cloud's percentage was, else empty.
+            bar.update(total=100, progress=self.progress_value or 0)
         elif self.progress_value is not None:
             bar.update(total=100, progress=self.progress_value)
         elif self.status == "running":
             bar.update(total=None)
-        elapsed = ""
+        for percentage in bar.query("#percentage"):
+            percentage.display = not (stopped and self.progress_value is None)
+        elapsed = f"  {STOPPED[self.status]}" if stopped else ""
         if self.elapsed is not None and not self.frozen:
-            elapsed = f"  elapsed {self.elapsed:.0f} s"
+            elapsed += f"  elapsed {self.elapsed:.0f} s"
         self.query_one(".step-elapsed", Static).update(elapsed)
         resources = self.resource_lines()
         self.query_one(".step-resources", Static).update("\n".join(resources))
@@ -126,15 +146,28 @@ class StepPanel(Vertical):
         self.query_one(".step-log").display = self.status != "pending"
         action = self.query_one(".step-action", Static)
         action.update(f"→ {self.message}" if self.message else "")
-        action.display = bool(self.message) and self.status != "pending"
+        # A failed step's message is its error, shown once, in the error panel.
+        action.display = bool(self.message) and self.status != "pending" and not panel.display
 
     @staticmethod
     def _error_text(error: dict) -> str:
-        lines = ["✗ Error" + (f" {error['code']}" if error.get("code") else "") + f": {error.get('message', '')}"]
-        if error.get("request_id"):
-            lines.append(f"  request id: {error['request_id']}")
+        """The code, the message, the request id and what to do, each once (the runner's message
+        repeats the service, the code and the request id: "IMS IMG.0015: ... (request id r-1)")."""
+        message = error.get("message") or ""
+        code, request_id = error.get("code"), error.get("request_id")
+        service = ""
+        if code:
+            m = re.match(rf"^([A-Z]+) {re.escape(code)}: (.*)$", message, re.S)
+            if m:
+                service, message = m.group(1), m.group(2)
+        if request_id and message.endswith(f" (request id {request_id})"):
+            message = message[: -len(f" (request id {request_id})")]
+        head = "✗ " + (f"{service} error" if service else "Error") + (f" {code}" if code else "")
+        lines = [f"{head}: {message}"]
+        if request_id:
+            lines.append(f"  request id: {request_id}")
         if error.get("remedy"):
-            lines.append(f"  what to do: {error['remedy']}")
+            lines.append(f"  what to do: {tui_advice(error['remedy'])}")
         return "\n".join(lines)
 
     def log_line(self, text: str) -> None:
@@ -162,7 +195,7 @@ class StepPanel(Vertical):
             for key, value in outputs.items():
                 if isinstance(value, dict):
                     continue
-                line = f"{key}: {value}"
+                line = f"{key}: {shown(value)}"
                 if line not in self.outputs:
                     self.outputs.append(line)
         if kind != "progress":
@@ -174,7 +207,7 @@ class StepPanel(Vertical):
         if event.message:
             text += f": {event.message}"
         if event.event == "output":
-            text += ": " + ", ".join(f"{k}={v}" for k, v in (event.data.get("outputs") or {}).items() if not isinstance(v, dict))
+            text += ": " + ", ".join(f"{k}={shown(v)}" for k, v in (event.data.get("outputs") or {}).items() if not isinstance(v, dict))
         if event.data.get("code"):
             text += f" [{event.data['code']}]"
         return text

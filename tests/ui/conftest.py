@@ -27,7 +27,8 @@ def session(make_session):
 
 @pytest.fixture(autouse=True)
 def _in_tmp(tmp_path, monkeypatch):
-    # Exported reports go to the current directory: keep them out of the checkout.
+    # Nothing should be written to the current directory (reports go to the state directory); if
+    # something is, it lands here, not in the checkout.
     monkeypatch.chdir(tmp_path)
 
 

@@ -172,8 +172,14 @@ async def test_help_on_every_screen(session):
             await pilot.pause()
             assert screen_name(app) == "HelpModal"
             keys = app.screen.query_one("#help-keys", DataTable)
-            descriptions = [keys.get_row_at(i)[1] for i in range(keys.row_count)]
-            assert "Help" in descriptions and "Quit" in descriptions
+            rows = {str(keys.get_row_at(i)[1]): str(keys.get_row_at(i)[0]) for i in range(keys.row_count)}
+            assert "Help" in rows and "Quit" in rows
+            assert rows["Help"] == "?/F1"
+            # only the app's and the screen's own keys: none of Textual's built-in ones
+            assert not {"Copy selected text", "Focus Next", "Focus Previous", "Scroll Up", "Page Down"} & set(rows)
+            assert not any("super" in key or key == "tab" for key in rows.values())
+            hints = " ".join(text_of(w) for w in app.screen.query(".hint"))
+            assert "Tab / Shift+Tab" in hints
             assert under.HELP[:30] in text_of(app.screen.query_one(".help-text"))
             await pilot.press("escape")
             await pilot.pause()

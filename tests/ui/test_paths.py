@@ -22,7 +22,7 @@ async def test_picker_scans_every_image(session):
     async with app.run_test(size=SIZE) as pilot:
         await to_picker(app, pilot)
         table = app.screen.query_one("#images", DataTable)
-        rows = {table.get_row_at(i)[2]: table.get_row_at(i)[1] for i in range(table.row_count)}
+        rows = {key.value: str(table.get_row(key)[1]) for key in table.rows}
         ids = session.emulator.ids
         assert rows[ids["image_old_csbs_server_exists"]].startswith("✗ affected")
         assert rows[ids["image_old_csbs_server_deleted"]].startswith("✗ affected")
