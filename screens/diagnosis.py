@@ -13,15 +13,8 @@ from screens.base import WizardScreen
 from screens.widgets.main_scroll import MainScroll
 from screens.widgets.evidence import EvidenceTable
 from wizard import flowchart
-from wizard.diagnose import AFFECTED, BACKUP_MISSING, NOT_FULL_ECS_IMAGE, Diagnosis
+from wizard.diagnose import Diagnosis
 
-EXPLAIN_NODE = {
-    AFFECTED: "csbs_format",
-    "not-affected-cbr": "fast_already",
-    "not-affected-new-format": "fast_already",
-    NOT_FULL_ECS_IMAGE: "out_of_scope",
-    BACKUP_MISSING: "backup_gone",
-}
 
 
 def verdict_mark(diagnosis: Diagnosis) -> str:
@@ -63,7 +56,7 @@ class DiagnosisScreen(WizardScreen):
                 exists = {True: "still exists", False: "was deleted", None: "could not be determined"}[server.exists]
                 status = f", status {server.status}" if server.status else ""
                 yield Plain(f"Source ECS: {server.name or '(name unknown)'} ({server.id}) {exists}{status}", id="source-server")
-            node_id = EXPLAIN_NODE.get(d.verdict)
+            node_id = flowchart.VERDICT_NODES.get(d.verdict)
             if node_id:
                 n = flowchart.node(node_id)
                 yield Plain("Explanation", classes="section-title")

@@ -18,7 +18,7 @@ from screens.modals import ConfirmModal
 from screens.widgets.step_panel import StepPanel
 from screens.workers import RunControl
 from wizard.journal import Run
-from wizard.runner import RunEvent
+from wizard.runner import RunEvent, if_declined, skippable
 
 CANCEL_HINT = "Esc/c cancel (stops after the current call; the run stays resumable)"
 
@@ -184,9 +184,10 @@ class ExecutionScreen(WizardScreen):
             details.append("It is BILLABLE: the cloud charges for what it creates while it exists.")
         if step.destructive:
             details.append("It is DESTRUCTIVE: what it deletes cannot be brought back.")
-        details.append("Stop here: the run stops before this step and stays resumable.")
+        no = "Skip it" if skippable(self.run.plan, step) else "Stop here"
+        details.append(f"{no}: {if_declined(self.run.plan, step)}.")
         self.modal = ConfirmModal(f"Confirm a {what} step", message.text, details,
-                                  yes="Run this step", no="Stop here", danger=step.destructive)
+                                  yes="Run this step", no=no, danger=step.destructive)
 
         def answered(value: bool | None) -> None:
             self.modal = None

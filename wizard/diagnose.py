@@ -92,6 +92,10 @@ class Diagnosis:
 
     @property
     def advice(self) -> str:
+        server = self.source_server
+        if self.verdict == AFFECTED and server is not None and server.exists is False:
+            return ("Repair it: its source ECS was deleted, so first create a temporary ECS from this image, back that up "
+                    "(CBR recommended) and make a new full-ECS image from that backup.")
         return ADVICE[self.verdict]
 
     @property

@@ -410,7 +410,7 @@ class PlainWizard:
         if step.name in self._preconfirmed:
             self.transcript.answered(confirmation_text(step), "yes (confirmed at the step pause)")
             return True
-        self.show(f"  {if_declined(self.run.plan, step)}")
+        self.show(f"  No: {if_declined(self.run.plan, step)}.")
         return self._gate_answer(confirmation_text(step), default=False)
 
     def step(self, step: Step) -> bool:

@@ -271,10 +271,10 @@ def skippable(plan: Plan, step: Step) -> bool:
 
 
 def if_declined(plan: Plan, step: Step) -> str:
-    """What answering no to ``step``'s confirmation does, in the words the front ends show."""
+    """What answering no to ``step``'s confirmation does, as the front ends say it after their 'No' label."""
     if skippable(plan, step):
-        return "No: skip this step; the run ends with the new image ready (you can still do it later)."
-    return "No: the run stops before this step and stays resumable."
+        return "this step is skipped; the run ends with the new image ready (you can still do it later)"
+    return "the run stops before this step and stays resumable"
 
 
 def confirmation_text(step: Step) -> str:

@@ -119,3 +119,10 @@ def test_config_show_masks_secrets(capsys, monkeypatch):
     assert main(["config", "show"]) == 0
     out = capsys.readouterr().out
     assert "NEVER-SHOW-THIS-SK" not in out and "AKSHOWME1234" not in out and "HUAWEICLOUD_SDK_AK" in out
+
+
+def test_advice_follows_whether_the_source_ecs_exists(capsys, tmp_path):
+    code, out, _ = cli(capsys, "diagnose", IDS["image_old_csbs_server_deleted"], "--json", state=tmp_path)
+    assert "first create a temporary ECS from this image" in json.loads(out)["advice"]
+    code, out, _ = cli(capsys, "diagnose", IDS["image_old_csbs_server_exists"], "--json", state=tmp_path)
+    assert json.loads(out)["advice"].startswith("Repair it: back the server up again")

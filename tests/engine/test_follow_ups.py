@@ -67,7 +67,7 @@ def test_declining_the_final_cleanup_skips_it_and_the_run_succeeds(session, emu)
     run = start(session, emu.ids["image_old_csbs_server_deleted"], service="cbr", source_exists=False, cleanup=True)
     run = session.runner(run, confirm=confirm).run()
     assert run.status == "succeeded" and run.new_image_id
-    assert declined == ["No: skip this step; the run ends with the new image ready (you can still do it later)."]
+    assert declined == ["this step is skipped; the run ends with the new image ready (you can still do it later)"]
     step = run.plan.step("delete_temp_server")
     assert step.status == "skipped" and any(e["event"] == "step-skipped" for e in run.events)
     temp = run.plan.step("create_temp_server").outputs["server_id"]
@@ -92,4 +92,4 @@ def test_declining_a_step_before_the_image_is_ready_stops_the_run(session, emu):
     run = start(session, emu.ids["image_old_csbs_server_exists"], service="cbr", source_exists=True)
     run = session.runner(run, confirm=confirm).run()
     assert run.status == "cancelled" and run.resumable
-    assert seen == ["No: the run stops before this step and stays resumable."]
+    assert seen == ["the run stops before this step and stays resumable"]

@@ -118,8 +118,8 @@ async def to_overview(app, pilot, image_id: str, service: str = "cbr", source_ex
     await pilot.pause()
 
 
-async def run_to_end(app, pilot, answer: str = "y", timeout: float = 30.0) -> None:
-    """Answer every confirmation with ``answer`` until the run stops."""
+async def run_to_end(app, pilot, answer: str = "y", timeout: float = 30.0, decline: str | None = None) -> None:
+    """Answer every confirmation with ``answer`` until the run stops; "n" to one whose text holds ``decline``."""
     from screens.execution import ExecutionScreen
 
     def execution():
@@ -130,7 +130,7 @@ async def run_to_end(app, pilot, answer: str = "y", timeout: float = 30.0) -> No
         await pilot.pause(0.02)
         waited += 0.02
         if screen_name(app) == "ConfirmModal":
-            await pilot.press(answer)
+            await pilot.press("n" if decline and decline in app.screen.text else answer)
             continue
         ex = execution()
         if not ex.running and ex.finished_status is not None:

@@ -150,3 +150,34 @@ async def test_follow_ups_from_the_summary(session):
     run = session.journal.load(summary.run.run_id)
     assert [s.kind for s in run.plan.steps][-2:] == ["test_launch", "delete_temp_server"]
     assert run.status == "succeeded"
+
+
+async def test_declining_the_final_cleanup_skips_it_and_the_repair_succeeds(session):
+    image_id = session.emulator.ids["image_old_csbs_server_deleted"]
+    app = WizardApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_overview(app, pilot, image_id)  # cleanup: yes (the default)
+        seen = []  # (text, 'no' label, details) of every confirmation asked
+        original_push = app.push_screen
+
+        def spy(screen, *args, **kw):
+            if screen.__class__.__name__ == "ConfirmModal":
+                seen.append((screen.text, screen.no_label, list(screen.details)))
+            return original_push(screen, *args, **kw)
+
+        app.push_screen = spy
+        await pilot.press("s")
+        await run_to_end(app, pilot, decline="Delete the temporary ECS")
+        cleanup = [s for s in seen if "Delete the temporary ECS" in s[0]]
+        assert cleanup and cleanup[0][1] == "Skip it"
+        assert "Skip it: this step is skipped; the run ends with the new image ready" in cleanup[0][2][-1]
+        assert all(no == "Stop here" for text, no, _ in seen if "Delete the temporary ECS" not in text)
+        assert screen_name(app) == "SummaryScreen"
+        run = app.screen.run
+        assert run.status == "succeeded" and run.plan.step("delete_temp_server").status == "skipped"
+        temp = run.plan.step("create_temp_server").outputs["server_id"]
+        assert session.clients.ecs.find_server(temp) is not None
+        await pilot.press("d")  # offered again as a follow-up
+        await run_to_end(app, pilot)
+        await wait_for(pilot, lambda: screen_name(app) == "SummaryScreen" and app.screen.run.plan.step("delete_temp_server").status == "succeeded")
+    assert session.clients.ecs.find_server(temp) is None
