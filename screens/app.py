@@ -12,14 +12,14 @@ from textual.screen import Screen
 
 from screens.messages import RunReady
 from screens.workers import CloudWork
-from wizard.diagnose import Diagnosis
 from wizard.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
-from wizard.journal import Run
-from wizard.plan import Plan
-from wizard.questions import Answers
 from wizard.transcript import Transcript
 
 if TYPE_CHECKING:
+    from wizard.diagnose import Diagnosis
+    from wizard.journal import Run
+    from wizard.plan import Plan
+    from wizard.questions import Answers
     from wizard.session import CloudSession
 
 

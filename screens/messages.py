@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from wizard.diagnose import Diagnosis
-from wizard.journal import Run
-from wizard.plan import Plan
-from wizard.questions import Question
-from wizard.runner import RunEvent
-from wizard.steps import Step
+if TYPE_CHECKING:  # annotations only: the first screen paints before the engine is imported
+    from wizard.diagnose import Diagnosis
+    from wizard.journal import Run
+    from wizard.plan import Plan
+    from wizard.questions import Question
+    from wizard.runner import RunEvent
+    from wizard.steps import Step
 
 
 @dataclass

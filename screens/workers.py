@@ -19,15 +19,14 @@ from screens.advice import tui_advice
 from screens.messages import (ConfirmRequest, DiagnosisReady, ImagesListed, PlanReady, Reply, RunDone, RunReady,
                               ScanFinished, ScanResult, ServerQuestionsReady, StepGateRequest, event_message)
 from wizard.cloud.errors import CloudError, CloudUnreachable
-from wizard.diagnose import Diagnosis, diagnose, scan
 from wizard.errors import WizardError
-from wizard.journal import Run
-from wizard.plan import add_follow_up, build_plan
-from wizard.questions import Answers, server_questions
-from wizard.steps import Step
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the engine's functions are imported inside the workers, after the first paint
+    from wizard.diagnose import Diagnosis
+    from wizard.journal import Run
+    from wizard.questions import Answers
     from wizard.session import CloudSession
+    from wizard.steps import Step
 
 
 class RunControl:
@@ -93,6 +92,8 @@ class CloudWork:
     @work(thread=True, exit_on_error=False, group="scan", exclusive=True, name="scan",
           description="Listing and diagnosing the project's full-ECS images")
     def scan_images(self, target: MessagePump) -> None:
+        from wizard.diagnose import scan
+
         clients = self.session.clients
         images = list(clients.ims.list_full_ecs_images())
         target.post_message(ImagesListed(images))
@@ -102,16 +103,22 @@ class CloudWork:
     @work(thread=True, exit_on_error=False, group="cloud", exclusive=True, name="diagnose",
           description="Diagnosing the image")
     def diagnose_image(self, target: MessagePump, ref: str) -> None:
+        from wizard.diagnose import diagnose
+
         target.post_message(DiagnosisReady(diagnose(self.session.clients, ref)))
 
     @work(thread=True, exit_on_error=False, group="cloud", exclusive=True, name="server-questions",
           description="Reading flavors and subnets for the temporary ECS")
     def load_server_questions(self, target: MessagePump, diagnosis: Diagnosis) -> None:
+        from wizard.questions import server_questions
+
         target.post_message(ServerQuestionsReady(server_questions(self.session.clients, diagnosis)))
 
     @work(thread=True, exit_on_error=False, group="cloud", exclusive=True, name="plan",
           description="Planning the repair")
     def make_plan(self, target: MessagePump, diagnosis: Diagnosis, answers: Answers, run_id: str | None = None) -> None:
+        from wizard.plan import build_plan
+
         target.post_message(PlanReady(build_plan(self.session.clients, diagnosis, answers, run_id=run_id)))
 
     @work(thread=True, exit_on_error=False, group="cloud", exclusive=True, name="check-resume",
@@ -123,6 +130,9 @@ class CloudWork:
     @work(thread=True, exit_on_error=False, group="cloud", exclusive=True, name="follow-up",
           description="Adding the step to the run")
     def add_follow_up(self, target: MessagePump, run: Run, kind: str) -> None:
+        from wizard.diagnose import Diagnosis
+        from wizard.plan import add_follow_up
+
         add_follow_up(run.plan, kind, self.session.clients, Diagnosis.from_dict(run.diagnosis))
         self.session.journal.save(run)
         target.post_message(RunReady(run))

@@ -12,10 +12,12 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wizard.errors import UsageError
-from wizard.plan import Plan
+
+if TYPE_CHECKING:
+    from wizard.plan import Plan
 
 RUNNING, SUCCEEDED, FAILED, CANCELLED = "running", "succeeded", "failed", "cancelled"
 RESUMABLE = frozenset({RUNNING, FAILED, CANCELLED})
@@ -71,6 +73,8 @@ class Run:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Run":
+        from wizard.plan import Plan  # loaded with the first run read, not with the journal
+
         return cls(
             run_id=data["run_id"], image_ref=data.get("image_ref", ""), cloud=data.get("cloud") or {},
             diagnosis=data.get("diagnosis") or {}, answers=data.get("answers") or {}, plan=Plan.from_dict(data["plan"]),

@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from wizard import flowchart
-from wizard.diagnose import Diagnosis
 from wizard.errors import UsageError
 from wizard.questions import Answers, ServerChoice, server_questions
 from wizard.steps import KINDS, TIMEOUTS, ApiCall, Step, ref, vault_size_gb
 
 if TYPE_CHECKING:
     from wizard.cloud.client import Clients
+    from wizard.diagnose import Diagnosis
 
 IMAGE_NAME_MAX = 128
 IMAGE_SUFFIX = "-fast"

@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from wizard.diagnose import Diagnosis
 
 if TYPE_CHECKING:
     from wizard.cloud.client import Clients
+    from wizard.diagnose import Diagnosis
 
 VOLUME_TYPES = ("SSD", "SAS", "SATA", "GPSSD", "ESSD")
 

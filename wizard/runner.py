@@ -12,7 +12,6 @@ moment a step finishes is at most ``growth`` (5 %) of its duration, or ``max``.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from wizard.cloud.errors import CallRecord, CloudError, CloudUnreachable
 from wizard.journal import CANCELLED, FAILED, RUNNING, SUCCEEDED, Journal, Run
 from wizard.plan import Plan
+from wizard.polling import DEMO_POLL, PollPolicy  # noqa: F401  (re-exported: the runner's pace)
 from wizard.steps import (CANCELLED as STEP_CANCELLED, FAILED as STEP_FAILED, KINDS, PENDING, RUNNING as STEP_RUNNING,
                           SKIPPED, SUCCEEDED as STEP_SUCCEEDED, TIMED_OUT, WAITING, Step, StepContext, StepFailed)
 
@@ -31,25 +31,6 @@ EVENT_KINDS = ("run-started", "step-started", "progress", "message", "output", "
                "step-succeeded", "step-failed", "step-skipped", "run-finished")
 
 
-@dataclass(frozen=True)
-class PollPolicy:
-    min_interval: float = 2.0
-    max_interval: float = 20.0
-    growth: float = 0.05
-
-    def next_interval(self, waited: float, progress: float | None) -> float:
-        interval = waited * self.growth
-        if progress is not None and 0 < progress < 100 and waited > 0:
-            interval = waited * (100.0 - progress) / progress  # time left at the pace so far
-        return min(self.max_interval, max(self.min_interval, interval))
-
-    def max_calls(self, seconds: float) -> int:
-        """The documented bound on status calls for a step that takes ``seconds``."""
-        ramp = math.log(self.max_interval / self.min_interval) / math.log(1 + self.growth)
-        return int(math.ceil(ramp + seconds / self.max_interval + 2))
-
-
-DEMO_POLL = PollPolicy(min_interval=0.05, max_interval=1.0, growth=0.05)
 
 
 @dataclass

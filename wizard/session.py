@@ -12,14 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from wizard.config import Settings
-from wizard.diagnose import Diagnosis
 from wizard.journal import Journal, Run
-from wizard.plan import Plan
-from wizard.questions import Answers
-from wizard.runner import DEMO_POLL, PollPolicy, Runner
+from wizard.polling import DEMO_POLL, PollPolicy
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the engine is imported when first used, so a front end paints before it loads
     from wizard.cloud.client import Clients
+    from wizard.diagnose import Diagnosis
+    from wizard.plan import Plan
+    from wizard.questions import Answers
+    from wizard.runner import Runner
 
 DEMO_SPEED = 60.0
 
@@ -83,6 +84,8 @@ class CloudSession:
         return run
 
     def runner(self, run: Run, **kw: Any) -> Runner:
+        from wizard.runner import Runner
+
         kw.setdefault("poll", self.poll)
         kw.setdefault("clock", self.clock)
         kw.setdefault("sleep", self.sleep)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable
+from textual.widgets import DataTable, ProgressBar
 
 from screens.app import WizardApp
 from screens.execution import ExecutionScreen
@@ -117,6 +117,19 @@ async def test_cloud_error_shown_in_an_error_panel(make_session):
         assert error.display and "IMG.0015" in text_of(error)
         assert "quota" in text_of(error)  # the remedy
         assert "[XX] The run failed at 'Create a full-ECS image" in text_of(ex.query_one("#banner"))
+        # each part of the error is shown once (the banner names the step and the code)
+        request_id = panel.step.error["request_id"]
+        shown = "\n".join(text_of(w) for w in panel.query("Plain") if w.display) + "\n" + text_of(ex.query_one("#banner"))
+        assert request_id and shown.count(request_id) == 1 and shown.count("IMG.0015") == 2
+        assert shown.count("Injected fault") == 1 and shown.count("what to do") == 1 and shown.count("raise the quota") == 1
+        assert not panel.query_one(".step-action").display
+        assert text_of(error).startswith("✗ IMS error IMG.0015: Injected fault")
+        # the bar has stopped: not indeterminate, not moving, and says it failed in words
+        bar = panel.query_one(ProgressBar)
+        before = bar.percentage
+        await pilot.pause(0.3)
+        assert bar.total == 100 and before is not None and bar.percentage == before
+        assert "✗ failed" in text_of(panel.query_one(".step-elapsed"))
         # fix the cause (the fault is used up after 9), retry from the failed step
         session.emulator.clear_faults()
         await pilot.press("r")

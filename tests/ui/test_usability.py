@@ -23,7 +23,6 @@ from wizard.diagnose import diagnose
 from wizard.plan import build_plan
 from wizard.questions import Answers
 from wizard.runner import RunEvent
-from wizard.sim import FaultRule
 
 SMALL = (80, 24)
 
@@ -209,35 +208,6 @@ async def test_evidence_on_screen_at_100x30_and_80x24(session):
 
 
 # -- 4. an error said once; a failed step's bar stands still ------------------------------------
-
-async def test_failed_step_shows_each_part_of_the_error_once(make_session):
-    session = make_session(faults=[FaultRule.parse("ims.create_whole_image:first=9:status=400:code=IMG.0015")])
-    app = WizardApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await to_overview(app, pilot, session.emulator.ids["image_old_csbs_server_exists"])
-        await pilot.press("s")
-        await run_to_end(app, pilot)
-        ex = execution(app)
-        panel = ex.query_one("#step-create_image", StepPanel)
-        request_id = panel.step.error["request_id"]
-        assert request_id
-        shown = "\n".join(text_of(w) for w in panel.query("Plain") if w.display)
-        shown += "\n" + text_of(ex.query_one("#banner"))
-        assert shown.count("IMG.0015") == 2  # the error panel and the banner (which names the step)
-        assert shown.count(request_id) == 1
-        assert shown.count("Injected fault") == 1
-        assert shown.count("what to do") == 1 and shown.count("raise the quota") == 1
-        assert not panel.query_one(".step-action").display
-        error = text_of(panel.query_one(".step-error"))
-        assert error.startswith("✗ IMS error IMG.0015: Injected fault")
-        # the bar has stopped: not indeterminate, not moving, and says it failed in words
-        bar = panel.query_one(ProgressBar)
-        assert bar.total == 100 and bar.percentage is not None
-        before = bar.percentage
-        await pilot.pause(0.3)
-        assert bar.percentage == before
-        assert "✗ failed" in text_of(panel.query_one(".step-elapsed"))
-
 
 @pytest.mark.parametrize("how,marker", [("failed", "✗ failed"), ("cancelled", "|| cancelled")])
 async def test_stopped_step_bar_stops_animating(session, how, marker):

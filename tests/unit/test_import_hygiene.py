@@ -33,7 +33,8 @@ def test_help_does_not_import_ui_libraries():
 
 def test_first_screen_needs_neither_the_http_stack_nor_the_emulator():
     """The welcome screen paints before the session connects (benchmarks/tui_startup.py): building
-    the app for a demo session must not import requests, werkzeug or the emulator's state."""
+    the app for a demo session must not import requests, werkzeug or the emulator's state, nor the
+    engine (runner, plan, steps, diagnosis), which load with the first run read or planned."""
     code = (
         "import sys\n"
         "import wizard.cli\n"
@@ -43,7 +44,8 @@ def test_first_screen_needs_neither_the_http_stack_nor_the_emulator():
         "import screens.welcome\n"
         "session = open_session(resolve(demo=True), state_dir=sys.argv[1])\n"
         "WizardApp(session)\n"
-        "print(','.join(sorted(m for m in ('requests', 'urllib3', 'werkzeug', 'wizard.sim.emulator', 'wizard.cloud.http')"
+        "print(','.join(sorted(m for m in ('requests', 'urllib3', 'werkzeug', 'wizard.sim.emulator', 'wizard.cloud.http',"
+        " 'wizard.runner', 'wizard.plan', 'wizard.steps', 'wizard.diagnose')"
         " if m in sys.modules)), session.connected)\n"
         "session.connect()\n"
         "print(session.emulator is not None and 'requests' in sys.modules)\n"
