@@ -129,9 +129,9 @@ class SummaryScreen(WizardScreen):
             server_id = temp.outputs.get("server_id") or temp.state.get("server_id")
             if delete is not None and delete.status == "succeeded":
                 lines.append(f"  [ok] The temporary ECS {server_id} was deleted.")
-            elif delete is not None:
+            elif delete is not None and delete.status != "skipped":
                 lines.append(f"  [..] Deleting the temporary ECS {server_id}: {delete.status}.")
-            else:
+            else:  # never asked for, or declined at its confirmation
                 lines.append(f"  [!] The temporary ECS {server_id} was kept as you asked; it is billed until you delete it"
                              + (" (d deletes it now)." if self.run.status == "succeeded" else "."))
         old = self._step("delete_old_image")

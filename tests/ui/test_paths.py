@@ -175,6 +175,8 @@ async def test_declining_the_final_cleanup_skips_it_and_the_repair_succeeds(sess
         assert screen_name(app) == "SummaryScreen"
         run = app.screen.run
         assert run.status == "succeeded" and run.plan.step("delete_temp_server").status == "skipped"
+        assert "was kept as you asked" in text_of(app.screen.query_one("#cleanup"))
+        assert "(d deletes it now)" in text_of(app.screen.query_one("#cleanup"))
         temp = run.plan.step("create_temp_server").outputs["server_id"]
         assert session.clients.ecs.find_server(temp) is not None
         await pilot.press("d")  # offered again as a follow-up
