@@ -392,7 +392,9 @@ def _execute(args: argparse.Namespace, session, run) -> int:
     def confirm(step) -> bool:
         if args.yes:
             return True
-        question = f"{step.title}: this {'creates billable resources' if step.billable else 'deletes resources'}. Continue? [y/N] "
+        from wizard.runner import confirmation_text
+
+        question = f"{confirmation_text(step)} [y/N] "
         print(question, end="", file=sys.stderr if args.json else sys.stdout, flush=True)  # stdout stays JSON with --json
         return input().strip().lower() in {"y", "yes"}
 

@@ -10,7 +10,7 @@ import sys
 import time
 from typing import IO, Any, Callable
 
-from wizard.runner import RunEvent
+from wizard.runner import RunEvent, effect
 
 MARKS = {"step-started": "[..]", "step-succeeded": "[ok]", "step-failed": "[FAILED]", "waiting-for-confirmation": "[??]",
          "message": "  - ", "output": "  = ", "run-finished": "[end]", "run-started": "[run]", "step-skipped": "[skip]"}
@@ -74,14 +74,14 @@ class EventPrinter:
         if e.event == "step-succeeded":
             return f"{e.title}: {e.message} ({e.data.get('seconds', 0):.1f} s)"
         if e.event == "step-failed":
-            code = f" [{e.data['code']}]" if e.data.get("code") else ""
-            rid = request_id_note(e.message, e.data.get("request_id"))
+            service = f"{e.data['service'].upper()} " if e.data.get("service") else ""
+            code = f" [{service}{e.data['code']}]" if e.data.get("code") else ""
+            rid = f" (request id {e.data['request_id']})" if e.data.get("request_id") else ""
             remedy = f"\n       what to do: {e.data['remedy']}" if e.data.get("remedy") else ""
             return f"{e.title}{code}: {e.message}{rid}{remedy}"
         if e.event == "waiting-for-confirmation":
             if self.approved_by:
-                what = "creates billable resources" if e.data.get("billable") else "deletes resources"
-                return f"'{e.title}' {what}: approved by {self.approved_by}"
+                return f"'{e.title}' {effect(bool(e.data.get('billable')))}: approved by {self.approved_by}"
             return e.message
         if e.event == "output":
             outputs = e.data.get("outputs") or {}
@@ -97,13 +97,6 @@ class EventPrinter:
     def _write(self, line: str, colour: str | None = None) -> None:
         self.lines.append(line)  # the transcript keeps the text, never escape codes
         print(f"\x1b[{colour}m{line}\x1b[0m" if colour else line, file=self.stream, flush=True)
-
-
-def request_id_note(message: str, request_id: str | None) -> str:
-    """' (request id X)' to follow ``message``, or nothing when there is none or the message names it already."""
-    if not request_id or request_id in message:
-        return ""
-    return f" (request id {request_id})"
 
 
 def table(rows: list[list[Any]], headers: list[str]) -> str:

@@ -35,7 +35,7 @@ from wizard.console import EventPrinter, diagnosis_text, plan_text
 from wizard.diagnose import Diagnosis
 from wizard.plan import Plan, build_plan
 from wizard.questions import Question, answers_from, finishing_questions, repair_questions, server_questions
-from wizard.runner import RunEvent, confirmation_text, if_declined
+from wizard.runner import RunEvent, confirmation_text, effect, if_declined
 from wizard.steps import KINDS, Step
 from wizard.transcript import Transcript
 
@@ -414,7 +414,7 @@ class PlainWizard:
         return self._gate_answer(confirmation_text(step), default=False)
 
     def step(self, step: Step) -> bool:
-        what = " (creates billable resources)" if step.billable else " (deletes resources)" if step.destructive else ""
+        what = f" ({effect(step.billable)})" if step.needs_confirmation else ""
         ok = self._gate_answer(f"Next: {step.title}{what}. Continue?", default=True)
         if ok and step.needs_confirmation:
             self._preconfirmed.add(step.name)

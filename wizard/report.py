@@ -80,8 +80,8 @@ def to_markdown(run: Run) -> str:
         lines += ["", "## Errors", ""]
         for s in errors:
             e = s.error
-            code = f" `{e['code']}`" if e.get("code") else ""
-            rid = f" (request id `{e['request_id']}`)" if e.get("request_id") and e["request_id"] not in e["message"] else ""
+            code = f" `{(e['service'] or '').upper() + ' ' if e.get('service') else ''}{e['code']}`" if e.get("code") else ""
+            rid = f" (request id `{e['request_id']}`)" if e.get("request_id") else ""
             lines.append(f"- **{s.title}**{code}: {e['message']}{rid}. {e.get('remedy', '')}")
     request_ids = [c for c in run.calls if c.get("request_id")]
     if request_ids:

@@ -185,7 +185,7 @@ class Runner:
                         self._emit("message", step, message=f"{error}; retrying (attempt {step.attempts} of {step.max_attempts})")
                         self.sleep(self.retry_delay)
                         continue
-                    return self._fail(step, str(error), _remedy(error), error.code, error.request_id)
+                    return self._fail(step, error.message, _remedy(error), error.code, error.request_id, error.service)
                 except CloudUnreachable as error:
                     if step.attempts < step.max_attempts:
                         step.attempts += 1
@@ -216,11 +216,14 @@ class Runner:
         finally:
             self._unhook_calls(previous_hook)
 
-    def _fail(self, step: Step, message: str, remedy: str = "", code: str | None = None, request_id: str | None = None) -> None:
+    def _fail(self, step: Step, message: str, remedy: str = "", code: str | None = None, request_id: str | None = None,
+              service: str | None = None) -> None:
+        """Record the failure as parts (the cloud's bare message, its service, code and request id),
+        so each front end can show every part once."""
         step.status = STEP_FAILED
         step.ended_at = self.clock()
-        step.error = {"message": message, "remedy": remedy, "code": code, "request_id": request_id}
-        self._emit("step-failed", step, message=message, remedy=remedy, code=code, request_id=request_id)
+        step.error = {"message": message, "remedy": remedy, "code": code, "request_id": request_id, "service": service}
+        self._emit("step-failed", step, message=message, remedy=remedy, code=code, request_id=request_id, service=service)
 
     def _hook_calls(self):
         # Record every call's request id in the journal while a step runs.
@@ -258,9 +261,13 @@ def if_declined(plan: Plan, step: Step) -> str:
     return "the run stops before this step and stays resumable"
 
 
+def effect(billable: bool) -> str:
+    """What a step that asks first does, in the words every front end uses."""
+    return "creates billable resources" if billable else "deletes resources"
+
+
 def confirmation_text(step: Step) -> str:
-    what = "creates billable resources" if step.billable else "deletes resources"
-    return f"'{step.title}' {what}. Continue?"
+    return f"'{step.title}' {effect(step.billable)}. Continue?"
 
 
 def _remedy(error: CloudError) -> str:

@@ -282,7 +282,7 @@ class EnsureVault(StepKind):
             except CloudError as error:
                 if error.transient or not _source_gone(ctx, step):
                     raise
-                raise StepFailed(str(error), _source_gone_remedy(ctx, step), error.code, error.request_id) from None
+                raise StepFailed(error.message, _source_gone_remedy(ctx, step), error.code, error.request_id) from None
             ctx.note(f"added ECS {server_id} to vault {vault.name}")
         step.outputs["vault_id"] = vault.id
         return Tick(done=True, message=f"ECS is in vault {vault.name}")

@@ -4,8 +4,6 @@ the resource ids as they appear, an error panel, and a collapsible log."""
 
 from __future__ import annotations
 
-import re
-
 from textual.app import ComposeResult
 from textual.clock import Clock
 from textual.containers import Horizontal, Vertical
@@ -151,17 +149,9 @@ class StepPanel(Vertical):
 
     @staticmethod
     def _error_text(error: dict) -> str:
-        """The code, the message, the request id and what to do, each once (the runner's message
-        repeats the service, the code and the request id: "IMS IMG.0015: ... (request id r-1)")."""
+        """The code, the message, the request id and what to do, each once (the runner keeps them apart)."""
         message = error.get("message") or ""
-        code, request_id = error.get("code"), error.get("request_id")
-        service = ""
-        if code:
-            m = re.match(rf"^([A-Z]+) {re.escape(code)}: (.*)$", message, re.S)
-            if m:
-                service, message = m.group(1), m.group(2)
-        if request_id and message.endswith(f" (request id {request_id})"):
-            message = message[: -len(f" (request id {request_id})")]
+        code, request_id, service = error.get("code"), error.get("request_id"), (error.get("service") or "").upper()
         head = "✗ " + (f"{service} error" if service else "Error") + (f" {code}" if code else "")
         lines = [f"{head}: {message}"]
         if request_id:
@@ -187,7 +177,7 @@ class StepPanel(Vertical):
         if event.message and kind in ("progress", "step-succeeded", "message", "step-failed"):
             self.message = event.message
         if kind == "step-failed":
-            self.error = {k: event.data.get(k) for k in ("code", "request_id", "remedy")} | {"message": event.message}
+            self.error = {k: event.data.get(k) for k in ("code", "request_id", "remedy", "service")} | {"message": event.message}
         if kind == "step-started":
             self.error = None
         if kind == "output":

@@ -234,8 +234,8 @@ async def test_stopped_step_bar_stops_animating(session, how, marker):
         assert bar.total is None  # indeterminate while it runs
         if how == "failed":
             screen.apply_event(RunEvent("step-failed", RUN_ID, step.name, step.title, status="failed",
-                                        message="ECS Ecs.0001: quota exceeded (request id r-1)",
-                                        data={"code": "Ecs.0001", "request_id": "r-1", "remedy": "Raise the quota."}))
+                                        message="quota exceeded",
+                                        data={"code": "Ecs.0001", "request_id": "r-1", "remedy": "Raise the quota.", "service": "ecs"}))
         else:
             screen.apply_event(RunEvent("message", RUN_ID, step.name, step.title, status="cancelled",
                                         message="cancelled; the run can be resumed"))
