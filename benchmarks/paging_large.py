@@ -44,8 +44,12 @@ def main() -> None:
     if args.latency:
         emu.add_fault(FaultRule.parse(f"*.*:latency={args.latency}"))
     with BackgroundServer(emu) as url:
-        env = {"HUAWEICLOUD_SDK_AK": DEMO.ak, "HUAWEICLOUD_SDK_SK": DEMO.sk, "HUAWEICLOUD_SDK_PROJECT_ID": DEMO.project_id,
-               "ECS_WIZARD_ENDPOINT": url}
+        env = {
+            "HUAWEICLOUD_SDK_AK": DEMO.ak,
+            "HUAWEICLOUD_SDK_SK": DEMO.sk,
+            "HUAWEICLOUD_SDK_PROJECT_ID": DEMO.project_id,
+            "ECS_WIZARD_ENDPOINT": url,
+        }
         clients = build_clients(resolve(env=env))
         rows = []
         for limit in args.limits:
@@ -54,11 +58,17 @@ def main() -> None:
             images, requests = runs[0][0], runs[0][1]
             times = [seconds * 1000 for _, _, seconds in runs]
             rows.append((limit, images, requests, statistics.median(times), min(times), max(times)))
-    print(f"large scenario, {args.images} full-ECS images, loopback HTTP {url}, "
-          f"added latency {args.latency * 1000:g} ms/request, median of {args.repeat}")
-    print(f"{'limit':>6} {'images':>7} {'requests':>9} {'median ms':>10} {'min ms':>8} {'max ms':>8} {'ms/request':>11}")
+    print(
+        f"large scenario, {args.images} full-ECS images, loopback HTTP {url}, "
+        f"added latency {args.latency * 1000:g} ms/request, median of {args.repeat}"
+    )
+    print(
+        f"{'limit':>6} {'images':>7} {'requests':>9} {'median ms':>10} {'min ms':>8} {'max ms':>8} {'ms/request':>11}"
+    )
     for limit, images, requests, median, low, high in rows:
-        print(f"{limit:>6} {images:>7} {requests:>9} {median:>10.1f} {low:>8.1f} {high:>8.1f} {median / requests:>11.2f}")
+        print(
+            f"{limit:>6} {images:>7} {requests:>9} {median:>10.1f} {low:>8.1f} {high:>8.1f} {median / requests:>11.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -75,7 +75,9 @@ def emulated_critical_path(emu: Emulator, since: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--speed", type=float, default=60.0, help="emulator speed for the wall-time run (default 60, the demo pace)")
+    parser.add_argument(
+        "--speed", type=float, default=60.0, help="emulator speed for the wall-time run (default 60, the demo pace)"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="wall-time runs; the median is reported (default 3)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as state:
@@ -85,15 +87,19 @@ def main() -> None:
             wall, _, virtual_started = _run(emu, state, poll=DEMO_POLL, frozen=False)
             emulated = emulated_critical_path(emu, virtual_started)
             ratios.append(wall / (emulated / args.speed))
-            print(f"  wall {wall:.2f} s, emulated critical path {emulated:.0f} virtual s = {emulated / args.speed:.2f} real s, "
-                  f"ratio {ratios[-1]:.3f}")
+            print(
+                f"  wall {wall:.2f} s, emulated critical path {emulated:.0f} virtual s = {emulated / args.speed:.2f} real s, "
+                f"ratio {ratios[-1]:.3f}"
+            )
         print(f"CBR scenario 2 at speed {args.speed:g}: median ratio {statistics.median(ratios):.3f} (target <= 1.05)")
 
         adaptive = _run(Emulator(scenario="demo", speed=0), state, poll=PollPolicy(), frozen=True)[1]
         every_second = PollPolicy(min_interval=1.0, max_interval=1.0, growth=0.0)
         naive = _run(Emulator(scenario="demo", speed=0), state, poll=every_second, frozen=True)[1]
-        print(f"API calls per run: adaptive polling {adaptive}, polling every second {naive} "
-              f"({naive / adaptive:.1f}x more)")
+        print(
+            f"API calls per run: adaptive polling {adaptive}, polling every second {naive} "
+            f"({naive / adaptive:.1f}x more)"
+        )
 
 
 if __name__ == "__main__":

@@ -11,8 +11,8 @@ import argparse
 import threading
 import time
 
-from wizard.config import resolve
 from wizard.cloud.client import build_clients
+from wizard.config import resolve
 from wizard.diagnose import scan
 from wizard.sim import DEMO, Emulator, FaultRule, serve
 
@@ -33,10 +33,16 @@ def main() -> None:
         url["u"] = u
         ready.set()
 
-    threading.Thread(target=serve, args=(emu,), kwargs={"host": "127.0.0.1", "port": 0, "on_ready": on_ready}, daemon=True).start()
+    threading.Thread(
+        target=serve, args=(emu,), kwargs={"host": "127.0.0.1", "port": 0, "on_ready": on_ready}, daemon=True
+    ).start()
     ready.wait(10)
-    env = {"HUAWEICLOUD_SDK_AK": DEMO.ak, "HUAWEICLOUD_SDK_SK": DEMO.sk, "HUAWEICLOUD_SDK_PROJECT_ID": DEMO.project_id,
-           "ECS_WIZARD_ENDPOINT": url["u"]}
+    env = {
+        "HUAWEICLOUD_SDK_AK": DEMO.ak,
+        "HUAWEICLOUD_SDK_SK": DEMO.sk,
+        "HUAWEICLOUD_SDK_PROJECT_ID": DEMO.project_id,
+        "ECS_WIZARD_ENDPOINT": url["u"],
+    }
     clients = build_clients(resolve(env=env))
     started = time.perf_counter()
     images = list(clients.ims.list_full_ecs_images())
@@ -48,7 +54,9 @@ def main() -> None:
         results = scan(clients, concurrency=concurrency, images=images)
         timings[concurrency] = time.perf_counter() - started
         affected = sum(1 for d in results if d.affected)
-        print(f"scan, concurrency {concurrency}: {len(results)} images in {timings[concurrency]:.2f} s ({affected} affected)")
+        print(
+            f"scan, concurrency {concurrency}: {len(results)} images in {timings[concurrency]:.2f} s ({affected} affected)"
+        )
     print(f"speed-up {timings[1] / timings[args.concurrency]:.1f}x with concurrency {args.concurrency}")
 
 

@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 
-CHILD = r'''
+CHILD = r"""
 import resource, sys, time
 kind, state_dir = sys.argv[1], sys.argv[2]
 
@@ -80,14 +80,16 @@ async def pilot(p):
     p.app.exit()
 
 app.run(headless=True, size=(100, 30), auto_pilot=pilot)
-'''
+"""
 
 
 def measure(kind: str) -> dict[str, tuple[float, float]]:
     """{label: (seconds since spawn, peak RSS in MiB)} of one fresh child."""
     with tempfile.TemporaryDirectory() as state_dir:
         spawned = time.time()
-        out = subprocess.run([sys.executable, "-c", CHILD, kind, state_dir], capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, kind, state_dir], capture_output=True, text=True, check=True
+        ).stdout
     marks = {}
     for line in out.splitlines():
         label, at, rss_kib = line.split()
@@ -103,8 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     kinds = ("minimal", "wizard")
     # Bytecode as an installed package has it (pip compiles on install; Textual's already is), even
     # where PYTHONDONTWRITEBYTECODE is set: otherwise every child would compile our sources again.
-    import wizard
     import screens
+    import wizard
 
     for package in (wizard, screens):
         compileall.compile_dir(package.__path__[0], quiet=1)
@@ -120,19 +122,25 @@ def main(argv: list[str] | None = None) -> int:
         return {"seconds": statistics.median(r[0] for r in rows), "peak_rss_mib": statistics.median(r[1] for r in rows)}
 
     minimal = median("minimal", "FIRST-SCREEN")
-    rows = {"minimal Textual app, first screen": minimal,
-            "ecs-wizard demo, first screen": median("wizard", "FIRST-SCREEN"),
-            "ecs-wizard demo, connected": median("wizard", "READY")}
+    rows = {
+        "minimal Textual app, first screen": minimal,
+        "ecs-wizard demo, first screen": median("wizard", "FIRST-SCREEN"),
+        "ecs-wizard demo, connected": median("wizard", "READY"),
+    }
     for row in rows.values():
         row["time_ratio"] = round(row["seconds"] / minimal["seconds"], 3)
         row["memory_ratio"] = round(row["peak_rss_mib"] / minimal["peak_rss_mib"], 3)
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    print(f"TUI startup, median of {args.repeat} fresh interpreters (headless, 100x30), Python {sys.version.split()[0]}")
+    print(
+        f"TUI startup, median of {args.repeat} fresh interpreters (headless, 100x30), Python {sys.version.split()[0]}"
+    )
     print(f"{'':36}{'time':>8}{'ratio':>8}{'peak RSS':>12}{'ratio':>8}")
     for label, r in rows.items():
-        print(f"{label:36}{r['seconds'] * 1000:>5.0f} ms{r['time_ratio']:>7.2f}x{r['peak_rss_mib']:>8.1f} MiB{r['memory_ratio']:>7.2f}x")
+        print(
+            f"{label:36}{r['seconds'] * 1000:>5.0f} ms{r['time_ratio']:>7.2f}x{r['peak_rss_mib']:>8.1f} MiB{r['memory_ratio']:>7.2f}x"
+        )
     print("target: first screen <= 1.3x the minimal app, in time and in memory")
     return 0
 

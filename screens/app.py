@@ -3,7 +3,8 @@ work. ``run_app`` is what the CLI calls for ``ecs-wizard`` and ``ecs-wizard demo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -28,7 +29,9 @@ class WizardApp(CloudWork, App[int]):
     TITLE = "ecs-wizard"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
 
-    def __init__(self, session: "CloudSession", *, step_mode: bool = False, frozen: bool = False, run_id: str | None = None):
+    def __init__(
+        self, session: CloudSession, *, step_mode: bool = False, frozen: bool = False, run_id: str | None = None
+    ):
         """``frozen``: deterministic screens for snapshots (no wall-clock times, frozen animations);
         ``run_id``: a fixed id for the next run (tests)."""
         super().__init__()
@@ -137,19 +140,32 @@ class WizardApp(CloudWork, App[int]):
             if quit_now:
                 running.stop_and_quit()
 
-        self.push_screen(ConfirmModal(
-            "Quit while the repair runs?",
-            f"The run stops after the current call. Everything it created is in the journal; "
-            f"resume later with: ecs-wizard resume {run_id}",
-            [], yes="Stop and quit", no="Keep running", danger=True), answered)
+        self.push_screen(
+            ConfirmModal(
+                "Quit while the repair runs?",
+                f"The run stops after the current call. Everything it created is in the journal; "
+                f"resume later with: ecs-wizard resume {run_id}",
+                [],
+                yes="Stop and quit",
+                no="Keep running",
+                danger=True,
+            ),
+            answered,
+        )
 
     # -- command palette ----------------------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Export report", "Write the current run's report (Markdown) to the reports folder of the state directory", self.command_export)
+        yield SystemCommand(
+            "Export report",
+            "Write the current run's report (Markdown) to the reports folder of the state directory",
+            self.command_export,
+        )
         yield SystemCommand("Open runs", "The runs on this machine; resume an interrupted one", self.command_runs)
-        yield SystemCommand("Switch theme (light/dark)", "Toggle between the light and the dark theme", self.command_toggle_theme)
+        yield SystemCommand(
+            "Switch theme (light/dark)", "Toggle between the light and the dark theme", self.command_toggle_theme
+        )
 
     def command_export(self) -> None:
         from screens.summary import export_report
@@ -189,7 +205,7 @@ class WizardApp(CloudWork, App[int]):
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
 
 
-def run_app(session: "CloudSession", step_mode: bool = False) -> int:
+def run_app(session: CloudSession, step_mode: bool = False) -> int:
     """Run the wizard full-screen; the process exit code (0 ok, 1 failed, 130 interrupted)."""
     app = WizardApp(session, step_mode=step_mode)
     result = app.run()

@@ -38,7 +38,7 @@ class WizardScreen(Screen):
     SCROLL = ""  # the selector of the screen's main scroll container (a MainScroll), if it has one
 
     @property
-    def wizard(self) -> "WizardApp":
+    def wizard(self) -> WizardApp:
         return self.app  # type: ignore[return-value]
 
     def on_mount(self) -> None:
@@ -90,8 +90,14 @@ class WizardScreen(Screen):
         main = self.main_scroll()
         if main is None:
             return
-        {"page_down": main.scroll_page_down, "page_up": main.scroll_page_up, "end": main.scroll_end,
-         "home": main.scroll_home, "down": main.scroll_down, "up": main.scroll_up}[how]()
+        {
+            "page_down": main.scroll_page_down,
+            "page_up": main.scroll_page_up,
+            "end": main.scroll_end,
+            "home": main.scroll_home,
+            "down": main.scroll_down,
+            "up": main.scroll_up,
+        }[how]()
 
     def work_failed(self, name: str | None, error: Any) -> None:
         """A worker this screen started failed (the App shows the error); leave the busy state."""

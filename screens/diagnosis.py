@@ -7,14 +7,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, Footer, Header
-from screens.widgets.plain import Plain
 
 from screens.base import WizardScreen
-from screens.widgets.main_scroll import MainScroll
 from screens.widgets.evidence import EvidenceTable
+from screens.widgets.main_scroll import MainScroll
+from screens.widgets.plain import Plain
 from wizard import flowchart
 from wizard.diagnose import Diagnosis
-
 
 
 def verdict_mark(diagnosis: Diagnosis) -> str:
@@ -28,9 +27,11 @@ def verdict_mark(diagnosis: Diagnosis) -> str:
 class DiagnosisScreen(WizardScreen):
     STEP_LABEL = "3/7 Diagnosis"
     SCROLL = "#diagnosis"
-    HELP = ("The verdict and every fact it rests on: which field was read, its value, the API call it came "
-            "from and what it means. An affected image continues to the questions; any other image ends here "
-            "with what to look at instead.")
+    HELP = (
+        "The verdict and every fact it rests on: which field was read, its value, the API call it came "
+        "from and what it means. An affected image continues to the questions; any other image ends here "
+        "with what to look at instead."
+    )
     BINDINGS = [
         Binding("escape,b", "back", "Back", key_display="Esc"),
         Binding("n", "next", "Next: questions"),
@@ -55,7 +56,9 @@ class DiagnosisScreen(WizardScreen):
             if server is not None:
                 exists = {True: "still exists", False: "was deleted", None: "could not be determined"}[server.exists]
                 status = f", status {server.status}" if server.status else ""
-                yield Plain(f"Source ECS: {server.name or '(name unknown)'} ({server.id}) {exists}{status}", id="source-server")
+                yield Plain(
+                    f"Source ECS: {server.name or '(name unknown)'} ({server.id}) {exists}{status}", id="source-server"
+                )
             node_id = flowchart.VERDICT_NODES.get(d.verdict)
             if node_id:
                 n = flowchart.node(node_id)

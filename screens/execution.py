@@ -9,12 +9,12 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Header, Static
-from screens.widgets.plain import Plain
 
 from screens.base import WizardScreen
-from screens.widgets.main_scroll import MainScroll
 from screens.messages import ConfirmRequest, RunDone, RunEventMessage, StepGateRequest, StepProgress
 from screens.modals import ConfirmModal
+from screens.widgets.main_scroll import MainScroll
+from screens.widgets.plain import Plain
 from screens.widgets.step_panel import StepPanel
 from screens.workers import RunControl
 from wizard.journal import Run
@@ -26,10 +26,12 @@ CANCEL_HINT = "Esc/c cancel (stops after the current call; the run stays resumab
 class ExecutionScreen(WizardScreen):
     STEP_LABEL = "6/7 Running the repair"
     SCROLL = "#steps"
-    HELP = ("Each step of the path has a panel: its status ([ok], [..], [XX]…), the cloud's progress, what it "
-            "is doing now, the ids it created, and a log you can open. Steps marked BILLABLE or DESTRUCTIVE "
-            "ask first. c or Esc cancels after the current call; the run stays resumable (r here, or "
-            "ecs-wizard resume RUN_ID later).")
+    HELP = (
+        "Each step of the path has a panel: its status ([ok], [..], [XX]…), the cloud's progress, what it "
+        "is doing now, the ids it created, and a log you can open. Steps marked BILLABLE or DESTRUCTIVE "
+        "ask first. c or Esc cancels after the current call; the run stays resumable (r here, or "
+        "ecs-wizard resume RUN_ID later)."
+    )
     BINDINGS = [
         Binding("escape,c", "cancel", "Cancel", key_display="Esc/c"),
         Binding("enter,space", "continue", "Run next step", key_display="Enter"),
@@ -130,8 +132,7 @@ class ExecutionScreen(WizardScreen):
         if status == "succeeded":
             text = f"[ok] The run succeeded: {event.message}. Enter or s: summary."
         elif status == "cancelled":
-            text = (f"[||] Cancelled: {event.message}. Press r to resume now, "
-                    f"or later: ecs-wizard resume {run_id}")
+            text = f"[||] Cancelled: {event.message}. Press r to resume now, or later: ecs-wizard resume {run_id}"
         else:
             failed = next((s for s in self.run.plan.steps if s.status in ("failed", "timed-out")), None)
             if failed is not None and failed.error:
@@ -142,8 +143,10 @@ class ExecutionScreen(WizardScreen):
             else:
                 where = f" at '{failed.title}'" if failed else ""
                 text = f"[XX] The run failed{where}: {event.message}."
-            text += (f" Fix the cause, then press r to retry from that step (or later: ecs-wizard resume {run_id}); "
-                     "s: summary and report.")
+            text += (
+                f" Fix the cause, then press r to retry from that step (or later: ecs-wizard resume {run_id}); "
+                "s: summary and report."
+            )
         self._banner(text)
         self.query_one("#banner").set_class(status != "succeeded", "-problem")
 
@@ -168,7 +171,9 @@ class ExecutionScreen(WizardScreen):
         if name == "run":
             self.running = False
             self.control = None
-            self._banner(f"[XX] The run stopped on an unexpected error; its journal is kept. Resume: r, or ecs-wizard resume {self.run.run_id}")
+            self._banner(
+                f"[XX] The run stopped on an unexpected error; its journal is kept. Resume: r, or ecs-wizard resume {self.run.run_id}"
+            )
             self.refresh_bindings()
 
     def _banner(self, text: str) -> None:
@@ -186,8 +191,9 @@ class ExecutionScreen(WizardScreen):
             details.append("It is DESTRUCTIVE: what it deletes cannot be brought back.")
         no = "Skip it" if skippable(self.run.plan, step) else "Stop here"
         details.append(f"{no}: {if_declined(self.run.plan, step)}.")
-        self.modal = ConfirmModal(f"Confirm a {what} step", message.text, details,
-                                  yes="Run this step", no=no, danger=step.destructive)
+        self.modal = ConfirmModal(
+            f"Confirm a {what} step", message.text, details, yes="Run this step", no=no, danger=step.destructive
+        )
 
         def answered(value: bool | None) -> None:
             self.modal = None

@@ -3,17 +3,15 @@ and the list of runs."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.dom import DOMNode
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable
-from screens.widgets.plain import Plain
 
+from screens.widgets.plain import Plain
 from wizard.journal import Run
 
 
@@ -32,8 +30,10 @@ class HelpModal(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         rows = self.rows
         with Vertical(id="help-box", classes="modal-box"):
-            yield Plain(f"Help: {self.under.STEP_LABEL or self.under.title or ''}".rstrip(": ") + "   (Esc closes it)",
-                        classes="modal-title")
+            yield Plain(
+                f"Help: {self.under.STEP_LABEL or self.under.title or ''}".rstrip(": ") + "   (Esc closes it)",
+                classes="modal-title",
+            )
             with VerticalScroll():
                 help_text = getattr(self.under, "HELP", "")
                 if help_text:
@@ -44,9 +44,14 @@ class HelpModal(ModalScreen[None]):
                     table.add_row(Text(key), Text(what))
                 yield table
                 if getattr(self.under, "SCROLL", ""):
-                    yield Plain("PgUp/PgDn, Home/End, ↑/↓: scroll the page (↑/↓ choose within a focused list or "
-                                "question).", classes="hint")
-                yield Plain("Tab / Shift+Tab: next / previous field or button; Enter presses the focused button.", classes="hint")
+                    yield Plain(
+                        "PgUp/PgDn, Home/End, ↑/↓: scroll the page (↑/↓ choose within a focused list or question).",
+                        classes="hint",
+                    )
+                yield Plain(
+                    "Tab / Shift+Tab: next / previous field or button; Enter presses the focused button.",
+                    classes="hint",
+                )
                 yield Plain("Ctrl+P: the command palette (export report, runs, theme).", classes="hint")
 
     def action_close(self) -> None:

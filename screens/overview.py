@@ -9,11 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, Footer, Header, Static
-from screens.widgets.plain import Plain
 
 from screens.base import WizardScreen
-from screens.widgets.main_scroll import MainScroll
 from screens.widgets.flowchart import FlowchartView
+from screens.widgets.main_scroll import MainScroll
+from screens.widgets.plain import Plain
 from screens.widgets.step_panel import flags
 from wizard.diagnose import Diagnosis
 from wizard.plan import Plan
@@ -42,9 +42,11 @@ def api_call_lines(plan: Plan) -> str:
 class OverviewScreen(WizardScreen):
     STEP_LABEL = "5/7 The repair path"
     SCROLL = "#overview"
-    HELP = ("The flowchart of the problem with your path marked '>>' and '▶', and the steps the wizard will "
-            "run. Steps marked BILLABLE or DESTRUCTIVE ask for your confirmation before they start. Press d to "
-            "see every API call the run will make (a dry run); nothing has been changed in the cloud yet.")
+    HELP = (
+        "The flowchart of the problem with your path marked '>>' and '▶', and the steps the wizard will "
+        "run. Steps marked BILLABLE or DESTRUCTIVE ask for your confirmation before they start. Press d to "
+        "see every API call the run will make (a dry run); nothing has been changed in the cloud yet."
+    )
     BINDINGS = [
         Binding("escape,b", "back", "Back", key_display="Esc"),
         Binding("d", "toggle_calls", "API calls (dry run)"),
@@ -66,8 +68,13 @@ class OverviewScreen(WizardScreen):
             for note in plan.notes:
                 yield Plain(f"Note: {note}", classes="note")
             billable = plan.billable()
-            yield Plain("Asks before: " + ("; ".join(s.title for s in billable) if billable else "nothing (no step is billable or destructive)"),
-                         id="billable")
+            yield Plain(
+                "Asks before: "
+                + (
+                    "; ".join(s.title for s in billable) if billable else "nothing (no step is billable or destructive)"
+                ),
+                id="billable",
+            )
             calls = Plain(api_call_lines(plan), id="api-calls")
             calls.display = False
             yield Plain("API calls (dry run)", classes="section-title", id="api-calls-title")
@@ -85,10 +92,14 @@ class OverviewScreen(WizardScreen):
         super().on_mount()
         self.query_one("#api-calls-title").display = False
         self.query_one("#start", Button).focus()
-        self.wizard.transcript.shown(f"Path {self.plan.path_id}: " + "; ".join(s.title + flags(s) for s in self.plan.steps))
+        self.wizard.transcript.shown(
+            f"Path {self.plan.path_id}: " + "; ".join(s.title + flags(s) for s in self.plan.steps)
+        )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        {"back": self.action_back, "calls": self.action_toggle_calls, "start": self.action_start}[event.button.id or "back"]()
+        {"back": self.action_back, "calls": self.action_toggle_calls, "start": self.action_start}[
+            event.button.id or "back"
+        ]()
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -9,10 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Static
-from screens.widgets.plain import Plain
 
 from screens.base import WizardScreen
 from screens.messages import DiagnosisReady, ImagesListed, ScanFinished, ScanResult
+from screens.widgets.plain import Plain
 from wizard.diagnose import AFFECTED, Diagnosis
 
 VERDICT_WORDS = {
@@ -34,16 +34,18 @@ def fit_id(image_id: str, width: int) -> str:
     if len(image_id) <= width:
         return image_id
     if width <= KEEP_TAIL + 1:
-        return "…" + image_id[-(max(1, width) - 1):] if width > 1 else "…"
+        return "…" + image_id[-(max(1, width) - 1) :] if width > 1 else "…"
     head = width - KEEP_TAIL - 1
     return image_id[:head] + "…" + image_id[-KEEP_TAIL:]
 
 
 class PickerScreen(WizardScreen):
     STEP_LABEL = "2/7 Choose an image"
-    HELP = ("The table lists the project's full-ECS images; the verdict column fills in as a background scan "
-            "diagnoses each one. Type in the filter to narrow the list by name or id, or type a full image id "
-            "(or an exact name) and press Enter to diagnose that image directly.")
+    HELP = (
+        "The table lists the project's full-ECS images; the verdict column fills in as a background scan "
+        "diagnoses each one. Type in the filter to narrow the list by name or id, or type a full image id "
+        "(or an exact name) and press Enter to diagnose that image directly."
+    )
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", key_display="/"),
         Binding("escape", "back", "Back", key_display="Esc"),
@@ -61,7 +63,11 @@ class PickerScreen(WizardScreen):
         yield Header()
         with Vertical(id="picker"):
             yield Plain("Which image creates ECSs slowly?", classes="screen-title")
-            yield Input(placeholder="filter by name or id, or type an image id and press Enter", id="filter", select_on_focus=False)
+            yield Input(
+                placeholder="filter by name or id, or type an image id and press Enter",
+                id="filter",
+                select_on_focus=False,
+            )
             yield Plain("Listing the project's full-ECS images…", id="scan-status")
             table = DataTable(cursor_type="row", zebra_stripes=True, id="images", classes="busy-target")
             table.add_column("name", key="name")

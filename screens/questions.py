@@ -10,11 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Header, RadioSet, Select
-from screens.widgets.plain import Plain
 
 from screens.base import WizardScreen
-from screens.widgets.main_scroll import MainScroll
 from screens.messages import PlanReady, ServerQuestionsReady
+from screens.widgets.main_scroll import MainScroll
+from screens.widgets.plain import Plain
 from screens.widgets.question import UNANSWERED, QuestionField
 from wizard.diagnose import Diagnosis
 from wizard.questions import Question, answers_from, finishing_questions, repair_questions
@@ -23,9 +23,11 @@ from wizard.questions import Question, answers_from, finishing_questions, repair
 class QuestionsScreen(WizardScreen):
     STEP_LABEL = "4/7 Questions"
     SCROLL = "#questions"
-    HELP = ("Answer what the wizard cannot find out by itself. Defaults come from detection (marked "
-            "'(default)', with what was detected below each question); change any of them. Tab moves between "
-            "questions, arrows and Enter/Space choose within one, n goes on to the plan.")
+    HELP = (
+        "Answer what the wizard cannot find out by itself. Defaults come from detection (marked "
+        "'(default)', with what was detected below each question); change any of them. Tab moves between "
+        "questions, arrows and Enter/Space choose within one, n goes on to the plan."
+    )
     BINDINGS = [
         Binding("escape,b", "back", "Back", key_display="Esc"),
         Binding("n", "next", "Next: the plan"),
@@ -87,11 +89,17 @@ class QuestionsScreen(WizardScreen):
                     self.wizard.load_server_questions(self, self.diagnosis)
             else:
                 await server_box.mount(Plain("The temporary ECS (the source is gone)", classes="section-title"))
-                await server_box.mount_all(QuestionField(q, self.remembered.get(q.key, UNANSWERED), id=f"field-{q.key}") for q in self.server_qs)
+                await server_box.mount_all(
+                    QuestionField(q, self.remembered.get(q.key, UNANSWERED), id=f"field-{q.key}")
+                    for q in self.server_qs
+                )
         finishing = self.query_one("#finishing-qs", Vertical)
         await finishing.remove_children()
         await finishing.mount(Plain("At the end", classes="section-title"))
-        await finishing.mount_all(QuestionField(q, self.remembered.get(q.key, UNANSWERED), id=f"field-{q.key}") for q in finishing_questions(exists))
+        await finishing.mount_all(
+            QuestionField(q, self.remembered.get(q.key, UNANSWERED), id=f"field-{q.key}")
+            for q in finishing_questions(exists)
+        )
 
     async def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         if event.radio_set.id == "q-source_exists":

@@ -8,24 +8,28 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Button, DataTable, Footer, Header
-from screens.widgets.plain import Plain
 
 from screens.base import WizardScreen
-from screens.widgets.main_scroll import MainScroll
 from screens.messages import RunReady
+from screens.widgets.main_scroll import MainScroll
+from screens.widgets.plain import Plain
 from wizard.journal import Run
 
-INTRO = ("Creating ECSs from a full-ECS image is slow when the image was made from an old-format CSBS "
-         "backup. This wizard finds out whether an image is affected, asks what it cannot find out itself, "
-         "shows the repair path, and then performs it, step by step, with your confirmation before anything "
-         "billable or destructive.")
+INTRO = (
+    "Creating ECSs from a full-ECS image is slow when the image was made from an old-format CSBS "
+    "backup. This wizard finds out whether an image is affected, asks what it cannot find out itself, "
+    "shows the repair path, and then performs it, step by step, with your confirmation before anything "
+    "billable or destructive."
+)
 
 
 class WelcomeScreen(WizardScreen):
     STEP_LABEL = "1/7 Welcome"
     SCROLL = "#welcome"
-    HELP = ("Check where the wizard is connected. Enter starts with choosing an image; "
-            "if a run was interrupted, pick it in the list and press r to resume it.")
+    HELP = (
+        "Check where the wizard is connected. Enter starts with choosing an image; "
+        "if a run was interrupted, pick it in the list and press r to resume it."
+    )
     BINDINGS = [
         Binding("enter,n", "start", "Choose an image", key_display="Enter"),
         Binding("r", "resume", "Resume selected run"),
@@ -70,14 +74,21 @@ class WelcomeScreen(WizardScreen):
     def _fill_runs(self, table: DataTable, width: int) -> None:
         """The runs in columns that fit ``width``: long cells wrap onto more lines instead of being
         cut off; the path column is left out when it would squeeze "stopped at" too much."""
-        rows = [(run.run_id, run.status, run.plan.image_name, run.plan.path_id, self._stopped_at(run)) for run in self.resumable]
+        rows = [
+            (run.run_id, run.status, run.plan.image_name, run.plan.path_id, self._stopped_at(run))
+            for run in self.resumable
+        ]
         pad = 2 * table.cell_padding
 
         def widest(i: int, header: str, cap: int = 1000) -> int:
             return min(cap, max([len(header), *(len(r[i]) for r in rows)]))
 
-        columns = [("run", 0, widest(0, "run")), ("status", 1, widest(1, "status")),
-                   ("image", 2, widest(2, "image", cap=24)), ("path", 3, widest(3, "path"))]
+        columns = [
+            ("run", 0, widest(0, "run")),
+            ("status", 1, widest(1, "status")),
+            ("image", 2, widest(2, "image", cap=24)),
+            ("path", 3, widest(3, "path")),
+        ]
         stopped_natural = widest(4, "stopped at")
         if width - sum(w + pad for _, _, w in columns) - pad < min(30, stopped_natural):
             columns.pop()  # no path: the run's report and 'ecs-wizard runs' show it

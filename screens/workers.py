@@ -9,15 +9,28 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.message_pump import MessagePump
 from textual.worker import Worker, WorkerState
 
 from screens.advice import tui_advice
-from screens.messages import (ConfirmRequest, DiagnosisReady, ImagesListed, PlanReady, Reply, RunDone, RunReady,
-                              ScanFinished, ScanResult, ServerQuestionsReady, StepGateRequest, event_message)
+from screens.messages import (
+    ConfirmRequest,
+    DiagnosisReady,
+    ImagesListed,
+    PlanReady,
+    Reply,
+    RunDone,
+    RunReady,
+    ScanFinished,
+    ScanResult,
+    ServerQuestionsReady,
+    StepGateRequest,
+    event_message,
+)
 from wizard.cloud.errors import CloudError, CloudUnreachable
 from wizard.errors import WizardError
 
@@ -66,8 +79,11 @@ class RunControl:
 def describe_error(error: BaseException | None) -> tuple[str, list[str]]:
     """(title, lines) for an error panel: the cloud's code and message, or the remedy."""
     if isinstance(error, CloudError):
-        lines = [f"Service: {error.service.upper()}   HTTP status: {error.status}",
-                 f"Code: {error.code or '-'}", f"Message: {error.message}"]
+        lines = [
+            f"Service: {error.service.upper()}   HTTP status: {error.status}",
+            f"Code: {error.code or '-'}",
+            f"Message: {error.message}",
+        ]
         if error.request_id:
             lines.append(f"Request id: {error.request_id}")
         return f"The cloud answered with an error ({error.code or error.status})", lines
@@ -81,16 +97,21 @@ def describe_error(error: BaseException | None) -> tuple[str, list[str]]:
 class CloudWork:
     """Mixed into WizardApp: the thread workers and their error handler."""
 
-    session: "CloudSession"
+    session: CloudSession
 
-    @work(thread=True, exit_on_error=False, group="connect", name="connect",
-          description="Connecting to the cloud")
+    @work(thread=True, exit_on_error=False, group="connect", name="connect", description="Connecting to the cloud")
     def connect_session(self) -> None:
         """Build the clients (and the demo emulator) while the user reads the welcome screen."""
         self.session.connect()
 
-    @work(thread=True, exit_on_error=False, group="scan", exclusive=True, name="scan",
-          description="Listing and diagnosing the project's full-ECS images")
+    @work(
+        thread=True,
+        exit_on_error=False,
+        group="scan",
+        exclusive=True,
+        name="scan",
+        description="Listing and diagnosing the project's full-ECS images",
+    )
     def scan_images(self, target: MessagePump) -> None:
         from wizard.diagnose import scan
 
@@ -100,35 +121,60 @@ class CloudWork:
         scan(clients, images=images, concurrency=4, on_result=lambda d: target.post_message(ScanResult(d)))
         target.post_message(ScanFinished(len(images)))
 
-    @work(thread=True, exit_on_error=False, group="cloud", exclusive=True, name="diagnose",
-          description="Diagnosing the image")
+    @work(
+        thread=True,
+        exit_on_error=False,
+        group="cloud",
+        exclusive=True,
+        name="diagnose",
+        description="Diagnosing the image",
+    )
     def diagnose_image(self, target: MessagePump, ref: str) -> None:
         from wizard.diagnose import diagnose
 
         target.post_message(DiagnosisReady(diagnose(self.session.clients, ref)))
 
-    @work(thread=True, exit_on_error=False, group="cloud", exclusive=True, name="server-questions",
-          description="Reading flavors and subnets for the temporary ECS")
+    @work(
+        thread=True,
+        exit_on_error=False,
+        group="cloud",
+        exclusive=True,
+        name="server-questions",
+        description="Reading flavors and subnets for the temporary ECS",
+    )
     def load_server_questions(self, target: MessagePump, diagnosis: Diagnosis) -> None:
         from wizard.questions import server_questions
 
         target.post_message(ServerQuestionsReady(server_questions(self.session.clients, diagnosis)))
 
-    @work(thread=True, exit_on_error=False, group="cloud", exclusive=True, name="plan",
-          description="Planning the repair")
+    @work(
+        thread=True, exit_on_error=False, group="cloud", exclusive=True, name="plan", description="Planning the repair"
+    )
     def make_plan(self, target: MessagePump, diagnosis: Diagnosis, answers: Answers, run_id: str | None = None) -> None:
         from wizard.plan import build_plan
 
         target.post_message(PlanReady(build_plan(self.session.clients, diagnosis, answers, run_id=run_id)))
 
-    @work(thread=True, exit_on_error=False, group="cloud", exclusive=True, name="check-resume",
-          description="Checking that the run can be resumed here")
+    @work(
+        thread=True,
+        exit_on_error=False,
+        group="cloud",
+        exclusive=True,
+        name="check-resume",
+        description="Checking that the run can be resumed here",
+    )
     def check_resumable(self, target: MessagePump, run: Run) -> None:
         self.session.check_resumable_here(run)
         target.post_message(RunReady(run))
 
-    @work(thread=True, exit_on_error=False, group="cloud", exclusive=True, name="follow-up",
-          description="Adding the step to the run")
+    @work(
+        thread=True,
+        exit_on_error=False,
+        group="cloud",
+        exclusive=True,
+        name="follow-up",
+        description="Adding the step to the run",
+    )
     def add_follow_up(self, target: MessagePump, run: Run, kind: str) -> None:
         from wizard.diagnose import Diagnosis
         from wizard.plan import add_follow_up
@@ -137,8 +183,7 @@ class CloudWork:
         self.session.journal.save(run)
         target.post_message(RunReady(run))
 
-    @work(thread=True, exit_on_error=False, group="run", exclusive=True, name="run",
-          description="Running the repair")
+    @work(thread=True, exit_on_error=False, group="run", exclusive=True, name="run", description="Running the repair")
     def execute(self, target: MessagePump, run: Run, control: RunControl) -> Run:
         runner = self.session.runner(
             run,

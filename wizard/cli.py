@@ -8,7 +8,8 @@ import json
 import math
 import os
 import sys
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC
 
 from wizard import errors
 from wizard.cloud.errors import CloudError, CloudUnreachable
@@ -39,7 +40,9 @@ def positive_speed(text: str) -> float:
     except ValueError:
         speed = math.nan
     if not (math.isfinite(speed) and speed > 0):
-        raise argparse.ArgumentTypeError(f"must be a positive number of virtual seconds per real second, e.g. 60 (got {text!r})")
+        raise argparse.ArgumentTypeError(
+            f"must be a positive number of virtual seconds per real second, e.g. 60 (got {text!r})"
+        )
     return speed
 
 
@@ -62,17 +65,27 @@ def _common(parser: argparse.ArgumentParser, top: bool = False) -> None:
         g.argument_default = argparse.SUPPRESS
     flag = {} if top else {"default": argparse.SUPPRESS}
     g.add_argument("--demo", action="store_true", **flag, help="use the built-in emulator with the demo scenario")
-    g.add_argument("--cloud", choices=["hwc", "otc"], help="which cloud's settings to use (default: whichever is configured)")
+    g.add_argument(
+        "--cloud", choices=["hwc", "otc"], help="which cloud's settings to use (default: whichever is configured)"
+    )
     g.add_argument("--region", help="region, e.g. eu-de (Open Telekom Cloud) or eu-west-101 (Huawei Cloud)")
     g.add_argument("--endpoint", metavar="URL", help="send every service to this base URL (also ECS_WIZARD_ENDPOINT)")
     g.add_argument("--insecure", action="store_true", **flag, help="do not verify TLS certificates (not recommended)")
-    g.add_argument("--state-dir", metavar="DIR", help="where run journals live (default: the user state directory; also ECS_WIZARD_STATE_DIR)")
+    g.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        help="where run journals live (default: the user state directory; also ECS_WIZARD_STATE_DIR)",
+    )
     # No explicit default: below the top level the group's SUPPRESS applies, so '--speed' before the command counts.
-    g.add_argument("--speed", type=positive_speed, help="demo only: emulator speed, virtual seconds per real second (default 60)")
+    g.add_argument(
+        "--speed", type=positive_speed, help="demo only: emulator speed, virtual seconds per real second (default 60)"
+    )
 
 
 def _confirm_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--yes", "-y", action="store_true", help="answer yes to every confirmation (billable or destructive steps)")
+    parser.add_argument(
+        "--yes", "-y", action="store_true", help="answer yes to every confirmation (billable or destructive steps)"
+    )
     parser.add_argument("--json", action="store_true", help="one JSON event per line instead of readable lines")
 
 
@@ -93,8 +106,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="start the wizard on the built-in emulator")
     _common(p)
-    p.add_argument("--plain", action="store_true", default=argparse.SUPPRESS, help="line-by-line mode instead of full screen")
-    p.add_argument("--step", action="store_true", default=argparse.SUPPRESS, help="guided session: pause before each step until you continue")
+    p.add_argument(
+        "--plain", action="store_true", default=argparse.SUPPRESS, help="line-by-line mode instead of full screen"
+    )
+    p.add_argument(
+        "--step",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="guided session: pause before each step until you continue",
+    )
     p.set_defaults(handler=cmd_demo)
 
     p = sub.add_parser("diagnose", help="diagnose one image")
@@ -111,10 +131,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="repair one image without a UI")
     p.add_argument("image", metavar="IMAGE", help="image id or exact name")
-    p.add_argument("--service", choices=["cbr", "csbs"], default="cbr", help="backup service for the new backup (default cbr, recommended)")
-    p.add_argument("--source-exists", choices=["auto", "yes", "no"], default="auto", help="does the source ECS still exist? (default: detect)")
+    p.add_argument(
+        "--service",
+        choices=["cbr", "csbs"],
+        default="cbr",
+        help="backup service for the new backup (default cbr, recommended)",
+    )
+    p.add_argument(
+        "--source-exists",
+        choices=["auto", "yes", "no"],
+        default="auto",
+        help="does the source ECS still exist? (default: detect)",
+    )
     p.add_argument("--cleanup", action="store_true", help="delete the temporary ECS at the end (path 2)")
-    p.add_argument("--test-launch", action="store_true", help="launch a test ECS from the new image, time it, delete it")
+    p.add_argument(
+        "--test-launch", action="store_true", help="launch a test ECS from the new image, time it, delete it"
+    )
     p.add_argument("--delete-old-image", action="store_true", help="delete the old, slow image at the end")
     p.add_argument("--flavor", help="temporary ECS flavor id (default: matched from the old backup)")
     p.add_argument("--vpc", help="temporary ECS VPC id (default: the subnet's)")
@@ -128,8 +160,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("resume", help="continue an interrupted or failed run, or add a follow-up to a finished one")
     p.add_argument("run_id", nargs="?", metavar="RUN_ID", help="default: the most recent resumable run")
-    p.add_argument("--cleanup", action="store_true", help="on a finished run that kept its temporary ECS: delete it now")
-    p.add_argument("--test-launch", action="store_true", help="on a finished run: launch a test ECS from the new image, time it, delete it")
+    p.add_argument(
+        "--cleanup", action="store_true", help="on a finished run that kept its temporary ECS: delete it now"
+    )
+    p.add_argument(
+        "--test-launch",
+        action="store_true",
+        help="on a finished run: launch a test ECS from the new image, time it, delete it",
+    )
     _confirm_options(p)
     _common(p)
     p.set_defaults(handler=cmd_resume)
@@ -164,9 +202,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=port_number, default=0, help="port, 0 to 65535 (default 0: pick a free one)")
     serve.add_argument("--scenario", default="demo", help="demo | empty | large (default demo)")
     serve.add_argument("--size", type=int, default=1000, help="number of images for --scenario large")
-    serve.add_argument("--speed", type=positive_speed, default=argparse.SUPPRESS,
-                       help=f"virtual seconds per real second (default {SERVE_SPEED:g})")
-    serve.add_argument("--fault", action="append", default=[], metavar="RULE", help="fault rule, e.g. ims.create_whole_image:first=1:status=500 (repeatable)")
+    serve.add_argument(
+        "--speed",
+        type=positive_speed,
+        default=argparse.SUPPRESS,
+        help=f"virtual seconds per real second (default {SERVE_SPEED:g})",
+    )
+    serve.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="fault rule, e.g. ims.create_whole_image:first=1:status=500 (repeatable)",
+    )
     serve.set_defaults(handler=cmd_sim_serve)
     return parser
 
@@ -182,8 +230,10 @@ def _session(args: argparse.Namespace, demo: bool = False):
 
     settings = _settings(args, demo=demo)
     if settings.credentials is None:
-        raise errors.ConfigError("No cloud credentials were found.",
-                                 "Set HUAWEICLOUD_SDK_AK/SK/PROJECT_ID or OS_CLOUD (see 'ecs-wizard config show'), or try 'ecs-wizard demo'.")
+        raise errors.ConfigError(
+            "No cloud credentials were found.",
+            "Set HUAWEICLOUD_SDK_AK/SK/PROJECT_ID or OS_CLOUD (see 'ecs-wizard config show'), or try 'ecs-wizard demo'.",
+        )
     if args.speed is not None and not settings.is_demo:
         raise errors.UsageError("--speed only applies to the demo emulator.")
     args.session = open_session(settings, state_dir=args.state_dir, speed=args.speed)
@@ -272,43 +322,71 @@ def cmd_scan(args: argparse.Namespace) -> int:
         # the name tells servers apart at a glance (ids share long prefixes); --json has the ids
         source = "-" if not server or not server.id else f"{server.name or server.id} ({state})"
         rows.append([d.image_name, d.image_id, d.verdict, (d.backup_service or "-").upper(), source])
-    print(table(rows, ["image", "id", "verdict", "backup", "source ECS"]) if rows else "No full-ECS images in this project.")
+    print(
+        table(rows, ["image", "id", "verdict", "backup", "source ECS"])
+        if rows
+        else "No full-ECS images in this project."
+    )
     affected = sum(1 for d in results if d.affected)
-    print(f"\n{len(results)} full-ECS images, {affected} affected." + (" Repair one with: ecs-wizard run IMAGE" if affected else ""))
+    print(
+        f"\n{len(results)} full-ECS images, {affected} affected."
+        + (" Repair one with: ecs-wizard run IMAGE" if affected else "")
+    )
     return errors.EXIT_OK
 
 
 def _answers_from_args(args: argparse.Namespace, session, diagnosis):
-    from wizard.questions import Answers, ServerChoice
     from wizard.plan import default_server_choice
+    from wizard.questions import Answers, ServerChoice
 
     if args.source_exists == "auto":
         server = diagnosis.source_server
         if server is None or server.exists is None:
-            raise errors.UsageError("Cannot tell whether the source ECS still exists.", "Pass --source-exists yes or --source-exists no.")
+            raise errors.UsageError(
+                "Cannot tell whether the source ECS still exists.", "Pass --source-exists yes or --source-exists no."
+            )
         source_exists = server.exists
     else:
         source_exists = args.source_exists == "yes"
     server_choice = None
     if not source_exists or args.test_launch:
         if args.flavor or args.subnet or args.vpc or args.az or args.volume_type:
-            base = default_server_choice(session.clients, diagnosis) if not (args.flavor and args.subnet and args.vpc) else None
+            base = (
+                default_server_choice(session.clients, diagnosis)
+                if not (args.flavor and args.subnet and args.vpc)
+                else None
+            )
             server_choice = ServerChoice(
-                args.flavor or base.flavor_id, args.vpc or base.vpc_id, args.subnet or base.subnet_id,
-                args.az or (base.availability_zone if base else None), args.volume_type or (base.volume_type if base else "SAS"))
-    return Answers(service=args.service, source_exists=source_exists, server=server_choice if not source_exists else None,
-                   test_launch=args.test_launch, cleanup=args.cleanup, delete_old_image=args.delete_old_image)
+                args.flavor or base.flavor_id,
+                args.vpc or base.vpc_id,
+                args.subnet or base.subnet_id,
+                args.az or (base.availability_zone if base else None),
+                args.volume_type or (base.volume_type if base else "SAS"),
+            )
+    return Answers(
+        service=args.service,
+        source_exists=source_exists,
+        server=server_choice if not source_exists else None,
+        test_launch=args.test_launch,
+        cleanup=args.cleanup,
+        delete_old_image=args.delete_old_image,
+    )
 
 
 def _print_run_finished(args: argparse.Namespace, status: str, run_id: str | None, message: str = "", **fields) -> None:
     """--json: the closing event of ``run``/``resume`` on every way out (same shape as the runner's)."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    event = {"event": "run-finished", "status": status, "run_id": run_id, "new_image_id": fields.pop("new_image_id", None)}
+    event = {
+        "event": "run-finished",
+        "status": status,
+        "run_id": run_id,
+        "new_image_id": fields.pop("new_image_id", None),
+    }
     if message:
         event["message"] = message
     event.update(fields)
-    event["at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    event["at"] = datetime.now(UTC).isoformat(timespec="seconds")
     print(json.dumps(event, default=str), flush=True)
     args.run_finished_shown = True
 
@@ -376,17 +454,28 @@ def _execute(args: argparse.Namespace, session, run) -> int:
     from wizard.plan import follow_up_hints, follow_ups
 
     args.active_run_id = run.run_id
-    pending = [s for s in run.plan.steps if s.needs_confirmation and s.status != "succeeded" and not s.state.get("confirmed")]
+    pending = [
+        s for s in run.plan.steps if s.needs_confirmation and s.status != "succeeded" and not s.state.get("confirmed")
+    ]
     if pending and not args.yes and not _interactive():
         print("These steps are billable or destructive and need confirmation:", file=sys.stderr)
         for s in pending:
             print(f"  - {s.title}", file=sys.stderr)
-        print(f"Nothing was changed. Pass --yes to confirm them, or run interactively. Run id: {run.run_id}", file=sys.stderr)
+        print(
+            f"Nothing was changed. Pass --yes to confirm them, or run interactively. Run id: {run.run_id}",
+            file=sys.stderr,
+        )
         if not run.events:
             _record_needs_confirmation(session, run)
         if args.json:
-            _print_run_finished(args, "needs-confirmation", run.run_id, f"nothing was changed; confirm with: ecs-wizard resume {run.run_id} --yes",
-                                resumable=True, needs_confirmation=[s.title for s in pending])
+            _print_run_finished(
+                args,
+                "needs-confirmation",
+                run.run_id,
+                f"nothing was changed; confirm with: ecs-wizard resume {run.run_id} --yes",
+                resumable=True,
+                needs_confirmation=[s.title for s in pending],
+            )
         return errors.EXIT_NEEDS_CONFIRMATION
 
     def confirm(step) -> bool:
@@ -395,17 +484,29 @@ def _execute(args: argparse.Namespace, session, run) -> int:
         from wizard.runner import confirmation_text
 
         question = f"{confirmation_text(step)} [y/N] "
-        print(question, end="", file=sys.stderr if args.json else sys.stdout, flush=True)  # stdout stays JSON with --json
+        print(
+            question, end="", file=sys.stderr if args.json else sys.stdout, flush=True
+        )  # stdout stays JSON with --json
         return input().strip().lower() in {"y", "yes"}
 
     printer = EventPrinter(json_lines=args.json, approved_by="--yes" if args.yes else None)
     demo = session.settings.is_demo
 
     def on_event(event) -> None:
-        hints = follow_up_hints(run.plan, demo=demo) if event.event == "run-finished" and event.status == "succeeded" else []
+        hints = (
+            follow_up_hints(run.plan, demo=demo)
+            if event.event == "run-finished" and event.status == "succeeded"
+            else []
+        )
         if hints and args.json:  # the last line stays run-finished: what was kept rides on it
-            kept = run.plan.step("create_temp_server").outputs.get("server_id") if "delete_temp_server" in follow_ups(run.plan) else None
-            event = replace(event, data={**event.data, "follow_ups": hints, **({"kept_temporary_server": kept} if kept else {})})
+            kept = (
+                run.plan.step("create_temp_server").outputs.get("server_id")
+                if "delete_temp_server" in follow_ups(run.plan)
+                else None
+            )
+            event = replace(
+                event, data={**event.data, "follow_ups": hints, **({"kept_temporary_server": kept} if kept else {})}
+            )
         printer(event)
         if event.event == "run-finished":
             args.run_finished_shown = True
@@ -438,8 +539,13 @@ def _record_needs_confirmation(session, run) -> None:
     from wizard.runner import RunEvent
 
     run.status = CANCELLED
-    event = RunEvent("run-finished", run.run_id, status=CANCELLED, data={"reason": "needs-confirmation", "resumable": True},
-                     message=f"needs confirmation: stopped before any change; continue with: ecs-wizard resume {run.run_id} --yes")
+    event = RunEvent(
+        "run-finished",
+        run.run_id,
+        status=CANCELLED,
+        data={"reason": "needs-confirmation", "resumable": True},
+        message=f"needs confirmation: stopped before any change; continue with: ecs-wizard resume {run.run_id} --yes",
+    )
     run.events.append(event.to_dict())
     session.journal.save(run)
 
@@ -449,19 +555,29 @@ def cmd_resume(args: argparse.Namespace) -> int:
     from wizard.journal import Journal
 
     journal = Journal(args.state_dir)
-    follow_up = [kind for kind, wanted in (("test_launch", args.test_launch), ("delete_temp_server", args.cleanup)) if wanted]
+    follow_up = [
+        kind for kind, wanted in (("test_launch", args.test_launch), ("delete_temp_server", args.cleanup)) if wanted
+    ]
     if follow_up and not args.run_id:
-        raise errors.UsageError("--cleanup and --test-launch need the RUN_ID of a finished run.", "ecs-wizard runs lists the runs.")
+        raise errors.UsageError(
+            "--cleanup and --test-launch need the RUN_ID of a finished run.", "ecs-wizard runs lists the runs."
+        )
     args.active_run_id = args.run_id
     run = journal.load(args.run_id) if args.run_id else journal.latest_resumable()
     if run is None:
-        raise errors.UsageError("No run to resume.", "ecs-wizard runs lists the runs; start one with ecs-wizard run IMAGE.")
+        raise errors.UsageError(
+            "No run to resume.", "ecs-wizard runs lists the runs; start one with ecs-wizard run IMAGE."
+        )
     args.active_run_id = run.run_id
     if follow_up and run.status != "succeeded":
-        raise errors.UsageError(f"Run {run.run_id} has not succeeded ({run.status}).", f"Resume it first: ecs-wizard resume {run.run_id}")
+        raise errors.UsageError(
+            f"Run {run.run_id} has not succeeded ({run.status}).", f"Resume it first: ecs-wizard resume {run.run_id}"
+        )
     if not run.resumable and not follow_up:
-        raise errors.UsageError(f"Run {run.run_id} has already {run.status}; there is nothing to resume.",
-                                f"ecs-wizard report {run.run_id} shows what it did; --test-launch or --cleanup add a follow-up.")
+        raise errors.UsageError(
+            f"Run {run.run_id} has already {run.status}; there is nothing to resume.",
+            f"ecs-wizard report {run.run_id} shows what it did; --test-launch or --cleanup add a follow-up.",
+        )
     if run.cloud.get("cloud") == "demo":
         args.demo = True
     session = _session(args)
@@ -474,10 +590,19 @@ def cmd_resume(args: argparse.Namespace) -> int:
             print("These steps are billable or destructive and need confirmation:", file=sys.stderr)
             for kind in follow_up:
                 print(f"  - {FOLLOW_UPS[kind]}", file=sys.stderr)
-            print(f"Nothing was changed. Pass --yes to confirm them, or run interactively. Run id: {run.run_id}", file=sys.stderr)
+            print(
+                f"Nothing was changed. Pass --yes to confirm them, or run interactively. Run id: {run.run_id}",
+                file=sys.stderr,
+            )
             if args.json:
-                _print_run_finished(args, "needs-confirmation", run.run_id, "nothing was changed; pass --yes to confirm",
-                                    new_image_id=run.new_image_id, needs_confirmation=[FOLLOW_UPS[kind] for kind in follow_up])
+                _print_run_finished(
+                    args,
+                    "needs-confirmation",
+                    run.run_id,
+                    "nothing was changed; pass --yes to confirm",
+                    new_image_id=run.new_image_id,
+                    needs_confirmation=[FOLLOW_UPS[kind] for kind in follow_up],
+                )
             return errors.EXIT_NEEDS_CONFIRMATION
         for kind in follow_up:
             add_follow_up(run.plan, kind, session.clients, Diagnosis.from_dict(run.diagnosis))
@@ -486,23 +611,47 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from wizard.console import table
     from wizard.journal import Journal
 
     def utc(ts: float) -> str:
-        return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="seconds")
+        return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
 
     journal = Journal(args.state_dir)
     runs = journal.list()
     if args.json:
-        print(json.dumps([{"run_id": r.run_id, "status": r.status, "image_id": r.plan.image_id, "image_name": r.plan.image_name,
-                            "path": r.plan.path_id, "new_image_id": r.new_image_id, "updated_at": utc(r.updated_at)} for r in runs], indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "run_id": r.run_id,
+                        "status": r.status,
+                        "image_id": r.plan.image_id,
+                        "image_name": r.plan.image_name,
+                        "path": r.plan.path_id,
+                        "new_image_id": r.new_image_id,
+                        "updated_at": utc(r.updated_at),
+                    }
+                    for r in runs
+                ],
+                indent=2,
+            )
+        )
     else:
         if runs:
-            rows = [[r.run_id, r.status, r.plan.image_name, r.plan.path_id, r.new_image_id or "-",
-                     datetime.fromtimestamp(r.updated_at).strftime("%Y-%m-%d %H:%M")] for r in runs]
+            rows = [
+                [
+                    r.run_id,
+                    r.status,
+                    r.plan.image_name,
+                    r.plan.path_id,
+                    r.new_image_id or "-",
+                    datetime.fromtimestamp(r.updated_at).strftime("%Y-%m-%d %H:%M"),
+                ]
+                for r in runs
+            ]
             print(table(rows, ["run", "status", "image", "path", "new image", "updated"]))
         else:
             print("No runs yet.")
@@ -524,8 +673,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         try:
             Path(args.output).write_text(text)
         except OSError as exc:
-            raise errors.UsageError(f"Cannot write the report to {args.output}: {exc.strerror or exc}.",
-                                    "Name a file in a directory that exists and you can write to, or leave out -o to print it.") from None
+            raise errors.UsageError(
+                f"Cannot write the report to {args.output}: {exc.strerror or exc}.",
+                "Name a file in a directory that exists and you can write to, or leave out -o to print it.",
+            ) from None
         print(f"report written to {args.output}", file=sys.stderr)
     else:
         print(text)
@@ -546,8 +697,10 @@ def cmd_config_show(args: argparse.Namespace) -> int:
     for name, value, source in settings.describe():
         print(f"{name:<{width}}  {value}" + (f"   [{source}]" if source else ""))
     if settings.credentials is None:
-        print("\nNo credentials found. Set HUAWEICLOUD_SDK_AK/SK/PROJECT_ID, or OS_CLOUD with a clouds.yaml, "
-              "or try the built-in emulator: ecs-wizard demo")
+        print(
+            "\nNo credentials found. Set HUAWEICLOUD_SDK_AK/SK/PROJECT_ID, or OS_CLOUD with a clouds.yaml, "
+            "or try the built-in emulator: ecs-wizard demo"
+        )
         return errors.EXIT_USAGE
     return errors.EXIT_OK
 
@@ -572,11 +725,17 @@ def cmd_sim_serve(args: argparse.Namespace) -> int:
         address = urlsplit(url).hostname or ""
         if not _is_loopback(address):
             where = "every network interface" if address in ("0.0.0.0", "::") else f"{address}, which is not loopback"
-            print(f"ecs-wizard: warning: serving on {where}: anyone who can reach this machine can use the emulator "
-                  "with the fixed, public demo keys", file=sys.stderr)
+            print(
+                f"ecs-wizard: warning: serving on {where}: anyone who can reach this machine can use the emulator "
+                "with the fixed, public demo keys",
+                file=sys.stderr,
+            )
         for line in export_lines(url):
             print(line)
-        print(f"# emulator serving scenario {args.scenario!r} at {url} (speed {speed:g}x); Ctrl-C stops it", file=sys.stderr)
+        print(
+            f"# emulator serving scenario {args.scenario!r} at {url} (speed {speed:g}x); Ctrl-C stops it",
+            file=sys.stderr,
+        )
         sys.stdout.flush()
 
     try:
@@ -604,7 +763,9 @@ def _is_loopback(address: str) -> bool:
 def _settings(args: argparse.Namespace, demo: bool = False):
     from wizard.config import resolve
 
-    return resolve(demo=demo or args.demo, cloud=args.cloud, region=args.region, endpoint=args.endpoint, insecure=args.insecure)
+    return resolve(
+        demo=demo or args.demo, cloud=args.cloud, region=args.region, endpoint=args.endpoint, insecure=args.insecure
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -624,7 +785,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return errors.EXIT_FAILED
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly, keep Python from complaining at exit
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        print("ecs-wizard: the output was closed; stopped (a run that had started can be resumed: ecs-wizard runs)", file=sys.stderr)
+        print(
+            "ecs-wizard: the output was closed; stopped (a run that had started can be resumed: ecs-wizard runs)",
+            file=sys.stderr,
+        )
         return errors.EXIT_FAILED
     finally:
         session = getattr(args, "session", None)

@@ -20,12 +20,13 @@ service to one base URL (how the wizard reaches a standalone emulator).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-from wizard.cloud.services import SERVICES
 from wizard.cloud.secrets import Secret, mask_id
+from wizard.cloud.services import SERVICES
 from wizard.errors import ConfigError
 
 OTC_DEFAULT_REGION = "eu-de"
@@ -66,14 +67,32 @@ class Settings:
     def describe(self) -> list[tuple[str, str, str]]:
         """(setting, value, where it came from) rows, secrets masked, for ``config show``."""
         rows = [
-            ("cloud", {"hwc": "Huawei Cloud", "otc": "Open Telekom Cloud", "demo": "demo (built-in emulator)"}[self.cloud], self.sources.get("cloud", "")),
+            (
+                "cloud",
+                {"hwc": "Huawei Cloud", "otc": "Open Telekom Cloud", "demo": "demo (built-in emulator)"}[self.cloud],
+                self.sources.get("cloud", ""),
+            ),
             ("region", self.region, self.sources.get("region", "")),
-            ("project", self.project_id or self.project_name or "(from the IAM token)", self.sources.get("project", "")),
-            ("credentials", self.credentials.describe() if self.credentials else "NOT FOUND", self.sources.get("credentials", "")),
+            (
+                "project",
+                self.project_id or self.project_name or "(from the IAM token)",
+                self.sources.get("project", ""),
+            ),
+            (
+                "credentials",
+                self.credentials.describe() if self.credentials else "NOT FOUND",
+                self.sources.get("credentials", ""),
+            ),
             ("TLS verification", "on" if self.verify_tls else "OFF", self.sources.get("verify_tls", "default")),
         ]
         for service in SERVICES:
-            rows.append((f"endpoint {service}", self.endpoints.get(service, ""), self.sources.get(f"endpoint.{service}", "region template")))
+            rows.append(
+                (
+                    f"endpoint {service}",
+                    self.endpoints.get(service, ""),
+                    self.sources.get(f"endpoint.{service}", "region template"),
+                )
+            )
         return rows
 
 
@@ -112,7 +131,9 @@ def resolve(
         return settings
 
     if cloud not in (None, "hwc", "otc"):
-        raise ConfigError(f"Unknown cloud {cloud!r}.", "Use --cloud hwc (Huawei Cloud) or --cloud otc (Open Telekom Cloud).")
+        raise ConfigError(
+            f"Unknown cloud {cloud!r}.", "Use --cloud hwc (Huawei Cloud) or --cloud otc (Open Telekom Cloud)."
+        )
     settings: Settings | None = None
     if cloud in (None, "hwc") and (env.get("HUAWEICLOUD_SDK_AK") or env.get("HUAWEICLOUD_SDK_SK")):
         settings = _from_huawei_env(env, region, sources, bool(endpoint or env.get("ECS_WIZARD_ENDPOINT")))
@@ -147,11 +168,15 @@ def _check_url(url: str) -> None:
         raise ConfigError(f"Endpoint {url!r} is not an http(s) URL.", "Give a base URL such as http://127.0.0.1:8080.")
 
 
-def _from_huawei_env(env: Mapping[str, str], region: str | None, sources: dict[str, str], one_endpoint: bool) -> Settings:
+def _from_huawei_env(
+    env: Mapping[str, str], region: str | None, sources: dict[str, str], one_endpoint: bool
+) -> Settings:
     ak, sk = env.get("HUAWEICLOUD_SDK_AK"), env.get("HUAWEICLOUD_SDK_SK")
     if not ak or not sk:
         missing = "HUAWEICLOUD_SDK_SK" if ak else "HUAWEICLOUD_SDK_AK"
-        raise ConfigError(f"{missing} is not set while its partner is.", "Set both HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK.")
+        raise ConfigError(
+            f"{missing} is not set while its partner is.", "Set both HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK."
+        )
     token = env.get("HUAWEICLOUD_SDK_SECURITY_TOKEN")
     creds = Credentials("aksk", ak=ak, sk=Secret(sk), security_token=Secret(token) if token else None)
     sources.update(cloud="HUAWEICLOUD_SDK_AK", credentials="HUAWEICLOUD_SDK_AK / HUAWEICLOUD_SDK_SK")
@@ -159,7 +184,10 @@ def _from_huawei_env(env: Mapping[str, str], region: str | None, sources: dict[s
     if project_id:
         sources["project"] = "HUAWEICLOUD_SDK_PROJECT_ID"
     else:
-        raise ConfigError("HUAWEICLOUD_SDK_PROJECT_ID is not set.", "AK/SK requests need the project id: export HUAWEICLOUD_SDK_PROJECT_ID=<id>.")
+        raise ConfigError(
+            "HUAWEICLOUD_SDK_PROJECT_ID is not set.",
+            "AK/SK requests need the project id: export HUAWEICLOUD_SDK_PROJECT_ID=<id>.",
+        )
     chosen = region or env.get("HUAWEICLOUD_SDK_REGION")
     if region:
         sources["region"] = "--region"
@@ -170,7 +198,10 @@ def _from_huawei_env(env: Mapping[str, str], region: str | None, sources: dict[s
         chosen = "eu-de" if one_endpoint else None
         sources["region"] = "default (one endpoint for every service)"
     if not chosen:
-        raise ConfigError("No region is set for Huawei Cloud.", "Pass --region (for example --region eu-west-101) or set HUAWEICLOUD_SDK_REGION.")
+        raise ConfigError(
+            "No region is set for Huawei Cloud.",
+            "Pass --region (for example --region eu-west-101) or set HUAWEICLOUD_SDK_REGION.",
+        )
     return Settings("hwc", chosen, project_id, None, creds, {}, sources=sources)
 
 
@@ -188,7 +219,9 @@ def _load_yaml(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text()) or {}
     except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"Cannot read {path}: {exc.__class__.__name__}.", "Check that the file is valid YAML.") from None
+        raise ConfigError(
+            f"Cannot read {path}: {exc.__class__.__name__}.", "Check that the file is valid YAML."
+        ) from None
     return data if isinstance(data, dict) else {}
 
 
@@ -199,7 +232,9 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _from_openstack(env: Mapping[str, str], region: str | None, sources: dict[str, str], *, home: Path | None, cwd: Path | None) -> Settings | None:
+def _from_openstack(
+    env: Mapping[str, str], region: str | None, sources: dict[str, str], *, home: Path | None, cwd: Path | None
+) -> Settings | None:
     home = home or Path.home()
     cwd = cwd or Path.cwd()
     name = env.get("OS_CLOUD")
@@ -216,7 +251,10 @@ def _from_openstack(env: Mapping[str, str], region: str | None, sources: dict[st
                 entry = _merge(entry, (_load_yaml(secure).get("clouds") or {}).get(name) or {})
             where = f"{path} (cloud {name!r})"
             return _openstack_settings(entry.get("auth") or {}, entry.get("region_name"), region, sources, where)
-        raise ConfigError(f"OS_CLOUD={name!r} but no clouds.yaml defines it.", "Searched: " + ", ".join(str(p) for p in _clouds_yaml_paths(env, home, cwd)))
+        raise ConfigError(
+            f"OS_CLOUD={name!r} but no clouds.yaml defines it.",
+            "Searched: " + ", ".join(str(p) for p in _clouds_yaml_paths(env, home, cwd)),
+        )
     if not any(k in env for k in ("OS_USERNAME", "OS_ACCESS_KEY", "OS_AK")):
         return None
     auth = {
@@ -232,7 +270,9 @@ def _from_openstack(env: Mapping[str, str], region: str | None, sources: dict[st
     return _openstack_settings(auth, env.get("OS_REGION_NAME"), region, sources, "OS_* variables")
 
 
-def _openstack_settings(auth: Mapping[str, Any], region_name: str | None, region: str | None, sources: dict[str, str], where: str) -> Settings:
+def _openstack_settings(
+    auth: Mapping[str, Any], region_name: str | None, region: str | None, sources: dict[str, str], where: str
+) -> Settings:
     chosen_region = region or region_name or OTC_DEFAULT_REGION
     sources["region"] = "--region" if region else (where if region_name else "default (eu-de)")
     sources["cloud"] = where
@@ -248,7 +288,9 @@ def _openstack_settings(auth: Mapping[str, Any], region_name: str | None, region
         sources["endpoint.iam"] = where + " auth_url"
     if ak or sk:
         if not (ak and sk):
-            raise ConfigError(f"{where}: an AK is set without an SK, or the reverse.", "Set both the access key and the secret key.")
+            raise ConfigError(
+                f"{where}: an AK is set without an SK, or the reverse.", "Set both the access key and the secret key."
+            )
         if not project_id:
             raise ConfigError(f"{where}: AK/SK needs the project id.", "Add project_id (or OS_PROJECT_ID).")
         creds = Credentials("aksk", ak=str(ak), sk=Secret(str(sk)))
@@ -258,7 +300,12 @@ def _openstack_settings(auth: Mapping[str, Any], region_name: str | None, region
             raise ConfigError(f"{where}: missing {', '.join(missing)}.", "Give a username and password (or ak and sk).")
         domain = auth.get("user_domain_name") or auth.get("domain_name") or auth.get("user_domain_id")
         if not domain:
-            raise ConfigError(f"{where}: missing the user's domain.", "Set user_domain_name (OS_USER_DOMAIN_NAME): on Open Telekom Cloud it looks like OTC00000000001000000xxx.")
-        creds = Credentials("password", user=str(auth["username"]), password=Secret(str(auth["password"])), domain=str(domain))
+            raise ConfigError(
+                f"{where}: missing the user's domain.",
+                "Set user_domain_name (OS_USER_DOMAIN_NAME): on Open Telekom Cloud it looks like OTC00000000001000000xxx.",
+            )
+        creds = Credentials(
+            "password", user=str(auth["username"]), password=Secret(str(auth["password"])), domain=str(domain)
+        )
     sources["credentials"] = where
     return Settings("otc", chosen_region, project_id, project_name, creds, endpoints, sources=sources)

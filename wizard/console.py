@@ -8,12 +8,22 @@ import json
 import os
 import sys
 import time
-from typing import IO, Any, Callable
+from collections.abc import Callable
+from typing import IO, Any
 
 from wizard.runner import RunEvent, effect
 
-MARKS = {"step-started": "[..]", "step-succeeded": "[ok]", "step-failed": "[FAILED]", "waiting-for-confirmation": "[??]",
-         "message": "  - ", "output": "  = ", "run-finished": "[end]", "run-started": "[run]", "step-skipped": "[skip]"}
+MARKS = {
+    "step-started": "[..]",
+    "step-succeeded": "[ok]",
+    "step-failed": "[FAILED]",
+    "waiting-for-confirmation": "[??]",
+    "message": "  - ",
+    "output": "  = ",
+    "run-finished": "[end]",
+    "run-started": "[run]",
+    "step-skipped": "[skip]",
+}
 COLOURS = {"step-succeeded": "32", "step-failed": "31;1", "waiting-for-confirmation": "33", "run-finished": "1"}
 
 
@@ -27,8 +37,15 @@ class EventPrinter:
     """Turns RunEvents into lines. Progress is printed at most every ``interval`` seconds per step,
     or when the percentage moves by 10 points, so a long wait gives a steady, quiet heartbeat."""
 
-    def __init__(self, stream: IO[str] | None = None, *, json_lines: bool = False, interval: float = 5.0,
-                 clock: Callable[[], float] = time.monotonic, approved_by: str | None = None):
+    def __init__(
+        self,
+        stream: IO[str] | None = None,
+        *,
+        json_lines: bool = False,
+        interval: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+        approved_by: str | None = None,
+    ):
         self.stream = stream or sys.stdout
         self.json_lines = json_lines
         self.approved_by = approved_by  # e.g. "--yes": confirmations are answered before they are asked
@@ -55,12 +72,16 @@ class EventPrinter:
             self._last[event.step or ""] = (now, event.progress)
             pct = f"{event.progress:5.1f}%" if event.progress is not None else "  ... "
             elapsed = event.data.get("elapsed")
-            self._write(f"       {pct}  {event.message}" + (f"  (elapsed {elapsed:.0f} s)" if elapsed is not None else ""))
+            self._write(
+                f"       {pct}  {event.message}" + (f"  (elapsed {elapsed:.0f} s)" if elapsed is not None else "")
+            )
             return
         text = self._describe(event)
         if text:
             # a confirmation answered in advance (--yes) reads as done, not as a question
-            shown_as = "step-succeeded" if event.event == "waiting-for-confirmation" and self.approved_by else event.event
+            shown_as = (
+                "step-succeeded" if event.event == "waiting-for-confirmation" and self.approved_by else event.event
+            )
             mark = MARKS.get(shown_as, "   ")
             colour = COLOURS.get(shown_as) if self.colour else None
             self._write(f"{mark} {text}", colour)
@@ -89,7 +110,11 @@ class EventPrinter:
         if e.event == "message":
             return e.message
         if e.event == "run-finished":
-            image = f"; new image {e.data['new_image_id']}" if e.data.get("new_image_id") and e.status == "succeeded" else ""
+            image = (
+                f"; new image {e.data['new_image_id']}"
+                if e.data.get("new_image_id") and e.status == "succeeded"
+                else ""
+            )
             hint = f"\n      resume with: ecs-wizard resume {e.run_id}" if e.data.get("resumable") else ""
             return f"run {e.run_id} {e.status}: {e.message}{image}{hint}"
         return e.message
@@ -102,15 +127,18 @@ class EventPrinter:
 def table(rows: list[list[Any]], headers: list[str]) -> str:
     cells = [[str(c) for c in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip(),
-           "  ".join("-" * w for w in widths)]
+    out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip(), "  ".join("-" * w for w in widths)]
     out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
     return "\n".join(out)
 
 
 def plan_text(plan, *, with_calls: bool = True) -> str:
     """The plan as text: every step, what is billable or destructive, and (dry run) every API call."""
-    lines = [f"Plan {plan.run_id}: {plan.path.title}", f"Image {plan.image_name} ({plan.image_id}) -> new image {plan.new_image_name}", ""]
+    lines = [
+        f"Plan {plan.run_id}: {plan.path.title}",
+        f"Image {plan.image_name} ({plan.image_id}) -> new image {plan.new_image_name}",
+        "",
+    ]
     for n, step in enumerate(plan.steps, start=1):
         flags = []
         if step.billable:
@@ -140,22 +168,45 @@ def plan_json(plan) -> dict[str, Any]:
     what is billable or destructive (those steps ask before they run)."""
     from wizard.steps import KINDS
 
-    steps = [{"name": step.name, "kind": step.kind, "title": step.title, "billable": step.billable, "destructive": step.destructive,
-              "calls": [{"method": call.method, "path": call.path, "body": call.body, "note": call.note}
-                        for call in KINDS[step.kind].calls(step, plan.resolve)]} for step in plan.steps]
-    return {"path": plan.path_id, "path_title": plan.path.title, "image_id": plan.image_id, "image_name": plan.image_name,
-            "new_image_name": plan.new_image_name, "steps": steps, "notes": list(plan.notes),
-            "billable_or_destructive": [step.title for step in plan.steps if step.needs_confirmation]}
+    steps = [
+        {
+            "name": step.name,
+            "kind": step.kind,
+            "title": step.title,
+            "billable": step.billable,
+            "destructive": step.destructive,
+            "calls": [
+                {"method": call.method, "path": call.path, "body": call.body, "note": call.note}
+                for call in KINDS[step.kind].calls(step, plan.resolve)
+            ],
+        }
+        for step in plan.steps
+    ]
+    return {
+        "path": plan.path_id,
+        "path_title": plan.path.title,
+        "image_id": plan.image_id,
+        "image_name": plan.image_name,
+        "new_image_name": plan.new_image_name,
+        "steps": steps,
+        "notes": list(plan.notes),
+        "billable_or_destructive": [step.title for step in plan.steps if step.needs_confirmation],
+    }
 
 
 def diagnosis_text(d) -> str:
     lines = [f"Image {d.image_name} ({d.image_id})", f"Verdict: {d.verdict}", d.summary, "", "Evidence:"]
-    lines.append(table([[e.field, e.value, e.source, e.meaning] for e in d.evidence], ["field", "value", "read from", "meaning"]))
+    lines.append(
+        table([[e.field, e.value, e.source, e.meaning] for e in d.evidence], ["field", "value", "read from", "meaning"])
+    )
     server = d.source_server
     if server:
         exists = {True: "exists", False: "was deleted", None: "unknown"}[server.exists]
         lines.append("")
-        lines.append(f"Source ECS: {server.id} ({server.name or 'name unknown'}) {exists}" + (f", status {server.status}" if server.status else ""))
+        lines.append(
+            f"Source ECS: {server.id} ({server.name or 'name unknown'}) {exists}"
+            + (f", status {server.status}" if server.status else "")
+        )
     lines.append("")
     lines.append(f"What to do: {d.advice}")
     return "\n".join(lines)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from wizard.cloud.errors import CloudError
 from wizard.cloud.models import Backup, Image
@@ -94,8 +95,10 @@ class Diagnosis:
     def advice(self) -> str:
         server = self.source_server
         if self.verdict == AFFECTED and server is not None and server.exists is False:
-            return ("Repair it: its source ECS was deleted, so first create a temporary ECS from this image, back that up "
-                    "(CBR recommended) and make a new full-ECS image from that backup.")
+            return (
+                "Repair it: its source ECS was deleted, so first create a temporary ECS from this image, back that up "
+                "(CBR recommended) and make a new full-ECS image from that backup."
+            )
         return ADVICE[self.verdict]
 
     @property
@@ -109,7 +112,7 @@ class Diagnosis:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Diagnosis":
+    def from_dict(cls, data: dict[str, Any]) -> Diagnosis:
         data = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         data["evidence"] = [Evidence(**e) for e in data.get("evidence") or []]
         if data.get("source_server"):
@@ -139,13 +142,21 @@ def find_image(clients: Clients, ref: str) -> Image:
             return clients.ims.get_image(ref)
         except CloudError as error:
             if error.status == 404 or error.code in {"IMG.0027", "IMG.0144"}:
-                raise UsageError(f"No image with id {ref} in this project.", "Check the id, the region and the project (ecs-wizard scan lists the full-ECS images).") from None
+                raise UsageError(
+                    f"No image with id {ref} in this project.",
+                    "Check the id, the region and the project (ecs-wizard scan lists the full-ECS images).",
+                ) from None
             raise
     if ID_LIKE_RE.match(ref) and "-" in ref:
-        raise UsageError(f"{ref!r} is not a valid image id.", "Image ids look like 2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901.")
+        raise UsageError(
+            f"{ref!r} is not a valid image id.", "Image ids look like 2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901."
+        )
     matches = clients.ims.find_images_by_name(ref)
     if not matches:
-        raise UsageError(f"No image named {ref!r} in this project.", "Names must match exactly; ecs-wizard scan lists the full-ECS images.")
+        raise UsageError(
+            f"No image named {ref!r} in this project.",
+            "Names must match exactly; ecs-wizard scan lists the full-ECS images.",
+        )
     if len(matches) > 1:
         ids = ", ".join(m.id for m in matches[:5])
         raise UsageError(f"{len(matches)} images are named {ref!r}: {ids}.", "Pass the image id instead.")
@@ -161,16 +172,31 @@ def diagnose_image(clients: Clients, image: Image) -> Diagnosis:
     read = f"IMS GET /v2/images/{image.id}"
     raw = image.raw
     evidence = [
-        Evidence("__whole_image", _shown(raw.get("__whole_image", "(absent)")), read, "full-ECS image" if image.whole_image else "not a full-ECS image"),
-        Evidence("status", image.status or "(absent)", read, "usable" if image.status == "active" else "not usable yet"),
+        Evidence(
+            "__whole_image",
+            _shown(raw.get("__whole_image", "(absent)")),
+            read,
+            "full-ECS image" if image.whole_image else "not a full-ECS image",
+        ),
+        Evidence(
+            "status", image.status or "(absent)", read, "usable" if image.status == "active" else "not usable yet"
+        ),
     ]
-    d = Diagnosis(image.id, image.name, AFFECTED, evidence, image_min_disk=image.min_disk, image_min_ram=_int(raw.get("min_ram")))
+    d = Diagnosis(
+        image.id, image.name, AFFECTED, evidence, image_min_disk=image.min_disk, image_min_ram=_int(raw.get("min_ram"))
+    )
     if not image.whole_image:
         d.verdict = NOT_FULL_ECS_IMAGE
         return d
     evidence.append(Evidence("__backup_id", image.backup_id or "(empty)", read, "the backup the image was made from"))
-    evidence.append(Evidence("__lazyloading", _shown(raw.get("__lazyloading", "(absent)")), read,
-                             "for information only: the backup's format decides"))
+    evidence.append(
+        Evidence(
+            "__lazyloading",
+            _shown(raw.get("__lazyloading", "(absent)")),
+            read,
+            "for information only: the backup's format decides",
+        )
+    )
     if image.status != "active":
         d.verdict = IMAGE_NOT_ACTIVE
         return d
@@ -190,8 +216,16 @@ def diagnose_image(clients: Clients, image: Image) -> Diagnosis:
     else:
         where = f"CSBS GET checkpoint_items/{backup.id}"
         value = backup.extend_info.get("support_lld", "(absent)")
-        evidence.append(Evidence("extend_info.support_lld", _shown(value), where,
-                                 "new format: supports lazy loading" if backup.support_lld else "old format: no lazy loading, slow ECS creation"))
+        evidence.append(
+            Evidence(
+                "extend_info.support_lld",
+                _shown(value),
+                where,
+                "new format: supports lazy loading"
+                if backup.support_lld
+                else "old format: no lazy loading, slow ECS creation",
+            )
+        )
         d.verdict = NOT_AFFECTED_NEW_FORMAT if backup.support_lld else AFFECTED
     d.source_server = _source_server(clients, backup, evidence)
     return d
@@ -199,8 +233,10 @@ def diagnose_image(clients: Clients, image: Image) -> Diagnosis:
 
 def _find_backup(clients: Clients, backup_id: str, evidence: list[Evidence]) -> Backup | None:
     """The backup behind a full-ECS image: CBR first, then CSBS; None if neither has it."""
-    lookups = (("CBR", clients.cbr.get_backup, "backups", "made by CBR: supports fast creation", "not a CBR backup"),
-               ("CSBS", clients.csbs.get_checkpoint_item, "checkpoint_items", "made by CSBS", "the backup was deleted"))
+    lookups = (
+        ("CBR", clients.cbr.get_backup, "backups", "made by CBR: supports fast creation", "not a CBR backup"),
+        ("CSBS", clients.csbs.get_checkpoint_item, "checkpoint_items", "made by CSBS", "the backup was deleted"),
+    )
     for service, get, path, found_means, missing_means in lookups:
         where = f"{service} GET {path}/{backup_id}"
         try:
@@ -226,17 +262,21 @@ def _source_server(clients: Clients, backup: Backup, evidence: list[Evidence]) -
         evidence.append(Evidence("source ECS", f"{server_id}: not found", where, "the source ECS was deleted"))
         return SourceServer(server_id, name, False)
     evidence.append(Evidence("source ECS", f"{server.name} ({server.status})", where, "the source ECS still exists"))
-    return SourceServer(server.id, server.name, True, server.status, server.flavor_id, server.availability_zone, server.vpc_id)
+    return SourceServer(
+        server.id, server.name, True, server.status, server.flavor_id, server.availability_zone, server.vpc_id
+    )
 
 
 def _backup_details(backup: Backup) -> dict[str, Any]:
     """What a later step may need from the old backup: the disks, the server's size and zone."""
     info = backup.extend_info
     disks = [
-        {"size": v.get("source_volume_size"), "bootable": v.get("bootable")}
-        for v in info.get("volume_backups") or []
+        {"size": v.get("source_volume_size"), "bootable": v.get("bootable")} for v in info.get("volume_backups") or []
     ] or [
-        {"size": (c.get("extend_info") or {}).get("size") or c.get("size"), "bootable": (c.get("extend_info") or {}).get("bootable")}
+        {
+            "size": (c.get("extend_info") or {}).get("size") or c.get("size"),
+            "bootable": (c.get("extend_info") or {}).get("bootable"),
+        }
         for c in backup.raw.get("children") or []
     ]
     data = backup.raw.get("backup_data") or {}

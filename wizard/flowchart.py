@@ -80,40 +80,84 @@ for _service in SERVICES:
 OPTIONAL_STEPS = ("test_launch", "delete_temp_server", "delete_old_image")
 
 NODES: tuple[Node, ...] = (
-    Node("symptom", "symptom", "Creating ECSs from a full-ECS image is slow",
-         "Servers take far longer than usual to build from this image, or the console says the image "
-         "cannot be used to create ECSs rapidly."),
-    Node("is_full_ecs", "check", "Is it a full-ECS image?",
-         "Only full-ECS images (system and data disks, made from a server backup) are in scope. The image's "
-         "__whole_image attribute tells."),
-    Node("out_of_scope", "end", "Not a full-ECS image: out of scope",
-         "System-disk and data-disk images are made fast in other ways (for example by replicating them); "
-         "this fix does not apply."),
-    Node("is_active", "check", "Is the image active?",
-         "An image that is still being made (queued or saving) or that failed cannot be judged yet and no ECS "
-         "can be created from it; its status tells."),
-    Node("not_active", "end", "The image is not ready yet",
-         "Wait until the image is active (or look at why its creation failed), then run the diagnosis again: "
-         "slow creation can only be judged on an active image."),
-    Node("backup_service", "check", "Which service made its backup?",
-         "The image's __backup_id names the backup. Found in CBR: images from CBR backups always support fast "
-         "creation. Found in CSBS: look at its format. Found nowhere: the backup was deleted."),
-    Node("fast_already", "end", "Not affected",
-         "The backup supports lazy loading, so servers from this image already build fast. Look for the cause "
-         "elsewhere (flavor, disk type, quotas, the image being shared or still saving)."),
-    Node("csbs_format", "check", "Is the CSBS backup in the new format?",
-         "New-format (enhanced, instant-restore) CSBS backups report extend_info.support_lld = true. Old-format "
-         "backups report false or nothing: that is the cause of the slow creation."),
-    Node("backup_gone", "end", "The image's backup was deleted",
-         "Creating servers from this image may fail outright (Ecs.0034). If a server made from it still runs, "
-         "repair from that server; otherwise the image cannot be repaired."),
-    Node("choose_service", "question", "Back up again with CBR or CSBS?",
-         "CBR is recommended: it replaces CSBS, every CBR backup supports fast creation, and it is where new "
-         "features land. Choose CSBS only where the account still uses it (a full backup is then made so it is "
-         "in the new format)."),
-    Node("source_exists", "question", "Does the source ECS still exist?",
-         "The backup records which server it came from; the wizard looks that server up. If it is gone, a "
-         "temporary server is first created from the slow image, so there is something to back up."),
+    Node(
+        "symptom",
+        "symptom",
+        "Creating ECSs from a full-ECS image is slow",
+        "Servers take far longer than usual to build from this image, or the console says the image "
+        "cannot be used to create ECSs rapidly.",
+    ),
+    Node(
+        "is_full_ecs",
+        "check",
+        "Is it a full-ECS image?",
+        "Only full-ECS images (system and data disks, made from a server backup) are in scope. The image's "
+        "__whole_image attribute tells.",
+    ),
+    Node(
+        "out_of_scope",
+        "end",
+        "Not a full-ECS image: out of scope",
+        "System-disk and data-disk images are made fast in other ways (for example by replicating them); "
+        "this fix does not apply.",
+    ),
+    Node(
+        "is_active",
+        "check",
+        "Is the image active?",
+        "An image that is still being made (queued or saving) or that failed cannot be judged yet and no ECS "
+        "can be created from it; its status tells.",
+    ),
+    Node(
+        "not_active",
+        "end",
+        "The image is not ready yet",
+        "Wait until the image is active (or look at why its creation failed), then run the diagnosis again: "
+        "slow creation can only be judged on an active image.",
+    ),
+    Node(
+        "backup_service",
+        "check",
+        "Which service made its backup?",
+        "The image's __backup_id names the backup. Found in CBR: images from CBR backups always support fast "
+        "creation. Found in CSBS: look at its format. Found nowhere: the backup was deleted.",
+    ),
+    Node(
+        "fast_already",
+        "end",
+        "Not affected",
+        "The backup supports lazy loading, so servers from this image already build fast. Look for the cause "
+        "elsewhere (flavor, disk type, quotas, the image being shared or still saving).",
+    ),
+    Node(
+        "csbs_format",
+        "check",
+        "Is the CSBS backup in the new format?",
+        "New-format (enhanced, instant-restore) CSBS backups report extend_info.support_lld = true. Old-format "
+        "backups report false or nothing: that is the cause of the slow creation.",
+    ),
+    Node(
+        "backup_gone",
+        "end",
+        "The image's backup was deleted",
+        "Creating servers from this image may fail outright (Ecs.0034). If a server made from it still runs, "
+        "repair from that server; otherwise the image cannot be repaired.",
+    ),
+    Node(
+        "choose_service",
+        "question",
+        "Back up again with CBR or CSBS?",
+        "CBR is recommended: it replaces CSBS, every CBR backup supports fast creation, and it is where new "
+        "features land. Choose CSBS only where the account still uses it (a full backup is then made so it is "
+        "in the new format).",
+    ),
+    Node(
+        "source_exists",
+        "question",
+        "Does the source ECS still exist?",
+        "The backup records which server it came from; the wizard looks that server up. If it is gone, a "
+        "temporary server is first created from the slow image, so there is something to back up.",
+    ),
 )
 
 EDGES: tuple[Edge, ...] = (
@@ -128,7 +172,10 @@ EDGES: tuple[Edge, ...] = (
     Edge("csbs_format", "fast_already", "new format"),
     Edge("csbs_format", "choose_service", "old format: repair"),
     Edge("choose_service", "source_exists", "CBR / CSBS"),
-    *(Edge("source_exists", spec.id, f"{'yes' if spec.source_exists else 'no'} ({spec.service.upper()})") for spec in PATHS.values()),
+    *(
+        Edge("source_exists", spec.id, f"{'yes' if spec.source_exists else 'no'} ({spec.service.upper()})")
+        for spec in PATHS.values()
+    ),
 )
 
 
@@ -201,7 +248,9 @@ def render_text(highlight: PathSpec | None = None, *, explain: bool = True, widt
     for number, (node_id, branches) in enumerate(_OUTLINE, start=1):
         branches = re.sub(r"-> (\w+)", lambda m: "-> " + node(m.group(1)).title, branches)
         heading = f"{number}. {node(node_id).title}" + (f"  {branches}" if branches else "")
-        lines += [f"{mark(on_route)}{part}" for part in textwrap.wrap(heading, width=width - 3, subsequent_indent="      ")]
+        lines += [
+            f"{mark(on_route)}{part}" for part in textwrap.wrap(heading, width=width - 3, subsequent_indent="      ")
+        ]
         explanation(node(node_id).explanation, "      ")
     for spec in PATHS.values():
         chosen = highlight is not None and spec.id == highlight.id
@@ -211,8 +260,11 @@ def render_text(highlight: PathSpec | None = None, *, explain: bool = True, widt
         for number, kind in enumerate(spec.steps, start=1):
             lines.append(f"{mark(chosen)}      {number}. {STEP_TITLES[kind]}")
     lines.append("")
-    lines += textwrap.wrap("Optional at the end of any path: " + "; ".join(STEP_TITLES[k] for k in OPTIONAL_STEPS) + ".",
-                           width=width, subsequent_indent="   ")
+    lines += textwrap.wrap(
+        "Optional at the end of any path: " + "; ".join(STEP_TITLES[k] for k in OPTIONAL_STEPS) + ".",
+        width=width,
+        subsequent_indent="   ",
+    )
     if explain:
         lines += ["", "Where the chart ends without a repair:"]
         for n in NODES:

@@ -65,22 +65,40 @@ class Run:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "format": FORMAT_VERSION, "run_id": self.run_id, "image_ref": self.image_ref, "cloud": self.cloud,
-            "status": self.status, "created_at": self.created_at, "updated_at": self.updated_at, "error": self.error,
-            "diagnosis": self.diagnosis, "answers": self.answers, "plan": self.plan.to_dict(), "events": self.events,
-            "transcript": self.transcript, "calls": self.calls,
+            "format": FORMAT_VERSION,
+            "run_id": self.run_id,
+            "image_ref": self.image_ref,
+            "cloud": self.cloud,
+            "status": self.status,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "error": self.error,
+            "diagnosis": self.diagnosis,
+            "answers": self.answers,
+            "plan": self.plan.to_dict(),
+            "events": self.events,
+            "transcript": self.transcript,
+            "calls": self.calls,
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Run":
+    def from_dict(cls, data: dict[str, Any]) -> Run:
         from wizard.plan import Plan  # loaded with the first run read, not with the journal
 
         return cls(
-            run_id=data["run_id"], image_ref=data.get("image_ref", ""), cloud=data.get("cloud") or {},
-            diagnosis=data.get("diagnosis") or {}, answers=data.get("answers") or {}, plan=Plan.from_dict(data["plan"]),
-            status=data.get("status", RUNNING), created_at=data.get("created_at", 0.0), updated_at=data.get("updated_at", 0.0),
-            events=list(data.get("events") or []), transcript=list(data.get("transcript") or []),
-            calls=list(data.get("calls") or []), error=data.get("error"),
+            run_id=data["run_id"],
+            image_ref=data.get("image_ref", ""),
+            cloud=data.get("cloud") or {},
+            diagnosis=data.get("diagnosis") or {},
+            answers=data.get("answers") or {},
+            plan=Plan.from_dict(data["plan"]),
+            status=data.get("status", RUNNING),
+            created_at=data.get("created_at", 0.0),
+            updated_at=data.get("updated_at", 0.0),
+            events=list(data.get("events") or []),
+            transcript=list(data.get("transcript") or []),
+            calls=list(data.get("calls") or []),
+            error=data.get("error"),
         )
 
 
@@ -100,7 +118,8 @@ class Journal:
         except OSError as exc:
             raise UsageError(
                 f"The run journal cannot be written in {self.runs_dir}: {exc.strerror or exc}.",
-                "Point ECS_WIZARD_STATE_DIR at a directory you can write to: the journal is what makes a run resumable.") from None
+                "Point ECS_WIZARD_STATE_DIR at a directory you can write to: the journal is what makes a run resumable.",
+            ) from None
 
     def _write(self, run_id: str, data: bytes) -> None:
         self.runs_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -122,15 +141,19 @@ class Journal:
     def load(self, run_id: str) -> Run:
         path = self.path(run_id)
         if not path.is_file():
-            raise UsageError(f"No run {run_id!r} in {self.runs_dir}.", "ecs-wizard runs lists the runs this machine knows.")
+            raise UsageError(
+                f"No run {run_id!r} in {self.runs_dir}.", "ecs-wizard runs lists the runs this machine knows."
+            )
         try:
             data = json.loads(path.read_text())
             if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
                 raise ValueError("unknown format")
             return Run.from_dict(data)
         except (ValueError, KeyError, TypeError) as exc:
-            raise UsageError(f"The journal of run {run_id} is damaged ({path}: {exc.__class__.__name__}).",
-                             "Nothing was changed. Move the file aside to continue; the cloud resources it lists may need a look.") from None
+            raise UsageError(
+                f"The journal of run {run_id} is damaged ({path}: {exc.__class__.__name__}).",
+                "Nothing was changed. Move the file aside to continue; the cloud resources it lists may need a look.",
+            ) from None
 
     def list(self) -> list[Run]:
         runs = []

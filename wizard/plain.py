@@ -26,8 +26,9 @@ import signal
 import sys
 import textwrap
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import IO, Any, Callable, Iterator, Protocol
+from typing import IO, Any, Protocol
 
 from wizard import diagnose as diagnosis_mod
 from wizard import errors, flowchart
@@ -83,10 +84,17 @@ class QuestionaryPrompter:
         if not colour:
             # questionary merges its own colours under ours, so every coloured class is overridden,
             # and the terminal is told to use no colour at all.
-            self.kwargs["style"] = questionary.Style([
-                ("qmark", "noinherit bold"), ("question", "bold"), ("answer", "noinherit bold"), ("pointer", "bold"),
-                ("highlighted", "reverse"), ("search_success", "noinherit bold"), ("search_none", "noinherit"),
-            ])
+            self.kwargs["style"] = questionary.Style(
+                [
+                    ("qmark", "noinherit bold"),
+                    ("question", "bold"),
+                    ("answer", "noinherit bold"),
+                    ("pointer", "bold"),
+                    ("highlighted", "reverse"),
+                    ("search_success", "noinherit bold"),
+                    ("search_none", "noinherit"),
+                ]
+            )
             self.kwargs["color_depth"] = ColorDepth.DEPTH_1_BIT
 
     def _ask(self, question: Any, message: str) -> Any:
@@ -103,7 +111,10 @@ class QuestionaryPrompter:
         return answer
 
     def select(self, message: str, options: list[tuple[str, str]], default: int) -> int:
-        choices = [self.q.Choice(label, value=i, description=_wrap_description(help)) for i, (label, help) in enumerate(options)]
+        choices = [
+            self.q.Choice(label, value=i, description=_wrap_description(help))
+            for i, (label, help) in enumerate(options)
+        ]
         return self._ask(self.q.select(message, choices=choices, default=choices[default], **self.kwargs), message)
 
     def text(self, message: str) -> str:
@@ -205,8 +216,16 @@ class _Writer:
 
 
 class PlainWizard:
-    def __init__(self, session: Any, *, step_mode: bool = False, input: Any = None, output: Any = None,
-                 stream: IO[str] | None = None, stdin: IO[str] | None = None):
+    def __init__(
+        self,
+        session: Any,
+        *,
+        step_mode: bool = False,
+        input: Any = None,
+        output: Any = None,
+        stream: IO[str] | None = None,
+        stdin: IO[str] | None = None,
+    ):
         self.session = session
         self.step_mode = step_mode
         self.stream = stream or sys.stdout
@@ -264,14 +283,18 @@ class PlainWizard:
             if self.run is None:
                 self.show("\nInterrupted: nothing was changed.")
                 return errors.EXIT_INTERRUPTED
-            self.show(f"\nInterrupted: the run stopped; every resource it created is in its journal.\n"
-                      f"resume with: ecs-wizard resume {self.run.run_id}")
+            self.show(
+                f"\nInterrupted: the run stopped; every resource it created is in its journal.\n"
+                f"resume with: ecs-wizard resume {self.run.run_id}"
+            )
             self.finish_records()
             return errors.EXIT_INTERRUPTED
         except NoMoreInput as ended:
-            self.show(f"Standard input ended before this question was answered: {ended.args[0]}\n"
-                      "Nothing was changed. Run the wizard in a terminal, or repair without questions: "
-                      "ecs-wizard run IMAGE --yes")
+            self.show(
+                f"Standard input ended before this question was answered: {ended.args[0]}\n"
+                "Nothing was changed. Run the wizard in a terminal, or repair without questions: "
+                "ecs-wizard run IMAGE --yes"
+            )
             return errors.EXIT_USAGE
 
     def flow(self) -> int:
@@ -302,8 +325,13 @@ class PlainWizard:
             affected = sum(1 for d in results if d.affected)
             self.show(f"{len(results)} full-ECS images, {affected} affected.")
             width = max(len(d.image_name) for d in results)
-            options = [(f"{d.image_name.ljust(width)}  {VERDICT_LABELS.get(d.verdict, d.verdict)}", _image_help(d)) for d in results]
-            options.append((TYPE_AN_ID, "An image that is not in the list (for example a system-disk image, to check it)."))
+            options = [
+                (f"{d.image_name.ljust(width)}  {VERDICT_LABELS.get(d.verdict, d.verdict)}", _image_help(d))
+                for d in results
+            ]
+            options.append(
+                (TYPE_AN_ID, "An image that is not in the list (for example a system-disk image, to check it).")
+            )
             default = next((i for i, d in enumerate(results) if d.affected), 0)
             index = self.ask_select("Which image creates ECSs slowly?", options, default)
             if index < len(results):
@@ -323,8 +351,13 @@ class PlainWizard:
     def wrap(self, text: str, indent: str = "") -> str:
         if not self.width:
             return text
-        return "\n".join(textwrap.fill(line, self.width - 1, subsequent_indent=indent, break_on_hyphens=False,
-                                        break_long_words=False) or line for line in text.splitlines())
+        return "\n".join(
+            textwrap.fill(
+                line, self.width - 1, subsequent_indent=indent, break_on_hyphens=False, break_long_words=False
+            )
+            or line
+            for line in text.splitlines()
+        )
 
     def diagnosis_block(self, d: Diagnosis) -> str:
         """The diagnosis with its evidence: the table when it fits, else one field per line."""
@@ -338,8 +371,13 @@ class PlainWizard:
         server = d.source_server
         if server:
             exists = {True: "exists", False: "was deleted", None: "unknown"}[server.exists]
-            lines += ["", self.wrap(f"Source ECS: {server.id} ({server.name or 'name unknown'}) {exists}"
-                                    + (f", status {server.status}" if server.status else ""))]
+            lines += [
+                "",
+                self.wrap(
+                    f"Source ECS: {server.id} ({server.name or 'name unknown'}) {exists}"
+                    + (f", status {server.status}" if server.status else "")
+                ),
+            ]
         lines += ["", self.wrap(f"What to do: {d.advice}", "  ")]
         return "\n".join(lines)
 
@@ -370,8 +408,14 @@ class PlainWizard:
         self.show("")
         started = session.clock()
         self._cloud_started = self._cloud_now()
-        runner = session.runner(run, on_event=self.on_event, confirm=self.confirm, should_cancel=self.should_cancel,
-                                step_mode=self.step if self.step_mode else None, sleep=self.sleep)
+        runner = session.runner(
+            run,
+            on_event=self.on_event,
+            confirm=self.confirm,
+            should_cancel=self.should_cancel,
+            step_mode=self.step if self.step_mode else None,
+            sleep=self.sleep,
+        )
         with self.sigint_cancels():
             result = runner.run()
         self.summary(result, session.clock() - started)
@@ -438,7 +482,10 @@ class PlainWizard:
         if self.cancel_requested and not self._cancel_noted:
             self._cancel_noted = True
             # a terminal has echoed ^C where the cursor was: start a fresh line
-            self.show(("\n" if self.width else "") + "  interrupted: stopping after the current call (Ctrl-C again stops at once)")
+            self.show(
+                ("\n" if self.width else "")
+                + "  interrupted: stopping after the current call (Ctrl-C again stops at once)"
+            )
         return self.cancel_requested
 
     def sleep(self, seconds: float) -> None:
@@ -476,13 +523,24 @@ class PlainWizard:
             if checks:
                 lines.append("Verification:")
                 lines += [f"  [{'ok' if ok else 'FAILED'}] {name}" for name, ok in checks.items()]
-            test = next((s for s in run.plan.steps if s.kind == "test_launch" and s.outputs.get("seconds_to_active") is not None), None)
+            test = next(
+                (
+                    s
+                    for s in run.plan.steps
+                    if s.kind == "test_launch" and s.outputs.get("seconds_to_active") is not None
+                ),
+                None,
+            )
             if test:
-                lines.append(f"Test ECS from the new image became ACTIVE in {test.outputs['seconds_to_active']:.1f} s (and was deleted).")
+                lines.append(
+                    f"Test ECS from the new image became ACTIVE in {test.outputs['seconds_to_active']:.1f} s (and was deleted)."
+                )
             lines.append(f"Time taken: {_duration(seconds)}" + self.cloud_time())
-            lines.append(f"Create ECSs from image {run.new_image_id} from now on; the old image {run.plan.image_id} was left as it was."
-                         if not any(s.kind == "delete_old_image" for s in run.plan.steps) else
-                         f"Create ECSs from image {run.new_image_id} from now on.")
+            lines.append(
+                f"Create ECSs from image {run.new_image_id} from now on; the old image {run.plan.image_id} was left as it was."
+                if not any(s.kind == "delete_old_image" for s in run.plan.steps)
+                else f"Create ECSs from image {run.new_image_id} from now on."
+            )
             lines += self.follow_up_hints(run)
         elif run.status == "failed":
             failed = next((s for s in run.plan.steps if s.status in ("failed", "timed-out")), None)
@@ -551,8 +609,15 @@ def _is_terminal(stdin: Any, stdout: Any) -> bool:
     return _isatty(stdin) and _isatty(stdout) and os.environ.get("TERM") != "dumb"
 
 
-def run_plain(session: Any, *, step_mode: bool = False, input: Any = None, output: Any = None,
-              stream: IO[str] | None = None, stdin: IO[str] | None = None) -> int:
+def run_plain(
+    session: Any,
+    *,
+    step_mode: bool = False,
+    input: Any = None,
+    output: Any = None,
+    stream: IO[str] | None = None,
+    stdin: IO[str] | None = None,
+) -> int:
     """Run the wizard line by line. ``input``/``output`` are prompt_toolkit objects (tests feed keys
     through a pipe input); ``stream`` receives the printed lines (default standard output);
     ``stdin`` is read line by line when it is not a terminal. Returns the exit code: 0 repaired,

@@ -63,14 +63,26 @@ class Plan:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "run_id": self.run_id, "path_id": self.path_id, "image_id": self.image_id, "image_name": self.image_name,
-            "new_image_name": self.new_image_name, "notes": self.notes, "steps": [s.to_dict() for s in self.steps],
+            "run_id": self.run_id,
+            "path_id": self.path_id,
+            "image_id": self.image_id,
+            "image_name": self.image_name,
+            "new_image_name": self.new_image_name,
+            "notes": self.notes,
+            "steps": [s.to_dict() for s in self.steps],
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Plan":
-        return cls(data["run_id"], data["path_id"], data["image_id"], data["image_name"], data["new_image_name"],
-                   [Step.from_dict(s) for s in data["steps"]], list(data.get("notes") or []))
+    def from_dict(cls, data: dict[str, Any]) -> Plan:
+        return cls(
+            data["run_id"],
+            data["path_id"],
+            data["image_id"],
+            data["image_name"],
+            data["new_image_name"],
+            [Step.from_dict(s) for s in data["steps"]],
+            list(data.get("notes") or []),
+        )
 
 
 def new_image_name(original: str, taken: set[str] = frozenset()) -> str:
@@ -86,15 +98,22 @@ def new_image_name(original: str, taken: set[str] = frozenset()) -> str:
 def default_server_choice(clients: Clients, diagnosis: Diagnosis) -> ServerChoice:
     values = {q.key: q.default for q in server_questions(clients, diagnosis)}
     if not values.get("flavor") or not values.get("network"):
-        raise UsageError("Cannot choose a flavor and subnet for the temporary ECS automatically.",
-                         "Pass --flavor and --subnet (and --vpc), or run the wizard interactively.")
+        raise UsageError(
+            "Cannot choose a flavor and subnet for the temporary ECS automatically.",
+            "Pass --flavor and --subnet (and --vpc), or run the wizard interactively.",
+        )
     vpc_id, _, subnet_id = values["network"].partition("/")
-    return ServerChoice(values["flavor"], vpc_id, subnet_id, values.get("availability_zone"), values.get("volume_type") or "SAS")
+    return ServerChoice(
+        values["flavor"], vpc_id, subnet_id, values.get("availability_zone"), values.get("volume_type") or "SAS"
+    )
 
 
 def build_plan(clients: Clients, diagnosis: Diagnosis, answers: Answers, run_id: str | None = None) -> Plan:
     if not diagnosis.affected:
-        raise UsageError(f"Image {diagnosis.image_name} ({diagnosis.image_id}) is not affected: {diagnosis.summary}", diagnosis.advice)
+        raise UsageError(
+            f"Image {diagnosis.image_name} ({diagnosis.image_id}) is not affected: {diagnosis.summary}",
+            diagnosis.advice,
+        )
     run_id = run_id or new_run_id()
     short = run_id[:8]
     path = flowchart.path_for(answers.service, answers.source_exists)
@@ -103,7 +122,14 @@ def build_plan(clients: Clients, diagnosis: Diagnosis, answers: Answers, run_id:
     steps: list[Step] = []
     notes: list[str] = []
 
-    def add(kind: str, inputs: dict[str, Any], *, billable: bool = False, destructive: bool = False, title: str | None = None) -> Step:
+    def add(
+        kind: str,
+        inputs: dict[str, Any],
+        *,
+        billable: bool = False,
+        destructive: bool = False,
+        title: str | None = None,
+    ) -> Step:
         step = _new_step(kind, inputs, billable=billable, destructive=destructive, title=title)
         steps.append(step)
         return step
@@ -112,20 +138,38 @@ def build_plan(clients: Clients, diagnosis: Diagnosis, answers: Answers, run_id:
     if answers.source_exists:
         server = diagnosis.source_server
         if not server or not server.id:
-            raise UsageError("The source ECS is not known for this image.", "Answer 'no' to 'does the source ECS still exist?' (--source-exists no).")
-        if server.exists is False:  # the cloud said so (Ecs.0114): a backup of it could only fail, after a billable vault
-            raise UsageError(f"The source ECS {server.id} does not exist any more: the cloud says so, so it cannot be backed up.",
-                             "Answer 'no' to 'does the source ECS still exist?' (--source-exists no or auto): "
-                             "the wizard then first creates a temporary ECS from the slow image.")
+            raise UsageError(
+                "The source ECS is not known for this image.",
+                "Answer 'no' to 'does the source ECS still exist?' (--source-exists no).",
+            )
+        if (
+            server.exists is False
+        ):  # the cloud said so (Ecs.0114): a backup of it could only fail, after a billable vault
+            raise UsageError(
+                f"The source ECS {server.id} does not exist any more: the cloud says so, so it cannot be backed up.",
+                "Answer 'no' to 'does the source ECS still exist?' (--source-exists no or auto): "
+                "the wizard then first creates a temporary ECS from the slow image.",
+            )
         server_ref = server.id
     else:
         choice = answers.server or default_server_choice(clients, diagnosis)
-        add("create_temp_server", {
-            "name": f"ecs-wizard-tmp-{short}", "image_id": diagnosis.image_id, "flavor_id": choice.flavor_id, "vpc_id": choice.vpc_id,
-            "subnet_id": choice.subnet_id, "availability_zone": choice.availability_zone, "volume_type": choice.volume_type,
-        }, billable=True)
+        add(
+            "create_temp_server",
+            {
+                "name": f"ecs-wizard-tmp-{short}",
+                "image_id": diagnosis.image_id,
+                "flavor_id": choice.flavor_id,
+                "vpc_id": choice.vpc_id,
+                "subnet_id": choice.subnet_id,
+                "availability_zone": choice.availability_zone,
+                "volume_type": choice.volume_type,
+            },
+            billable=True,
+        )
         server_ref = ref("create_temp_server", "server_id")
-        notes.append("The temporary ECS is created from the slow image, so this step takes long: that is the symptom itself.")
+        notes.append(
+            "The temporary ECS is created from the slow image, so this step takes long: that is the symptom itself."
+        )
 
     backup_name = f"ecs-wizard-{short}"
     if answers.service == "cbr":
@@ -133,20 +177,41 @@ def build_plan(clients: Clients, diagnosis: Diagnosis, answers: Answers, run_id:
         if answers.source_exists:
             needs_vault = not clients.cbr.list_vaults(resource_ids=server_ref)
         size = vault_size_gb((diagnosis.backup_details or {}).get("disks") or [], diagnosis.image_min_disk)
-        add("ensure_vault", {"server_id": server_ref, "vault_name": f"ecs-wizard-{short}", "size_gb": size},
-            billable=needs_vault, title=flowchart.STEP_TITLES["ensure_vault"] + ("" if needs_vault else " (it already is in one)"))
+        add(
+            "ensure_vault",
+            {"server_id": server_ref, "vault_name": f"ecs-wizard-{short}", "size_gb": size},
+            billable=needs_vault,
+            title=flowchart.STEP_TITLES["ensure_vault"] + ("" if needs_vault else " (it already is in one)"),
+        )
         if needs_vault:
             notes.append(f"A new CBR server backup vault of {size} GB is created (billable for its capacity).")
-        add("cbr_backup", {"vault_id": ref("ensure_vault", "vault_id"), "server_id": server_ref, "backup_name": backup_name})
+        add(
+            "cbr_backup",
+            {"vault_id": ref("ensure_vault", "vault_id"), "server_id": server_ref, "backup_name": backup_name},
+        )
     else:
         add("csbs_backup", {"server_id": server_ref, "backup_name": backup_name})
         add("check_new_format", {"backup_id": ref("csbs_backup", "backup_id")})
     backup_ref = ref(f"{answers.service}_backup", "backup_id")
-    add("create_image", {"image_name": image_name, "backup_id": backup_ref, "service": answers.service,
-                         "description": f"Fast copy of {diagnosis.image_name} ({diagnosis.image_id}) made by ecs-wizard"})
-    add("verify_image", {"image_id": ref("create_image", "image_id"), "backup_id": backup_ref, "service": answers.service})
+    add(
+        "create_image",
+        {
+            "image_name": image_name,
+            "backup_id": backup_ref,
+            "service": answers.service,
+            "description": f"Fast copy of {diagnosis.image_name} ({diagnosis.image_id}) made by ecs-wizard",
+        },
+    )
+    add(
+        "verify_image",
+        {"image_id": ref("create_image", "image_id"), "backup_id": backup_ref, "service": answers.service},
+    )
     if answers.test_launch:
-        base = answers.server if answers.server else (None if answers.source_exists else default_server_choice(clients, diagnosis))
+        base = (
+            answers.server
+            if answers.server
+            else (None if answers.source_exists else default_server_choice(clients, diagnosis))
+        )
         steps.append(_test_launch_step(short, base or _choice_like_source(clients, diagnosis)))
     if not answers.source_exists and answers.cleanup:
         steps.append(_delete_temp_server_step())
@@ -155,15 +220,34 @@ def build_plan(clients: Clients, diagnosis: Diagnosis, answers: Answers, run_id:
     return Plan(run_id, path.id, diagnosis.image_id, diagnosis.image_name, image_name, steps, notes)
 
 
-def _new_step(kind: str, inputs: dict[str, Any], *, billable: bool = False, destructive: bool = False, title: str | None = None) -> Step:
-    return Step(kind, kind, title or flowchart.STEP_TITLES[kind], inputs, billable=billable, destructive=destructive, timeout=TIMEOUTS[kind])
+def _new_step(
+    kind: str, inputs: dict[str, Any], *, billable: bool = False, destructive: bool = False, title: str | None = None
+) -> Step:
+    return Step(
+        kind,
+        kind,
+        title or flowchart.STEP_TITLES[kind],
+        inputs,
+        billable=billable,
+        destructive=destructive,
+        timeout=TIMEOUTS[kind],
+    )
 
 
 def _test_launch_step(short: str, base: ServerChoice) -> Step:
-    return _new_step("test_launch", {
-        "name": f"ecs-wizard-test-{short}", "image_id": ref("create_image", "image_id"), "flavor_id": base.flavor_id,
-        "vpc_id": base.vpc_id, "subnet_id": base.subnet_id, "availability_zone": base.availability_zone,
-        "volume_type": base.volume_type}, billable=True)
+    return _new_step(
+        "test_launch",
+        {
+            "name": f"ecs-wizard-test-{short}",
+            "image_id": ref("create_image", "image_id"),
+            "flavor_id": base.flavor_id,
+            "vpc_id": base.vpc_id,
+            "subnet_id": base.subnet_id,
+            "availability_zone": base.availability_zone,
+            "volume_type": base.volume_type,
+        },
+        billable=True,
+    )
 
 
 def _delete_temp_server_step() -> Step:
@@ -196,8 +280,10 @@ def follow_up_hints(plan: Plan, *, demo: bool) -> list[str]:
     hints = []
     if "delete_temp_server" in offered:
         temp = plan.step("create_temp_server").outputs.get("server_id")
-        hints.append(f"The temporary ECS {temp} was kept{'' if demo else ' and is billed until deleted'}: "
-                     f"ecs-wizard resume {plan.run_id} --cleanup")
+        hints.append(
+            f"The temporary ECS {temp} was kept{'' if demo else ' and is billed until deleted'}: "
+            f"ecs-wizard resume {plan.run_id} --cleanup"
+        )
     if "test_launch" in offered and not demo:
         hints.append(f"To time an ECS from the new image: ecs-wizard resume {plan.run_id} --test-launch")
     return hints
@@ -206,8 +292,10 @@ def follow_up_hints(plan: Plan, *, demo: bool) -> list[str]:
 def add_follow_up(plan: Plan, kind: str, clients: Clients, diagnosis: Diagnosis) -> Step:
     """Append one of :func:`follow_ups` to the plan; resuming the run then performs it (and only it)."""
     if kind not in follow_ups(plan):
-        raise UsageError(f"'{kind}' cannot be added to run {plan.run_id}.",
-                         "Only a test launch (once the image is verified) or deleting a kept temporary ECS can be added.")
+        raise UsageError(
+            f"'{kind}' cannot be added to run {plan.run_id}.",
+            "Only a test launch (once the image is verified) or deleting a kept temporary ECS can be added.",
+        )
     declined = next((s for s in plan.steps if s.kind == kind and s.status == "skipped"), None)
     if declined is not None:  # asked again: the same step, pending once more
         declined.status = "pending"
@@ -219,7 +307,9 @@ def add_follow_up(plan: Plan, kind: str, clients: Clients, diagnosis: Diagnosis)
         temp = next((s for s in plan.steps if s.kind == "create_temp_server"), None)
         if temp is not None:  # the same flavor and network as the temporary ECS
             i = temp.inputs
-            base = ServerChoice(i["flavor_id"], i["vpc_id"], i["subnet_id"], i.get("availability_zone"), i.get("volume_type") or "SAS")
+            base = ServerChoice(
+                i["flavor_id"], i["vpc_id"], i["subnet_id"], i.get("availability_zone"), i.get("volume_type") or "SAS"
+            )
         else:
             base = _choice_like_source(clients, diagnosis)
         step = _test_launch_step(plan.run_id[:8], base)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-
 if TYPE_CHECKING:
     from wizard.cloud.client import Clients
     from wizard.diagnose import Diagnosis
@@ -62,7 +61,7 @@ class Answers:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Answers":
+    def from_dict(cls, data: dict[str, Any]) -> Answers:
         data = dict(data)
         if data.get("server"):
             data["server"] = ServerChoice(**data["server"])
@@ -84,8 +83,16 @@ def repair_questions(diagnosis: Diagnosis) -> list[Question]:
             "service",
             "Which service should make the new backup?",
             [
-                Choice("cbr", "CBR (recommended)", "Cloud Backup and Recovery replaces CSBS; every CBR backup supports fast ECS creation."),
-                Choice("csbs", "CSBS", "Only where the account still uses CSBS; the wizard makes a full backup so it is in the new format."),
+                Choice(
+                    "cbr",
+                    "CBR (recommended)",
+                    "Cloud Backup and Recovery replaces CSBS; every CBR backup supports fast ECS creation.",
+                ),
+                Choice(
+                    "csbs",
+                    "CSBS",
+                    "Only where the account still uses CSBS; the wizard makes a full backup so it is in the new format.",
+                ),
             ],
             "cbr",
             "CBR is recommended: it is the successor of CSBS and all its backups support rapid ECS creation.",
@@ -94,8 +101,14 @@ def repair_questions(diagnosis: Diagnosis) -> list[Question]:
             "source_exists",
             "Does the source ECS still exist?",
             [
-                Choice(True, "Yes: back up the existing ECS", "The new backup is made from the server the image came from."),
-                Choice(False, "No: first create a temporary ECS from the slow image", "A server is created from the slow image (slowly), then backed up; you may delete it at the end."),
+                Choice(
+                    True, "Yes: back up the existing ECS", "The new backup is made from the server the image came from."
+                ),
+                Choice(
+                    False,
+                    "No: first create a temporary ECS from the slow image",
+                    "A server is created from the slow image (slowly), then backed up; you may delete it at the end.",
+                ),
             ],
             detected if detected is not None else True,
             "Detected from the backup's resource_id; override it if you know better (for example if the server was rebuilt).",
@@ -115,42 +128,81 @@ def server_questions(clients: Clients, diagnosis: Diagnosis) -> list[Question]:
     for f in flavors:
         if want_vcpus and want_ram and f.vcpus == int(want_vcpus) and f.ram_mb == int(want_ram):
             flavor_default = f.id
-            flavor_evidence.append(f"The old backup records {want_vcpus} vCPUs and {want_ram} MB RAM: flavor {f.name} matches.")
+            flavor_evidence.append(
+                f"The old backup records {want_vcpus} vCPUs and {want_ram} MB RAM: flavor {f.name} matches."
+            )
             break
     if flavor_default is None and flavors:
         min_ram = diagnosis.image_min_ram or 0
-        fitting = sorted((f for f in flavors if (f.ram_mb or 0) >= min_ram), key=lambda f: ((f.vcpus or 0), (f.ram_mb or 0)))
+        fitting = sorted(
+            (f for f in flavors if (f.ram_mb or 0) >= min_ram), key=lambda f: ((f.vcpus or 0), (f.ram_mb or 0))
+        )
         flavor_default = (fitting or flavors)[0].id
         flavor_evidence.append("No size recorded in the backup: the smallest flavor that fits the image is suggested.")
     subnet_choices = [
-        Choice(f"{s.vpc_id}/{s.id}", f"{s.name} ({s.cidr}) in VPC {next((v.name for v in vpcs if v.id == s.vpc_id), s.vpc_id)}")
+        Choice(
+            f"{s.vpc_id}/{s.id}",
+            f"{s.name} ({s.cidr}) in VPC {next((v.name for v in vpcs if v.id == s.vpc_id), s.vpc_id)}",
+        )
         for s in subnets
     ]
     zone = details.get("availability_zone")
     zones = sorted({s.availability_zone for s in subnets if s.availability_zone} | ({zone} if zone else set()))
     return [
-        Question("flavor", "Flavor for the temporary ECS", [Choice(f.id, f"{f.name} ({f.vcpus} vCPU, {(f.ram_mb or 0) // 1024} GB)") for f in flavors],
-                 flavor_default, "Any flavor that fits the image works; it only has to run long enough to be backed up.", flavor_evidence),
-        Question("network", "Network (VPC and subnet) for the temporary ECS", subnet_choices,
-                 subnet_choices[0].value if subnet_choices else None, "The server gets a private address there; no public IP is created.",
-                 ["The only subnet in the project."] if len(subnet_choices) == 1 else []),
-        Question("availability_zone", "Availability zone", [Choice(z, z) for z in zones] + [Choice(None, "let the cloud choose")],
-                 zone if zone else None, "Where the temporary ECS is created.", [f"The old backup was taken in {zone}."] if zone else []),
-        Question("volume_type", "System disk type", [Choice(t, t) for t in VOLUME_TYPES], "SAS",
-                 "The disk type of the temporary ECS (data disks are restored from the image)."),
+        Question(
+            "flavor",
+            "Flavor for the temporary ECS",
+            [Choice(f.id, f"{f.name} ({f.vcpus} vCPU, {(f.ram_mb or 0) // 1024} GB)") for f in flavors],
+            flavor_default,
+            "Any flavor that fits the image works; it only has to run long enough to be backed up.",
+            flavor_evidence,
+        ),
+        Question(
+            "network",
+            "Network (VPC and subnet) for the temporary ECS",
+            subnet_choices,
+            subnet_choices[0].value if subnet_choices else None,
+            "The server gets a private address there; no public IP is created.",
+            ["The only subnet in the project."] if len(subnet_choices) == 1 else [],
+        ),
+        Question(
+            "availability_zone",
+            "Availability zone",
+            [Choice(z, z) for z in zones] + [Choice(None, "let the cloud choose")],
+            zone if zone else None,
+            "Where the temporary ECS is created.",
+            [f"The old backup was taken in {zone}."] if zone else [],
+        ),
+        Question(
+            "volume_type",
+            "System disk type",
+            [Choice(t, t) for t in VOLUME_TYPES],
+            "SAS",
+            "The disk type of the temporary ECS (data disks are restored from the image).",
+        ),
     ]
 
 
 def finishing_questions(source_exists: bool) -> list[Question]:
     questions = [
-        Question("test_launch", "Launch a test ECS from the new image to show how fast it now is?",
-                 [Choice(False, "No"), Choice(True, "Yes (billable while it runs; it is deleted right after)")], False,
-                 "Creates one server from the new image, times how long it takes to become ACTIVE, then deletes it."),
+        Question(
+            "test_launch",
+            "Launch a test ECS from the new image to show how fast it now is?",
+            [Choice(False, "No"), Choice(True, "Yes (billable while it runs; it is deleted right after)")],
+            False,
+            "Creates one server from the new image, times how long it takes to become ACTIVE, then deletes it.",
+        ),
     ]
     if not source_exists:
-        questions.append(Question("cleanup", "Delete the temporary ECS at the end?",
-                                  [Choice(True, "Yes, delete it"), Choice(False, "No, keep it")], True,
-                                  "It was only needed to make the new backup; deleting it stops its charges."))
+        questions.append(
+            Question(
+                "cleanup",
+                "Delete the temporary ECS at the end?",
+                [Choice(True, "Yes, delete it"), Choice(False, "No, keep it")],
+                True,
+                "It was only needed to make the new backup; deleting it stops its charges.",
+            )
+        )
     return questions
 
 
@@ -159,7 +211,13 @@ def answers_from(values: dict[str, Any]) -> Answers:
     server = None
     if values.get("source_exists") is False:
         vpc_id, _, subnet_id = str(values.get("network") or "/").partition("/")
-        server = ServerChoice(values.get("flavor") or "", vpc_id, subnet_id, values.get("availability_zone"), values.get("volume_type") or "SAS")
+        server = ServerChoice(
+            values.get("flavor") or "",
+            vpc_id,
+            subnet_id,
+            values.get("availability_zone"),
+            values.get("volume_type") or "SAS",
+        )
     return Answers(
         service=values.get("service", "cbr"),
         source_exists=bool(values.get("source_exists", True)),

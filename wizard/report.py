@@ -5,7 +5,7 @@ the journal, which never holds secrets."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from wizard.journal import Run
@@ -14,7 +14,7 @@ from wizard.journal import Run
 def _when(ts: float | None) -> str:
     if not ts:
         return "-"
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _seconds(start: float | None, end: float | None) -> str:
@@ -56,22 +56,36 @@ def to_markdown(run: Run) -> str:
         "|---|---|---|---|",
     ]
     for e in d.get("evidence") or []:
-        lines.append(f"| {_cell(e['field'])} | {_cell(e['value'])} | {_cell(e['source'])} | {_cell(e.get('meaning', ''))} |")
+        lines.append(
+            f"| {_cell(e['field'])} | {_cell(e['value'])} | {_cell(e['source'])} | {_cell(e.get('meaning', ''))} |"
+        )
     server = d.get("source_server") or {}
     if server:
         exists = {True: "exists", False: "deleted", None: "unknown"}[server.get("exists")]
         lines += ["", f"Source ECS: `{server.get('id')}` ({server.get('name') or 'name unknown'}): {exists}."]
     a = run.answers
-    lines += ["", "## Answers", "",
-              f"- Backup service: {str(a.get('service', '')).upper()}",
-              f"- Source ECS exists: {'yes' if a.get('source_exists') else 'no'}",
-              f"- Test launch: {'yes' if a.get('test_launch') else 'no'}"]
+    lines += [
+        "",
+        "## Answers",
+        "",
+        f"- Backup service: {str(a.get('service', '')).upper()}",
+        f"- Source ECS exists: {'yes' if a.get('source_exists') else 'no'}",
+        f"- Test launch: {'yes' if a.get('test_launch') else 'no'}",
+    ]
     if not a.get("source_exists"):
         lines.append(f"- Delete the temporary ECS at the end: {'yes' if a.get('cleanup') else 'no'}")
-    lines += ["", f"## Path: {plan.path.title}", "", "| # | step | status | attempts | started | took | result |", "|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        f"## Path: {plan.path.title}",
+        "",
+        "| # | step | status | attempts | started | took | result |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for n, s in enumerate(plan.steps, start=1):
         result = s.error["message"] if s.error else s.message
-        lines.append(f"| {n} | {_cell(s.title)} | {s.status} | {s.attempts} | {_when(s.started_at)} | {_seconds(s.started_at, s.ended_at)} | {_cell(result)} |")
+        lines.append(
+            f"| {n} | {_cell(s.title)} | {s.status} | {s.attempts} | {_when(s.started_at)} | {_seconds(s.started_at, s.ended_at)} | {_cell(result)} |"
+        )
     resources = run.resources()
     lines += ["", "## Resources created by this run", ""]
     lines += [f"- {r['type']} `{r['id']}` ({r['name']}), step {r['step']}" for r in resources] or ["- none"]
@@ -80,7 +94,11 @@ def to_markdown(run: Run) -> str:
         lines += ["", "## Errors", ""]
         for s in errors:
             e = s.error
-            code = f" `{(e['service'] or '').upper() + ' ' if e.get('service') else ''}{e['code']}`" if e.get("code") else ""
+            code = (
+                f" `{(e['service'] or '').upper() + ' ' if e.get('service') else ''}{e['code']}`"
+                if e.get("code")
+                else ""
+            )
             rid = f" (request id `{e['request_id']}`)" if e.get("request_id") else ""
             lines.append(f"- **{s.title}**{code}: {e['message']}{rid}. {e.get('remedy', '')}")
     request_ids = [c for c in run.calls if c.get("request_id")]
@@ -94,7 +112,13 @@ def to_markdown(run: Run) -> str:
             kind, text = t.get("kind", "shown"), str(t.get("text", "")).strip("\n")
             if "\n" in text:  # a table, the flowchart, a list: kept as it was shown
                 fence = "````" if "```" in text else "```"
-                lines += [f"- {kind}:", "", f"  {fence}text", *(f"  {line}" for line in text.splitlines()), f"  {fence}"]
+                lines += [
+                    f"- {kind}:",
+                    "",
+                    f"  {fence}text",
+                    *(f"  {line}" for line in text.splitlines()),
+                    f"  {fence}",
+                ]
             else:
                 lines.append(f"- {kind}: {_cell(text)}")
     lines += ["", f"_Flowchart path {plan.path_id}; the full chart: `ecs-wizard flowchart`._", ""]
@@ -107,4 +131,3 @@ def render(run: Run, fmt: str = "md") -> str:
     if fmt in ("md", "markdown"):
         return to_markdown(run)
     raise ValueError(f"unknown report format {fmt!r} (use md or json)")
-

@@ -13,24 +13,53 @@ moment a step finishes is at most ``growth`` (5 %) of its duration, or ``max``.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from wizard.cloud.errors import CallRecord, CloudError, CloudUnreachable
 from wizard.journal import CANCELLED, FAILED, RUNNING, SUCCEEDED, Journal, Run
 from wizard.plan import Plan
 from wizard.polling import DEMO_POLL, PollPolicy  # noqa: F401  (re-exported: the runner's pace)
-from wizard.steps import (CANCELLED as STEP_CANCELLED, FAILED as STEP_FAILED, KINDS, PENDING, RUNNING as STEP_RUNNING,
-                          SKIPPED, SUCCEEDED as STEP_SUCCEEDED, TIMED_OUT, WAITING, Step, StepContext, StepFailed)
+from wizard.steps import (
+    CANCELLED as STEP_CANCELLED,
+)
+from wizard.steps import (
+    FAILED as STEP_FAILED,
+)
+from wizard.steps import (
+    KINDS,
+    PENDING,
+    SKIPPED,
+    TIMED_OUT,
+    WAITING,
+    Step,
+    StepContext,
+    StepFailed,
+)
+from wizard.steps import (
+    RUNNING as STEP_RUNNING,
+)
+from wizard.steps import (
+    SUCCEEDED as STEP_SUCCEEDED,
+)
 
 if TYPE_CHECKING:
     from wizard.cloud.client import Clients
 
-EVENT_KINDS = ("run-started", "step-started", "progress", "message", "output", "waiting-for-confirmation",
-               "step-succeeded", "step-failed", "step-skipped", "run-finished")
-
-
+EVENT_KINDS = (
+    "run-started",
+    "step-started",
+    "progress",
+    "message",
+    "output",
+    "waiting-for-confirmation",
+    "step-succeeded",
+    "step-failed",
+    "step-skipped",
+    "run-finished",
+)
 
 
 @dataclass
@@ -52,7 +81,7 @@ class RunEvent:
             if value not in (None, ""):
                 out[key] = value
         out.update(self.data)
-        out["at"] = datetime.fromtimestamp(self.at, timezone.utc).isoformat(timespec="seconds")
+        out["at"] = datetime.fromtimestamp(self.at, UTC).isoformat(timespec="seconds")
         return out
 
 
@@ -93,9 +122,17 @@ class Runner:
         self.journal.save(self.run_)
 
     def _emit(self, event: str, step: Step | None = None, **kw: Any) -> None:
-        e = RunEvent(event, self.run_.run_id, step.name if step else None, step.title if step else None,
-                     kw.pop("status", step.status if step else self.run_.status), kw.pop("progress", None),
-                     kw.pop("message", ""), kw, at=time.time())
+        e = RunEvent(
+            event,
+            self.run_.run_id,
+            step.name if step else None,
+            step.title if step else None,
+            kw.pop("status", step.status if step else self.run_.status),
+            kw.pop("progress", None),
+            kw.pop("message", ""),
+            kw,
+            at=time.time(),
+        )
         if event != "progress":  # progress lives in the step itself; the log keeps state changes
             self.run_.events.append(e.to_dict())
         self._save()
@@ -103,8 +140,16 @@ class Runner:
             self.on_event(e)
 
     def _record_call(self, record: CallRecord) -> None:
-        self.run_.calls.append({"service": record.service, "method": record.method, "path": record.path,
-                                "status": record.status, "request_id": record.request_id, "attempts": record.attempts})
+        self.run_.calls.append(
+            {
+                "service": record.service,
+                "method": record.method,
+                "path": record.path,
+                "status": record.status,
+                "request_id": record.request_id,
+                "attempts": record.attempts,
+            }
+        )
 
     # -- the run ---------------------------------------------------------------------------------
 
@@ -125,7 +170,9 @@ class Runner:
                     return self._finish(CANCELLED, message=f"stopped before '{step.title}'; resume to continue")
                 self._run_step(step)
                 if step.status != STEP_SUCCEEDED:
-                    return self._finish(FAILED, message=step.error["message"] if step.error else step.status, error=step.error)
+                    return self._finish(
+                        FAILED, message=step.error["message"] if step.error else step.status, error=step.error
+                    )
         except Cancelled:
             return self._finish(CANCELLED, message="cancelled after the current call; resume to continue")
         return self._finish(SUCCEEDED, message="the new image is ready")
@@ -133,8 +180,13 @@ class Runner:
     def _finish(self, status: str, message: str, error: dict[str, Any] | None = None) -> Run:
         self.run_.status = status
         self.run_.error = error
-        self._emit("run-finished", status=status, message=message, new_image_id=self.run_.new_image_id,
-                   resumable=status != SUCCEEDED)
+        self._emit(
+            "run-finished",
+            status=status,
+            message=message,
+            new_image_id=self.run_.new_image_id,
+            resumable=status != SUCCEEDED,
+        )
         return self.run_
 
     def _gate(self, step: Step) -> bool:
@@ -144,7 +196,13 @@ class Runner:
             return False
         if step.needs_confirmation and not step.state.get("confirmed"):
             step.status = WAITING
-            self._emit("waiting-for-confirmation", step, message=confirmation_text(step), billable=step.billable, destructive=step.destructive)
+            self._emit(
+                "waiting-for-confirmation",
+                step,
+                message=confirmation_text(step),
+                billable=step.billable,
+                destructive=step.destructive,
+            )
             if not (self.confirm and self.confirm(step)):
                 self._declined = step
                 step.status = PENDING
@@ -163,8 +221,14 @@ class Runner:
         step.started_at = step.started_at or self.clock()
         waiting_since = self.clock()
         self._emit("step-started", step, resumed=resumed, billable=step.billable, destructive=step.destructive)
-        ctx = StepContext(self.clients, self.run_.run_id, self.run_.plan.resolve, self._save,
-                          note=lambda message: self._emit("message", step, message=message), clock=self.clock)
+        ctx = StepContext(
+            self.clients,
+            self.run_.run_id,
+            self.run_.plan.resolve,
+            self._save,
+            note=lambda message: self._emit("message", step, message=message),
+            clock=self.clock,
+        )
         previous_hook = self._hook_calls()
         calls = 0
         try:
@@ -182,17 +246,27 @@ class Runner:
                 except CloudError as error:
                     if error.transient and step.attempts < step.max_attempts:
                         step.attempts += 1
-                        self._emit("message", step, message=f"{error}; retrying (attempt {step.attempts} of {step.max_attempts})")
+                        self._emit(
+                            "message",
+                            step,
+                            message=f"{error}; retrying (attempt {step.attempts} of {step.max_attempts})",
+                        )
                         self.sleep(self.retry_delay)
                         continue
                     return self._fail(step, error.message, _remedy(error), error.code, error.request_id, error.service)
                 except CloudUnreachable as error:
                     if step.attempts < step.max_attempts:
                         step.attempts += 1
-                        self._emit("message", step, message=f"{error}; trying again (attempt {step.attempts} of {step.max_attempts})")
+                        self._emit(
+                            "message",
+                            step,
+                            message=f"{error}; trying again (attempt {step.attempts} of {step.max_attempts})",
+                        )
                         self.sleep(self.retry_delay)
                         continue
-                    return self._fail(step, str(error), "Check the network and the endpoint, then resume the run (ecs-wizard resume).")
+                    return self._fail(
+                        step, str(error), "Check the network and the endpoint, then resume the run (ecs-wizard resume)."
+                    )
                 if tick.progress is not None:
                     step.progress = tick.progress
                 step.message = tick.message
@@ -202,13 +276,28 @@ class Runner:
                     self.status_calls[step.name] = calls
                     if step.outputs:
                         self._emit("output", step, outputs=dict(step.outputs))
-                    self._emit("step-succeeded", step, progress=step.progress, message=tick.message, seconds=round(step.ended_at - step.started_at, 2))
+                    self._emit(
+                        "step-succeeded",
+                        step,
+                        progress=step.progress,
+                        message=tick.message,
+                        seconds=round(step.ended_at - step.started_at, 2),
+                    )
                     return
                 waited = self.clock() - waiting_since
-                self._emit("progress", step, progress=step.progress, message=tick.message, elapsed=round(self.clock() - step.started_at, 1))
+                self._emit(
+                    "progress",
+                    step,
+                    progress=step.progress,
+                    message=tick.message,
+                    elapsed=round(self.clock() - step.started_at, 1),
+                )
                 if self.clock() - step.started_at > step.timeout:
                     step.status = TIMED_OUT
-                    step.error = {"message": f"'{step.title}' did not finish within {step.timeout:.0f} s", "remedy": "Resume later: the cloud may still finish it."}
+                    step.error = {
+                        "message": f"'{step.title}' did not finish within {step.timeout:.0f} s",
+                        "remedy": "Resume later: the cloud may still finish it.",
+                    }
                     step.ended_at = self.clock()
                     self._emit("step-failed", step, message=step.error["message"], remedy=step.error["remedy"])
                     return
@@ -216,14 +305,23 @@ class Runner:
         finally:
             self._unhook_calls(previous_hook)
 
-    def _fail(self, step: Step, message: str, remedy: str = "", code: str | None = None, request_id: str | None = None,
-              service: str | None = None) -> None:
+    def _fail(
+        self,
+        step: Step,
+        message: str,
+        remedy: str = "",
+        code: str | None = None,
+        request_id: str | None = None,
+        service: str | None = None,
+    ) -> None:
         """Record the failure as parts (the cloud's bare message, its service, code and request id),
         so each front end can show every part once."""
         step.status = STEP_FAILED
         step.ended_at = self.clock()
         step.error = {"message": message, "remedy": remedy, "code": code, "request_id": request_id, "service": service}
-        self._emit("step-failed", step, message=message, remedy=remedy, code=code, request_id=request_id, service=service)
+        self._emit(
+            "step-failed", step, message=message, remedy=remedy, code=code, request_id=request_id, service=service
+        )
 
     def _hook_calls(self):
         # Record every call's request id in the journal while a step runs.

@@ -7,9 +7,10 @@ import contextlib
 import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from wizard.config import Settings
 from wizard.journal import Journal, Run
@@ -33,15 +34,15 @@ class CloudSession:
 
     settings: Settings
     journal: Journal
-    connector: Callable[[], tuple["Clients", Any]] = field(repr=False)
+    connector: Callable[[], tuple[Clients, Any]] = field(repr=False)
     poll: PollPolicy = field(default_factory=PollPolicy)
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
     restored: bool = False  # demo: the emulator's world was restored from the last process
-    _connection: tuple["Clients", Any] | None = field(default=None, init=False, repr=False)
+    _connection: tuple[Clients, Any] | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
-    def connect(self) -> "Clients":
+    def connect(self) -> Clients:
         with self._lock:
             if self._connection is None:
                 self._connection = self.connector()
@@ -52,7 +53,7 @@ class CloudSession:
         return self._connection is not None
 
     @property
-    def clients(self) -> "Clients":
+    def clients(self) -> Clients:
         return self.connect()
 
     @property
@@ -73,7 +74,12 @@ class CloudSession:
     def cloud_record(self) -> dict[str, Any]:
         """What the journal keeps about where a run happened (never credentials)."""
         s = self.settings
-        record = {"cloud": s.cloud, "region": s.region, "project_id": self.clients.project_id, "endpoints": dict(s.endpoints)}
+        record = {
+            "cloud": s.cloud,
+            "region": s.region,
+            "project_id": self.clients.project_id,
+            "endpoints": dict(s.endpoints),
+        }
         if self.emulator is not None:  # demo: which emulated world the run's resources live in
             record["world"] = self.emulator.world_id
         return record
@@ -100,16 +106,21 @@ class CloudSession:
             raise UsageError(f"Run {run.run_id} was a demo run.", "Resume it with --demo.")
         if run.cloud.get("cloud") == "demo":
             world = run.cloud.get("world")
-            if self.emulator is not None and (world != self.emulator.world_id if world else not self.emulator_knows(run)):
+            if self.emulator is not None and (
+                world != self.emulator.world_id if world else not self.emulator_knows(run)
+            ):
                 raise UsageError(
                     f"Run {run.run_id} ran on a demo emulator whose world is gone; its resources existed only there.",
                     "A demo's world is kept only while one of its runs can be resumed or has kept a temporary ECS; "
-                    "start a new demo run (the summary screen offers the test launch and the cleanup right away).")
+                    "start a new demo run (the summary screen offers the test launch and the cleanup right away).",
+                )
             return
         if (run.cloud.get("project_id"), run.cloud.get("region")) != (here["project_id"], here["region"]):
             raise UsageError(
                 f"Run {run.run_id} belongs to project {run.cloud.get('project_id')} in {run.cloud.get('region')}, "
-                f"not {here['project_id']} in {here['region']}.", "Use the settings the run was started with.")
+                f"not {here['project_id']} in {here['region']}.",
+                "Use the settings the run was started with.",
+            )
 
     def close(self) -> None:
         """Demo: keep the emulator's world while one of its runs can be resumed or has kept a
@@ -122,7 +133,10 @@ class CloudSession:
         path = demo_snapshot_path(self.journal)
 
         def needs_this_world(run: Run) -> bool:
-            if run.cloud.get("cloud") != "demo" or run.cloud.get("world", self.emulator.world_id) != self.emulator.world_id:
+            if (
+                run.cloud.get("cloud") != "demo"
+                or run.cloud.get("world", self.emulator.world_id) != self.emulator.world_id
+            ):
                 return False
             return run.resumable or (run.status == "succeeded" and "delete_temp_server" in follow_ups(run.plan))
 
@@ -159,6 +173,7 @@ def open_session(
 ) -> CloudSession:
     journal = Journal(state_dir)
     if not settings.is_demo:
+
         def connect_cloud() -> tuple[Clients, Any]:
             from wizard.cloud.client import build_clients
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from wizard.cloud.ecs import ServerSpec
 from wizard.cloud.errors import AnswerLost, CloudError
@@ -20,7 +21,15 @@ if TYPE_CHECKING:
     from wizard.cloud.client import Clients
 
 PENDING, RUNNING, WAITING, SUCCEEDED, FAILED, SKIPPED, CANCELLED, TIMED_OUT = (
-    "pending", "running", "waiting-for-confirmation", "succeeded", "failed", "skipped", "cancelled", "timed-out")
+    "pending",
+    "running",
+    "waiting-for-confirmation",
+    "succeeded",
+    "failed",
+    "skipped",
+    "cancelled",
+    "timed-out",
+)
 FINISHED = frozenset({SUCCEEDED, FAILED, SKIPPED, TIMED_OUT})
 
 
@@ -80,7 +89,7 @@ class Step:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Step":
+    def from_dict(cls, data: dict[str, Any]) -> Step:
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
@@ -169,7 +178,11 @@ def _forget(ctx: StepContext, step: Step, *keys: str) -> None:
 
 def _job_failure(service: str, job) -> StepFailed:
     reason = job.fail_reason or "no reason given"
-    return StepFailed(f"The {service} job {job.id} failed: {reason}", "Check the reason above; fix it and resume the run (ecs-wizard resume).", job.error_code)
+    return StepFailed(
+        f"The {service} job {job.id} failed: {reason}",
+        "Check the reason above; fix it and resume the run (ecs-wizard resume).",
+        job.error_code,
+    )
 
 
 def _source_gone(ctx: StepContext, step: Step) -> bool:
@@ -180,13 +193,17 @@ def _source_gone(ctx: StepContext, step: Step) -> bool:
 
 def _source_gone_remedy(ctx: StepContext, step: Step) -> str:
     """Resuming cannot back up an ECS that is gone; a new run that answers 'no' makes a temporary one."""
-    remedy = (f"The ECS {step.inputs['server_id']} no longer exists, so resuming this run cannot work: run the repair again "
-              "with --source-exists no (or auto), which backs up a temporary ECS made from the image instead.")
+    remedy = (
+        f"The ECS {step.inputs['server_id']} no longer exists, so resuming this run cannot work: run the repair again "
+        "with --source-exists no (or auto), which backs up a temporary ECS made from the image instead."
+    )
     vaults = [r for r in step.resources if r["type"] == "vault"]
     if vaults:
-        remedy += (f" The vault this run made, {vaults[0]['name']} ({vaults[0]['id']}), is recorded in its journal as created by "
-                   f"the wizard (ecs-wizard report {ctx.run_id} lists it); no cleanup deletes vaults, so remove it in the CBR "
-                   "console if you do not need it.")
+        remedy += (
+            f" The vault this run made, {vaults[0]['name']} ({vaults[0]['id']}), is recorded in its journal as created by "
+            f"the wizard (ecs-wizard report {ctx.run_id} lists it); no cleanup deletes vaults, so remove it in the CBR "
+            "console if you do not need it."
+        )
     return remedy
 
 
@@ -198,12 +215,24 @@ class CreateTempServer(StepKind):
 
     def _spec(self, step: Step, resolve) -> ServerSpec:
         i = {k: resolve(v) for k, v in step.inputs.items()}
-        return ServerSpec(i["name"], i["image_id"], i["flavor_id"], i["vpc_id"], i["subnet_id"], i["volume_type"],
-                          i.get("availability_zone"), tags=(("created-by", "ecs-wizard"),))
+        return ServerSpec(
+            i["name"],
+            i["image_id"],
+            i["flavor_id"],
+            i["vpc_id"],
+            i["subnet_id"],
+            i["volume_type"],
+            i.get("availability_zone"),
+            tags=(("created-by", "ecs-wizard"),),
+        )
 
     def calls(self, step, resolve):
-        return [ApiCall("POST", "/v1/{project_id}/cloudservers", self._spec(step, resolve).to_body(), "billable: a new ECS"),
-                ApiCall("GET", "/v1/{project_id}/jobs/{job_id}", note="poll until SUCCESS")]
+        return [
+            ApiCall(
+                "POST", "/v1/{project_id}/cloudservers", self._spec(step, resolve).to_body(), "billable: a new ECS"
+            ),
+            ApiCall("GET", "/v1/{project_id}/jobs/{job_id}", note="poll until SUCCESS"),
+        ]
 
     def advance(self, ctx, step):
         ecs = ctx.clients.ecs
@@ -224,13 +253,22 @@ class CreateTempServer(StepKind):
                 _forget(ctx, step, "job_id", "server_id")
                 raise _job_failure("ECS", job)
             if job.server_ids and "server_id" not in step.state:
-                _created(ctx, step, "server_id", job.server_ids[0], ("server", job.server_ids[0], ctx.resolve(step.inputs["name"])))
+                _created(
+                    ctx,
+                    step,
+                    "server_id",
+                    job.server_ids[0],
+                    ("server", job.server_ids[0], ctx.resolve(step.inputs["name"])),
+                )
             if job.status != "SUCCESS":
                 return Tick(message=f"ECS job {job.status.lower()}")
         server = ecs.find_server(step.state["server_id"]) if "server_id" in step.state else None
         if server is None or server.status != "ACTIVE":
             if server is not None and server.status == "ERROR":
-                raise StepFailed(f"The temporary ECS {server.id} went into ERROR.", "Delete it, check quotas and the flavor, then resume.")
+                raise StepFailed(
+                    f"The temporary ECS {server.id} went into ERROR.",
+                    "Delete it, check quotas and the flavor, then resume.",
+                )
             return Tick(message=f"ECS {server.status if server else 'not visible yet'}")
         step.outputs["server_id"] = server.id
         return Tick(done=True, message=f"ECS {server.id} is ACTIVE")
@@ -247,13 +285,44 @@ class EnsureVault(StepKind):
 
     def calls(self, step, resolve):
         i = {k: resolve(v) for k, v in step.inputs.items()}
-        calls = [ApiCall("GET", "/v3/{project_id}/vaults?object_type=server&resource_ids=" + str(i["server_id"]), note="a vault that holds the ECS")]
+        calls = [
+            ApiCall(
+                "GET",
+                "/v3/{project_id}/vaults?object_type=server&resource_ids=" + str(i["server_id"]),
+                note="a vault that holds the ECS",
+            )
+        ]
         if step.billable:
-            calls.append(ApiCall("POST", "/v3/{project_id}/vaults", {"vault": {"name": i["vault_name"], "resources": [], "billing": {
-                "consistent_level": "crash_consistent", "object_type": "server", "protect_type": "backup", "size": i["size_gb"]}}},
-                "billable: a new vault, if none holds the ECS"))
-            calls.append(ApiCall("POST", "/v3/{project_id}/vaults/{vault_id}/addresources", {"resources": [
-                {"id": i["server_id"], "type": "OS::Nova::Server", "extra_info": {"exclude_volumes": []}}]}))
+            calls.append(
+                ApiCall(
+                    "POST",
+                    "/v3/{project_id}/vaults",
+                    {
+                        "vault": {
+                            "name": i["vault_name"],
+                            "resources": [],
+                            "billing": {
+                                "consistent_level": "crash_consistent",
+                                "object_type": "server",
+                                "protect_type": "backup",
+                                "size": i["size_gb"],
+                            },
+                        }
+                    },
+                    "billable: a new vault, if none holds the ECS",
+                )
+            )
+            calls.append(
+                ApiCall(
+                    "POST",
+                    "/v3/{project_id}/vaults/{vault_id}/addresources",
+                    {
+                        "resources": [
+                            {"id": i["server_id"], "type": "OS::Nova::Server", "extra_info": {"exclude_volumes": []}}
+                        ]
+                    },
+                )
+            )
         return calls
 
     def advance(self, ctx, step):
@@ -271,7 +340,13 @@ class EnsureVault(StepKind):
                 step.outputs["vault_id"] = vault.id
                 return Tick(done=True, message=f"the ECS is already in vault {vault.name}")
             size = int(ctx.resolve(step.inputs["size_gb"]))
-            vault = _create(ctx, step, self, "create vault", lambda: cbr.create_vault(name=name, size_gb=size, description="created by ecs-wizard"))
+            vault = _create(
+                ctx,
+                step,
+                self,
+                "create vault",
+                lambda: cbr.create_vault(name=name, size_gb=size, description="created by ecs-wizard"),
+            )
             if vault is not None:
                 _created(ctx, step, "vault_id", vault.id, ("vault", vault.id, name))
             return Tick(message=f"vault {name} created")
@@ -330,8 +405,10 @@ class _BackupStep(StepKind):
         backup = self._get(ctx, step.state["backup_id"])
         if backup.status == "error":
             _forget(ctx, step, "checkpoint_id", "backup_id")
-            raise StepFailed(f"The {self.service.upper()} backup {backup.id} ended in error: {backup.fail_reason or 'no reason given'}",
-                             "Check that the ECS is running and its disks are healthy, then resume to try a new backup.")
+            raise StepFailed(
+                f"The {self.service.upper()} backup {backup.id} ended in error: {backup.fail_reason or 'no reason given'}",
+                "Check that the ECS is running and its disks are healthy, then resume to try a new backup.",
+            )
         if backup.status != "available":
             return Tick(progress=backup.progress, message=f"backup {backup.status}")
         step.outputs["backup_id"] = backup.id
@@ -345,12 +422,25 @@ class CbrBackup(_BackupStep):
 
     def calls(self, step, resolve):
         i = {k: resolve(v) for k, v in step.inputs.items()}
-        return [ApiCall("POST", "/v3/{project_id}/checkpoints", {"checkpoint": {"vault_id": i["vault_id"], "parameters": {
-                    "resources": [i["server_id"]], "name": i["backup_name"], "incremental": False}}}),
-                ApiCall("GET", f"/v3/{{project_id}}/operation-logs?operation_type=backup&resource_id={i['server_id']}",
-                        note="the backup's task (matched by restore point)"),
-                ApiCall("GET", "/v3/{project_id}/operation-logs/{task_id}", note="poll the task's progress until it ends"),
-                ApiCall("GET", "/v3/{project_id}/backups/{backup_id}", note="the backup must be available")]
+        return [
+            ApiCall(
+                "POST",
+                "/v3/{project_id}/checkpoints",
+                {
+                    "checkpoint": {
+                        "vault_id": i["vault_id"],
+                        "parameters": {"resources": [i["server_id"]], "name": i["backup_name"], "incremental": False},
+                    }
+                },
+            ),
+            ApiCall(
+                "GET",
+                f"/v3/{{project_id}}/operation-logs?operation_type=backup&resource_id={i['server_id']}",
+                note="the backup's task (matched by restore point)",
+            ),
+            ApiCall("GET", "/v3/{project_id}/operation-logs/{task_id}", note="poll the task's progress until it ends"),
+            ApiCall("GET", "/v3/{project_id}/backups/{backup_id}", note="the backup must be available"),
+        ]
 
     def _poll(self, ctx, step):
         """While CBR's task for the backup runs, poll the task: a CBR backup has no progress of its own."""
@@ -358,14 +448,26 @@ class CbrBackup(_BackupStep):
         if task is None:
             return super()._poll(ctx, step)
         if task.backup_id and "backup_id" not in step.state:
-            _created(ctx, step, "backup_id", task.backup_id, ("backup", task.backup_id, task.backup_name or ctx.resolve(step.inputs["backup_name"])))
+            _created(
+                ctx,
+                step,
+                "backup_id",
+                task.backup_id,
+                ("backup", task.backup_id, task.backup_name or ctx.resolve(step.inputs["backup_name"])),
+            )
         if task.running:
-            return Tick(progress=task.progress, message="backup protecting" if task.status == "running" else "backup waiting to start")
+            return Tick(
+                progress=task.progress,
+                message="backup protecting" if task.status == "running" else "backup waiting to start",
+            )
         if task.status in ("failed", "timeout", "skipped"):
             _forget(ctx, step, "checkpoint_id", "backup_id", "task_id")
             reason = task.error_message or f"the task ended '{task.status}'"
-            raise StepFailed(f"The CBR backup of the ECS failed: {reason}",
-                             "Check that the ECS is running and its disks are healthy, then resume to try a new backup.", task.error_code)
+            raise StepFailed(
+                f"The CBR backup of the ECS failed: {reason}",
+                "Check that the ECS is running and its disks are healthy, then resume to try a new backup.",
+                task.error_code,
+            )
         return super()._poll(ctx, step)
 
     def _task(self, ctx, step):
@@ -377,9 +479,15 @@ class CbrBackup(_BackupStep):
             if "task_id" in step.state:
                 return cbr.get_task(step.state["task_id"])
             server_id = ctx.resolve(step.inputs["server_id"])
-            task = next((t for t in cbr.list_tasks(resource_id=server_id, limit=100)
-                         if (t.checkpoint_id and t.checkpoint_id == step.state.get("checkpoint_id"))
-                         or (t.backup_id and t.backup_id == step.state.get("backup_id"))), None)
+            task = next(
+                (
+                    t
+                    for t in cbr.list_tasks(resource_id=server_id, limit=100)
+                    if (t.checkpoint_id and t.checkpoint_id == step.state.get("checkpoint_id"))
+                    or (t.backup_id and t.backup_id == step.state.get("backup_id"))
+                ),
+                None,
+            )
         except CloudError as exc:
             if exc.status not in (403, 404):
                 raise
@@ -392,14 +500,29 @@ class CbrBackup(_BackupStep):
         return task
 
     def _start(self, ctx, step, i):
-        checkpoint = _create(ctx, step, self, "create CBR backup", lambda: ctx.clients.cbr.create_checkpoint(
-            vault_id=i["vault_id"], server_id=i["server_id"], name=i["backup_name"], description="made by ecs-wizard", incremental=False))
+        checkpoint = _create(
+            ctx,
+            step,
+            self,
+            "create CBR backup",
+            lambda: ctx.clients.cbr.create_checkpoint(
+                vault_id=i["vault_id"],
+                server_id=i["server_id"],
+                name=i["backup_name"],
+                description="made by ecs-wizard",
+                incremental=False,
+            ),
+        )
         if checkpoint is not None:
             skipped = (checkpoint.get("vault") or {}).get("skipped_resources") or []
             if skipped:
                 s = skipped[0]
-                raise StepFailed(f"CBR skipped the ECS: {s.get('reason')}", "Resolve the reason and resume.", s.get("code"))
-            _created(ctx, step, "checkpoint_id", checkpoint["id"], ("restore point", checkpoint["id"], i["backup_name"]))
+                raise StepFailed(
+                    f"CBR skipped the ECS: {s.get('reason')}", "Resolve the reason and resume.", s.get("code")
+                )
+            _created(
+                ctx, step, "checkpoint_id", checkpoint["id"], ("restore point", checkpoint["id"], i["backup_name"])
+            )
         return Tick(message="backup started")
 
     def _find_by_checkpoint(self, ctx, checkpoint_id):
@@ -418,26 +541,57 @@ class CsbsBackup(_BackupStep):
 
     def calls(self, step, resolve):
         i = {k: resolve(v) for k, v in step.inputs.items()}
-        return [ApiCall("POST", "/v1/{project_id}/providers/{provider_id}/resources/action", {"check_protectable": [
-                    {"resource_id": i["server_id"], "resource_type": "OS::Nova::Server"}]}),
-                ApiCall("POST", f"/v1/{{project_id}}/providers/{{provider_id}}/resources/{i['server_id']}/action", {"protect": {
-                    "backup_name": i["backup_name"], "incremental": False, "resource_type": "OS::Nova::Server"}}, "a full backup: new format"),
-                ApiCall("GET", "/v1/{project_id}/checkpoint_items?checkpoint_id={checkpoint_id}", note="the backup id"),
-                ApiCall("GET", "/v1/{project_id}/checkpoint_items/{backup_id}", note="poll until available")]
+        return [
+            ApiCall(
+                "POST",
+                "/v1/{project_id}/providers/{provider_id}/resources/action",
+                {"check_protectable": [{"resource_id": i["server_id"], "resource_type": "OS::Nova::Server"}]},
+            ),
+            ApiCall(
+                "POST",
+                f"/v1/{{project_id}}/providers/{{provider_id}}/resources/{i['server_id']}/action",
+                {
+                    "protect": {
+                        "backup_name": i["backup_name"],
+                        "incremental": False,
+                        "resource_type": "OS::Nova::Server",
+                    }
+                },
+                "a full backup: new format",
+            ),
+            ApiCall("GET", "/v1/{project_id}/checkpoint_items?checkpoint_id={checkpoint_id}", note="the backup id"),
+            ApiCall("GET", "/v1/{project_id}/checkpoint_items/{backup_id}", note="poll until available"),
+        ]
 
     def _start(self, ctx, step, i):
         csbs = ctx.clients.csbs
         if not step.state.get("protectable"):
             check = csbs.check_protectable(i["server_id"])
             if not check.ok:
-                remedy = (_source_gone_remedy(ctx, step) if _source_gone(ctx, step) else
-                          "Check the ECS status (it must be running or stopped, without shared disks), then resume.")
-                raise StepFailed(f"CSBS cannot back up ECS {i['server_id']}: {check.message or 'not protectable'}", remedy, check.code)
+                remedy = (
+                    _source_gone_remedy(ctx, step)
+                    if _source_gone(ctx, step)
+                    else "Check the ECS status (it must be running or stopped, without shared disks), then resume."
+                )
+                raise StepFailed(
+                    f"CSBS cannot back up ECS {i['server_id']}: {check.message or 'not protectable'}",
+                    remedy,
+                    check.code,
+                )
             step.state["protectable"] = True
-        checkpoint = _create(ctx, step, self, "create CSBS backup", lambda: csbs.protect(
-            i["server_id"], backup_name=i["backup_name"], description="made by ecs-wizard", incremental=False))
+        checkpoint = _create(
+            ctx,
+            step,
+            self,
+            "create CSBS backup",
+            lambda: csbs.protect(
+                i["server_id"], backup_name=i["backup_name"], description="made by ecs-wizard", incremental=False
+            ),
+        )
         if checkpoint is not None:
-            _created(ctx, step, "checkpoint_id", checkpoint["id"], ("backup record", checkpoint["id"], i["backup_name"]))
+            _created(
+                ctx, step, "checkpoint_id", checkpoint["id"], ("backup record", checkpoint["id"], i["backup_name"])
+            )
         return Tick(message="full backup started")
 
     def _find_by_checkpoint(self, ctx, checkpoint_id):
@@ -454,14 +608,17 @@ class CheckNewFormat(StepKind):
     kind = "check_new_format"
 
     def calls(self, step, resolve):
-        return [ApiCall("GET", "/v1/{project_id}/checkpoint_items/{backup_id}", note="extend_info.support_lld must be true")]
+        return [
+            ApiCall("GET", "/v1/{project_id}/checkpoint_items/{backup_id}", note="extend_info.support_lld must be true")
+        ]
 
     def advance(self, ctx, step):
         backup = ctx.clients.csbs.get_checkpoint_item(ctx.resolve(step.inputs["backup_id"]))
         if backup.support_lld is not True:
             raise StepFailed(
                 f"The new CSBS backup {backup.id} is still in the old format (support_lld={backup.extend_info.get('support_lld')!r}).",
-                "CSBS makes old-format backups for some servers; use the CBR path instead (ecs-wizard run IMAGE --service cbr).")
+                "CSBS makes old-format backups for some servers; use the CBR path instead (ecs-wizard run IMAGE --service cbr).",
+            )
         step.outputs["support_lld"] = True
         return Tick(done=True, message="the backup supports lazy loading (new format)")
 
@@ -474,7 +631,10 @@ class CreateImage(StepKind):
         body = {"name": i["image_name"], "backup_id": i["backup_id"]}
         if i["service"] == "cbr":
             body["whole_image_type"] = "CBR"
-        return [ApiCall("POST", "/v1/cloudimages/wholeimages/action", body), ApiCall("GET", "/v1/cloudimages/job/{job_id}", note="poll until SUCCESS")]
+        return [
+            ApiCall("POST", "/v1/cloudimages/wholeimages/action", body),
+            ApiCall("GET", "/v1/cloudimages/job/{job_id}", note="poll until SUCCESS"),
+        ]
 
     def advance(self, ctx, step):
         ims = ctx.clients.ims
@@ -482,8 +642,19 @@ class CreateImage(StepKind):
         if "job_id" not in step.state and "image_id" not in step.state:
             if "sent" in step.state and self.reconcile(ctx, step):
                 return Tick(message="found the image a lost answer had started")
-            job_id = _create(ctx, step, self, "create full-ECS image", lambda: ims.create_whole_image_from_backup(
-                name=i["image_name"], backup_id=i["backup_id"], service=i["service"], description=i.get("description", ""), tags=ctx.tags()))
+            job_id = _create(
+                ctx,
+                step,
+                self,
+                "create full-ECS image",
+                lambda: ims.create_whole_image_from_backup(
+                    name=i["image_name"],
+                    backup_id=i["backup_id"],
+                    service=i["service"],
+                    description=i.get("description", ""),
+                    tags=ctx.tags(),
+                ),
+            )
             if job_id is not None:
                 _created(ctx, step, "job_id", job_id)
             return Tick(message="image creation started")
@@ -511,7 +682,10 @@ class VerifyImage(StepKind):
     kind = "verify_image"
 
     def calls(self, step, resolve):
-        return [ApiCall("GET", "/v2/images/{image_id}"), ApiCall("GET", "the new backup", note="support_lld must be true")]
+        return [
+            ApiCall("GET", "/v2/images/{image_id}"),
+            ApiCall("GET", "the new backup", note="support_lld must be true"),
+        ]
 
     def advance(self, ctx, step):
         image_id = ctx.resolve(step.inputs["image_id"])
@@ -522,12 +696,19 @@ class VerifyImage(StepKind):
             "full-ECS image": image.whole_image,
             "made from the new backup": image.backup_id == ctx.resolve(step.inputs["backup_id"]),
         }
-        backup = ctx.clients.cbr.get_backup(image.backup_id) if service == "cbr" else ctx.clients.csbs.get_checkpoint_item(image.backup_id or "")
+        backup = (
+            ctx.clients.cbr.get_backup(image.backup_id)
+            if service == "cbr"
+            else ctx.clients.csbs.get_checkpoint_item(image.backup_id or "")
+        )
         checks["backup supports lazy loading"] = backup.support_lld is True
         step.outputs["checks"] = checks
         failed = [name for name, ok in checks.items() if not ok]
         if failed:
-            raise StepFailed(f"Image {image_id} failed verification: {', '.join(failed)}.", "See the evidence in the report; resume to check again.")
+            raise StepFailed(
+                f"Image {image_id} failed verification: {', '.join(failed)}.",
+                "See the evidence in the report; resume to check again.",
+            )
         step.outputs["image_id"] = image_id
         return Tick(done=True, progress=100.0, message="active, full-ECS, from a backup that supports lazy loading")
 
@@ -538,7 +719,9 @@ class TestLaunch(CreateTempServer):
     kind = "test_launch"
 
     def calls(self, step, resolve):
-        return super().calls(step, resolve) + [ApiCall("POST", "/v1/{project_id}/cloudservers/delete", note="the test ECS is deleted right after")]
+        return super().calls(step, resolve) + [
+            ApiCall("POST", "/v1/{project_id}/cloudservers/delete", note="the test ECS is deleted right after")
+        ]
 
     def advance(self, ctx, step):
         if "deleted_job" in step.state:
@@ -561,15 +744,28 @@ class TestLaunch(CreateTempServer):
             raise _job_failure("ECS", job)
         if job.status != "SUCCESS":
             return Tick(message="deleting the test ECS")
-        return Tick(done=True, message=f"new image: ECS ACTIVE in {step.outputs['seconds_to_active']:.1f} s; test ECS deleted")
+        return Tick(
+            done=True, message=f"new image: ECS ACTIVE in {step.outputs['seconds_to_active']:.1f} s; test ECS deleted"
+        )
 
 
 class DeleteServer(StepKind):
     kind = "delete_temp_server"
 
     def calls(self, step, resolve):
-        return [ApiCall("POST", "/v1/{project_id}/cloudservers/delete", {"servers": [{"id": resolve(step.inputs["server_id"])}],
-                        "delete_publicip": True, "delete_volume": True}, "destructive"), ApiCall("GET", "/v1/{project_id}/jobs/{job_id}")]
+        return [
+            ApiCall(
+                "POST",
+                "/v1/{project_id}/cloudservers/delete",
+                {
+                    "servers": [{"id": resolve(step.inputs["server_id"])}],
+                    "delete_publicip": True,
+                    "delete_volume": True,
+                },
+                "destructive",
+            ),
+            ApiCall("GET", "/v1/{project_id}/jobs/{job_id}"),
+        ]
 
     def advance(self, ctx, step):
         ecs = ctx.clients.ecs
@@ -591,7 +787,9 @@ class DeleteOldImage(StepKind):
     kind = "delete_old_image"
 
     def calls(self, step, resolve):
-        return [ApiCall("DELETE", f"/v2/images/{resolve(step.inputs['image_id'])}", {"delete_backup": False}, "destructive")]
+        return [
+            ApiCall("DELETE", f"/v2/images/{resolve(step.inputs['image_id'])}", {"delete_backup": False}, "destructive")
+        ]
 
     def advance(self, ctx, step):
         image_id = ctx.resolve(step.inputs["image_id"])
@@ -600,15 +798,34 @@ class DeleteOldImage(StepKind):
         return Tick(done=True, message=f"old image {image_id} deleted")
 
 
-KINDS: dict[str, StepKind] = {k.kind: k for k in (
-    CreateTempServer(), EnsureVault(), CbrBackup(), CsbsBackup(), CheckNewFormat(), CreateImage(), VerifyImage(),
-    TestLaunch(), DeleteServer(), DeleteOldImage())}
+KINDS: dict[str, StepKind] = {
+    k.kind: k
+    for k in (
+        CreateTempServer(),
+        EnsureVault(),
+        CbrBackup(),
+        CsbsBackup(),
+        CheckNewFormat(),
+        CreateImage(),
+        VerifyImage(),
+        TestLaunch(),
+        DeleteServer(),
+        DeleteOldImage(),
+    )
+}
 
 # Per-kind defaults: timeout in seconds (the cloud's own pace; Terraform waits 20-30 min for these).
 TIMEOUTS = {
-    "create_temp_server": 45 * 60, "ensure_vault": 5 * 60, "cbr_backup": 4 * 3600, "csbs_backup": 4 * 3600,
-    "check_new_format": 5 * 60, "create_image": 2 * 3600, "verify_image": 5 * 60, "test_launch": 45 * 60,
-    "delete_temp_server": 15 * 60, "delete_old_image": 5 * 60,
+    "create_temp_server": 45 * 60,
+    "ensure_vault": 5 * 60,
+    "cbr_backup": 4 * 3600,
+    "csbs_backup": 4 * 3600,
+    "check_new_format": 5 * 60,
+    "create_image": 2 * 3600,
+    "verify_image": 5 * 60,
+    "test_launch": 45 * 60,
+    "delete_temp_server": 15 * 60,
+    "delete_old_image": 5 * 60,
 }
 
 

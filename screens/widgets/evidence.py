@@ -10,7 +10,7 @@ its value, then what it means and where it was read, indented."""
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from rich import box
 from rich.console import Console, ConsoleOptions, RenderResult
@@ -100,8 +100,9 @@ def column_widths(evidence: list[Evidence], width: int) -> list[int]:
     extra = rest - sum(minimum)
     field_lines = [len(wrap(r[0], field)) for r in rows]
     # lines[c][w - minimum[c]][row]: how many lines each cell of column c takes at width w
-    lines = [[[len(wrap(r[c + 1], w)) for r in rows] for w in range(minimum[c], minimum[c] + extra + 1)]
-             for c in range(3)]
+    lines = [
+        [[len(wrap(r[c + 1], w)) for r in rows] for w in range(minimum[c], minimum[c] + extra + 1)] for c in range(3)
+    ]
 
     def height(ws: list[int]) -> int:
         return sum(max(field_lines[i], *(lines[c][ws[c] - minimum[c]][i] for c in range(3))) for i in range(len(rows)))
@@ -145,16 +146,18 @@ class EvidenceRenderable:
         for header, w in zip(HEADERS, widths):
             table.add_column(header, width=w, no_wrap=True, overflow="crop")
         for e in self.evidence:
-            table.add_row(*(Text("\n".join(wrap(cell, w))) for cell, w in zip((e.field, e.value, e.source, e.meaning), widths)))
+            table.add_row(
+                *(Text("\n".join(wrap(cell, w))) for cell, w in zip((e.field, e.value, e.source, e.meaning), widths))
+            )
         return table
 
     def stacked(self, width: int) -> Text:
         """For narrow screens: each fact as a field line and two indented lines, no columns.
 
-            extend_info.support_lld: false
-                means: old format: no lazy loading, slow ECS creation
-                read from: CSBS GET checkpoint_items/5ca1ab1e-003c-4000-
-                           8000-000000000001
+        extend_info.support_lld: false
+            means: old format: no lazy loading, slow ECS creation
+            read from: CSBS GET checkpoint_items/5ca1ab1e-003c-4000-
+                       8000-000000000001
         """
         text = Text()
         for e in self.evidence:

@@ -36,7 +36,10 @@ def flowchart_text(highlight: PathSpec | None) -> Text:
                 line(f"       {number}. {STEP_TITLES[kind]}", True)
         else:
             line(f"     path {spec.id} ({answer})", False)
-    text.append(BLANK + "Optional at the end: " + "; ".join(STEP_TITLES[k] for k in flowchart.OPTIONAL_STEPS) + ".", style="italic")
+    text.append(
+        BLANK + "Optional at the end: " + "; ".join(STEP_TITLES[k] for k in flowchart.OPTIONAL_STEPS) + ".",
+        style="italic",
+    )
     return text
 
 

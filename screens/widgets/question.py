@@ -10,8 +10,8 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import RadioButton, RadioSet, Select, Static
-from screens.widgets.plain import Plain
 
+from screens.widgets.plain import Plain
 from wizard.questions import Question
 
 RADIO_LIMIT = 4
@@ -63,8 +63,15 @@ class QuestionField(Vertical):
                         label = choice.label + ("  (default)" if choice.value == q.default else "")
                         yield MarkedRadioButton(label, value=(n == index))
             else:
-                options = [(c.label + ("  (default)" if c.value == q.default else ""), n) for n, c in enumerate(q.choices)]
-                yield Select(options, value=index if index is not None else Select.NULL, allow_blank=index is None, id=f"q-{q.key}")
+                options = [
+                    (c.label + ("  (default)" if c.value == q.default else ""), n) for n, c in enumerate(q.choices)
+                ]
+                yield Select(
+                    options,
+                    value=index if index is not None else Select.NULL,
+                    allow_blank=index is None,
+                    id=f"q-{q.key}",
+                )
             chosen = q.choices[index] if index is not None else None
             yield Plain(self._choice_help(chosen), classes="choice-help")
             if q.help:

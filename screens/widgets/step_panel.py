@@ -8,9 +8,9 @@ from textual.app import ComposeResult
 from textual.clock import Clock
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Collapsible, Log, ProgressBar, Static
+
 from screens.advice import tui_advice
 from screens.widgets.plain import Plain
-
 from wizard.runner import RunEvent
 from wizard.steps import Step
 
@@ -177,7 +177,9 @@ class StepPanel(Vertical):
         if event.message and kind in ("progress", "step-succeeded", "message", "step-failed"):
             self.message = event.message
         if kind == "step-failed":
-            self.error = {k: event.data.get(k) for k in ("code", "request_id", "remedy", "service")} | {"message": event.message}
+            self.error = {k: event.data.get(k) for k in ("code", "request_id", "remedy", "service")} | {
+                "message": event.message
+            }
         if kind == "step-started":
             self.error = None
         if kind == "output":
@@ -197,7 +199,9 @@ class StepPanel(Vertical):
         if event.message:
             text += f": {event.message}"
         if event.event == "output":
-            text += ": " + ", ".join(f"{k}={shown(v)}" for k, v in (event.data.get("outputs") or {}).items() if not isinstance(v, dict))
+            text += ": " + ", ".join(
+                f"{k}={shown(v)}" for k, v in (event.data.get("outputs") or {}).items() if not isinstance(v, dict)
+            )
         if event.data.get("code"):
             text += f" [{event.data['code']}]"
         return text

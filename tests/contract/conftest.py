@@ -7,9 +7,9 @@ the client's retry sleeps are recorded, not slept.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -58,7 +58,9 @@ class Cloud:
 
     def connect(self, variables: dict[str, str] | None = None) -> Clients:
         """Another set of clients (other credentials) against the same emulator; same sleep recorder."""
-        return build_clients(settings_from_env(self.url, AKSK_ENV if variables is None else variables), sleep=self.sleeps.append)
+        return build_clients(
+            settings_from_env(self.url, AKSK_ENV if variables is None else variables), sleep=self.sleeps.append
+        )
 
     def requests(self, method: str, path_start: str) -> list[tuple[str, str, int]]:
         """What the emulator received (method, path, status; status 0 = answer lost)."""

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable
 
 import pytest
 
@@ -28,7 +28,9 @@ def raises_cloud_error(call: Callable[[], object], *, service: str, status: int,
 def new_cbr_backup(cloud, *, available: bool = True) -> Backup:
     """Back up erp-db-01 (already in the demo vault) with CBR; optionally let it finish."""
     cbr = cloud.clients.cbr
-    checkpoint = cbr.create_checkpoint(vault_id=cloud.ids["vault_id"], server_id=cloud.ids["server_cbr"], name="contract-cbr")
+    checkpoint = cbr.create_checkpoint(
+        vault_id=cloud.ids["vault_id"], server_id=cloud.ids["server_cbr"], name="contract-cbr"
+    )
     if available:
         cloud.emu.clock.advance(D.CBR_BACKUP)
     [backup] = cbr.list_backups(checkpoint_id=checkpoint["id"])
@@ -48,6 +50,12 @@ def new_csbs_backup(cloud, *, available: bool = True, server_key: str = "server_
 def public_spec(cloud, name: str = "contract-tmp", image_key: str = "image_public", **changes) -> ServerSpec:
     """A valid server spec in the demo VPC; ``changes`` override any field."""
     ids = cloud.ids
-    spec = ServerSpec(name=name, image_id=ids[image_key], flavor_id=ids["flavor_small"], vpc_id=ids["vpc_id"],
-                      subnet_id=ids["subnet_id"], root_volume_type="SSD")
+    spec = ServerSpec(
+        name=name,
+        image_id=ids[image_key],
+        flavor_id=ids["flavor_small"],
+        vpc_id=ids["vpc_id"],
+        subnet_id=ids["subnet_id"],
+        root_volume_type="SSD",
+    )
     return replace(spec, **changes)

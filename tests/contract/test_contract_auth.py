@@ -39,8 +39,13 @@ def test_aksk_settings_come_from_the_sdk_variables_and_the_endpoint_variable(sha
 
 def test_aksk_with_a_wrong_secret_key_is_refused_once_without_retry(cloud):
     clients = cloud.connect({**AKSK_ENV, "HUAWEICLOUD_SDK_SK": "WRONG" + DEMO.sk[5:]})
-    error = raises_cloud_error(lambda: clients.ims.get_image(cloud.ids["image_cbr"]),
-                               service="ims", status=401, code="APIGW.0301", message="Incorrect IAM authentication information")
+    error = raises_cloud_error(
+        lambda: clients.ims.get_image(cloud.ids["image_cbr"]),
+        service="ims",
+        status=401,
+        code="APIGW.0301",
+        message="Incorrect IAM authentication information",
+    )
     assert DEMO.sk[5:] not in str(error) and DEMO.sk[5:] not in repr(error)
     assert len(cloud.requests("GET", "/v2/images/")) == 1  # AK/SK has nothing to refresh: no second try
     assert cloud.sleeps == []
@@ -48,7 +53,9 @@ def test_aksk_with_a_wrong_secret_key_is_refused_once_without_retry(cloud):
 
 def test_aksk_with_an_unknown_access_key_is_refused(cloud):
     clients = cloud.connect({**AKSK_ENV, "HUAWEICLOUD_SDK_AK": "NOSUCHAK0000000000"})
-    raises_cloud_error(lambda: clients.cbr.list_vaults(), service="cbr", status=401, code="APIGW.0301", message="Incorrect IAM")
+    raises_cloud_error(
+        lambda: clients.cbr.list_vaults(), service="cbr", status=401, code="APIGW.0301", message="Incorrect IAM"
+    )
 
 
 def test_aksk_temporary_credentials_send_and_sign_the_security_token(cloud):
@@ -90,7 +97,9 @@ def test_password_expired_token_is_renewed_once_after_a_401(cloud):
     cloud.emu.clock.advance(D.TOKEN_LIFETIME + 60)  # the emulator now refuses the cached token
     image = clients.ims.get_image(cloud.ids["image_new_csbs"])
     assert image.name == "erp-web-full-2023"
-    statuses = [status for _, path, status in cloud.emu.request_log if path == f"/v2/images/{cloud.ids['image_new_csbs']}"]
+    statuses = [
+        status for _, path, status in cloud.emu.request_log if path == f"/v2/images/{cloud.ids['image_new_csbs']}"
+    ]
     assert statuses == [401, 200]
     assert len(cloud.requests("POST", TOKENS)) == 2
     assert clients.ims.http.auth.token().value != first
@@ -101,14 +110,22 @@ def test_password_expired_token_is_renewed_once_after_a_401(cloud):
 def test_password_a_second_401_after_renewal_is_an_error_not_a_loop(cloud):
     clients = cloud.connect(PASSWORD_ENV)
     cloud.emu.add_fault("cbr.list_vaults:status=401:code=APIGW.0307:message=the token has expired")
-    raises_cloud_error(clients.cbr.list_vaults, service="cbr", status=401, code="APIGW.0307", message="the token has expired")
+    raises_cloud_error(
+        clients.cbr.list_vaults, service="cbr", status=401, code="APIGW.0307", message="the token has expired"
+    )
     assert [s for *_, s in cloud.requests("GET", f"/v3/{DEMO.project_id}/vaults")] == [401, 401]
     assert len(cloud.requests("POST", TOKENS)) == 2  # build_clients' token, then exactly one renewal
 
 
 def test_password_token_is_refreshed_before_expiry_on_the_emulator_clock(cloud):
-    auth = PasswordAuth(cloud.url, DEMO.user, Secret(DEMO.password), DEMO.domain, project_name=DEMO.region,
-                        wall_clock=cloud.emu.clock.now)
+    auth = PasswordAuth(
+        cloud.url,
+        DEMO.user,
+        Secret(DEMO.password),
+        DEMO.domain,
+        project_name=DEMO.region,
+        wall_clock=cloud.emu.clock.now,
+    )
     first = auth.token()
     assert auth.token() is first
     cloud.emu.clock.advance(D.TOKEN_LIFETIME - auth.refresh_margin + 1)  # inside the refresh margin

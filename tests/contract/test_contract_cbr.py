@@ -17,7 +17,13 @@ MISSING = "5ca1ab1e-dead-4000-8000-000000000000"
 def test_list_vaults_returns_server_vaults_with_their_resources(shared_cloud):
     ids = shared_cloud.ids
     [vault] = shared_cloud.clients.cbr.list_vaults()
-    assert (vault.id, vault.name, vault.object_type, vault.size_gb, vault.status) == (ids["vault_id"], "vault-erp-db", "server", 200, "available")
+    assert (vault.id, vault.name, vault.object_type, vault.size_gb, vault.status) == (
+        ids["vault_id"],
+        "vault-erp-db",
+        "server",
+        200,
+        "available",
+    )
     assert vault.holds(ids["server_cbr"]) and not vault.holds(ids["server_exists"])
     assert vault.resources[0].type == "OS::Nova::Server" and vault.resources[0].protect_status == "available"
     assert vault.used_mb == int(140 * 1024 * D.FULL_BACKUP_DATA_RATIO)
@@ -32,8 +38,13 @@ def test_list_vaults_filters_by_resource_and_name(shared_cloud):
 
 
 def test_list_vaults_with_an_invalid_limit_is_refused(shared_cloud):
-    raises_cloud_error(lambda: shared_cloud.clients.cbr.list_vaults(limit=0), service="cbr", status=400,
-                       code="BackupService.0004", message="limit")
+    raises_cloud_error(
+        lambda: shared_cloud.clients.cbr.list_vaults(limit=0),
+        service="cbr",
+        status=400,
+        code="BackupService.0004",
+        message="limit",
+    )
 
 
 def test_get_vault(shared_cloud):
@@ -43,8 +54,13 @@ def test_get_vault(shared_cloud):
 
 
 def test_get_vault_of_a_missing_vault_is_404_6105(shared_cloud):
-    raises_cloud_error(lambda: shared_cloud.clients.cbr.get_vault(MISSING), service="cbr", status=404,
-                       code="BackupService.6105", message=MISSING)
+    raises_cloud_error(
+        lambda: shared_cloud.clients.cbr.get_vault(MISSING),
+        service="cbr",
+        status=404,
+        code="BackupService.6105",
+        message=MISSING,
+    )
 
 
 def test_list_backups_and_get_backup(shared_cloud):
@@ -52,9 +68,16 @@ def test_list_backups_and_get_backup(shared_cloud):
     [backup] = cbr.list_backups(resource_id=ids["server_cbr"])
     assert backup.id == ids["backup_cbr"] and backup.service == "cbr" and backup.vault_id == ids["vault_id"]
     assert cbr.list_backups(vault_id=ids["vault_id"], status=["available", "error"])[0].id == backup.id
-    assert cbr.list_backups(status="protecting") == [] and cbr.list_backups(name="erp-db-01-cbr-2023")[0].id == backup.id
+    assert (
+        cbr.list_backups(status="protecting") == [] and cbr.list_backups(name="erp-db-01-cbr-2023")[0].id == backup.id
+    )
     detail = cbr.get_backup(backup.id)
-    assert (detail.name, detail.status, detail.support_lld, detail.resource_name) == ("erp-db-01-cbr-2023", "available", True, "erp-db-01")
+    assert (detail.name, detail.status, detail.support_lld, detail.resource_name) == (
+        "erp-db-01-cbr-2023",
+        "available",
+        True,
+        "erp-db-01",
+    )
     assert detail.checkpoint_id and detail.checkpoint_id != detail.id
     assert detail.extend_info["supported_restore_mode"] == "snapshot"
     assert detail.extend_info["os_images_data"] == [{"image_id": ids["image_cbr"]}]
@@ -62,13 +85,23 @@ def test_list_backups_and_get_backup(shared_cloud):
 
 
 def test_get_backup_of_a_missing_backup_is_404_6200(shared_cloud):
-    raises_cloud_error(lambda: shared_cloud.clients.cbr.get_backup(MISSING), service="cbr", status=404,
-                       code="BackupService.6200", message=MISSING)
+    raises_cloud_error(
+        lambda: shared_cloud.clients.cbr.get_backup(MISSING),
+        service="cbr",
+        status=404,
+        code="BackupService.6200",
+        message=MISSING,
+    )
 
 
 def test_list_backups_with_an_invalid_limit_is_refused(shared_cloud):
-    raises_cloud_error(lambda: shared_cloud.clients.cbr.list_backups(limit=5000), service="cbr", status=400,
-                       code="BackupService.0004", message="limit")
+    raises_cloud_error(
+        lambda: shared_cloud.clients.cbr.list_backups(limit=5000),
+        service="cbr",
+        status=400,
+        code="BackupService.0004",
+        message="limit",
+    )
 
 
 def test_a_backup_is_made_by_a_task_that_reports_its_progress(cloud):
@@ -77,7 +110,12 @@ def test_a_backup_is_made_by_a_task_that_reports_its_progress(cloud):
     assert backup.progress is None  # a CBR backup has no percentage of its own
     [task] = cbr.list_tasks(resource_id=cloud.ids["server_cbr"], status="running")
     assert (task.status, task.running, task.checkpoint_id, task.backup_id, task.backup_name) == (
-        "running", True, backup.checkpoint_id, backup.id, "contract-cbr")
+        "running",
+        True,
+        backup.checkpoint_id,
+        backup.id,
+        "contract-cbr",
+    )
     assert task.progress == 0 and task.error_code is None
     cloud.emu.clock.advance(D.CBR_BACKUP / 2)
     assert cbr.get_task(task.id).progress == 50
@@ -85,7 +123,10 @@ def test_a_backup_is_made_by_a_task_that_reports_its_progress(cloud):
     done = cbr.get_task(task.id)
     assert (done.status, done.running, done.progress) == ("success", False, 100) and done.raw["ended_at"]
     # the seeded backup's task is listed too, newest first; other operation types have none
-    assert [t.backup_id for t in cbr.list_tasks(resource_id=cloud.ids["server_cbr"])] == [backup.id, cloud.ids["backup_cbr"]]
+    assert [t.backup_id for t in cbr.list_tasks(resource_id=cloud.ids["server_cbr"])] == [
+        backup.id,
+        cloud.ids["backup_cbr"],
+    ]
     assert cbr.list_tasks(operation_type="restore") == []
 
 
@@ -97,14 +138,21 @@ def test_a_failed_backup_task_carries_the_reason(cloud):
 
 
 def test_get_task_of_a_missing_task_is_404(shared_cloud):
-    raises_cloud_error(lambda: shared_cloud.clients.cbr.get_task(MISSING), service="cbr", status=404,
-                       code="BackupService.0404", message=MISSING)
+    raises_cloud_error(
+        lambda: shared_cloud.clients.cbr.get_task(MISSING),
+        service="cbr",
+        status=404,
+        code="BackupService.0404",
+        message=MISSING,
+    )
 
 
 # ---- vaults ------------------------------------------------------------------------------------
 def test_create_vault_with_a_server(cloud):
     cbr, ids = cloud.clients.cbr, cloud.ids
-    vault = cbr.create_vault(name="vault-erp-app", size_gb=200, server_ids=[ids["server_exists"]], description="for the fix")
+    vault = cbr.create_vault(
+        name="vault-erp-app", size_gb=200, server_ids=[ids["server_exists"]], description="for the fix"
+    )
     assert vault.name == "vault-erp-app" and vault.size_gb == 200 and vault.object_type == "server"
     assert vault.holds(ids["server_exists"]) and vault.raw["description"] == "for the fix"
     assert [v.id for v in cbr.list_vaults(resource_ids=ids["server_exists"])] == [vault.id]
@@ -116,18 +164,33 @@ def test_create_vault_raises_a_small_size_to_the_10_gb_minimum(cloud):
 
 
 def test_create_vault_with_a_server_already_in_a_vault_is_refused(cloud):
-    raises_cloud_error(lambda: cloud.clients.cbr.create_vault(name="v", size_gb=200, server_ids=[cloud.ids["server_cbr"]]),
-                       service="cbr", status=400, code="BackupService.6103", message=cloud.ids["vault_id"])
+    raises_cloud_error(
+        lambda: cloud.clients.cbr.create_vault(name="v", size_gb=200, server_ids=[cloud.ids["server_cbr"]]),
+        service="cbr",
+        status=400,
+        code="BackupService.6103",
+        message=cloud.ids["vault_id"],
+    )
 
 
 def test_create_vault_with_a_missing_server_is_404_7100(cloud):
-    raises_cloud_error(lambda: cloud.clients.cbr.create_vault(name="v", size_gb=200, server_ids=[cloud.ids["server_deleted_id"]]),
-                       service="cbr", status=404, code="BackupService.7100", message=cloud.ids["server_deleted_id"])
+    raises_cloud_error(
+        lambda: cloud.clients.cbr.create_vault(name="v", size_gb=200, server_ids=[cloud.ids["server_deleted_id"]]),
+        service="cbr",
+        status=404,
+        code="BackupService.7100",
+        message=cloud.ids["server_deleted_id"],
+    )
 
 
 def test_create_vault_smaller_than_its_servers_is_6114(cloud):
-    raises_cloud_error(lambda: cloud.clients.cbr.create_vault(name="too-small", size_gb=100, server_ids=[cloud.ids["server_exists"]]),
-                       service="cbr", status=400, code="BackupService.6114", message="(100 GB)")
+    raises_cloud_error(
+        lambda: cloud.clients.cbr.create_vault(name="too-small", size_gb=100, server_ids=[cloud.ids["server_exists"]]),
+        service="cbr",
+        status=400,
+        code="BackupService.6114",
+        message="(100 GB)",
+    )
     assert cloud.clients.cbr.list_vaults(name="too-small") == []  # nothing was created
 
 
@@ -135,46 +198,76 @@ def test_create_vault_smaller_than_its_servers_is_6114(cloud):
 def test_add_resources_adds_and_is_harmless_to_repeat(cloud):
     cbr, ids = cloud.clients.cbr, cloud.ids
     vault = cbr.create_vault(name="vault-new", size_gb=500)
-    assert cbr.add_resources(vault.id, [ids["server_exists"], ids["server_new_csbs"]]) == [ids["server_exists"], ids["server_new_csbs"]]
+    assert cbr.add_resources(vault.id, [ids["server_exists"], ids["server_new_csbs"]]) == [
+        ids["server_exists"],
+        ids["server_new_csbs"],
+    ]
     assert cbr.add_resources(vault.id, [ids["server_exists"]]) == []
     assert {r.id for r in cbr.get_vault(vault.id).resources} == {ids["server_exists"], ids["server_new_csbs"]}
 
 
 def test_add_resources_to_a_missing_vault_is_404_6105(cloud):
-    raises_cloud_error(lambda: cloud.clients.cbr.add_resources(MISSING, [cloud.ids["server_exists"]]),
-                       service="cbr", status=404, code="BackupService.6105", message=MISSING)
+    raises_cloud_error(
+        lambda: cloud.clients.cbr.add_resources(MISSING, [cloud.ids["server_exists"]]),
+        service="cbr",
+        status=404,
+        code="BackupService.6105",
+        message=MISSING,
+    )
 
 
 def test_add_resources_of_a_server_in_another_vault_is_refused(cloud):
     vault = cloud.clients.cbr.create_vault(name="vault-new", size_gb=500)
-    raises_cloud_error(lambda: cloud.clients.cbr.add_resources(vault.id, [cloud.ids["server_cbr"]]),
-                       service="cbr", status=400, code="BackupService.6103", message="associated with a vault")
+    raises_cloud_error(
+        lambda: cloud.clients.cbr.add_resources(vault.id, [cloud.ids["server_cbr"]]),
+        service="cbr",
+        status=400,
+        code="BackupService.6103",
+        message="associated with a vault",
+    )
 
 
 def test_add_resources_of_a_missing_server_is_404_7100(cloud):
     vault = cloud.clients.cbr.create_vault(name="vault-new", size_gb=500)
-    raises_cloud_error(lambda: cloud.clients.cbr.add_resources(vault.id, [MISSING]),
-                       service="cbr", status=404, code="BackupService.7100", message=MISSING)
+    raises_cloud_error(
+        lambda: cloud.clients.cbr.add_resources(vault.id, [MISSING]),
+        service="cbr",
+        status=404,
+        code="BackupService.7100",
+        message=MISSING,
+    )
 
 
 def test_add_resources_beyond_the_vault_capacity_is_6114(cloud):
     cbr, ids = cloud.clients.cbr, cloud.ids
     vault = cbr.create_vault(name="vault-small", size_gb=150, server_ids=[ids["server_exists"]])  # 140 GB of disks
-    raises_cloud_error(lambda: cbr.add_resources(vault.id, [ids["server_new_csbs"]]),
-                       service="cbr", status=400, code="BackupService.6114", message="(150 GB)")
+    raises_cloud_error(
+        lambda: cbr.add_resources(vault.id, [ids["server_new_csbs"]]),
+        service="cbr",
+        status=400,
+        code="BackupService.6114",
+        message="(150 GB)",
+    )
     assert [r.id for r in cbr.get_vault(vault.id).resources] == [ids["server_exists"]]
 
 
 # ---- restore points and backups ----------------------------------------------------------------
 def test_create_checkpoint_starts_a_backup_that_becomes_available(cloud):
     cbr, ids = cloud.clients.cbr, cloud.ids
-    checkpoint = cbr.create_checkpoint(vault_id=ids["vault_id"], server_id=ids["server_cbr"], name="fix-1", description="d")
+    checkpoint = cbr.create_checkpoint(
+        vault_id=ids["vault_id"], server_id=ids["server_cbr"], name="fix-1", description="d"
+    )
     assert checkpoint["status"] == "protecting" and checkpoint["vault"]["id"] == ids["vault_id"]
     assert [r["id"] for r in checkpoint["vault"]["resources"]] == [ids["server_cbr"]]
     assert checkpoint["vault"]["skipped_resources"] == []
     [backup] = cbr.list_backups(checkpoint_id=checkpoint["id"])
     assert backup.id != checkpoint["id"]  # the restore point is not the backup
-    assert (backup.name, backup.status, backup.resource_id, backup.vault_id) == ("fix-1", "protecting", ids["server_cbr"], ids["vault_id"])
+    assert (backup.name, backup.status, backup.resource_id, backup.vault_id) == (
+        "fix-1",
+        "protecting",
+        ids["server_cbr"],
+        ids["vault_id"],
+    )
     assert backup.raw["extend_info"]["incremental"] is False  # our client asks for a full backup
     cloud.emu.clock.advance(D.CBR_BACKUP / 2)
     assert cbr.get_backup(backup.id).status == "protecting"
@@ -185,13 +278,25 @@ def test_create_checkpoint_starts_a_backup_that_becomes_available(cloud):
 
 
 def test_create_checkpoint_in_a_missing_vault_is_404_6105(cloud):
-    raises_cloud_error(lambda: cloud.clients.cbr.create_checkpoint(vault_id=MISSING, server_id=cloud.ids["server_cbr"], name="x"),
-                       service="cbr", status=404, code="BackupService.6105", message=MISSING)
+    raises_cloud_error(
+        lambda: cloud.clients.cbr.create_checkpoint(vault_id=MISSING, server_id=cloud.ids["server_cbr"], name="x"),
+        service="cbr",
+        status=404,
+        code="BackupService.6105",
+        message=MISSING,
+    )
 
 
 def test_create_checkpoint_of_a_server_not_in_the_vault_is_0001(cloud):
-    raises_cloud_error(lambda: cloud.clients.cbr.create_checkpoint(vault_id=cloud.ids["vault_id"], server_id=cloud.ids["server_exists"], name="x"),
-                       service="cbr", status=400, code="BackupService.0001", message="No resource is available")
+    raises_cloud_error(
+        lambda: cloud.clients.cbr.create_checkpoint(
+            vault_id=cloud.ids["vault_id"], server_id=cloud.ids["server_exists"], name="x"
+        ),
+        service="cbr",
+        status=400,
+        code="BackupService.0001",
+        message="No resource is available",
+    )
 
 
 def test_create_checkpoint_beyond_the_vault_capacity_is_6114(cloud):
@@ -199,30 +304,54 @@ def test_create_checkpoint_beyond_the_vault_capacity_is_6114(cloud):
     vault = cbr.create_vault(name="vault-tight", size_gb=140, server_ids=[ids["server_exists"]])  # 140 GB of disks
     for n in range(20):  # each full backup stores 5 % of 140 GB = 7 GB; the 21st no longer fits
         cbr.create_checkpoint(vault_id=vault.id, server_id=ids["server_exists"], name=f"b{n}")
-    raises_cloud_error(lambda: cbr.create_checkpoint(vault_id=vault.id, server_id=ids["server_exists"], name="b20"),
-                       service="cbr", status=400, code="BackupService.6114", message="capacity is insufficient")
+    raises_cloud_error(
+        lambda: cbr.create_checkpoint(vault_id=vault.id, server_id=ids["server_exists"], name="b20"),
+        service="cbr",
+        status=400,
+        code="BackupService.6114",
+        message="capacity is insufficient",
+    )
     assert len(cbr.list_backups(vault_id=vault.id)) == 20
 
 
 def test_create_checkpoint_refused_with_a_500_is_reported_as_a_lost_answer_carrying_the_error(cloud):
     """BackupService.0002 (500, "being backed up"): a 5xx on a create proves nothing either way, so
     the client reports AnswerLost (the caller reconciles) and keeps the cloud's error as its cause."""
-    cloud.emu.add_fault("cbr.create_checkpoint:first=1:status=500:code=BackupService.0002:message=The resource is being backed up.")
+    cloud.emu.add_fault(
+        "cbr.create_checkpoint:first=1:status=500:code=BackupService.0002:message=The resource is being backed up."
+    )
     with pytest.raises(AnswerLost) as info:
         cloud.clients.cbr.create_checkpoint(vault_id=cloud.ids["vault_id"], server_id=cloud.ids["server_cbr"], name="x")
     cause = info.value.__cause__
     assert isinstance(cause, CloudError)
-    assert (cause.service, cause.status, cause.code, cause.message) == ("cbr", 500, "BackupService.0002", "The resource is being backed up.")
+    assert (cause.service, cause.status, cause.code, cause.message) == (
+        "cbr",
+        500,
+        "BackupService.0002",
+        "The resource is being backed up.",
+    )
     assert len(cloud.requests("POST", f"/v3/{cloud.emu.state.project_id}/checkpoints")) == 1  # not repeated
 
 
 def test_create_checkpoint_snapshot_quota_is_8300(cloud):
-    cloud.emu.add_fault("cbr.create_checkpoint:first=1:status=400:code=BackupService.8300:message=The snapshot quota is insufficient.")
-    raises_cloud_error(lambda: cloud.clients.cbr.create_checkpoint(vault_id=cloud.ids["vault_id"], server_id=cloud.ids["server_cbr"], name="x"),
-                       service="cbr", status=400, code="BackupService.8300", message="snapshot quota")
+    cloud.emu.add_fault(
+        "cbr.create_checkpoint:first=1:status=400:code=BackupService.8300:message=The snapshot quota is insufficient."
+    )
+    raises_cloud_error(
+        lambda: cloud.clients.cbr.create_checkpoint(
+            vault_id=cloud.ids["vault_id"], server_id=cloud.ids["server_cbr"], name="x"
+        ),
+        service="cbr",
+        status=400,
+        code="BackupService.8300",
+        message="snapshot quota",
+    )
 
 
 def test_list_backups_by_resource_lists_old_and_new_backups(cloud):
     backup = new_cbr_backup(cloud)
     assert backup.status == "available" and backup.vault_id == cloud.ids["vault_id"]
-    assert {b.id for b in cloud.clients.cbr.list_backups(resource_id=cloud.ids["server_cbr"])} == {backup.id, cloud.ids["backup_cbr"]}
+    assert {b.id for b in cloud.clients.cbr.list_backups(resource_id=cloud.ids["server_cbr"])} == {
+        backup.id,
+        cloud.ids["backup_cbr"],
+    }

@@ -14,7 +14,12 @@ def test_get_checkpoint_item_tells_old_and_new_format_apart(shared_cloud):
     csbs, ids = shared_cloud.clients.csbs, shared_cloud.ids
     old = csbs.get_checkpoint_item(ids["backup_old_csbs_server_exists"])
     assert (old.service, old.status, old.support_lld, old.resource_id, old.resource_name) == (
-        "csbs", "available", False, ids["server_exists"], "erp-app-01")
+        "csbs",
+        "available",
+        False,
+        ids["server_exists"],
+        "erp-app-01",
+    )
     assert old.checkpoint_id and old.checkpoint_id != old.id
     assert old.extend_info["os_images_data"] == [{"image_id": ids["image_old_csbs_server_exists"]}]
     assert sorted(v["source_volume_size"] for v in old.extend_info["volume_backups"]) == [40, 100]
@@ -26,14 +31,22 @@ def test_get_checkpoint_item_tells_old_and_new_format_apart(shared_cloud):
 
 
 def test_get_checkpoint_item_of_a_missing_backup_is_404_csbs_3001(shared_cloud):
-    raises_cloud_error(lambda: shared_cloud.clients.csbs.get_checkpoint_item(shared_cloud.ids["backup_deleted_id"]),
-                       service="csbs", status=404, code="CSBS.3001", message="does not exist")
+    raises_cloud_error(
+        lambda: shared_cloud.clients.csbs.get_checkpoint_item(shared_cloud.ids["backup_deleted_id"]),
+        service="csbs",
+        status=404,
+        code="CSBS.3001",
+        message="does not exist",
+    )
 
 
 def test_list_checkpoint_items_filters(shared_cloud):
     csbs, ids = shared_cloud.clients.csbs, shared_cloud.ids
     assert {b.id for b in csbs.list_checkpoint_items()} == {
-        ids["backup_old_csbs_server_exists"], ids["backup_old_csbs_server_deleted"], ids["backup_new_csbs"]}
+        ids["backup_old_csbs_server_exists"],
+        ids["backup_old_csbs_server_deleted"],
+        ids["backup_new_csbs"],
+    }
     [item] = csbs.list_checkpoint_items(resource_id=ids["server_new_csbs"])
     assert item.id == ids["backup_new_csbs"]
     assert [b.id for b in csbs.list_checkpoint_items(checkpoint_id=item.checkpoint_id)] == [item.id]
@@ -43,8 +56,13 @@ def test_list_checkpoint_items_filters(shared_cloud):
 
 
 def test_list_checkpoint_items_with_an_invalid_limit_is_refused(shared_cloud):
-    raises_cloud_error(lambda: shared_cloud.clients.csbs.list_checkpoint_items(limit=0), service="csbs", status=400,
-                       code="CSBS.1001", message="limit")
+    raises_cloud_error(
+        lambda: shared_cloud.clients.csbs.list_checkpoint_items(limit=0),
+        service="csbs",
+        status=400,
+        code="CSBS.1001",
+        message="limit",
+    )
 
 
 def test_check_protectable_of_a_running_and_a_missing_server(shared_cloud):
@@ -66,12 +84,19 @@ def test_check_protectable_of_a_server_still_building_is_csbs_6006(cloud):
 
 def test_protect_makes_a_full_new_format_backup(cloud):
     csbs, ids = cloud.clients.csbs, cloud.ids
-    checkpoint = csbs.protect(ids["server_exists"], backup_name="fix-full", description="full", tags={"made-by": "ecs-wizard"})
+    checkpoint = csbs.protect(
+        ids["server_exists"], backup_name="fix-full", description="full", tags={"made-by": "ecs-wizard"}
+    )
     assert checkpoint["status"] == "protecting"
     assert [r["id"] for r in checkpoint["protection_plan"]["resources"]] == [ids["server_exists"]]
     [item] = csbs.list_checkpoint_items(checkpoint_id=checkpoint["id"])
     assert item.id != checkpoint["id"]  # the checkpoint is the backup record, not the backup
-    assert (item.name, item.status, item.support_lld, item.resource_id) == ("fix-full", "protecting", True, ids["server_exists"])
+    assert (item.name, item.status, item.support_lld, item.resource_id) == (
+        "fix-full",
+        "protecting",
+        True,
+        ids["server_exists"],
+    )
     assert item.raw["tags"] == [{"key": "made-by", "value": "ecs-wizard"}] and item.raw["description"] == "full"
     cloud.emu.clock.advance(D.CSBS_BACKUP)
     done = csbs.get_checkpoint_item(item.id)
@@ -94,23 +119,43 @@ def test_protect_incrementally_keeps_a_new_format_chain_new(cloud):
 
 
 def test_protect_a_missing_server_is_csbs_6000(cloud):
-    raises_cloud_error(lambda: cloud.clients.csbs.protect(cloud.ids["server_deleted_id"], backup_name="x"),
-                       service="csbs", status=400, code="CSBS.6000", message=cloud.ids["server_deleted_id"])
+    raises_cloud_error(
+        lambda: cloud.clients.csbs.protect(cloud.ids["server_deleted_id"], backup_name="x"),
+        service="csbs",
+        status=400,
+        code="CSBS.6000",
+        message=cloud.ids["server_deleted_id"],
+    )
 
 
 def test_protect_a_server_still_building_is_csbs_6006(cloud):
     _, [server_id] = cloud.clients.ecs.create_server(public_spec(cloud))
-    raises_cloud_error(lambda: cloud.clients.csbs.protect(server_id, backup_name="x"),
-                       service="csbs", status=400, code="CSBS.6006", message="(BUILD)")
+    raises_cloud_error(
+        lambda: cloud.clients.csbs.protect(server_id, backup_name="x"),
+        service="csbs",
+        status=400,
+        code="CSBS.6006",
+        message="(BUILD)",
+    )
     assert cloud.clients.csbs.list_checkpoint_items(resource_id=server_id) == []
 
 
 def test_protect_refusals_the_emulator_does_not_model_come_through_as_injected(cloud):
     csbs = cloud.clients.csbs
     cloud.emu.add_fault("csbs.protect:first=1:status=400:code=CSBS.9006:message=The backup quota is exceeded.")
-    raises_cloud_error(lambda: csbs.protect(cloud.ids["server_exists"], backup_name="x"),
-                       service="csbs", status=400, code="CSBS.9006", message="quota")
+    raises_cloud_error(
+        lambda: csbs.protect(cloud.ids["server_exists"], backup_name="x"),
+        service="csbs",
+        status=400,
+        code="CSBS.9006",
+        message="quota",
+    )
     cloud.emu.add_fault("csbs.protect:first=1:status=400:code=CSBS.6010:message=The server has a shared volume.")
-    raises_cloud_error(lambda: csbs.protect(cloud.ids["server_exists"], backup_name="x"),
-                       service="csbs", status=400, code="CSBS.6010", message="shared volume")
+    raises_cloud_error(
+        lambda: csbs.protect(cloud.ids["server_exists"], backup_name="x"),
+        service="csbs",
+        status=400,
+        code="CSBS.6010",
+        message="shared volume",
+    )
     assert csbs.protect(cloud.ids["server_exists"], backup_name="x")["status"] == "protecting"

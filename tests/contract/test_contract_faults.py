@@ -58,9 +58,16 @@ def test_429_on_a_create_is_retried_and_creates_once(cloud):
 
 def test_429_that_never_ends_gives_up_with_the_cloud_error(cloud):
     cloud.emu.add_fault("csbs.get_backup:status=429:code=APIGW.0308:message=throttled:retry_after=1")
-    raises_cloud_error(lambda: cloud.clients.csbs.get_checkpoint_item(cloud.ids["backup_new_csbs"]),
-                       service="csbs", status=429, code="APIGW.0308", message="throttled")
-    assert len(statuses(cloud, "GET", f"/v1/{PID}/checkpoint_items/{cloud.ids['backup_new_csbs']}")) == POLICY.max_attempts
+    raises_cloud_error(
+        lambda: cloud.clients.csbs.get_checkpoint_item(cloud.ids["backup_new_csbs"]),
+        service="csbs",
+        status=429,
+        code="APIGW.0308",
+        message="throttled",
+    )
+    assert (
+        len(statuses(cloud, "GET", f"/v1/{PID}/checkpoint_items/{cloud.ids['backup_new_csbs']}")) == POLICY.max_attempts
+    )
     assert cloud.sleeps == [1.0] * (POLICY.max_attempts - 1)
 
 
@@ -76,14 +83,25 @@ def test_5xx_on_a_read_is_retried(cloud, status):
 
 def test_5xx_on_a_read_that_persists_raises_the_cloud_error_after_the_last_attempt(cloud):
     cloud.emu.add_fault("ecs.get_server:status=503:code=Ecs.0503:message=Service unavailable.")
-    raises_cloud_error(lambda: cloud.clients.ecs.get_server(cloud.ids["server_exists"]),
-                       service="ecs", status=503, code="Ecs.0503", message="Service unavailable.")
+    raises_cloud_error(
+        lambda: cloud.clients.ecs.get_server(cloud.ids["server_exists"]),
+        service="ecs",
+        status=503,
+        code="Ecs.0503",
+        message="Service unavailable.",
+    )
     assert len(statuses(cloud, "GET", f"/v1/{PID}/cloudservers/{cloud.ids['server_exists']}")) == POLICY.max_attempts
 
 
 def test_a_4xx_on_a_read_is_not_retried(cloud):
     cloud.emu.add_fault("ims.get_image:status=400:code=IMG.0001:message=bad request")
-    raises_cloud_error(lambda: cloud.clients.ims.get_image(cloud.ids["image_cbr"]), service="ims", status=400, code="IMG.0001", message="bad request")
+    raises_cloud_error(
+        lambda: cloud.clients.ims.get_image(cloud.ids["image_cbr"]),
+        service="ims",
+        status=400,
+        code="IMG.0001",
+        message="bad request",
+    )
     assert len(statuses(cloud, "GET", f"/v2/images/{cloud.ids['image_cbr']}")) == 1 and cloud.sleeps == []
 
 
@@ -128,7 +146,9 @@ def _cbr_vault_find(cloud):
 
 
 def _cbr_checkpoint(cloud):
-    cloud.clients.cbr.create_checkpoint(vault_id=cloud.ids["vault_id"], server_id=cloud.ids["server_cbr"], name="lost-backup")
+    cloud.clients.cbr.create_checkpoint(
+        vault_id=cloud.ids["vault_id"], server_id=cloud.ids["server_cbr"], name="lost-backup"
+    )
 
 
 def _cbr_checkpoint_find(cloud):
@@ -143,14 +163,26 @@ def _csbs_protect_find(cloud):
     return [b.name for b in cloud.clients.csbs.list_checkpoint_items(name="lost-backup")]
 
 
-@pytest.mark.parametrize("rule, create, find, name, path", [
-    ("ims.create_whole_image", _ims_create, _ims_find, "lost-image", "/v1/cloudimages/wholeimages/action"),
-    ("ecs.create_server", _ecs_create, _ecs_find, "lost-server", f"/v1/{PID}/cloudservers"),
-    ("cbr.create_vault", _cbr_vault, _cbr_vault_find, "lost-vault", f"/v3/{PID}/vaults"),
-    ("cbr.create_checkpoint", _cbr_checkpoint, _cbr_checkpoint_find, "lost-backup", f"/v3/{PID}/checkpoints"),
-    ("csbs.protect", _csbs_protect, _csbs_protect_find, "lost-backup", f"/v1/{PID}/providers/fc4d5750-22e7-4798-8a46-f48f62c4c1da/resources/"),
-], ids=["ims-image", "ecs-server", "cbr-vault", "cbr-checkpoint", "csbs-protect"])
-def test_a_create_whose_answer_is_lost_raises_answer_lost_while_the_resource_exists(cloud, rule, create, find, name, path):
+@pytest.mark.parametrize(
+    "rule, create, find, name, path",
+    [
+        ("ims.create_whole_image", _ims_create, _ims_find, "lost-image", "/v1/cloudimages/wholeimages/action"),
+        ("ecs.create_server", _ecs_create, _ecs_find, "lost-server", f"/v1/{PID}/cloudservers"),
+        ("cbr.create_vault", _cbr_vault, _cbr_vault_find, "lost-vault", f"/v3/{PID}/vaults"),
+        ("cbr.create_checkpoint", _cbr_checkpoint, _cbr_checkpoint_find, "lost-backup", f"/v3/{PID}/checkpoints"),
+        (
+            "csbs.protect",
+            _csbs_protect,
+            _csbs_protect_find,
+            "lost-backup",
+            f"/v1/{PID}/providers/fc4d5750-22e7-4798-8a46-f48f62c4c1da/resources/",
+        ),
+    ],
+    ids=["ims-image", "ecs-server", "cbr-vault", "cbr-checkpoint", "csbs-protect"],
+)
+def test_a_create_whose_answer_is_lost_raises_answer_lost_while_the_resource_exists(
+    cloud, rule, create, find, name, path
+):
     cloud.emu.add_fault(f"{rule}:first=1:lost")
     with pytest.raises(AnswerLost) as info:
         create(cloud)
@@ -230,7 +262,12 @@ def test_an_image_job_that_ends_in_fail_reports_its_reason_and_leaves_no_image(c
     assert ims.get_job(job_id).status == "RUNNING"
     cloud.emu.clock.advance(D.IMS_WHOLE_IMAGE)
     job = ims.get_job(job_id)
-    assert (job.status, job.fail_reason, job.error_code, job.image_id) == ("FAIL", "disk snapshot failed", "IMG.0410", None)
+    assert (job.status, job.fail_reason, job.error_code, job.image_id) == (
+        "FAIL",
+        "disk snapshot failed",
+        "IMG.0410",
+        None,
+    )
     assert job.finished and ims.get_job_progress(job_id).status == "FAIL"
     assert ims.image_exists(image.id) is False
     # The backup is free for another try.
@@ -262,9 +299,16 @@ def test_a_cbr_backup_that_ends_in_error_reports_why_and_cannot_be_imaged(cloud)
     cloud.emu.add_fault("cbr.create_checkpoint:first=1:backup=error:reason=volume snapshot timed out")
     backup = new_cbr_backup(cloud)
     assert (backup.status, backup.fail_reason) == ("error", "volume snapshot timed out")
-    assert cloud.clients.cbr.get_backup(backup.id).extend_info["fail_code"]["Description"] == "volume snapshot timed out"
-    raises_cloud_error(lambda: cloud.clients.ims.create_whole_image_from_backup(name="x", backup_id=backup.id, service="cbr"),
-                       service="ims", status=400, code="IMG.0032", message="status error")
+    assert (
+        cloud.clients.cbr.get_backup(backup.id).extend_info["fail_code"]["Description"] == "volume snapshot timed out"
+    )
+    raises_cloud_error(
+        lambda: cloud.clients.ims.create_whole_image_from_backup(name="x", backup_id=backup.id, service="cbr"),
+        service="ims",
+        status=400,
+        code="IMG.0032",
+        message="status error",
+    )
 
 
 def test_a_csbs_backup_that_ends_in_error_reports_why_and_cannot_be_imaged(cloud):
@@ -273,5 +317,10 @@ def test_a_csbs_backup_that_ends_in_error_reports_why_and_cannot_be_imaged(cloud
     detail = cloud.clients.csbs.get_checkpoint_item(backup.id)
     assert (detail.status, detail.fail_reason) == ("error", "agent offline")
     assert detail.extend_info["fail_op"] == "backup"
-    raises_cloud_error(lambda: cloud.clients.ims.create_whole_image_from_backup(name="x", backup_id=backup.id, service="csbs"),
-                       service="ims", status=400, code="IMG.0132", message="status error")
+    raises_cloud_error(
+        lambda: cloud.clients.ims.create_whole_image_from_backup(name="x", backup_id=backup.id, service="csbs"),
+        service="ims",
+        status=400,
+        code="IMG.0132",
+        message="status error",
+    )

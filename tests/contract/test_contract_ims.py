@@ -9,7 +9,13 @@ from tests.contract.helpers import new_cbr_backup, new_csbs_backup, public_spec,
 from wizard.cloud import CloudError
 from wizard.sim import durations as D
 
-DEMO_FULL_IMAGES = {"erp-app-full-2019", "erp-batch-full-2019", "erp-db-full-2023", "erp-web-full-2023", "erp-legacy-full-2018"}
+DEMO_FULL_IMAGES = {
+    "erp-app-full-2019",
+    "erp-batch-full-2019",
+    "erp-db-full-2023",
+    "erp-web-full-2023",
+    "erp-legacy-full-2018",
+}
 
 
 # ---- reads (one shared emulator) ----------------------------------------------------------------
@@ -24,8 +30,13 @@ def test_list_images_page_returns_models_and_honours_limit_and_filters(shared_cl
 
 
 def test_list_images_page_with_an_unknown_marker_is_refused(shared_cloud):
-    raises_cloud_error(lambda: shared_cloud.clients.ims.list_images_page(marker="no-such-image"),
-                       service="ims", status=400, code="IMG.0001", message="marker")
+    raises_cloud_error(
+        lambda: shared_cloud.clients.ims.list_images_page(marker="no-such-image"),
+        service="ims",
+        status=400,
+        code="IMG.0001",
+        message="marker",
+    )
 
 
 def test_list_images_follows_the_marker_across_pages(shared_cloud):
@@ -45,18 +56,32 @@ def test_list_full_ecs_images_lists_only_private_full_ecs_images_with_their_mark
     assert images[ids["image_cbr"]].lazyloading is True
     assert images[ids["image_old_csbs_server_exists"]].lazyloading is False
     assert images[ids["image_old_csbs_server_deleted"]].lazyloading is None  # the field is absent
-    assert images[ids["image_old_csbs_server_exists"]].raw["__data_origin"] == f"csbs,{ids['backup_old_csbs_server_exists']}"
+    assert (
+        images[ids["image_old_csbs_server_exists"]].raw["__data_origin"]
+        == f"csbs,{ids['backup_old_csbs_server_exists']}"
+    )
 
 
 def test_get_image_returns_the_detail(shared_cloud):
     image = shared_cloud.clients.ims.get_image(shared_cloud.ids["image_system_disk"])
-    assert (image.name, image.status, image.whole_image, image.backup_id, image.image_type) == ("erp-app-sys-2020", "active", False, None, "private")
+    assert (image.name, image.status, image.whole_image, image.backup_id, image.image_type) == (
+        "erp-app-sys-2020",
+        "active",
+        False,
+        None,
+        "private",
+    )
     assert image.created_at == "2020-01-20T09:00:00Z" and image.raw["__os_type"] == "Linux"
 
 
 def test_get_image_of_a_missing_image_is_404_img_0027(shared_cloud):
-    raises_cloud_error(lambda: shared_cloud.clients.ims.get_image("5ca1ab1e-dead-4000-8000-000000000000"),
-                       service="ims", status=404, code="IMG.0027", message="does not exist")
+    raises_cloud_error(
+        lambda: shared_cloud.clients.ims.get_image("5ca1ab1e-dead-4000-8000-000000000000"),
+        service="ims",
+        status=404,
+        code="IMG.0027",
+        message="does not exist",
+    )
 
 
 def test_image_exists(shared_cloud):
@@ -74,16 +99,25 @@ def test_find_images_by_name_is_an_exact_match(shared_cloud):
 
 def test_get_job_of_an_unknown_job_is_404(shared_cloud):
     ims = shared_cloud.clients.ims
-    raises_cloud_error(lambda: ims.get_job("0" * 32), service="ims", status=404, code="SIM.0404", message="does not exist")
-    raises_cloud_error(lambda: ims.get_job_progress("0" * 32), service="ims", status=404, code="SIM.0404", message="does not exist")
+    raises_cloud_error(
+        lambda: ims.get_job("0" * 32), service="ims", status=404, code="SIM.0404", message="does not exist"
+    )
+    raises_cloud_error(
+        lambda: ims.get_job_progress("0" * 32), service="ims", status=404, code="SIM.0404", message="does not exist"
+    )
 
 
 # ---- writes (a fresh emulator each) --------------------------------------------------------------
 def test_create_from_a_cbr_backup_then_follow_the_job_to_an_active_image(cloud):
     ims = cloud.clients.ims
     backup = new_cbr_backup(cloud)
-    job_id = ims.create_whole_image_from_backup(name="erp-db-fast", backup_id=backup.id, service="cbr",
-                                                description="made by the contract suite", tags={"made-by": "ecs-wizard"})
+    job_id = ims.create_whole_image_from_backup(
+        name="erp-db-fast",
+        backup_id=backup.id,
+        service="cbr",
+        description="made by the contract suite",
+        tags={"made-by": "ecs-wizard"},
+    )
     assert len(job_id) == 32
     job = ims.get_job(job_id)
     assert (job.id, job.status, job.job_type, job.image_id) == (job_id, "INIT", "imsCreateWholeImageByBackupJob", None)
@@ -121,30 +155,56 @@ def test_create_from_a_backup_that_already_has_an_image_is_img_0029(cloud):
     ids = cloud.ids
     for backup_id, service in ((ids["backup_cbr"], "cbr"), (ids["backup_new_csbs"], "csbs")):
         raises_cloud_error(
-            lambda: cloud.clients.ims.create_whole_image_from_backup(name="second", backup_id=backup_id, service=service),
-            service="ims", status=400, code="IMG.0029", message="one backup, one full-ECS image")
+            lambda: cloud.clients.ims.create_whole_image_from_backup(
+                name="second", backup_id=backup_id, service=service
+            ),
+            service="ims",
+            status=400,
+            code="IMG.0029",
+            message="one backup, one full-ECS image",
+        )
 
 
 def test_create_from_a_cbr_backup_still_protecting_is_img_0032(cloud):
     backup = new_cbr_backup(cloud, available=False)
     assert backup.status == "protecting"
-    raises_cloud_error(lambda: cloud.clients.ims.create_whole_image_from_backup(name="too-early", backup_id=backup.id, service="cbr"),
-                       service="ims", status=400, code="IMG.0032", message="not available (status protecting)")
+    raises_cloud_error(
+        lambda: cloud.clients.ims.create_whole_image_from_backup(name="too-early", backup_id=backup.id, service="cbr"),
+        service="ims",
+        status=400,
+        code="IMG.0032",
+        message="not available (status protecting)",
+    )
 
 
 def test_create_from_a_csbs_backup_still_protecting_is_img_0132(cloud):
     backup = new_csbs_backup(cloud, available=False)
-    raises_cloud_error(lambda: cloud.clients.ims.create_whole_image_from_backup(name="too-early", backup_id=backup.id, service="csbs"),
-                       service="ims", status=400, code="IMG.0132", message="status protecting")
+    raises_cloud_error(
+        lambda: cloud.clients.ims.create_whole_image_from_backup(name="too-early", backup_id=backup.id, service="csbs"),
+        service="ims",
+        status=400,
+        code="IMG.0132",
+        message="status protecting",
+    )
 
 
 def test_create_from_missing_backups_is_img_0020_for_cbr_and_img_0127_for_csbs(cloud):
     ims = cloud.clients.ims
     gone = cloud.ids["backup_deleted_id"]
-    raises_cloud_error(lambda: ims.create_whole_image_from_backup(name="x", backup_id=gone, service="cbr"),
-                       service="ims", status=400, code="IMG.0020", message=gone)
-    raises_cloud_error(lambda: ims.create_whole_image_from_backup(name="x", backup_id=gone, service="csbs"),
-                       service="ims", status=400, code="IMG.0127", message=gone)
+    raises_cloud_error(
+        lambda: ims.create_whole_image_from_backup(name="x", backup_id=gone, service="cbr"),
+        service="ims",
+        status=400,
+        code="IMG.0020",
+        message=gone,
+    )
+    raises_cloud_error(
+        lambda: ims.create_whole_image_from_backup(name="x", backup_id=gone, service="csbs"),
+        service="ims",
+        status=400,
+        code="IMG.0127",
+        message=gone,
+    )
 
 
 def test_create_with_the_wrong_backup_type_is_img_0190_or_img_0198(cloud):
@@ -152,41 +212,75 @@ def test_create_with_the_wrong_backup_type_is_img_0190_or_img_0198(cloud):
     cbr_backup = new_cbr_backup(cloud)
     csbs_backup = new_csbs_backup(cloud)
     # A CBR backup sent without whole_image_type "CBR" (our client's CSBS route).
-    raises_cloud_error(lambda: ims.create_whole_image_from_backup(name="x", backup_id=cbr_backup.id, service="csbs"),
-                       service="ims", status=400, code="IMG.0190", message="whole_image_type CBR")
+    raises_cloud_error(
+        lambda: ims.create_whole_image_from_backup(name="x", backup_id=cbr_backup.id, service="csbs"),
+        service="ims",
+        status=400,
+        code="IMG.0190",
+        message="whole_image_type CBR",
+    )
     # A CSBS backup sent with whole_image_type "CBR".
-    raises_cloud_error(lambda: ims.create_whole_image_from_backup(name="x", backup_id=csbs_backup.id, service="cbr"),
-                       service="ims", status=400, code="IMG.0198", message="does not match the backup type")
+    raises_cloud_error(
+        lambda: ims.create_whole_image_from_backup(name="x", backup_id=csbs_backup.id, service="cbr"),
+        service="ims",
+        status=400,
+        code="IMG.0198",
+        message="does not match the backup type",
+    )
 
 
 def test_create_beyond_the_private_image_quota_is_img_0015(open_cloud):
     cloud = open_cloud(scenario_params={"image_quota": 6})  # the demo project holds 6 private images
     backup = new_csbs_backup(cloud)
-    raises_cloud_error(lambda: cloud.clients.ims.create_whole_image_from_backup(name="one-too-many", backup_id=backup.id, service="csbs"),
-                       service="ims", status=400, code="IMG.0015", message="quota (6)")
+    raises_cloud_error(
+        lambda: cloud.clients.ims.create_whole_image_from_backup(
+            name="one-too-many", backup_id=backup.id, service="csbs"
+        ),
+        service="ims",
+        status=400,
+        code="IMG.0015",
+        message="quota (6)",
+    )
 
 
 def test_create_with_an_invalid_name_is_img_0001(cloud):
-    raises_cloud_error(lambda: cloud.clients.ims.create_whole_image_from_backup(name="n" * 129, backup_id=cloud.ids["backup_cbr"], service="cbr"),
-                       service="ims", status=400, code="IMG.0001", message="1 to 128 characters")
+    raises_cloud_error(
+        lambda: cloud.clients.ims.create_whole_image_from_backup(
+            name="n" * 129, backup_id=cloud.ids["backup_cbr"], service="cbr"
+        ),
+        service="ims",
+        status=400,
+        code="IMG.0001",
+        message="1 to 128 characters",
+    )
 
 
-@pytest.mark.parametrize("code, message", [
-    ("IMG.0033", "The backup is not a system disk backup."),
-    ("IMG.0134", "The backup has been used to create an image."),
-])
+@pytest.mark.parametrize(
+    "code, message",
+    [
+        ("IMG.0033", "The backup is not a system disk backup."),
+        ("IMG.0134", "The backup has been used to create an image."),
+    ],
+)
 def test_create_refusals_the_emulator_does_not_model_come_through_as_injected(cloud, code, message):
     cloud.emu.add_fault(f"ims.create_whole_image:first=1:status=400:code={code}:message={message}")
     backup = new_csbs_backup(cloud)
-    raises_cloud_error(lambda: cloud.clients.ims.create_whole_image_from_backup(name="x", backup_id=backup.id, service="csbs"),
-                       service="ims", status=400, code=code, message=message)
+    raises_cloud_error(
+        lambda: cloud.clients.ims.create_whole_image_from_backup(name="x", backup_id=backup.id, service="csbs"),
+        service="ims",
+        status=400,
+        code=code,
+        message=message,
+    )
     assert len(cloud.requests("POST", "/v1/cloudimages/wholeimages/action")) == 1  # a 400 is not retried
 
 
 def test_get_job_progress_of_an_ecs_job_is_404(cloud):
     job_id, _ = cloud.clients.ecs.create_server(public_spec(cloud))
     assert cloud.clients.ecs.get_job(job_id).id == job_id
-    raises_cloud_error(lambda: cloud.clients.ims.get_job_progress(job_id), service="ims", status=404, code="SIM.0404", message=job_id)
+    raises_cloud_error(
+        lambda: cloud.clients.ims.get_job_progress(job_id), service="ims", status=404, code="SIM.0404", message=job_id
+    )
 
 
 def test_delete_image_removes_it_and_frees_its_backup(cloud):
@@ -204,15 +298,22 @@ def test_delete_image_with_its_backup_deletes_the_backup_too(cloud):
     ims, ids = cloud.clients.ims, cloud.ids
     ims.delete_image(ids["image_cbr"], delete_backup=True)
     assert not ims.image_exists(ids["image_cbr"])
-    raises_cloud_error(lambda: cloud.clients.cbr.get_backup(ids["backup_cbr"]),
-                       service="cbr", status=404, code="BackupService.6200", message="does not exist")
+    raises_cloud_error(
+        lambda: cloud.clients.cbr.get_backup(ids["backup_cbr"]),
+        service="cbr",
+        status=404,
+        code="BackupService.6200",
+        message="does not exist",
+    )
 
 
 def test_delete_image_that_is_missing_or_public_is_404_img_0027(cloud):
     ims = cloud.clients.ims
     ims.delete_image(cloud.ids["image_system_disk"])
     for image_id in (cloud.ids["image_system_disk"], cloud.ids["image_public"]):
-        raises_cloud_error(lambda: ims.delete_image(image_id), service="ims", status=404, code="IMG.0027", message=image_id)
+        raises_cloud_error(
+            lambda: ims.delete_image(image_id), service="ims", status=404, code="IMG.0027", message=image_id
+        )
     assert cloud.clients.ims.image_exists(cloud.ids["image_public"])
 
 

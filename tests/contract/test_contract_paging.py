@@ -22,12 +22,15 @@ def large_cloud():
         yield Cloud(emu, url, clients)
 
 
-@pytest.mark.parametrize("page_size, expected_requests", [
-    (500, 3),    # 500 + 500 + an empty page that ends the listing
-    (100, 11),   # 10 full pages + the empty one
-    (300, 4),    # 300 + 300 + 300 + 100 (a short page ends it)
-    (1000, 2),
-])
+@pytest.mark.parametrize(
+    "page_size, expected_requests",
+    [
+        (500, 3),  # 500 + 500 + an empty page that ends the listing
+        (100, 11),  # 10 full pages + the empty one
+        (300, 4),  # 300 + 300 + 300 + 100 (a short page ends it)
+        (1000, 2),
+    ],
+)
 def test_all_images_page_by_page_exactly_once(large_cloud, page_size, expected_requests):
     sent_urls = []
     hook = lambda response, *args, **kwargs: sent_urls.append(response.request.url)  # noqa: E731
@@ -48,9 +51,12 @@ def test_all_images_page_by_page_exactly_once(large_cloud, page_size, expected_r
     assert len(large_cloud.clients.calls) - calls_before == expected_requests and len(sent_urls) == expected_requests
     # Each request after the first continues from the last image of the page before it.
     queries = [parse_qs(urlsplit(u).query) for u in sent_urls]
-    assert all(q["limit"] == [str(page_size)] and q["__whole_image"] == ["true"] and q["__imagetype"] == ["private"] for q in queries)
+    assert all(
+        q["limit"] == [str(page_size)] and q["__whole_image"] == ["true"] and q["__imagetype"] == ["private"]
+        for q in queries
+    )
     assert "marker" not in queries[0]
-    pages = [ids[k:k + page_size] for k in range(0, N, page_size)]
+    pages = [ids[k : k + page_size] for k in range(0, N, page_size)]
     assert [q["marker"][0] for q in queries[1:]] == [page[-1] for page in pages][: expected_requests - 1]
 
 

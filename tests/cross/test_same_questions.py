@@ -51,23 +51,44 @@ class Scenario:
 
 SERVER_KEYS = ["flavor", "network", "availability_zone", "volume_type"]
 SCENARIOS = [
-    Scenario("source-exists-cbr", "image_old_csbs_server_exists",
-             expect={"service": "cbr", "source_exists": True, "server": None},
-             keys=["service", "source_exists", "test_launch"]),
-    Scenario("source-gone-csbs", "image_old_csbs_server_deleted", {"service": 1},
-             expect={"service": "csbs", "source_exists": False, "cleanup": True},
-             keys=["service", "source_exists", *SERVER_KEYS, "test_launch", "cleanup"]),
+    Scenario(
+        "source-exists-cbr",
+        "image_old_csbs_server_exists",
+        expect={"service": "cbr", "source_exists": True, "server": None},
+        keys=["service", "source_exists", "test_launch"],
+    ),
+    Scenario(
+        "source-gone-csbs",
+        "image_old_csbs_server_deleted",
+        {"service": 1},
+        expect={"service": "csbs", "source_exists": False, "cleanup": True},
+        keys=["service", "source_exists", *SERVER_KEYS, "test_launch", "cleanup"],
+    ),
     # not the defaults: the smallest flavor, no zone (the value None), another disk type (the
     # drop-down), a test launch, keep the temporary ECS
-    Scenario("source-gone-cbr-overrides", "image_old_csbs_server_deleted",
-             {"flavor": 0, "availability_zone": 2, "volume_type": 0, "test_launch": 1, "cleanup": 1},
-             expect={"service": "cbr", "source_exists": False, "test_launch": True, "cleanup": False,
-                     "server.flavor_id": "s3.medium.2", "server.availability_zone": None, "server.volume_type": "SSD"},
-             keys=["service", "source_exists", *SERVER_KEYS, "test_launch", "cleanup"]),
+    Scenario(
+        "source-gone-cbr-overrides",
+        "image_old_csbs_server_deleted",
+        {"flavor": 0, "availability_zone": 2, "volume_type": 0, "test_launch": 1, "cleanup": 1},
+        expect={
+            "service": "cbr",
+            "source_exists": False,
+            "test_launch": True,
+            "cleanup": False,
+            "server.flavor_id": "s3.medium.2",
+            "server.availability_zone": None,
+            "server.volume_type": "SSD",
+        },
+        keys=["service", "source_exists", *SERVER_KEYS, "test_launch", "cleanup"],
+    ),
     # the detection overridden: the source exists, the user says it does not
-    Scenario("source-exists-overridden", "image_old_csbs_server_exists", {"source_exists": 1},
-             expect={"service": "cbr", "source_exists": False},
-             keys=["service", "source_exists", *SERVER_KEYS, "test_launch", "cleanup"]),
+    Scenario(
+        "source-exists-overridden",
+        "image_old_csbs_server_exists",
+        {"source_exists": 1},
+        expect={"service": "cbr", "source_exists": False},
+        keys=["service", "source_exists", *SERVER_KEYS, "test_launch", "cleanup"],
+    ),
 ]
 
 
@@ -96,7 +117,7 @@ class Walk:
 
 def _strip(prefix: str, text: str) -> str:
     assert text.startswith(prefix), (prefix, text)
-    return text[len(prefix):]
+    return text[len(prefix) :]
 
 
 # -- plain mode --------------------------------------------------------------------------------------
@@ -107,7 +128,11 @@ def walk_plain(session, keys, monkeypatch, scenario: Scenario) -> Walk:
     stream = io.StringIO()
     current: dict[str, Any] = {}
     real_select, real_confirm = questionary.select, questionary.confirm
-    real_ask_question, real_ask_answers, real_show_plan = PlainWizard.ask_question, PlainWizard.ask_answers, PlainWizard.show_plan
+    real_ask_question, real_ask_answers, real_show_plan = (
+        PlainWizard.ask_question,
+        PlainWizard.ask_answers,
+        PlainWizard.show_plan,
+    )
     image_id = session.emulator.ids[scenario.image_key]
 
     def ask_question(self, q):
@@ -122,13 +147,20 @@ def walk_plain(session, keys, monkeypatch, scenario: Scenario) -> Walk:
         if not current:  # the image list
             keys.send_text(move(session, image_id) + ENTER)
             return real_select(message, choices=choices, default=default, **kw)
-        printed = stream.getvalue()[current["printed"]:].splitlines()
+        printed = stream.getvalue()[current["printed"] :].splitlines()
         start = choices.index(default)
-        walk.shown.append(Shown(
-            current["key"], message, [c.title for c in choices], default.title, default.title,
-            " ".join((default.description or "").split()),  # wrapped to the terminal: the same words
-            " ".join(_strip("  note: ", line) for line in printed if line.startswith("  note: ")),
-            [_strip("  detected: ", line) for line in printed if line.startswith("  detected: ")]))
+        walk.shown.append(
+            Shown(
+                current["key"],
+                message,
+                [c.title for c in choices],
+                default.title,
+                default.title,
+                " ".join((default.description or "").split()),  # wrapped to the terminal: the same words
+                " ".join(_strip("  note: ", line) for line in printed if line.startswith("  note: ")),
+                [_strip("  detected: ", line) for line in printed if line.startswith("  detected: ")],
+            )
+        )
         pick = scenario.picks.get(current["key"], start)
         keys.send_text((DOWN * (pick - start) if pick >= start else UP * (start - pick)) + ENTER)
         return real_select(message, choices=choices, default=default, **kw)
@@ -142,7 +174,11 @@ def walk_plain(session, keys, monkeypatch, scenario: Scenario) -> Walk:
     def ask_answers(self, d):
         walk.answers = real_ask_answers(self, d)
         texts = {q["text"] for q in walk.rendered}
-        walk.answered = [e["text"] for e in self.transcript.entries if e["kind"] == "answered" and e["text"].split(" -> ")[0] in texts]
+        walk.answered = [
+            e["text"]
+            for e in self.transcript.entries
+            if e["kind"] == "answered" and e["text"].split(" -> ")[0] in texts
+        ]
         return walk.answers
 
     def show_plan(self, plan):
@@ -182,11 +218,15 @@ def tui_shown(qf: QuestionField) -> Shown:
     choice_help = text_of(qf.query_one(".choice-help"))
     helps = [_strip("Why: ", text_of(w)) for w in qf.query(".help")]
     return Shown(
-        qf.id.removeprefix("field-"), text, [label.removesuffix(DEFAULT_MARK) for label in labels],
+        qf.id.removeprefix("field-"),
+        text,
+        [label.removesuffix(DEFAULT_MARK) for label in labels],
         marked[0].removesuffix(DEFAULT_MARK) if marked else None,
         preselected.removesuffix(DEFAULT_MARK) if preselected is not None else None,
         _strip("→ ", choice_help) if choice_help else "",
-        " ".join(helps), [_strip("Detected: ", text_of(w)) for w in qf.query(".evidence")])
+        " ".join(helps),
+        [_strip("Detected: ", text_of(w)) for w in qf.query(".evidence")],
+    )
 
 
 async def answer(app, pilot, qf: QuestionField, pick: int | None) -> None:
@@ -236,7 +276,9 @@ async def walk_tui_async(session, scenario: Scenario) -> Walk:
         await wait_for(pilot, lambda: screen_name(app) == "OverviewScreen")
         walk.answers, walk.plan = app.screen.answers, app.screen.plan
         texts = {q["text"] for q in walk.rendered}
-        walk.answered = [e["text"] for e in app.transcript.entries if e["kind"] == "answered" and e["text"].split(" -> ")[0] in texts]
+        walk.answered = [
+            e["text"] for e in app.transcript.entries if e["kind"] == "answered" and e["text"].split(" -> ")[0] in texts
+        ]
     return walk
 
 
@@ -270,7 +312,9 @@ def test_both_front_ends_ask_the_same_and_plan_the_same(make_session, keys, monk
     # (b) the same answers, recorded alike
     assert plain.answers.to_dict() == tui.answers.to_dict()
     answers = plain.answers.to_dict()
-    assert {k: answers[k] if "." not in k else answers[k.split(".")[0]][k.split(".")[1]] for k in scenario.expect} == scenario.expect
+    assert {
+        k: answers[k] if "." not in k else answers[k.split(".")[0]][k.split(".")[1]] for k in scenario.expect
+    } == scenario.expect
     assert plain.answered == tui.answered and len(plain.answered) == len(scenario.keys)
 
     # (c) the same plan

@@ -18,7 +18,9 @@ def cli(capsys, *args, state=None):
 
 
 def test_run_json_ends_with_run_finished_and_exit_0(capsys, tmp_path):
-    code, out, err = cli(capsys, "run", IDS["image_old_csbs_server_exists"], "--service", "cbr", "--yes", "--json", state=tmp_path)
+    code, out, err = cli(
+        capsys, "run", IDS["image_old_csbs_server_exists"], "--service", "cbr", "--yes", "--json", state=tmp_path
+    )
     assert code == 0, err
     events = [json.loads(line) for line in out.splitlines()]
     last = events[-1]
@@ -28,7 +30,9 @@ def test_run_json_ends_with_run_finished_and_exit_0(capsys, tmp_path):
 
 
 def test_run_readable_lines_and_report(capsys, tmp_path):
-    code, out, err = cli(capsys, "run", IDS["image_old_csbs_server_deleted"], "--service", "csbs", "--cleanup", "--yes", state=tmp_path)
+    code, out, err = cli(
+        capsys, "run", IDS["image_old_csbs_server_deleted"], "--service", "csbs", "--cleanup", "--yes", state=tmp_path
+    )
     assert code == 0, err
     assert "[ok] Create a temporary ECS from the slow image" in out
     assert "succeeded" in out.splitlines()[-1]
@@ -55,21 +59,29 @@ def test_dry_run_prints_every_call_and_body(capsys, tmp_path):
     assert "BILLABLE" in out and "DESTRUCTIVE" in out
 
 
-@pytest.mark.parametrize("key, verdict", [
-    ("image_cbr", "not-affected-cbr"), ("image_new_csbs", "not-affected-new-format"),
-    ("image_system_disk", "not-full-ecs-image"), ("image_backup_deleted", "backup-missing"),
-])
+@pytest.mark.parametrize(
+    "key, verdict",
+    [
+        ("image_cbr", "not-affected-cbr"),
+        ("image_new_csbs", "not-affected-new-format"),
+        ("image_system_disk", "not-full-ecs-image"),
+        ("image_backup_deleted", "backup-missing"),
+    ],
+)
 def test_not_affected_images_exit_4(capsys, tmp_path, key, verdict):
     code, out, _ = cli(capsys, "run", IDS[key], "--yes", state=tmp_path)
     assert code == 4 and verdict in out
 
 
-@pytest.mark.parametrize("ref, message", [
-    ("00000000-0000-4000-8000-000000000000", "No image with id"),
-    ("1234-abcd-zz", "No image named"),
-    ("0a1b2c3d-0000-4000", "not a valid image id"),
-    ("no such image name", "No image named"),
-])
+@pytest.mark.parametrize(
+    "ref, message",
+    [
+        ("00000000-0000-4000-8000-000000000000", "No image with id"),
+        ("1234-abcd-zz", "No image named"),
+        ("0a1b2c3d-0000-4000", "not a valid image id"),
+        ("no such image name", "No image named"),
+    ],
+)
 def test_bad_image_refs_exit_2_with_a_clear_message(capsys, tmp_path, ref, message):
     code, out, err = cli(capsys, "diagnose", ref, state=tmp_path)
     assert code == 2 and message in err and "Traceback" not in err

@@ -20,7 +20,9 @@ def cli(session, monkeypatch, tmp_path, capsys):
 
 
 def test_cleanup_and_test_launch_after_a_finished_run(cli, session, emu):
-    code, out, err = cli("run", emu.ids["image_old_csbs_server_deleted"], "--service", "cbr", "--source-exists", "no", "--yes")
+    code, out, err = cli(
+        "run", emu.ids["image_old_csbs_server_deleted"], "--service", "cbr", "--source-exists", "no", "--yes"
+    )
     assert code == 0, err
     run_id = out.split("run ")[1].split()[0]
     run = session.journal.load(run_id)
@@ -57,8 +59,10 @@ def test_plain_summary_names_the_follow_ups_of_a_real_cloud_run(session, emu):
     run = repair(session, emu.ids["image_old_csbs_server_deleted"], service="cbr", source_exists=False, cleanup=False)
     wizard = PlainWizard(session, stream=io.StringIO(), stdin=io.StringIO())
     # a demo keeps its world while the temporary ECS is kept: only the cleanup can be come back to
-    assert wizard.follow_up_hints(run) == [f"The temporary ECS {run.plan.step('create_temp_server').outputs['server_id']} "
-                                           f"was kept: ecs-wizard resume {run.run_id} --cleanup"]
+    assert wizard.follow_up_hints(run) == [
+        f"The temporary ECS {run.plan.step('create_temp_server').outputs['server_id']} "
+        f"was kept: ecs-wizard resume {run.run_id} --cleanup"
+    ]
     session.settings = replace(session.settings, cloud="otc")
     hints = wizard.follow_up_hints(run)
     assert f"ecs-wizard resume {run.run_id} --cleanup" in hints[0]

@@ -8,7 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -51,10 +51,13 @@ def opened_sessions(monkeypatch):
     return opened
 
 
-@pytest.mark.parametrize("argv", [
-    ["--demo", "--speed", "5000", "diagnose", SOURCE_EXISTS],
-    ["--demo", "diagnose", SOURCE_EXISTS, "--speed", "5000"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--demo", "--speed", "5000", "diagnose", SOURCE_EXISTS],
+        ["--demo", "diagnose", SOURCE_EXISTS, "--speed", "5000"],
+    ],
+)
 def test_speed_counts_before_or_after_the_command(capsys, tmp_path, opened_sessions, argv):
     assert main([*argv, "--state-dir", str(tmp_path)]) == 0
     assert opened_sessions[0].emulator.clock.speed == 5000
@@ -63,12 +66,19 @@ def test_speed_counts_before_or_after_the_command(capsys, tmp_path, opened_sessi
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "fast"])
 @pytest.mark.parametrize("before", [True, False])
 def test_speed_must_be_a_positive_finite_number_wherever_it_is_given(capsys, tmp_path, value, before):
-    argv = ["--demo", "--speed", value, "run", SOURCE_EXISTS] if before else ["--demo", "run", SOURCE_EXISTS, "--speed", value]
+    argv = (
+        ["--demo", "--speed", value, "run", SOURCE_EXISTS]
+        if before
+        else ["--demo", "run", SOURCE_EXISTS, "--speed", value]
+    )
     with pytest.raises(SystemExit) as stop:
         main(argv + ["--state-dir", str(tmp_path)])
     err = capsys.readouterr().err
     assert stop.value.code == 2
-    assert f"argument --speed: must be a positive number of virtual seconds per real second, e.g. 60 (got '{value}')" in err
+    assert (
+        f"argument --speed: must be a positive number of virtual seconds per real second, e.g. 60 (got '{value}')"
+        in err
+    )
     assert not (tmp_path / "runs").exists()
 
 
@@ -93,14 +103,22 @@ def test_sim_serve_on_a_port_in_use_is_one_clear_line_and_exit_2(capsys):
         code = main(["sim", "serve", "--port", str(port)])
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
-    assert err == f"ecs-wizard: Cannot listen on 127.0.0.1:{port}: Address already in use; pick another --port (0 picks a free one).\n"
+    assert (
+        err
+        == f"ecs-wizard: Cannot listen on 127.0.0.1:{port}: Address already in use; pick another --port (0 picks a free one).\n"
+    )
 
 
 def serve_until_ready(*args):
     """Start `ecs-wizard sim serve` in a child process, read stderr until it serves, stop it with Ctrl-C."""
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
-    child = subprocess.Popen([sys.executable, "-m", "wizard", "sim", "serve", "--port", "0", *args],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "wizard", "sim", "serve", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         lines = []
         for line in child.stderr:
@@ -118,8 +136,10 @@ def serve_until_ready(*args):
 def test_sim_serve_warns_in_one_line_when_it_is_reachable_beyond_loopback():
     code, lines = serve_until_ready("--host", "0.0.0.0")
     assert code == 0
-    assert lines[0] == ("ecs-wizard: warning: serving on every network interface: anyone who can reach this machine "
-                        "can use the emulator with the fixed, public demo keys\n")
+    assert lines[0] == (
+        "ecs-wizard: warning: serving on every network interface: anyone who can reach this machine "
+        "can use the emulator with the fixed, public demo keys\n"
+    )
     code, lines = serve_until_ready()  # loopback: no warning
     assert code == 0 and len(lines) == 1 and "warning" not in lines[0]
 
@@ -159,13 +179,16 @@ def test_a_run_that_needs_confirmation_is_journaled_as_cancelled_and_resumes_wit
     assert Journal(tmp_path).load(run.run_id).status == "succeeded"
 
 
-@pytest.mark.parametrize("args, code, status", [
-    (["no such image"], 2, "bad-input"),
-    ([IDS["image_cbr"]], 4, "not-affected"),
-    ([SOURCE_GONE, "--dry-run"], 0, "dry-run"),
-    ([SOURCE_GONE, "--service", "cbr", "--source-exists", "yes", "--yes"], 2, "bad-input"),
-    ([SOURCE_GONE, "--service", "csbs", "--yes"], 0, "succeeded"),
-])
+@pytest.mark.parametrize(
+    "args, code, status",
+    [
+        (["no such image"], 2, "bad-input"),
+        ([IDS["image_cbr"]], 4, "not-affected"),
+        ([SOURCE_GONE, "--dry-run"], 0, "dry-run"),
+        ([SOURCE_GONE, "--service", "cbr", "--source-exists", "yes", "--yes"], 2, "bad-input"),
+        ([SOURCE_GONE, "--service", "csbs", "--yes"], 0, "succeeded"),
+    ],
+)
 def test_run_json_always_ends_with_run_finished(capsys, tmp_path, args, code, status):
     exit_code, out, err = cli(capsys, tmp_path, "run", *args, "--json", *FAST)
     assert exit_code == code, err
@@ -178,14 +201,21 @@ def test_resume_json_of_an_unknown_run_ends_with_run_finished(capsys, tmp_path):
     code, out, err = cli(capsys, tmp_path, "resume", "nosuchrun", "--yes", "--json")
     assert code == 2 and "No run 'nosuchrun'" in err
     [finished] = json_lines(out)
-    assert (finished["event"], finished["status"], finished["run_id"], finished["new_image_id"]) == ("run-finished", "bad-input", "nosuchrun", None)
+    assert (finished["event"], finished["status"], finished["run_id"], finished["new_image_id"]) == (
+        "run-finished",
+        "bad-input",
+        "nosuchrun",
+        None,
+    )
 
 
 # -- 5 and 6. a backup of a source ECS that is gone ------------------------------------------
 
 
 def test_answering_yes_for_a_source_ecs_the_cloud_says_is_gone_is_refused_before_anything_is_made(capsys, tmp_path):
-    code, out, err = cli(capsys, tmp_path, "run", SOURCE_GONE, "--service", "cbr", "--source-exists", "yes", "--yes", *FAST)
+    code, out, err = cli(
+        capsys, tmp_path, "run", SOURCE_GONE, "--service", "cbr", "--source-exists", "yes", "--yes", *FAST
+    )
     assert code == 2 and "does not exist any more" in err and "--source-exists no" in err
     assert Journal(tmp_path).list() == []  # no run, so no vault
 
@@ -210,7 +240,9 @@ def test_backing_up_a_source_ecs_deleted_after_the_diagnosis_says_to_answer_no_a
     assert step.error["code"] == "BackupService.7100" and request_id
     vault = next(r for r in run.resources() if r["type"] == "vault")  # what the run made is journaled
     remedy = step.error["remedy"]
-    assert "run the repair again with --source-exists no (or auto)" in remedy and "resuming this run cannot work" in remedy
+    assert (
+        "run the repair again with --source-exists no (or auto)" in remedy and "resuming this run cannot work" in remedy
+    )
     assert f"{vault['name']} ({vault['id']}), is recorded in its journal" in remedy
     errors_section = render(run, "md").split("## Errors")[1].split("##")[0]
     assert errors_section.count(request_id) == 1 and "--source-exists no" in errors_section
@@ -242,7 +274,9 @@ def test_a_run_that_keeps_its_temporary_ecs_ends_by_naming_it_and_the_cleanup(ca
     run = Journal(tmp_path).load(last["run_id"])
     assert last["event"] == "run-finished"
     assert last["kept_temporary_server"] == run.plan.step("create_temp_server").outputs["server_id"]
-    assert last["follow_ups"] == [f"The temporary ECS {last['kept_temporary_server']} was kept: ecs-wizard resume {run.run_id} --cleanup"]
+    assert last["follow_ups"] == [
+        f"The temporary ECS {last['kept_temporary_server']} was kept: ecs-wizard resume {run.run_id} --cleanup"
+    ]
 
 
 def test_a_run_that_deletes_its_temporary_ecs_ends_without_a_hint(capsys, tmp_path):
@@ -282,7 +316,7 @@ def test_runs_gives_iso_times_and_always_says_where_the_journals_live(capsys, tm
     assert out.splitlines()[-1] == f"Journals live in {tmp_path / 'runs'}" and "succeeded" in out
     code, out, _ = cli(capsys, tmp_path, "runs", "--json")
     updated = datetime.fromisoformat(json.loads(out)[0]["updated_at"])
-    assert updated.tzinfo == timezone.utc
+    assert updated.tzinfo == UTC
     assert abs(updated.timestamp() - Journal(tmp_path).list()[0].updated_at) < 1
 
 
@@ -301,8 +335,12 @@ def test_yes_shows_confirmations_as_approved_not_as_questions(capsys, tmp_path):
 
 def test_a_reader_that_goes_away_stops_the_run_quietly(tmp_path):
     env = {**os.environ, "ECS_WIZARD_STATE_DIR": str(tmp_path)}
-    child = subprocess.Popen([sys.executable, "-m", "wizard", "--demo", "--speed", "60", "run", SOURCE_EXISTS, "--service", "cbr", "--yes"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "wizard", "--demo", "--speed", "60", "run", SOURCE_EXISTS, "--service", "cbr", "--yes"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
     assert child.stdout.readline().startswith(b"[run] run ")
     child.stdout.close()  # like `| head -1`
     err = child.stderr.read().decode()

@@ -15,7 +15,9 @@ def test_an_interrupted_demo_run_resumes_in_a_new_process(tmp_path):
     image = first.emulator.ids["image_old_csbs_server_exists"]
     run = start(first, image, service="cbr", source_exists=True)
     backup_step = run.plan.step("cbr_backup")
-    stopped = first.runner(run, confirm=lambda step: True, should_cancel=lambda: "checkpoint_id" in backup_step.state).run()
+    stopped = first.runner(
+        run, confirm=lambda step: True, should_cancel=lambda: "checkpoint_id" in backup_step.state
+    ).run()
     assert stopped.status == "cancelled" and stopped.resumable
     world = inventory(first.clients)
     first.close()
@@ -52,7 +54,9 @@ def test_a_kept_temporary_server_keeps_the_world_for_a_later_cleanup(tmp_path):
     from wizard.plan import add_follow_up
 
     first = open_session(resolve(demo=True), state_dir=tmp_path, speed=FAST)
-    run = start(first, first.emulator.ids["image_old_csbs_server_deleted"], service="cbr", source_exists=False, cleanup=False)
+    run = start(
+        first, first.emulator.ids["image_old_csbs_server_deleted"], service="cbr", source_exists=False, cleanup=False
+    )
     assert first.runner(run, confirm=lambda step: True).run().status == "succeeded"
     temp = run.plan.step("create_temp_server").outputs["server_id"]
     first.close()
@@ -68,5 +72,7 @@ def test_a_kept_temporary_server_keeps_the_world_for_a_later_cleanup(tmp_path):
     assert not demo_snapshot_path(second.journal).exists()  # nothing kept any more: forgotten
 
     third = open_session(resolve(demo=True), state_dir=tmp_path, speed=FAST)
-    with pytest.raises(UsageError, match="whose world is gone"):  # its ids exist in every fresh demo, its world does not
+    with pytest.raises(
+        UsageError, match="whose world is gone"
+    ):  # its ids exist in every fresh demo, its world does not
         third.check_resumable_here(third.journal.load(run.run_id))

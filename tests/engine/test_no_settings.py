@@ -30,6 +30,8 @@ def test_on_a_terminal_it_offers_the_demo(no_settings, monkeypatch, capsys, answ
     started = []
     monkeypatch.setattr(cli, "_interactive", lambda: True)
     monkeypatch.setattr("builtins.input", lambda question: answer)
-    monkeypatch.setattr(wizard.plain, "run_plain", lambda session, step_mode=False: started.append(session.settings.is_demo) or 0)
+    monkeypatch.setattr(
+        wizard.plain, "run_plain", lambda session, step_mode=False: started.append(session.settings.is_demo) or 0
+    )
     assert cli.main(["--plain"]) == code
     assert started == ([True] if code == 0 else [])

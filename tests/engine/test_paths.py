@@ -1,7 +1,6 @@
 """All four repair paths end to end against the emulator: exactly the expected resources, and a
 verified fast image at the end."""
 
-import pytest
 
 from tests.engine.helpers import added, inventory, removed, repair
 from wizard.diagnose import diagnose
@@ -12,12 +11,20 @@ def assert_fast_image(session, run):
     image = session.clients.ims.get_image(run.new_image_id)
     assert image.status == "active" and image.whole_image
     service = run.answers["service"]
-    backup = session.clients.cbr.get_backup(image.backup_id) if service == "cbr" else session.clients.csbs.get_checkpoint_item(image.backup_id)
+    backup = (
+        session.clients.cbr.get_backup(image.backup_id)
+        if service == "cbr"
+        else session.clients.csbs.get_checkpoint_item(image.backup_id)
+    )
     assert backup.support_lld is True
     # and the diagnosis of the new image agrees
     assert diagnose(session.clients, image.id).verdict in {"not-affected-cbr", "not-affected-new-format"}
     assert run.plan.step("verify_image").outputs["checks"] == {
-        "active": True, "full-ECS image": True, "made from the new backup": True, "backup supports lazy loading": True}
+        "active": True,
+        "full-ECS image": True,
+        "made from the new backup": True,
+        "backup supports lazy loading": True,
+    }
 
 
 def test_cbr_source_exists(session, emu):
@@ -76,7 +83,13 @@ def test_test_launch_is_fast_and_leaves_nothing_behind(session, emu):
 
 def test_declining_a_billable_step_creates_nothing(session, emu):
     before = inventory(session.clients)
-    run = repair(session, emu.ids["image_old_csbs_server_deleted"], confirm=lambda step: False, service="cbr", source_exists=False)
+    run = repair(
+        session,
+        emu.ids["image_old_csbs_server_deleted"],
+        confirm=lambda step: False,
+        service="cbr",
+        source_exists=False,
+    )
     assert run.status == "cancelled" and run.resumable
     assert inventory(session.clients) == before
 

@@ -33,8 +33,11 @@ PATHS = [
 
 
 def crash_points(service, source_exists):
-    steps = (["create_temp_server"] if not source_exists else []) + (
-        ["ensure_vault", "cbr_backup"] if service == "cbr" else ["csbs_backup", "check_new_format"]) + ["create_image", "verify_image"]
+    steps = (
+        (["create_temp_server"] if not source_exists else [])
+        + (["ensure_vault", "cbr_backup"] if service == "cbr" else ["csbs_backup", "check_new_format"])
+        + ["create_image", "verify_image"]
+    )
     if not source_exists:
         steps.append("delete_temp_server")
     points = []
@@ -76,11 +79,14 @@ def test_lost_create_answer_is_reconciled_in_the_same_run(session, emu):
     assert any("lost" in e.get("message", "") for e in result.events)
 
 
-@pytest.mark.parametrize("fault, step_name", [
-    ("ecs.create_server:first=1:lost", "create_temp_server"),
-    ("cbr.create_vault:first=1:lost", "ensure_vault"),
-    ("cbr.create_checkpoint:first=1:lost", "cbr_backup"),
-])
+@pytest.mark.parametrize(
+    "fault, step_name",
+    [
+        ("ecs.create_server:first=1:lost", "create_temp_server"),
+        ("cbr.create_vault:first=1:lost", "ensure_vault"),
+        ("cbr.create_checkpoint:first=1:lost", "cbr_backup"),
+    ],
+)
 def test_lost_answers_of_every_create_are_reconciled(session, emu, fault, step_name):
     emu.add_fault(FaultRule.parse(fault))
     before = inventory(session.clients)

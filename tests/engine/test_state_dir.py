@@ -9,7 +9,9 @@ IMAGE = Emulator(scenario="demo", speed=0).ids["image_old_csbs_server_exists"]
 def test_a_run_needs_a_writable_journal_and_says_so(capsys, tmp_path):
     not_a_dir = tmp_path / "afile"
     not_a_dir.write_text("")
-    code = main(["run", IMAGE, "--service", "cbr", "--yes", "--demo", "--speed", "100000", "--state-dir", str(not_a_dir)])
+    code = main(
+        ["run", IMAGE, "--service", "cbr", "--yes", "--demo", "--speed", "100000", "--state-dir", str(not_a_dir)]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert f"The run journal cannot be written in {not_a_dir / 'runs'}: Not a directory." in err

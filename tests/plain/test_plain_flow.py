@@ -17,13 +17,16 @@ def servers(session):
 
 def test_whole_path_with_questionary_keys_cbr_source_exists(session, emu, keys):
     image = emu.ids["image_old_csbs_server_exists"]
-    text = (move(session, image) + ENTER  # the image
-            + ENTER  # service: CBR (default)
-            + ENTER  # source ECS exists: yes (detected)
-            + ENTER  # test launch: no (default)
-            + ENTER  # show the API calls: no (default)
-            + ENTER  # start: yes (default)
-            + "y" * 3)  # confirm the billable steps
+    text = (
+        move(session, image)
+        + ENTER  # the image
+        + ENTER  # service: CBR (default)
+        + ENTER  # source ECS exists: yes (detected)
+        + ENTER  # test launch: no (default)
+        + ENTER  # show the API calls: no (default)
+        + ENTER  # start: yes (default)
+        + "y" * 3
+    )  # confirm the billable steps
     code, out = drive_keys(session, keys, text)
     assert code == 0, out
     assert "Verdict: affected" in out
@@ -44,15 +47,23 @@ def test_source_gone_temporary_ecs_then_cleanup_line_by_line(session, emu):
     image = emu.ids["image_old_csbs_server_deleted"]
     index, _ = image_index(session, image)
     before = servers(session)
-    lines = [str(index + 1),  # the image
-             "2",  # service: CSBS
-             "",  # source ECS exists: no (detected)
-             "", "", "", "",  # flavor, network, zone, disk type: the detected defaults
-             "",  # test launch: no
-             "",  # delete the temporary ECS: yes (default)
-             "y",  # show the API calls
-             "",  # start
-             "y", "y", "y", "y"]  # confirmations (temporary ECS, its deletion)
+    lines = [
+        str(index + 1),  # the image
+        "2",  # service: CSBS
+        "",  # source ECS exists: no (detected)
+        "",
+        "",
+        "",
+        "",  # flavor, network, zone, disk type: the detected defaults
+        "",  # test launch: no
+        "",  # delete the temporary ECS: yes (default)
+        "y",  # show the API calls
+        "",  # start
+        "y",
+        "y",
+        "y",
+        "y",
+    ]  # confirmations (temporary ECS, its deletion)
     code, out = drive_lines(session, lines)
     assert code == 0, out
     assert "detected: ECS" in out and "does not exist" in out  # the evidence behind the default
@@ -230,7 +241,11 @@ def test_a_failed_step_says_why_and_exits_1(tmp_path):
     from wizard.session import open_session
     from wizard.sim import Emulator, FaultRule
 
-    emu = Emulator(scenario="demo", speed=0, faults=[FaultRule.parse("ims.create_whole_image:job=fail:reason=disk snapshot failed")])
+    emu = Emulator(
+        scenario="demo",
+        speed=0,
+        faults=[FaultRule.parse("ims.create_whole_image:job=fail:reason=disk snapshot failed")],
+    )
     session = open_session(resolve(demo=True), state_dir=tmp_path / "state", emulator=emu)
     session.clock, session.sleep, session.poll = emu.clock.now, emu.clock.advance, PollPolicy()
     index, _ = image_index(session, emu.ids["image_old_csbs_server_exists"])
@@ -252,7 +267,9 @@ def test_test_launch_reports_how_fast_the_new_image_is(session, emu):
 def test_long_choice_help_is_wrapped_to_the_terminal():
     from wizard.plain import _wrap_description
 
-    text = "A server is created from the slow image (slowly), then backed up; you may delete it at the end of the repair."
+    text = (
+        "A server is created from the slow image (slowly), then backed up; you may delete it at the end of the repair."
+    )
     wrapped = _wrap_description(text, width=80)
     lines = wrapped.split("\n")
     assert len(lines) >= 2 and all(len("  Description: ") + len(lines[0]) <= 80 for _ in lines[:1])

@@ -8,8 +8,9 @@ from __future__ import annotations
 import importlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from huaweicloudsdkcbr.v1 import CbrClient
@@ -55,12 +56,14 @@ def connect(url: str, ak: str = DEMO.ak, sk: str = DEMO.sk, project_id: str = DE
     def build(client_type: Any) -> Any:
         config = HttpConfig.get_default_config()
         config.timeout = (5, 10)
-        return (client_type.new_builder()
-                .with_credentials(BasicCredentials(ak, sk, project_id))
-                .with_endpoints([url])
-                .with_http_config(config)
-                .with_http_handler(HttpHandler().add_request_handler(record))
-                .build())
+        return (
+            client_type.new_builder()
+            .with_credentials(BasicCredentials(ak, sk, project_id))
+            .with_endpoints([url])
+            .with_http_config(config)
+            .with_http_handler(HttpHandler().add_request_handler(record))
+            .build()
+        )
 
     return Sdk(build(ImsClient), build(EcsClient), build(CbrClient), signed)
 
@@ -83,7 +86,12 @@ def assert_fits_model(response: Any) -> None:
 
 
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "str": (str,), "datetime": (str,), "date": (str,), "int": (int,), "float": (int, float), "bool": (bool,),
+    "str": (str,),
+    "datetime": (str,),
+    "date": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
 }
 
 

@@ -21,7 +21,10 @@ WRONG_SK = "WRONGSK0" * 5  # 40 characters, like a real SK
 def test_the_sdk_signs_host_with_port_and_project_and_the_emulator_accepts_it(shared_cloud):
     sdk = connect(shared_cloud.url)
     assert len(call(sdk.ims.list_images, ims.ListImagesRequest(limit=1)).images) == 1
-    assert call(sdk.ecs.show_server, ecs.ShowServerRequest(server_id=shared_cloud.ids["server_cbr"])).server.name == "erp-db-01"
+    assert (
+        call(sdk.ecs.show_server, ecs.ShowServerRequest(server_id=shared_cloud.ids["server_cbr"])).server.name
+        == "erp-db-01"
+    )
     assert call(sdk.cbr.list_vault, cbr.ListVaultRequest()).count == 1
     port = urlsplit(shared_cloud.url).port
     assert port and all(url.startswith(f"http://127.0.0.1:{port}/") for _, url, _ in sdk.signed)
@@ -56,4 +59,3 @@ def test_a_stale_sdk_date_is_401(shared_cloud):
     error = sdk_error(lambda: sdk.ims.list_images(ims.ListImagesRequest(x_sdk_date="20200101T000000Z")))
     assert (error.status_code, error.error_code) == (401, "APIGW.0301") and "15 minutes" in error.error_msg
     assert call(sdk.ims.list_images, ims.ListImagesRequest(limit=1)).images  # the current time passes
-

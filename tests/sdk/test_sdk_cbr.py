@@ -31,7 +31,8 @@ def test_list_and_show_vaults(shared_sdk, shared_cloud):
     assert (vault.name, vault.provider_id, vault.project_id) == ("vault-erp-db", SERVER_PROVIDER, DEMO.project_id)
     assert (vault.billing.object_type, vault.billing.size, vault.billing.status) == ("server", 200, "available")
     assert [(r.id, r.type, r.protect_status, r.backup_count) for r in vault.resources] == [
-        (ids["server_cbr"], "OS::Nova::Server", "available", 1)]
+        (ids["server_cbr"], "OS::Nova::Server", "available", 1)
+    ]
 
 
 def test_list_and_show_backups(shared_sdk, shared_cloud):
@@ -49,51 +50,118 @@ def test_list_and_show_backups(shared_sdk, shared_cloud):
 
 def test_vault_resource_checkpoint_and_backup(cloud, sdk):
     server = cloud.ids["server_exists"]
-    billing = cbr.BillingCreate(consistent_level="crash_consistent", object_type="server", protect_type="backup", size=200)
-    vault = call(sdk.cbr.create_vault, cbr.CreateVaultRequest(body=cbr.VaultCreateReq(vault=cbr.VaultCreate(
-        name="vault-erp-app", resources=[], billing=billing)))).vault
-    assert (vault.name, vault.billing.size, vault.billing.object_type, vault.resources) == ("vault-erp-app", 200, "server", [])
+    billing = cbr.BillingCreate(
+        consistent_level="crash_consistent", object_type="server", protect_type="backup", size=200
+    )
+    vault = call(
+        sdk.cbr.create_vault,
+        cbr.CreateVaultRequest(
+            body=cbr.VaultCreateReq(vault=cbr.VaultCreate(name="vault-erp-app", resources=[], billing=billing))
+        ),
+    ).vault
+    assert (vault.name, vault.billing.size, vault.billing.object_type, vault.resources) == (
+        "vault-erp-app",
+        200,
+        "server",
+        [],
+    )
 
-    added = call(sdk.cbr.add_vault_resource, cbr.AddVaultResourceRequest(vault_id=vault.id, body=cbr.VaultAddResourceReq(resources=[
-        cbr.ResourceCreate(id=server, type="OS::Nova::Server", extra_info=cbr.ResourceExtraInfo(exclude_volumes=[]))])))
+    added = call(
+        sdk.cbr.add_vault_resource,
+        cbr.AddVaultResourceRequest(
+            vault_id=vault.id,
+            body=cbr.VaultAddResourceReq(
+                resources=[
+                    cbr.ResourceCreate(
+                        id=server, type="OS::Nova::Server", extra_info=cbr.ResourceExtraInfo(exclude_volumes=[])
+                    )
+                ]
+            ),
+        ),
+    )
     assert added.add_resource_ids == [server]
     assert [v.id for v in call(sdk.cbr.list_vault, cbr.ListVaultRequest(resource_ids=server)).vaults] == [vault.id]
 
-    checkpoint = call(sdk.cbr.create_checkpoint, cbr.CreateCheckpointRequest(body=cbr.VaultBackupReq(checkpoint=cbr.VaultBackup(
-        vault_id=vault.id, parameters=cbr.CheckpointParam(resources=[server], name="app-full", incremental=False))))).checkpoint
+    checkpoint = call(
+        sdk.cbr.create_checkpoint,
+        cbr.CreateCheckpointRequest(
+            body=cbr.VaultBackupReq(
+                checkpoint=cbr.VaultBackup(
+                    vault_id=vault.id,
+                    parameters=cbr.CheckpointParam(resources=[server], name="app-full", incremental=False),
+                )
+            )
+        ),
+    ).checkpoint
     assert checkpoint.status == "protecting" and checkpoint.vault.id == vault.id
     assert [r.id for r in checkpoint.vault.resources] == [server] and checkpoint.vault.skipped_resources == []
 
     [backup] = call(sdk.cbr.list_backups, cbr.ListBackupsRequest(checkpoint_id=checkpoint.id)).backups
-    assert (backup.name, backup.vault_id, backup.resource_id, backup.status) == ("app-full", vault.id, server, "protecting")
+    assert (backup.name, backup.vault_id, backup.resource_id, backup.status) == (
+        "app-full",
+        vault.id,
+        server,
+        "protecting",
+    )
     assert backup.extend_info.supported_restore_mode == "na"
-    [task] = call(sdk.cbr.list_op_logs, cbr.ListOpLogsRequest(operation_type="backup", resource_id=server)).operation_logs
+    [task] = call(
+        sdk.cbr.list_op_logs, cbr.ListOpLogsRequest(operation_type="backup", resource_id=server)
+    ).operation_logs
     assert (task.status, task.checkpoint_id, task.extra_info.backup.backup_id, task.extra_info.common.progress) == (
-        "running", checkpoint.id, backup.id, 0)
+        "running",
+        checkpoint.id,
+        backup.id,
+        0,
+    )
     cloud.emu.clock.advance(D.CBR_BACKUP / 4)
-    assert call(sdk.cbr.show_op_log, cbr.ShowOpLogRequest(operation_log_id=task.id)).operation_log.extra_info.common.progress == 25
+    assert (
+        call(
+            sdk.cbr.show_op_log, cbr.ShowOpLogRequest(operation_log_id=task.id)
+        ).operation_log.extra_info.common.progress
+        == 25
+    )
     cloud.emu.clock.advance(D.CBR_BACKUP * 3 / 4)
     ended = call(sdk.cbr.show_op_log, cbr.ShowOpLogRequest(operation_log_id=task.id)).operation_log
-    assert (ended.status, ended.extra_info.common.progress, ended.vault_id) == ("success", 100, vault.id) and ended.ended_at
+    assert (ended.status, ended.extra_info.common.progress, ended.vault_id) == (
+        "success",
+        100,
+        vault.id,
+    ) and ended.ended_at
     done = call(sdk.cbr.show_backup, cbr.ShowBackupRequest(backup_id=backup.id)).backup
-    assert (done.status, done.checkpoint_id, done.extend_info.supported_restore_mode) == ("available", checkpoint.id, "snapshot")
+    assert (done.status, done.checkpoint_id, done.extend_info.supported_restore_mode) == (
+        "available",
+        checkpoint.id,
+        "snapshot",
+    )
     assert done.extend_info.support_lld is True and done.protected_at != ""
     shown = call(sdk.cbr.show_vault, cbr.ShowVaultRequest(vault_id=vault.id)).vault
     assert [(r.id, r.backup_count) for r in shown.resources] == [(server, 1)] and shown.billing.used > 0
 
 
 def test_unknown_backup_is_404_and_unknown_vault_is_404(shared_sdk):
-    error = sdk_error(lambda: shared_sdk.cbr.show_backup(cbr.ShowBackupRequest(backup_id="0badc0de-0000-4000-8000-000000000000")))
+    error = sdk_error(
+        lambda: shared_sdk.cbr.show_backup(cbr.ShowBackupRequest(backup_id="0badc0de-0000-4000-8000-000000000000"))
+    )
     assert (error.status_code, error.error_code) == (404, "BackupService.6200") and "does not exist" in error.error_msg
-    error = sdk_error(lambda: shared_sdk.cbr.show_vault(cbr.ShowVaultRequest(vault_id="0badc0de-0000-4000-8000-000000000000")))
+    error = sdk_error(
+        lambda: shared_sdk.cbr.show_vault(cbr.ShowVaultRequest(vault_id="0badc0de-0000-4000-8000-000000000000"))
+    )
     assert (error.status_code, error.error_code) == (404, "BackupService.6105")
 
 
 def test_too_small_vault_for_the_server_is_refused(cloud, sdk):
-    billing = cbr.BillingCreate(consistent_level="crash_consistent", object_type="server", protect_type="backup", size=100)
-    vault = call(sdk.cbr.create_vault, cbr.CreateVaultRequest(body=cbr.VaultCreateReq(vault=cbr.VaultCreate(
-        name="too-small", resources=[], billing=billing)))).vault
-    body = cbr.VaultAddResourceReq(resources=[cbr.ResourceCreate(id=cloud.ids["server_exists"], type="OS::Nova::Server")])
+    billing = cbr.BillingCreate(
+        consistent_level="crash_consistent", object_type="server", protect_type="backup", size=100
+    )
+    vault = call(
+        sdk.cbr.create_vault,
+        cbr.CreateVaultRequest(
+            body=cbr.VaultCreateReq(vault=cbr.VaultCreate(name="too-small", resources=[], billing=billing))
+        ),
+    ).vault
+    body = cbr.VaultAddResourceReq(
+        resources=[cbr.ResourceCreate(id=cloud.ids["server_exists"], type="OS::Nova::Server")]
+    )
     error = sdk_error(lambda: sdk.cbr.add_vault_resource(cbr.AddVaultResourceRequest(vault_id=vault.id, body=body)))
     assert (error.status_code, error.error_code) == (400, "BackupService.6114")
     assert call(sdk.cbr.show_vault, cbr.ShowVaultRequest(vault_id=vault.id)).vault.resources == []

@@ -47,7 +47,11 @@ def test_show_server(shared_sdk, shared_cloud):
 
 def test_list_flavors_with_extra_specs(shared_sdk):
     flavors = {f.id: f for f in call(shared_sdk.ecs.list_flavors, ecs.ListFlavorsRequest()).flavors}
-    assert {(f.id, f.vcpus, f.ram) for f in flavors.values()} == {("s3.medium.2", "1", 2048), ("s3.large.2", "2", 4096), ("s3.xlarge.2", "4", 8192)}
+    assert {(f.id, f.vcpus, f.ram) for f in flavors.values()} == {
+        ("s3.medium.2", "1", 2048),
+        ("s3.large.2", "2", 4096),
+        ("s3.xlarge.2", "4", 8192),
+    }
     specs = flavors["s3.large.2"].os_extra_specs
     assert specs.condoperationaz == "eu-de-01(normal),eu-de-02(normal)" and specs.ecsperformancetype == "normal"
     in_zone = call(shared_sdk.ecs.list_flavors, ecs.ListFlavorsRequest(availability_zone="eu-de-02")).flavors
@@ -56,15 +60,26 @@ def test_list_flavors_with_extra_specs(shared_sdk):
 
 
 def server_body(ids, image_id, **extra):
-    return ecs.CreatePostPaidServersRequestBody(server=ecs.PostPaidServer(
-        image_ref=image_id, flavor_ref=ids["flavor_small"], name="sdk-probe", vpcid=ids["vpc_id"],
-        nics=[ecs.PostPaidServerNic(subnet_id=ids["subnet_id"])], root_volume=ecs.PostPaidServerRootVolume(volumetype="SSD"),
-        availability_zone="eu-de-01", **extra))
+    return ecs.CreatePostPaidServersRequestBody(
+        server=ecs.PostPaidServer(
+            image_ref=image_id,
+            flavor_ref=ids["flavor_small"],
+            name="sdk-probe",
+            vpcid=ids["vpc_id"],
+            nics=[ecs.PostPaidServerNic(subnet_id=ids["subnet_id"])],
+            root_volume=ecs.PostPaidServerRootVolume(volumetype="SSD"),
+            availability_zone="eu-de-01",
+            **extra,
+        )
+    )
 
 
 def test_create_server_and_follow_the_job(cloud, sdk):
     ids = cloud.ids
-    created = call(sdk.ecs.create_post_paid_servers, ecs.CreatePostPaidServersRequest(body=server_body(ids, ids["image_cbr"], count=2)))
+    created = call(
+        sdk.ecs.create_post_paid_servers,
+        ecs.CreatePostPaidServersRequest(body=server_body(ids, ids["image_cbr"], count=2)),
+    )
     assert len(created.job_id) == 32 and len(created.server_ids) == 2
     statuses = []
     for _ in range(20):
@@ -85,7 +100,11 @@ def test_create_server_and_follow_the_job(cloud, sdk):
 def test_unknown_server_is_404_ecs_0114(shared_sdk):
     missing = "0badc0de-0000-4000-8000-000000000000"
     error = sdk_error(lambda: shared_sdk.ecs.show_server(ecs.ShowServerRequest(server_id=missing)))
-    assert (error.status_code, error.error_code, error.error_msg) == (404, "Ecs.0114", f"Instance[{missing}] could not be found.")
+    assert (error.status_code, error.error_code, error.error_msg) == (
+        404,
+        "Ecs.0114",
+        f"Instance[{missing}] could not be found.",
+    )
 
 
 def test_create_from_an_unknown_image_is_ecs_0031(shared_sdk, shared_cloud):

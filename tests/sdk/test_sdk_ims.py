@@ -16,8 +16,14 @@ from wizard.sim import durations as D  # noqa: E402
 # The SDK marks ShowJob and GlanceShowImage deprecated; the emulator serves both, and so does the cloud.
 pytestmark = pytest.mark.filterwarnings("ignore:Method '.*' of ImsClient is deprecated:DeprecationWarning")
 
-PRIVATE_NEWEST_FIRST = ["erp-web-full-2023", "erp-db-full-2023", "erp-app-sys-2020", "erp-batch-full-2019",
-                        "erp-app-full-2019", "erp-legacy-full-2018"]
+PRIVATE_NEWEST_FIRST = [
+    "erp-web-full-2023",
+    "erp-db-full-2023",
+    "erp-app-sys-2020",
+    "erp-batch-full-2019",
+    "erp-app-full-2019",
+    "erp-legacy-full-2018",
+]
 
 
 def list_images(sdk, **filters):
@@ -56,7 +62,9 @@ def test_list_images_by_name_id_and_creation_time(shared_sdk, shared_cloud):
 
 
 def test_show_image(shared_sdk, shared_cloud):
-    image = call(shared_sdk.ims.glance_show_image, ims.GlanceShowImageRequest(image_id=shared_cloud.ids["image_new_csbs"]))
+    image = call(
+        shared_sdk.ims.glance_show_image, ims.GlanceShowImageRequest(image_id=shared_cloud.ids["image_new_csbs"])
+    )
     assert (image.id, image.name, image.status) == (shared_cloud.ids["image_new_csbs"], "erp-web-full-2023", "active")
     assert image.backup_id == shared_cloud.ids["backup_new_csbs"] and image.min_disk == 40
     assert image.virtual_env_type == "FusionCompute" and image.created_at == "2023-09-02T09:00:00Z"
@@ -65,13 +73,24 @@ def test_show_image(shared_sdk, shared_cloud):
 def test_whole_image_from_a_cbr_backup_job_to_success_and_image_active(cloud, sdk):
     ids = cloud.ids
     # A new CBR backup of erp-db-01, which already sits in the demo vault.
-    checkpoint = call(sdk.cbr.create_checkpoint, cbr.CreateCheckpointRequest(body=cbr.VaultBackupReq(checkpoint=cbr.VaultBackup(
-        vault_id=ids["vault_id"], parameters=cbr.CheckpointParam(resources=[ids["server_cbr"]], name="db-fast", incremental=False))))).checkpoint
+    checkpoint = call(
+        sdk.cbr.create_checkpoint,
+        cbr.CreateCheckpointRequest(
+            body=cbr.VaultBackupReq(
+                checkpoint=cbr.VaultBackup(
+                    vault_id=ids["vault_id"],
+                    parameters=cbr.CheckpointParam(resources=[ids["server_cbr"]], name="db-fast", incremental=False),
+                )
+            )
+        ),
+    ).checkpoint
     [backup] = call(sdk.cbr.list_backups, cbr.ListBackupsRequest(checkpoint_id=checkpoint.id)).backups
     cloud.emu.clock.advance(D.CBR_BACKUP)
     assert call(sdk.cbr.show_backup, cbr.ShowBackupRequest(backup_id=backup.id)).backup.status == "available"
 
-    body = ims.CreateWholeImageRequestBody(name="erp-db-fast", backup_id=backup.id, whole_image_type="CBR", description="from the SDK")
+    body = ims.CreateWholeImageRequestBody(
+        name="erp-db-fast", backup_id=backup.id, whole_image_type="CBR", description="from the SDK"
+    )
     job_id = call(sdk.ims.create_whole_image, ims.CreateWholeImageRequest(body=body)).job_id
     assert len(job_id) == 32
 
@@ -93,7 +112,12 @@ def test_whole_image_from_a_cbr_backup_job_to_success_and_image_active(cloud, sd
     assert progress.status == "SUCCESS" and progress.entities.image_id == image_id
     assert progress.entities.process_percent == 1.0 and progress.entities.current_task == "finished"
     image = call(sdk.ims.glance_show_image, ims.GlanceShowImageRequest(image_id=image_id))
-    assert (image.status, image.backup_id, image.imagetype, image.lazyloading) == ("active", backup.id, "private", "true")
+    assert (image.status, image.backup_id, image.imagetype, image.lazyloading) == (
+        "active",
+        backup.id,
+        "private",
+        "true",
+    )
     shown = call(sdk.cbr.show_backup, cbr.ShowBackupRequest(backup_id=backup.id)).backup
     assert [d.image_id for d in shown.extend_info.os_images_data] == [image_id]
     # updated_at is when the image became active: the job's end.
@@ -103,13 +127,19 @@ def test_whole_image_from_a_cbr_backup_job_to_success_and_image_active(cloud, sd
 
 
 def test_unknown_image_is_404_img_0027(shared_sdk):
-    error = sdk_error(lambda: shared_sdk.ims.glance_show_image(ims.GlanceShowImageRequest(image_id="0badc0de-0000-4000-8000-000000000000")))
+    error = sdk_error(
+        lambda: shared_sdk.ims.glance_show_image(
+            ims.GlanceShowImageRequest(image_id="0badc0de-0000-4000-8000-000000000000")
+        )
+    )
     assert (error.status_code, error.error_code) == (404, "IMG.0027")
     assert "does not exist" in error.error_msg and len(error.request_id) == 32
 
 
 def test_second_image_from_the_same_backup_is_img_0029(shared_sdk, shared_cloud):
-    body = ims.CreateWholeImageRequestBody(name="again", backup_id=shared_cloud.ids["backup_cbr"], whole_image_type="CBR")
+    body = ims.CreateWholeImageRequestBody(
+        name="again", backup_id=shared_cloud.ids["backup_cbr"], whole_image_type="CBR"
+    )
     error = sdk_error(lambda: shared_sdk.ims.create_whole_image(ims.CreateWholeImageRequest(body=body)))
     assert (error.status_code, error.error_code) == (400, "IMG.0029")
     assert shared_cloud.emu.state.jobs == {}  # refused: no job started

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import time
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import requests
 
@@ -42,7 +42,14 @@ def signature_for(method: str, url: str, headers: dict[str, str], body: bytes, s
 class Signer(requests.auth.AuthBase):
     """Signs every header present (like the SDK) or only ``only`` headers; ``skew`` shifts the date."""
 
-    def __init__(self, ak: str = DEMO.ak, sk: str = DEMO.sk, only: list[str] | None = None, skew: float = 0.0, date: str | None = None) -> None:
+    def __init__(
+        self,
+        ak: str = DEMO.ak,
+        sk: str = DEMO.sk,
+        only: list[str] | None = None,
+        skew: float = 0.0,
+        date: str | None = None,
+    ) -> None:
         self.ak, self.sk, self.only, self.skew, self.date = ak, sk, only, skew, date
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
@@ -50,16 +57,22 @@ class Signer(requests.auth.AuthBase):
         r.headers.setdefault("Host", urlsplit(r.url).netloc)
         body = r.body or b""
         body = body.encode() if isinstance(body, str) else body
-        signed = self.only or sorted(h.lower() for h in r.headers if h.lower() not in ("authorization", "content-length"))
+        signed = self.only or sorted(
+            h.lower() for h in r.headers if h.lower() not in ("authorization", "content-length")
+        )
         sig = signature_for(r.method, r.url, dict(r.headers), body, self.sk, signed)
-        r.headers["Authorization"] = f"SDK-HMAC-SHA256 Access={self.ak}, SignedHeaders={';'.join(signed)}, Signature={sig}"
+        r.headers["Authorization"] = (
+            f"SDK-HMAC-SHA256 Access={self.ak}, SignedHeaders={';'.join(signed)}, Signature={sig}"
+        )
         return r
 
 
 class Api:
     """Signed JSON calls against an emulator (in-process by default, or any base URL)."""
 
-    def __init__(self, emu: Emulator, base: str | None = None, session: requests.Session | None = None, auth: Any = None) -> None:
+    def __init__(
+        self, emu: Emulator, base: str | None = None, session: requests.Session | None = None, auth: Any = None
+    ) -> None:
         self.emu = emu
         self.base = base or DEMO.endpoint
         self.s = session or (emu.session() if base is None else requests.Session())
@@ -96,19 +109,41 @@ CSBS_PROVIDER = "fc4d5750-22e7-4798-8a46-f48f62c4c1da"
 
 
 def server_body(emu: Emulator, image: str, name: str = "tmp", **over: Any) -> dict[str, Any]:
-    server = {"imageRef": image, "flavorRef": emu.ids["flavor_medium"], "name": name, "vpcid": emu.ids["vpc_id"],
-              "nics": [{"subnet_id": emu.ids["subnet_id"]}], "root_volume": {"volumetype": "SAS"}, "count": 1}
+    server = {
+        "imageRef": image,
+        "flavorRef": emu.ids["flavor_medium"],
+        "name": name,
+        "vpcid": emu.ids["vpc_id"],
+        "nics": [{"subnet_id": emu.ids["subnet_id"]}],
+        "root_volume": {"volumetype": "SAS"},
+        "count": 1,
+    }
     server.update(over)
     return {"server": server}
 
 
 def vault_body(name: str, size: int, servers: list[str]) -> dict[str, Any]:
-    return {"vault": {"name": name, "resources": [{"id": s, "type": "OS::Nova::Server"} for s in servers],
-                      "billing": {"consistent_level": "crash_consistent", "object_type": "server", "protect_type": "backup", "size": size}}}
+    return {
+        "vault": {
+            "name": name,
+            "resources": [{"id": s, "type": "OS::Nova::Server"} for s in servers],
+            "billing": {
+                "consistent_level": "crash_consistent",
+                "object_type": "server",
+                "protect_type": "backup",
+                "size": size,
+            },
+        }
+    }
 
 
 def checkpoint_body(vault_id: str, server: str, incremental: bool = False) -> dict[str, Any]:
-    return {"checkpoint": {"vault_id": vault_id, "parameters": {"resources": [server], "name": "bk", "incremental": incremental}}}
+    return {
+        "checkpoint": {
+            "vault_id": vault_id,
+            "parameters": {"resources": [server], "name": "bk", "incremental": incremental},
+        }
+    }
 
 
 def protect_body(incremental: bool = False) -> dict[str, Any]:

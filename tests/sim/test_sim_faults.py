@@ -15,7 +15,13 @@ WHOLE = "/v1/cloudimages/wholeimages/action"
 
 def test_parse_the_command_line_syntax():
     rule = FaultRule.parse("ims.create_whole_image:first=1:status=500:code=IMG.0000:message=boom")
-    assert (rule.target, rule.first, rule.status, rule.code, rule.message) == ("ims.create_whole_image", 1, 500, "IMG.0000", "boom")
+    assert (rule.target, rule.first, rule.status, rule.code, rule.message) == (
+        "ims.create_whole_image",
+        1,
+        500,
+        "IMG.0000",
+        "boom",
+    )
     assert FaultRule.parse("ecs.create_server:lost").lost
     assert FaultRule.parse("cbr.backup:prob=0.5:status=503").target == "cbr.create_checkpoint"  # alias
     rule = FaultRule.parse("ims.create_whole_image:job=fail:reason=disk snapshot failed")
@@ -25,16 +31,19 @@ def test_parse_the_command_line_syntax():
     assert "ims.create_whole_image" in all_operations() and "csbs.protect" in all_operations()
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("ims.make_coffee:status=500", "unknown operation"),
-    ("foo.bar:status=500", "unknown service"),
-    ("ims.create_whole_image", "needs an effect"),
-    ("ims.create_whole_image:status=abc", "bad value"),
-    ("ims.create_whole_image:colour=red", "unknown key"),
-    ("ims.create_whole_image:status=500:lost", "cannot both"),
-    ("ims.create_whole_image:prob=2:status=500", "between 0 and 1"),
-    ("noservice:status=500", "SERVICE.OPERATION"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("ims.make_coffee:status=500", "unknown operation"),
+        ("foo.bar:status=500", "unknown service"),
+        ("ims.create_whole_image", "needs an effect"),
+        ("ims.create_whole_image:status=abc", "bad value"),
+        ("ims.create_whole_image:colour=red", "unknown key"),
+        ("ims.create_whole_image:status=500:lost", "cannot both"),
+        ("ims.create_whole_image:prob=2:status=500", "between 0 and 1"),
+        ("noservice:status=500", "SERVICE.OPERATION"),
+    ],
+)
 def test_bad_rules_raise_a_clear_value_error(text, fragment):
     with pytest.raises(ValueError, match=fragment):
         FaultRule.parse(text)
@@ -99,7 +108,9 @@ def test_job_that_fails_with_a_reason(api, emu):
     job = api.ok("GET", f"/v1/{{pid}}/jobs/{job_id}")
     assert job["status"] == "FAIL" and job["fail_reason"] == "disk snapshot failed" and job["error_code"]
     assert api.ok("GET", "/v2/cloudimages", name="doomed")["images"] == []  # a failed job leaves no image
-    assert api.ok("POST", WHOLE, {"name": "again", "backup_id": emu.ids["backup_new_csbs"]})["job_id"]  # backup is free again
+    assert api.ok("POST", WHOLE, {"name": "again", "backup_id": emu.ids["backup_new_csbs"]})[
+        "job_id"
+    ]  # backup is free again
 
 
 def test_server_create_job_that_fails(api, emu):
@@ -113,14 +124,19 @@ def test_server_create_job_that_fails(api, emu):
 
 def test_backup_that_ends_in_error(api, emu):
     emu.add_fault("cbr.create_checkpoint:first=1:backup=error:reason=volume snapshot timed out")
-    cp = api.ok("POST", "/v3/{pid}/checkpoints", checkpoint_body(emu.ids["vault_id"], emu.ids["server_cbr"]))["checkpoint"]
+    cp = api.ok("POST", "/v3/{pid}/checkpoints", checkpoint_body(emu.ids["vault_id"], emu.ids["server_cbr"]))[
+        "checkpoint"
+    ]
     emu.clock.advance(D.CBR_BACKUP)
     backup = api.ok("GET", "/v3/{pid}/backups", checkpoint_id=cp["id"])["backups"][0]
     assert backup["status"] == "error" and backup["extend_info"]["fail_reason"] == "volume snapshot timed out"
     emu.add_fault("csbs.protect:backup=error:reason=agent offline")
     server = emu.ids["server_exists"]
-    cp = api.ok("POST", f"/v1/{{pid}}/providers/fc4d5750-22e7-4798-8a46-f48f62c4c1da/resources/{server}/action",
-                {"protect": {"backup_name": "b", "incremental": False}})["checkpoint"]
+    cp = api.ok(
+        "POST",
+        f"/v1/{{pid}}/providers/fc4d5750-22e7-4798-8a46-f48f62c4c1da/resources/{server}/action",
+        {"protect": {"backup_name": "b", "incremental": False}},
+    )["checkpoint"]
     emu.clock.advance(D.CSBS_BACKUP)
     item = api.ok("GET", "/v1/{pid}/checkpoint_items", checkpoint_id=cp["id"])["checkpoint_items"][0]
     assert item["status"] == "error" and item["extend_info"]["fail_reason"] == "agent offline"
@@ -139,7 +155,10 @@ def test_latency_is_real_seconds(api, emu):
 def test_admin_endpoints_need_no_auth(emu):
     s = emu.session()
     base = DEMO.endpoint
-    r = s.post(base + "/_sim/faults", json={"rules": ["ims.list_images:first=1:status=500", {"target": "ecs.get_server", "status": 503, "first": 1}]})
+    r = s.post(
+        base + "/_sim/faults",
+        json={"rules": ["ims.list_images:first=1:status=500", {"target": "ecs.get_server", "status": 503, "first": 1}]},
+    )
     assert r.status_code == 201 and len(r.json()["faults"]) == 2
     assert Api(emu).get("/v2/cloudimages").status_code == 500
     assert s.delete(base + "/_sim/faults").status_code == 204

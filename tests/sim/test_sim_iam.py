@@ -16,9 +16,15 @@ class TokenAuth:
 
 
 def token_request(emu, scope=None, password=DEMO.password):
-    body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
-        "name": DEMO.user, "password": password, "domain": {"name": DEMO.domain}}}},
-        "scope": {"project": scope if scope is not None else {"name": DEMO.region}}}}
+    body = {
+        "auth": {
+            "identity": {
+                "methods": ["password"],
+                "password": {"user": {"name": DEMO.user, "password": password, "domain": {"name": DEMO.domain}}},
+            },
+            "scope": {"project": scope if scope is not None else {"name": DEMO.region}},
+        }
+    }
     return emu.session().post(DEMO.endpoint + "/v3/auth/tokens", json=body)
 
 

@@ -17,18 +17,47 @@ SERVER = "6b1c4e7a-0000-4000-8000-000000000001"
 V2_BODY = b'{"name":"fast-img","backup_id":"9b27efab-4a17-4c06-bfa2-3e0cf021d3c3","whole_image_type":"CBR"}'
 
 VECTORS = [
-    ("V1", "GET", "https://ims.eu-de.otc.t-systems.com/v2/cloudimages?__imagetype=private&__whole_image=true&limit=10",
-     {"Content-Type": "application/json", "X-Project-Id": PID}, b"", "content-type;host;x-project-id;x-sdk-date",
-     "affdce255a8cac8124147a0853f2b8b40651b602831997eed0ea4178fcabaf7f", 200),
-    ("V2", "POST", "https://ims.eu-de.otc.t-systems.com/v1/cloudimages/wholeimages/action",
-     {"Content-Type": "application/json;charset=UTF-8", "X-Project-Id": PID}, V2_BODY, "content-type;host;x-project-id;x-sdk-date",
-     "7f571c09bbbd061d07fc9f432dd2326692e420ef78fef35b5a299c65fe391ca5", 400),  # authenticated; that backup does not exist
-    ("V3", "GET", f"https://ecs.eu-de.otc.t-systems.com/v1/{PID}/cloudservers/{SERVER}", {}, b"", "host;x-sdk-date",
-     "47bb4f29776f8fa1a0e098768177de1c0b491de3b0839410386723c7d8310c30", 404),  # authenticated; another project
-    ("V4", "GET", f"https://cbr.eu-de.otc.t-systems.com/v3/{PID}/backups?name=my%20backup&resource_id={SERVER}"
-     "&start_time=2024-01-01T00%3A00%3A00Z&status=available&status=error",
-     {"Content-Type": "application/json"}, b"", "content-type;host;x-sdk-date",
-     "898070e0ce4c1f2033aeeb79bea28b7f75c4890daa2b4bff703c98c22af78f7e", 404),
+    (
+        "V1",
+        "GET",
+        "https://ims.eu-de.otc.t-systems.com/v2/cloudimages?__imagetype=private&__whole_image=true&limit=10",
+        {"Content-Type": "application/json", "X-Project-Id": PID},
+        b"",
+        "content-type;host;x-project-id;x-sdk-date",
+        "affdce255a8cac8124147a0853f2b8b40651b602831997eed0ea4178fcabaf7f",
+        200,
+    ),
+    (
+        "V2",
+        "POST",
+        "https://ims.eu-de.otc.t-systems.com/v1/cloudimages/wholeimages/action",
+        {"Content-Type": "application/json;charset=UTF-8", "X-Project-Id": PID},
+        V2_BODY,
+        "content-type;host;x-project-id;x-sdk-date",
+        "7f571c09bbbd061d07fc9f432dd2326692e420ef78fef35b5a299c65fe391ca5",
+        400,
+    ),  # authenticated; that backup does not exist
+    (
+        "V3",
+        "GET",
+        f"https://ecs.eu-de.otc.t-systems.com/v1/{PID}/cloudservers/{SERVER}",
+        {},
+        b"",
+        "host;x-sdk-date",
+        "47bb4f29776f8fa1a0e098768177de1c0b491de3b0839410386723c7d8310c30",
+        404,
+    ),  # authenticated; another project
+    (
+        "V4",
+        "GET",
+        f"https://cbr.eu-de.otc.t-systems.com/v3/{PID}/backups?name=my%20backup&resource_id={SERVER}"
+        "&start_time=2024-01-01T00%3A00%3A00Z&status=available&status=error",
+        {"Content-Type": "application/json"},
+        b"",
+        "content-type;host;x-sdk-date",
+        "898070e0ce4c1f2033aeeb79bea28b7f75c4890daa2b4bff703c98c22af78f7e",
+        404,
+    ),
 ]
 
 
@@ -42,13 +71,19 @@ def vector_session(wall_offset: float = 0.0):
 
 def send(s, method, url, headers, body, signed, signature):
     host = url.split("/")[2]
-    h = {**headers, "Host": host, "X-Sdk-Date": DATE,
-         "Authorization": f"SDK-HMAC-SHA256 Access={AK}, SignedHeaders={signed}, Signature={signature}"}
+    h = {
+        **headers,
+        "Host": host,
+        "X-Sdk-Date": DATE,
+        "Authorization": f"SDK-HMAC-SHA256 Access={AK}, SignedHeaders={signed}, Signature={signature}",
+    }
     req = requests.Request(method, url, headers=h, data=body or None).prepare()
     return s.send(req)
 
 
-@pytest.mark.parametrize("name, method, url, headers, body, signed, signature, status", VECTORS, ids=[v[0] for v in VECTORS])
+@pytest.mark.parametrize(
+    "name, method, url, headers, body, signed, signature, status", VECTORS, ids=[v[0] for v in VECTORS]
+)
 def test_reference_vectors_are_accepted(name, method, url, headers, body, signed, signature, status):
     # The test's own signer reproduces the reference signature ...
     low = {**headers, "Host": url.split("/")[2], "X-Sdk-Date": DATE}
@@ -112,6 +147,19 @@ def test_unauthenticated_request_is_refused(emu):
 
 
 def test_signed_post_body_and_unsigned_payload(emu, api):
-    r = api.post("/v3/{pid}/vaults", {"vault": {"name": "v", "resources": [], "billing": {
-        "consistent_level": "crash_consistent", "object_type": "server", "protect_type": "backup", "size": 10}}})
+    r = api.post(
+        "/v3/{pid}/vaults",
+        {
+            "vault": {
+                "name": "v",
+                "resources": [],
+                "billing": {
+                    "consistent_level": "crash_consistent",
+                    "object_type": "server",
+                    "protect_type": "backup",
+                    "size": 10,
+                },
+            }
+        },
+    )
     assert r.status_code == 200, r.text

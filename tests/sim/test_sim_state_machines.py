@@ -23,7 +23,11 @@ def test_server_build_then_active_with_job_and_details(api, emu):
     assert job["entities"]["sub_jobs"][0]["job_type"] == "createSingleServer"
     server = api.ok("GET", f"/v1/{{pid}}/cloudservers/{server_id}")["server"]
     assert server["status"] == "ACTIVE" and server["name"] == "tmp"
-    assert server["flavor"]["id"] == emu.ids["flavor_medium"] and server["flavor"]["vcpus"] == "2" and server["flavor"]["ram"] == "4096"
+    assert (
+        server["flavor"]["id"] == emu.ids["flavor_medium"]
+        and server["flavor"]["vcpus"] == "2"
+        and server["flavor"]["ram"] == "4096"
+    )
     assert server["image"]["id"] == emu.ids["image_new_csbs"] and server["metadata"]["vpc_id"] == emu.ids["vpc_id"]
     assert server["OS-EXT-AZ:availability_zone"] == "eu-de-01"
     assert len(server["os-extended-volumes:volumes_attached"]) == 2  # full-ECS image restores the data disk
@@ -46,20 +50,27 @@ def test_server_from_old_format_image_builds_ten_times_slower(api, emu):
 def test_server_delete_removes_it_and_its_vault_membership(api, emu):
     server = emu.ids["server_cbr"]
     vault = emu.ids["vault_id"]
-    job_id = api.ok("POST", "/v1/{pid}/cloudservers/delete", {"servers": [{"id": server}], "delete_volume": True})["job_id"]
+    job_id = api.ok("POST", "/v1/{pid}/cloudservers/delete", {"servers": [{"id": server}], "delete_volume": True})[
+        "job_id"
+    ]
     assert api.ok("GET", f"/v1/{{pid}}/jobs/{job_id}")["job_type"] == "deleteServer"
     emu.clock.advance(D.SERVER_DELETE)
     assert api.ok("GET", f"/v1/{{pid}}/jobs/{job_id}")["status"] == "SUCCESS"
     assert api.err("GET", f"/v1/{{pid}}/cloudservers/{server}")[:2] == (404, "Ecs.0114")
     assert api.ok("GET", f"/v3/{{pid}}/vaults/{vault}")["vault"]["resources"] == []
-    assert api.ok("GET", f"/v3/{{pid}}/backups/{emu.ids['backup_cbr']}")["backup"]["status"] == "available"  # backups stay
+    assert (
+        api.ok("GET", f"/v3/{{pid}}/backups/{emu.ids['backup_cbr']}")["backup"]["status"] == "available"
+    )  # backups stay
 
 
 def test_cbr_vault_backup_and_whole_image(api, emu):
     server = emu.ids["server_exists"]
     vault = api.ok("POST", "/v3/{pid}/vaults", vault_body("v1", 140, []))["vault"]
-    assert api.ok("POST", f"/v3/{{pid}}/vaults/{vault['id']}/addresources",
-                  {"resources": [{"id": server, "type": "OS::Nova::Server"}]})["add_resource_ids"] == [server]
+    assert api.ok(
+        "POST",
+        f"/v3/{{pid}}/vaults/{vault['id']}/addresources",
+        {"resources": [{"id": server, "type": "OS::Nova::Server"}]},
+    )["add_resource_ids"] == [server]
     assert api.ok("GET", "/v3/{pid}/vaults", resource_ids=server)["vaults"][0]["id"] == vault["id"]
     checkpoint = api.ok("POST", "/v3/{pid}/checkpoints", checkpoint_body(vault["id"], server))["checkpoint"]
     assert checkpoint["status"] == "protecting" and checkpoint["vault"]["resources"][0]["id"] == server
@@ -73,7 +84,10 @@ def test_cbr_vault_backup_and_whole_image(api, emu):
     emu.clock.advance(D.CBR_BACKUP / 2)
     backup = api.ok("GET", f"/v3/{{pid}}/backups/{backup_id}")["backup"]
     assert backup["status"] == "protecting"
-    assert api.ok("GET", f"/v3/{{pid}}/operation-logs/{task['id']}")["operation_log"]["extra_info"]["common"]["progress"] == 50
+    assert (
+        api.ok("GET", f"/v3/{{pid}}/operation-logs/{task['id']}")["operation_log"]["extra_info"]["common"]["progress"]
+        == 50
+    )
     emu.clock.advance(D.CBR_BACKUP / 2)
     backup = api.ok("GET", f"/v3/{{pid}}/backups/{backup_id}")["backup"]
     assert backup["status"] == "available" and backup["extend_info"]["support_lld"] is True
@@ -81,7 +95,11 @@ def test_cbr_vault_backup_and_whole_image(api, emu):
     assert api.ok("GET", "/v3/{pid}/backups", status=["error", "available"], vault_id=vault["id"])["count"] == 1
     assert api.ok("GET", f"/v3/{{pid}}/vaults/{vault['id']}")["vault"]["billing"]["used"] > 0
 
-    job_id = api.ok("POST", "/v1/cloudimages/wholeimages/action", {"name": "fast", "backup_id": backup_id, "whole_image_type": "CBR"})["job_id"]
+    job_id = api.ok(
+        "POST",
+        "/v1/cloudimages/wholeimages/action",
+        {"name": "fast", "backup_id": backup_id, "whole_image_type": "CBR"},
+    )["job_id"]
     seen_job, seen_image = [], []
     for _ in range(40):
         job = api.ok("GET", f"/v1/cloudimages/job/{job_id}")
@@ -98,11 +116,15 @@ def test_cbr_vault_backup_and_whole_image(api, emu):
     image = api.ok("GET", f"/v2/images/{image_id}")
     assert image["__whole_image"] == "true" and image["__backup_id"] == backup_id and image["__lazyloading"] == "true"
     assert image["status"] == "active" and image["created_at"].endswith("Z")
-    assert api.ok("GET", f"/v3/{{pid}}/backups/{backup_id}")["backup"]["extend_info"]["os_images_data"] == [{"image_id": image_id}]
+    assert api.ok("GET", f"/v3/{{pid}}/backups/{backup_id}")["backup"]["extend_info"]["os_images_data"] == [
+        {"image_id": image_id}
+    ]
 
 
 def protect(api, server, incremental):
-    return api.ok("POST", f"/v1/{{pid}}/providers/{CSBS_PROVIDER}/resources/{server}/action", protect_body(incremental))["checkpoint"]
+    return api.ok(
+        "POST", f"/v1/{{pid}}/providers/{CSBS_PROVIDER}/resources/{server}/action", protect_body(incremental)
+    )["checkpoint"]
 
 
 def item_of(api, checkpoint):
@@ -113,8 +135,11 @@ def item_of(api, checkpoint):
 
 def test_csbs_backup_progress_and_format(api, emu):
     server = emu.ids["server_exists"]  # its backup chain is old-format
-    protectable = api.ok("POST", f"/v1/{{pid}}/providers/{CSBS_PROVIDER}/resources/action",
-                         {"check_protectable": [{"resource_id": server, "resource_type": "OS::Nova::Server"}]})
+    protectable = api.ok(
+        "POST",
+        f"/v1/{{pid}}/providers/{CSBS_PROVIDER}/resources/action",
+        {"check_protectable": [{"resource_id": server, "resource_type": "OS::Nova::Server"}]},
+    )
     assert protectable["protectable"][0]["result"] is True
     full = item_of(api, protect(api, server, incremental=False))
     assert full["status"] == "protecting" and full["extend_info"]["progress"] == 0
@@ -146,7 +171,11 @@ def test_seeded_old_csbs_backups_lack_or_deny_lazy_loading(api, emu):
     b = api.ok("GET", f"/v1/{{pid}}/checkpoint_items/{emu.ids['backup_old_csbs_server_deleted']}")["checkpoint_item"]
     assert a["extend_info"]["support_lld"] is False and "support_lld" not in b["extend_info"]
     assert b["resource_id"] == emu.ids["server_deleted_id"]
-    assert b["backup_data"]["vcpus"] == 4 and b["backup_data"]["ram"] == 8192 and b["extend_info"]["resource_az"] == "eu-de-02"
+    assert (
+        b["backup_data"]["vcpus"] == 4
+        and b["backup_data"]["ram"] == 8192
+        and b["extend_info"]["resource_az"] == "eu-de-02"
+    )
     assert api.err("GET", f"/v1/{{pid}}/cloudservers/{emu.ids['server_deleted_id']}")[:2] == (404, "Ecs.0114")
 
 
@@ -155,12 +184,27 @@ def test_demo_images_are_what_their_keys_say(api, emu):
         return api.ok("GET", f"/v2/images/{emu.ids[key]}")
 
     assert img("image_old_csbs_server_exists")["name"] == "erp-app-full-2019"
-    for key in ("image_old_csbs_server_exists", "image_old_csbs_server_deleted", "image_cbr", "image_new_csbs", "image_backup_deleted"):
+    for key in (
+        "image_old_csbs_server_exists",
+        "image_old_csbs_server_deleted",
+        "image_cbr",
+        "image_new_csbs",
+        "image_backup_deleted",
+    ):
         assert img(key)["__whole_image"] == "true" and img(key)["__backup_id"]
     assert img("image_system_disk").get("__whole_image") != "true"
-    assert api.ok("GET", f"/v3/{{pid}}/backups/{img('image_cbr')['__backup_id']}")["backup"]["extend_info"]["support_lld"] is True
-    assert api.err("GET", f"/v1/{{pid}}/checkpoint_items/{img('image_backup_deleted')['__backup_id']}")[:2] == (404, "CSBS.3001")
-    assert api.err("GET", f"/v3/{{pid}}/backups/{img('image_backup_deleted')['__backup_id']}")[:2] == (404, "BackupService.6200")
+    assert (
+        api.ok("GET", f"/v3/{{pid}}/backups/{img('image_cbr')['__backup_id']}")["backup"]["extend_info"]["support_lld"]
+        is True
+    )
+    assert api.err("GET", f"/v1/{{pid}}/checkpoint_items/{img('image_backup_deleted')['__backup_id']}")[:2] == (
+        404,
+        "CSBS.3001",
+    )
+    assert api.err("GET", f"/v3/{{pid}}/backups/{img('image_backup_deleted')['__backup_id']}")[:2] == (
+        404,
+        "BackupService.6200",
+    )
     whole = api.ok("GET", "/v2/cloudimages", __imagetype="private", __whole_image="True")["images"]
     assert len(whole) == 5
     assert len(api.ok("GET", "/v1/{pid}/cloudservers/flavors")["flavors"]) == 3

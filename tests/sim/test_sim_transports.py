@@ -89,14 +89,18 @@ def test_large_scenario_paging_over_loopback_http():
             ids, calls = page_through(api, limit)
             elapsed = time.perf_counter() - started
             assert len(set(ids)) == 1000
-            print(f"\nlarge scenario: listed 1000 full-ECS images over loopback HTTP, limit={limit}: "
-                  f"{calls} requests in {elapsed * 1000:.0f} ms")
+            print(
+                f"\nlarge scenario: listed 1000 full-ECS images over loopback HTTP, limit={limit}: "
+                f"{calls} requests in {elapsed * 1000:.0f} ms"
+            )
             assert elapsed < 10
 
 
 def test_sim_imports_nothing_else_from_wizard():
-    code = ("import sys, wizard.sim; "
-            "bad = sorted(m for m in sys.modules if m.startswith('wizard') and not m.startswith('wizard.sim') and m != 'wizard'); "
-            "print(','.join(bad))")
+    code = (
+        "import sys, wizard.sim; "
+        "bad = sorted(m for m in sys.modules if m.startswith('wizard') and not m.startswith('wizard.sim') and m != 'wizard'); "
+        "print(','.join(bad))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""

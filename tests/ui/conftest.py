@@ -103,8 +103,9 @@ async def choose(app, pilot, key: str, index: int) -> None:
     assert radio.pressed_index == index
 
 
-async def to_overview(app, pilot, image_id: str, service: str = "cbr", source_exists: bool | None = None,
-                      test_launch: bool = False) -> None:
+async def to_overview(
+    app, pilot, image_id: str, service: str = "cbr", source_exists: bool | None = None, test_launch: bool = False
+) -> None:
     await to_questions(app, pilot, image_id)
     if service == "csbs":
         await choose(app, pilot, "service", 1)

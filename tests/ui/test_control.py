@@ -7,7 +7,7 @@ from textual.widgets import DataTable, ProgressBar
 from screens.app import WizardApp
 from screens.execution import ExecutionScreen
 from screens.widgets.step_panel import StepPanel
-from tests.ui.conftest import (SIZE, run_to_end, screen_name, settle, text_of, to_diagnosis, to_overview, wait_for)
+from tests.ui.conftest import SIZE, run_to_end, screen_name, settle, text_of, to_diagnosis, to_overview, wait_for
 from wizard.sim import FaultRule
 
 
@@ -119,9 +119,15 @@ async def test_cloud_error_shown_in_an_error_panel(make_session):
         assert "[XX] The run failed at 'Create a full-ECS image" in text_of(ex.query_one("#banner"))
         # each part of the error is shown once (the banner names the step and the code)
         request_id = panel.step.error["request_id"]
-        shown = "\n".join(text_of(w) for w in panel.query("Plain") if w.display) + "\n" + text_of(ex.query_one("#banner"))
+        shown = (
+            "\n".join(text_of(w) for w in panel.query("Plain") if w.display) + "\n" + text_of(ex.query_one("#banner"))
+        )
         assert request_id and shown.count(request_id) == 1 and shown.count("IMG.0015") == 2
-        assert shown.count("Injected fault") == 1 and shown.count("what to do") == 1 and shown.count("raise the quota") == 1
+        assert (
+            shown.count("Injected fault") == 1
+            and shown.count("what to do") == 1
+            and shown.count("raise the quota") == 1
+        )
         assert not panel.query_one(".step-action").display
         assert text_of(error).startswith("✗ IMS error IMG.0015: Injected fault")
         # the bar has stopped: not indeterminate, not moving, and says it failed in words
@@ -143,7 +149,9 @@ async def test_worker_error_becomes_an_error_modal(session):
         await to_diagnosis(app, pilot, session.emulator.ids["image_old_csbs_server_exists"])
         # back to the picker, then the cloud refuses the next diagnosis
         await pilot.press("escape")
-        session.emulator.add_fault(FaultRule.parse("ims.get_image:first=5:status=403:code=IMG.0001:message=Forbidden here"))
+        session.emulator.add_fault(
+            FaultRule.parse("ims.get_image:first=5:status=403:code=IMG.0001:message=Forbidden here")
+        )
         app.screen.verdicts.clear()
         app.screen.query_one("#filter").value = session.emulator.ids["image_cbr"]
         app.screen.query_one("#filter").focus()

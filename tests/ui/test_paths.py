@@ -7,7 +7,17 @@ from textual.widgets import DataTable
 
 from screens.app import WizardApp
 from screens.widgets.step_panel import StepPanel
-from tests.ui.conftest import SIZE, choose, run_to_end, screen_name, settle, text_of, to_overview, to_picker, to_questions, wait_for
+from tests.ui.conftest import (
+    SIZE,
+    choose,
+    run_to_end,
+    screen_name,
+    text_of,
+    to_overview,
+    to_picker,
+    to_questions,
+    wait_for,
+)
 
 PATHS = [
     ("image_old_csbs_server_exists", "cbr", "cbr-source-exists"),
@@ -88,7 +98,9 @@ async def test_repair_path(session, image_key, service, path_id):
         image = session.clients.ims.get_image(new_id)
         assert image.status == "active" and image.whole_image
         if gone:
-            assert "temporary ECS" in text_of(summary.query_one("#cleanup")) and "deleted" in text_of(summary.query_one("#cleanup"))
+            assert "temporary ECS" in text_of(summary.query_one("#cleanup")) and "deleted" in text_of(
+                summary.query_one("#cleanup")
+            )
         # the export writes the report where it says
         await pilot.press("e")
         exported = summary.exported
@@ -181,5 +193,11 @@ async def test_declining_the_final_cleanup_skips_it_and_the_repair_succeeds(sess
         assert session.clients.ecs.find_server(temp) is not None
         await pilot.press("d")  # offered again as a follow-up
         await run_to_end(app, pilot)
-        await wait_for(pilot, lambda: screen_name(app) == "SummaryScreen" and app.screen.run.plan.step("delete_temp_server").status == "succeeded")
+        await wait_for(
+            pilot,
+            lambda: (
+                screen_name(app) == "SummaryScreen"
+                and app.screen.run.plan.step("delete_temp_server").status == "succeeded"
+            ),
+        )
     assert session.clients.ecs.find_server(temp) is None

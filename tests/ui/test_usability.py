@@ -16,9 +16,21 @@ from screens.app import WizardApp
 from screens.picker import KEEP_TAIL, fit_id
 from screens.widgets.evidence import NARROW, column_widths, evidence_table
 from screens.widgets.step_panel import StepPanel
-from tests.ui.conftest import (RUN_ID, SIZE, choose, run_to_end, screen_name, settle, text_of, to_diagnosis, to_overview,
-                               to_picker, to_questions, wait_for)
-from tests.ui.test_control import execution, start_until_backup_running
+from tests.ui.conftest import (
+    RUN_ID,
+    SIZE,
+    choose,
+    run_to_end,
+    screen_name,
+    settle,
+    text_of,
+    to_diagnosis,
+    to_overview,
+    to_picker,
+    to_questions,
+    wait_for,
+)
+from tests.ui.test_control import execution
 from wizard.diagnose import diagnose
 from wizard.plan import build_plan
 from wizard.questions import Answers
@@ -47,6 +59,7 @@ def visible(scroll, widget) -> bool:
 
 # -- 1. modal buttons say what they do ----------------------------------------------------------
 
+
 async def test_confirm_modals_buttons_say_what_they_do(make_session):
     session = make_session(speed=0)  # a frozen cloud: the run waits where it is
     app = WizardApp(session)
@@ -74,6 +87,7 @@ async def test_confirm_modals_buttons_say_what_they_do(make_session):
 
 
 # -- 2. the page scrolls with PageDown/End/arrows from the start --------------------------------
+
 
 async def test_diagnosis_scrolls_without_tabbing_into_it(session):
     app = WizardApp(session)
@@ -120,6 +134,7 @@ async def test_summary_at_80x24_shows_what_to_do_next_with_end(session):
 
 
 # -- 3. nothing cut off at 80x24 ------------------------------------------------------------------
+
 
 def test_fit_id_keeps_the_distinguishing_tail():
     image_id = "5ca1ab1e-001b-4000-8000-000000000004"
@@ -209,6 +224,7 @@ async def test_evidence_on_screen_at_100x30_and_80x24(session):
 
 # -- 4. an error said once; a failed step's bar stands still ------------------------------------
 
+
 @pytest.mark.parametrize("how,marker", [("failed", "✗ failed"), ("cancelled", "|| cancelled")])
 async def test_stopped_step_bar_stops_animating(session, how, marker):
     """A step without a percentage runs with the indeterminate bar; once it failed or was
@@ -228,28 +244,51 @@ async def test_stopped_step_bar_stops_animating(session, how, marker):
         panel = screen.query_one(f"#step-{step.name}", StepPanel)
         bar = panel.query_one(ProgressBar)
         screen.apply_event(RunEvent("step-started", RUN_ID, step.name, step.title, status="running"))
-        screen.apply_event(RunEvent("progress", RUN_ID, step.name, step.title, status="running", message="waiting",
-                                    data={"elapsed": 5.0}))
+        screen.apply_event(
+            RunEvent(
+                "progress", RUN_ID, step.name, step.title, status="running", message="waiting", data={"elapsed": 5.0}
+            )
+        )
         await pilot.pause()
         assert bar.total is None  # indeterminate while it runs
         if how == "failed":
-            screen.apply_event(RunEvent("step-failed", RUN_ID, step.name, step.title, status="failed",
-                                        message="quota exceeded",
-                                        data={"code": "Ecs.0001", "request_id": "r-1", "remedy": "Raise the quota.", "service": "ecs"}))
+            screen.apply_event(
+                RunEvent(
+                    "step-failed",
+                    RUN_ID,
+                    step.name,
+                    step.title,
+                    status="failed",
+                    message="quota exceeded",
+                    data={"code": "Ecs.0001", "request_id": "r-1", "remedy": "Raise the quota.", "service": "ecs"},
+                )
+            )
         else:
-            screen.apply_event(RunEvent("message", RUN_ID, step.name, step.title, status="cancelled",
-                                        message="cancelled; the run can be resumed"))
+            screen.apply_event(
+                RunEvent(
+                    "message",
+                    RUN_ID,
+                    step.name,
+                    step.title,
+                    status="cancelled",
+                    message="cancelled; the run can be resumed",
+                )
+            )
         await pilot.pause()
         assert bar.total == 100 and bar.percentage == 0  # stands still, empty
         assert not bar.query_one("#percentage").display  # no "0%" or "--%" for a step that never reported one
         assert marker in text_of(panel.query_one(".step-elapsed"))
         if how == "failed":
             error = text_of(panel.query_one(".step-error"))
-            assert error.splitlines() == ["✗ ECS error Ecs.0001: quota exceeded", "  request id: r-1",
-                                          "  what to do: Raise the quota."]
+            assert error.splitlines() == [
+                "✗ ECS error Ecs.0001: quota exceeded",
+                "  request id: r-1",
+                "  what to do: Raise the quota.",
+            ]
 
 
 # -- 5. answers kept going back and forward ------------------------------------------------------
+
 
 async def test_answers_kept_when_going_back_and_forward(session):
     app = WizardApp(session)
@@ -292,6 +331,7 @@ async def test_answers_kept_when_going_back_and_forward(session):
 
 # -- 6. the focused question is marked without colour -------------------------------------------
 
+
 async def test_focused_question_has_a_marker(session):
     app = WizardApp(session)
     async with app.run_test(size=SIZE) as pilot:
@@ -310,6 +350,7 @@ async def test_focused_question_has_a_marker(session):
 
 
 # -- 7. a help key that works while typing in the filter ----------------------------------------
+
 
 async def test_f1_opens_help_while_typing_in_the_filter(session):
     app = WizardApp(session)
@@ -334,6 +375,7 @@ async def test_f1_opens_help_while_typing_in_the_filter(session):
 
 # -- 10. the error modal advises the TUI way -----------------------------------------------------
 
+
 async def test_error_modal_gives_tui_advice(session):
     app = WizardApp(session)
     async with app.run_test(size=SIZE) as pilot:
@@ -353,17 +395,23 @@ async def test_error_modal_gives_tui_advice(session):
 def test_tui_advice_rewrites_command_line_advice():
     assert tui_advice("Check the id, the region and the project (ecs-wizard scan lists the full-ECS images).") == (
         "Check the id, the region and the project (close this message: the image list shows the project's "
-        "full-ECS images).")
+        "full-ECS images)."
+    )
     assert tui_advice("Fix the cause the cloud gave above, then resume the run (ecs-wizard resume).") == (
-        "Fix the cause the cloud gave above, then press r to resume the run.")
-    assert tui_advice("Answer 'no' to 'does the source ECS still exist?' (--source-exists no or auto): the wizard "
-                      "then first creates a temporary ECS.") == (
+        "Fix the cause the cloud gave above, then press r to resume the run."
+    )
+    assert tui_advice(
+        "Answer 'no' to 'does the source ECS still exist?' (--source-exists no or auto): the wizard "
+        "then first creates a temporary ECS."
+    ) == (
         "Answer 'no' to 'does the source ECS still exist?' on the questions screen: the wizard then first creates "
-        "a temporary ECS.")
+        "a temporary ECS."
+    )
     assert tui_advice("Raise the quota, then resume.") == "Raise the quota, then resume."  # nothing to rewrite
 
 
 # -- 11. the report goes where the summary says ---------------------------------------------------
+
 
 async def test_export_goes_to_the_state_directory_and_says_where(session):
     app = WizardApp(session)

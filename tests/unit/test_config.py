@@ -7,7 +7,11 @@ import pytest
 from wizard.config import resolve
 from wizard.errors import ConfigError
 
-HW = {"HUAWEICLOUD_SDK_AK": "AKHW0001", "HUAWEICLOUD_SDK_SK": "hw-secret-key-value", "HUAWEICLOUD_SDK_PROJECT_ID": "p" * 32}
+HW = {
+    "HUAWEICLOUD_SDK_AK": "AKHW0001",
+    "HUAWEICLOUD_SDK_SK": "hw-secret-key-value",
+    "HUAWEICLOUD_SDK_PROJECT_ID": "p" * 32,
+}
 
 
 def test_huawei_env_with_region(tmp_path):
@@ -19,7 +23,9 @@ def test_huawei_env_with_region(tmp_path):
 
 
 def test_region_flag_beats_environment(tmp_path):
-    s = resolve(env={**HW, "HUAWEICLOUD_SDK_REGION": "eu-west-101"}, region="ap-southeast-1", home=tmp_path, cwd=tmp_path)
+    s = resolve(
+        env={**HW, "HUAWEICLOUD_SDK_REGION": "eu-west-101"}, region="ap-southeast-1", home=tmp_path, cwd=tmp_path
+    )
     assert s.region == "ap-southeast-1" and s.sources["region"] == "--region"
     assert s.endpoints["cbr"] == "https://cbr.ap-southeast-1.myhuaweicloud.com"
 
@@ -68,13 +74,23 @@ def test_unknown_os_cloud_names_the_paths_searched(tmp_path):
 
 
 def test_huawei_variables_beat_openstack_unless_cloud_flag(tmp_path):
-    env = {**HW, "HUAWEICLOUD_SDK_REGION": "eu-west-101", "OS_USERNAME": "u", "OS_PASSWORD": "p", "OS_USER_DOMAIN_NAME": "d"}
+    env = {
+        **HW,
+        "HUAWEICLOUD_SDK_REGION": "eu-west-101",
+        "OS_USERNAME": "u",
+        "OS_PASSWORD": "p",
+        "OS_USER_DOMAIN_NAME": "d",
+    }
     assert resolve(env=env, home=tmp_path, cwd=tmp_path).cloud == "hwc"
     assert resolve(env=env, cloud="otc", home=tmp_path, cwd=tmp_path).cloud == "otc"
 
 
 def test_os_variables_password_and_aksk(tmp_path):
-    s = resolve(env={"OS_USERNAME": "u", "OS_PASSWORD": "p", "OS_USER_DOMAIN_NAME": "d", "OS_PROJECT_NAME": "eu-de_x"}, home=tmp_path, cwd=tmp_path)
+    s = resolve(
+        env={"OS_USERNAME": "u", "OS_PASSWORD": "p", "OS_USER_DOMAIN_NAME": "d", "OS_PROJECT_NAME": "eu-de_x"},
+        home=tmp_path,
+        cwd=tmp_path,
+    )
     assert s.credentials.kind == "password" and s.project_name == "eu-de_x" and s.region == "eu-de"
     s = resolve(env={"OS_ACCESS_KEY": "AK", "OS_SECRET_KEY": "SK", "OS_PROJECT_ID": "pid"}, home=tmp_path, cwd=tmp_path)
     assert s.credentials.kind == "aksk" and s.project_id == "pid"
@@ -89,7 +105,12 @@ def test_one_endpoint_for_every_service_and_per_service_override(tmp_path):
     s = resolve(env={**HW, "ECS_WIZARD_ENDPOINT": "http://127.0.0.1:9999"}, home=tmp_path, cwd=tmp_path)
     assert set(s.endpoints.values()) == {"http://127.0.0.1:9999"}
     assert s.sources["endpoint.ims"] == "ECS_WIZARD_ENDPOINT"
-    s = resolve(env={**HW, "ECS_WIZARD_ENDPOINT": "http://127.0.0.1:9999"}, endpoint="http://127.0.0.1:1", home=tmp_path, cwd=tmp_path)
+    s = resolve(
+        env={**HW, "ECS_WIZARD_ENDPOINT": "http://127.0.0.1:9999"},
+        endpoint="http://127.0.0.1:1",
+        home=tmp_path,
+        cwd=tmp_path,
+    )
     assert s.endpoints["ecs"] == "http://127.0.0.1:1" and s.sources["endpoint.ecs"] == "--endpoint"
     with pytest.raises(ConfigError, match="not an http"):
         resolve(env=HW, endpoint="127.0.0.1:1", home=tmp_path, cwd=tmp_path)
@@ -97,7 +118,10 @@ def test_one_endpoint_for_every_service_and_per_service_override(tmp_path):
 
 def test_tls_verification_is_on_by_default(tmp_path):
     assert resolve(env={**HW, "HUAWEICLOUD_SDK_REGION": "r"}, home=tmp_path, cwd=tmp_path).verify_tls is True
-    assert resolve(env={**HW, "HUAWEICLOUD_SDK_REGION": "r"}, insecure=True, home=tmp_path, cwd=tmp_path).verify_tls is False
+    assert (
+        resolve(env={**HW, "HUAWEICLOUD_SDK_REGION": "r"}, insecure=True, home=tmp_path, cwd=tmp_path).verify_tls
+        is False
+    )
 
 
 def test_nothing_configured_defaults_to_otc_without_credentials(tmp_path):

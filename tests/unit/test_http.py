@@ -1,7 +1,6 @@
 """Retries, backoff, Retry-After, no blind repeat of creates, and error parsing."""
 
 import json
-import logging
 import random
 
 import pytest
@@ -141,7 +140,9 @@ def test_401_triggers_one_reauthentication():
             Auth.invalidations += 1
             return True
 
-    http, adapter, _ = client([(401, {}), (401, {"error": {"code": "APIGW.0301", "message": "bad token"}})], auth=Auth())
+    http, adapter, _ = client(
+        [(401, {}), (401, {"error": {"code": "APIGW.0301", "message": "bad token"}})], auth=Auth()
+    )
     with pytest.raises(CloudError) as info:
         http.get("/x")
     assert Auth.invalidations == 1 and len(adapter.requests) == 2

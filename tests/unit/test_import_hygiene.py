@@ -3,9 +3,21 @@
 import subprocess
 import sys
 
-CORE = ["wizard.cli", "wizard.config", "wizard.flowchart", "wizard.diagnose", "wizard.questions", "wizard.plan",
-        "wizard.steps", "wizard.runner", "wizard.journal", "wizard.report", "wizard.session", "wizard.console",
-        "wizard.cloud.client"]
+CORE = [
+    "wizard.cli",
+    "wizard.config",
+    "wizard.flowchart",
+    "wizard.diagnose",
+    "wizard.questions",
+    "wizard.plan",
+    "wizard.steps",
+    "wizard.runner",
+    "wizard.journal",
+    "wizard.report",
+    "wizard.session",
+    "wizard.console",
+    "wizard.cloud.client",
+]
 
 
 def test_core_modules_do_not_import_textual_or_questionary():

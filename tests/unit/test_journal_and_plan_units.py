@@ -1,4 +1,3 @@
-import json
 import os
 import stat
 
@@ -12,8 +11,14 @@ from wizard.steps import Step, ref, vault_size_gb
 
 
 def small_run(run_id="r1"):
-    plan = Plan(run_id, "cbr-source-exists", "img", "name", "name-fast",
-                [Step("a", "verify_image", "A", {"x": ref("b", "y")}), Step("b", "verify_image", "B", {})])
+    plan = Plan(
+        run_id,
+        "cbr-source-exists",
+        "img",
+        "name",
+        "name-fast",
+        [Step("a", "verify_image", "A", {"x": ref("b", "y")}), Step("b", "verify_image", "B", {})],
+    )
     return Run(run_id, "name", {"cloud": "demo"}, {}, {}, plan)
 
 

@@ -30,7 +30,9 @@ class Echo(BaseAdapter):
         if self.token_reply:
             r.status_code = 201
             r.headers["X-Subject-Token"] = TOKEN
-            r._content = json.dumps({"token": {"expires_at": "2999-01-01T00:00:00Z", "project": {"id": "pid"}}}).encode()
+            r._content = json.dumps(
+                {"token": {"expires_at": "2999-01-01T00:00:00Z", "project": {"id": "pid"}}}
+            ).encode()
             return r
         r.status_code = self.status
         body = request.body.decode() if isinstance(request.body, bytes) else (request.body or "")
@@ -49,8 +51,13 @@ def test_secret_wrapper_masks_everywhere():
 
 
 def test_settings_repr_and_description_never_show_secrets(tmp_path):
-    env = {"HUAWEICLOUD_SDK_AK": "AKAKAKAKAK", "HUAWEICLOUD_SDK_SK": SK, "HUAWEICLOUD_SDK_PROJECT_ID": "p", "HUAWEICLOUD_SDK_REGION": "r",
-           "HUAWEICLOUD_SDK_SECURITY_TOKEN": TOKEN}
+    env = {
+        "HUAWEICLOUD_SDK_AK": "AKAKAKAKAK",
+        "HUAWEICLOUD_SDK_SK": SK,
+        "HUAWEICLOUD_SDK_PROJECT_ID": "p",
+        "HUAWEICLOUD_SDK_REGION": "r",
+        "HUAWEICLOUD_SDK_SECURITY_TOKEN": TOKEN,
+    }
     settings = resolve(env=env, home=tmp_path, cwd=tmp_path)
     text = repr(settings) + str(settings.describe())
     assert SK not in text and TOKEN not in text

@@ -1,12 +1,11 @@
 """The AK/SK signer reproduces the reference's four test vectors exactly (cloud-api.md §5.2)."""
 
 import hashlib
-import json
+from datetime import UTC
 
-import pytest
 import requests
 
-from wizard.cloud.auth import AkSkAuth, EMPTY_BODY_SHA256, encode_query, sign
+from wizard.cloud.auth import EMPTY_BODY_SHA256, AkSkAuth, encode_query, sign
 from wizard.cloud.secrets import Secret
 
 AK = "TESTAK0123456789"
@@ -17,18 +16,31 @@ PID = "0123456789abcdef0123456789abcdef"
 
 def test_v1_image_list_with_query():
     url = "https://ims.eu-de.otc.t-systems.com/v2/cloudimages?__imagetype=private&__whole_image=true&limit=10"
-    headers = {"Content-Type": "application/json", "X-Project-Id": PID, "X-Sdk-Date": DATE, "Host": "ims.eu-de.otc.t-systems.com"}
+    headers = {
+        "Content-Type": "application/json",
+        "X-Project-Id": PID,
+        "X-Sdk-Date": DATE,
+        "Host": "ims.eu-de.otc.t-systems.com",
+    }
     parts = sign("GET", url, headers, b"", AK, SK)
     assert parts.canonical_request.split("\n")[1] == "/v2/cloudimages/"
     assert parts.signed_headers == "content-type;host;x-project-id;x-sdk-date"
-    assert hashlib.sha256(parts.canonical_request.encode()).hexdigest() == "099ca6f01fa70b334b65f84d418379e73f48fc5ae48b5aad91d451edb69af5b2"
+    assert (
+        hashlib.sha256(parts.canonical_request.encode()).hexdigest()
+        == "099ca6f01fa70b334b65f84d418379e73f48fc5ae48b5aad91d451edb69af5b2"
+    )
     assert parts.signature == "affdce255a8cac8124147a0853f2b8b40651b602831997eed0ea4178fcabaf7f"
 
 
 def test_v2_create_whole_image_body():
     url = "https://ims.eu-de.otc.t-systems.com/v1/cloudimages/wholeimages/action"
     body = b'{"name":"fast-img","backup_id":"9b27efab-4a17-4c06-bfa2-3e0cf021d3c3","whole_image_type":"CBR"}'
-    headers = {"Content-Type": "application/json;charset=UTF-8", "X-Project-Id": PID, "X-Sdk-Date": DATE, "Host": "ims.eu-de.otc.t-systems.com"}
+    headers = {
+        "Content-Type": "application/json;charset=UTF-8",
+        "X-Project-Id": PID,
+        "X-Sdk-Date": DATE,
+        "Host": "ims.eu-de.otc.t-systems.com",
+    }
     parts = sign("POST", url, headers, body, AK, Secret(SK))
     assert parts.canonical_request.endswith("681b2ebba12c0f7013fd15547cebb2672d8841d05370cb83fa94395d906c8cda")
     assert parts.signature == "7f571c09bbbd061d07fc9f432dd2326692e420ef78fef35b5a299c65fe391ca5"
@@ -51,7 +63,10 @@ def test_v4_query_encoding_and_repeated_values():
             "start_time": "2024-01-01T00:00:00Z",
         }
     )
-    assert query == "name=my%20backup&resource_id=6b1c4e7a-0000-4000-8000-000000000001&start_time=2024-01-01T00%3A00%3A00Z&status=available&status=error"
+    assert (
+        query
+        == "name=my%20backup&resource_id=6b1c4e7a-0000-4000-8000-000000000001&start_time=2024-01-01T00%3A00%3A00Z&status=available&status=error"
+    )
     url = f"https://cbr.eu-de.otc.t-systems.com/v3/{PID}/backups?{query}"
     headers = {"Content-Type": "application/json", "X-Sdk-Date": DATE, "Host": "cbr.eu-de.otc.t-systems.com"}
     parts = sign("GET", url, headers, b"", AK, SK)
@@ -60,10 +75,12 @@ def test_v4_query_encoding_and_repeated_values():
 
 
 def test_auth_hook_signs_a_prepared_request_like_vector_3():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    auth = AkSkAuth(AK, Secret(SK), clock=lambda: datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc))
-    req = requests.Request("GET", f"https://ecs.eu-de.otc.t-systems.com/v1/{PID}/cloudservers/6b1c4e7a-0000-4000-8000-000000000001").prepare()
+    auth = AkSkAuth(AK, Secret(SK), clock=lambda: datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC))
+    req = requests.Request(
+        "GET", f"https://ecs.eu-de.otc.t-systems.com/v1/{PID}/cloudservers/6b1c4e7a-0000-4000-8000-000000000001"
+    ).prepare()
     req.headers.clear()
     signed = auth(req)
     assert signed.headers["Authorization"] == (

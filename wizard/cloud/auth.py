@@ -12,9 +12,9 @@ import hashlib
 import hmac
 import threading
 import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from urllib.parse import quote, unquote, urlsplit
 
 import requests
@@ -70,7 +70,7 @@ def canonical_query_from_url(query: str) -> str:
 
 
 def sdk_date(now: datetime | None = None) -> str:
-    return (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
+    return (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,9 @@ class SignedParts:
     signature: str
 
 
-def sign(method: str, url: str, headers: Mapping[str, str], body: bytes | None, ak: str, sk: Secret | str) -> SignedParts:
+def sign(
+    method: str, url: str, headers: Mapping[str, str], body: bytes | None, ak: str, sk: Secret | str
+) -> SignedParts:
     """Sign a request whose headers already include ``X-Sdk-Date`` and ``Host``.
 
     Pure function over its inputs, so the reference's test vectors check it exactly.
@@ -210,7 +212,7 @@ class PasswordAuth(requests.auth.AuthBase):
         return request
 
     def _request_token(self) -> _Token:
-        from wizard.cloud.http import error_from_response, CloudUnreachable
+        from wizard.cloud.http import CloudUnreachable, error_from_response
 
         scope = {"id": self.project_id} if self.project_id else {"name": self.project_name}
         body = {

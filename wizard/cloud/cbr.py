@@ -23,7 +23,14 @@ class CbrClient:
     def _base(self) -> str:
         return f"/v3/{self.project_id}"
 
-    def list_vaults(self, *, object_type: str | None = "server", resource_ids: str | None = None, name: str | None = None, limit: int = 1000) -> list[Vault]:
+    def list_vaults(
+        self,
+        *,
+        object_type: str | None = "server",
+        resource_ids: str | None = None,
+        name: str | None = None,
+        limit: int = 1000,
+    ) -> list[Vault]:
         params = {"object_type": object_type, "resource_ids": resource_ids, "name": name, "limit": limit}
         data = self.http.get(f"{self._base}/vaults", params=params)
         return [Vault.from_api(v) for v in data.get("vaults") or []]
@@ -31,7 +38,9 @@ class CbrClient:
     def get_vault(self, vault_id: str) -> Vault:
         return Vault.from_api(self.http.get(f"{self._base}/vaults/{vault_id}")["vault"])
 
-    def create_vault(self, *, name: str, size_gb: int, server_ids: list[str] | None = None, description: str = "") -> Vault:
+    def create_vault(
+        self, *, name: str, size_gb: int, server_ids: list[str] | None = None, description: str = ""
+    ) -> Vault:
         body: dict[str, Any] = {
             "vault": {
                 "name": name,
@@ -54,7 +63,9 @@ class CbrClient:
         data = self.http.post(f"{self._base}/vaults/{vault_id}/addresources", body, idempotent=True)
         return list(data.get("add_resource_ids") or [])
 
-    def create_checkpoint(self, *, vault_id: str, server_id: str, name: str, description: str = "", incremental: bool = False) -> dict[str, Any]:
+    def create_checkpoint(
+        self, *, vault_id: str, server_id: str, name: str, description: str = "", incremental: bool = False
+    ) -> dict[str, Any]:
         """Back the server up; returns the restore point (``checkpoint.id`` is not the backup id)."""
         body = {
             "checkpoint": {
@@ -69,7 +80,16 @@ class CbrClient:
         }
         return self.http.post(f"{self._base}/checkpoints", body)["checkpoint"]
 
-    def list_backups(self, *, checkpoint_id: str | None = None, resource_id: str | None = None, vault_id: str | None = None, status: list[str] | str | None = None, name: str | None = None, limit: int = 1000) -> list[Backup]:
+    def list_backups(
+        self,
+        *,
+        checkpoint_id: str | None = None,
+        resource_id: str | None = None,
+        vault_id: str | None = None,
+        status: list[str] | str | None = None,
+        name: str | None = None,
+        limit: int = 1000,
+    ) -> list[Backup]:
         params = {
             "checkpoint_id": checkpoint_id,
             "resource_id": resource_id,
@@ -84,10 +104,23 @@ class CbrClient:
     def get_backup(self, backup_id: str) -> Backup:
         return Backup.from_cbr(self.http.get(f"{self._base}/backups/{backup_id}")["backup"])
 
-    def list_tasks(self, *, resource_id: str | None = None, vault_id: str | None = None, operation_type: str = "backup",
-                   status: str | None = None, limit: int = 1000) -> list[BackupTask]:
+    def list_tasks(
+        self,
+        *,
+        resource_id: str | None = None,
+        vault_id: str | None = None,
+        operation_type: str = "backup",
+        status: str | None = None,
+        limit: int = 1000,
+    ) -> list[BackupTask]:
         """CBR tasks (operation logs), newest first: the running backup of a server is found here."""
-        params = {"operation_type": operation_type, "resource_id": resource_id, "vault_id": vault_id, "status": status, "limit": limit}
+        params = {
+            "operation_type": operation_type,
+            "resource_id": resource_id,
+            "vault_id": vault_id,
+            "status": status,
+            "limit": limit,
+        }
         data = self.http.get(f"{self._base}/operation-logs", params=params)
         return [BackupTask.from_api(t) for t in data.get("operation_logs") or []]
 

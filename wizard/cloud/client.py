@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import requests
 
@@ -29,7 +29,7 @@ class Clients:
 
 
 def build_clients(
-    settings: "Settings",
+    settings: Settings,
     *,
     session_factory: Callable[[], requests.Session] = requests.Session,
     sleep: Callable[[float], None] = time.sleep,
@@ -43,7 +43,10 @@ def build_clients(
     if creds is None:
         from wizard.errors import ConfigError
 
-        raise ConfigError("No cloud credentials were found.", "Run 'ecs-wizard config show' to see what is missing, or try 'ecs-wizard demo'.")
+        raise ConfigError(
+            "No cloud credentials were found.",
+            "Run 'ecs-wizard config show' to see what is missing, or try 'ecs-wizard demo'.",
+        )
     if creds.kind == "aksk":
         auth = AkSkAuth(creds.ak or "", creds.sk, project_id=settings.project_id, security_token=creds.security_token)
         secrets = tuple(s for s in (creds.sk, creds.security_token) if s)

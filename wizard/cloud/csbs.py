@@ -38,10 +38,20 @@ class CsbsClient:
             if item.get("resource_id") in (server_id, None):
                 from wizard.cloud.models import to_bool
 
-                return Protectable(server_id, to_bool(item.get("result")) is True, item.get("error_code"), item.get("error_msg"))
+                return Protectable(
+                    server_id, to_bool(item.get("result")) is True, item.get("error_code"), item.get("error_msg")
+                )
         return Protectable(server_id, False, None, "the service did not answer for this server")
 
-    def protect(self, server_id: str, *, backup_name: str, description: str = "", incremental: bool = False, tags: dict[str, str] | None = None) -> dict[str, Any]:
+    def protect(
+        self,
+        server_id: str,
+        *,
+        backup_name: str,
+        description: str = "",
+        incremental: bool = False,
+        tags: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
         """Create a backup; returns the checkpoint (its id is the backup *record*, not the backup)."""
         protect: dict[str, Any] = {
             "backup_name": backup_name,
@@ -54,8 +64,22 @@ class CsbsClient:
         body = {"protect": protect}
         return self.http.post(f"{self._base}/providers/{PROVIDER_ID}/resources/{server_id}/action", body)["checkpoint"]
 
-    def list_checkpoint_items(self, *, checkpoint_id: str | None = None, resource_id: str | None = None, status: str | None = None, name: str | None = None, limit: int = 1000) -> list[Backup]:
-        params = {"checkpoint_id": checkpoint_id, "resource_id": resource_id, "status": status, "name": name, "limit": limit}
+    def list_checkpoint_items(
+        self,
+        *,
+        checkpoint_id: str | None = None,
+        resource_id: str | None = None,
+        status: str | None = None,
+        name: str | None = None,
+        limit: int = 1000,
+    ) -> list[Backup]:
+        params = {
+            "checkpoint_id": checkpoint_id,
+            "resource_id": resource_id,
+            "status": status,
+            "name": name,
+            "limit": limit,
+        }
         data = self.http.get(f"{self._base}/checkpoint_items", params=params)
         return [Backup.from_csbs(b) for b in data.get("checkpoint_items") or []]
 

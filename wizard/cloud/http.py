@@ -14,9 +14,10 @@ import json
 import logging
 import random
 import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import requests
 
@@ -44,7 +45,9 @@ def _find_error(body: Any) -> tuple[str, str] | None:
     return None
 
 
-def error_from_response(service: str, response: requests.Response, secrets: Iterable[Secret | str | None] = ()) -> CloudError:
+def error_from_response(
+    service: str, response: requests.Response, secrets: Iterable[Secret | str | None] = ()
+) -> CloudError:
     request_id = response.headers.get("X-Request-Id") or response.headers.get("X-Openstack-Request-Id")
     code, message = "", ""
     try:
@@ -185,10 +188,14 @@ class HttpClient:
         log.debug("%s: retrying in %.2fs (attempt %d)", self.service, delay, attempt + 1)
         self.sleep(delay)
 
-    def _record(self, method: str, path: str, status: int | None, request_id: str | None, attempts: int, started: float) -> None:
+    def _record(
+        self, method: str, path: str, status: int | None, request_id: str | None, attempts: int, started: float
+    ) -> None:
         log.debug("%s %s %s -> %s (%s, %d attempts)", self.service, method, path, status, request_id, attempts)
         if self.on_call:
-            self.on_call(CallRecord(self.service, method, path, status, request_id, attempts, time.monotonic() - started))
+            self.on_call(
+                CallRecord(self.service, method, path, status, request_id, attempts, time.monotonic() - started)
+            )
 
 
 def _json(response: requests.Response) -> Any:

@@ -41,7 +41,7 @@ class Image:
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_api(cls, data: dict[str, Any]) -> "Image":
+    def from_api(cls, data: dict[str, Any]) -> Image:
         return cls(
             id=data.get("id", ""),
             name=data.get("name", ""),
@@ -69,7 +69,7 @@ class Job:
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_api(cls, data: dict[str, Any]) -> "Job":
+    def from_api(cls, data: dict[str, Any]) -> Job:
         return cls(
             id=data.get("job_id") or data.get("id", ""),
             status=(data.get("status") or "").upper(),
@@ -122,7 +122,7 @@ class Vault:
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_api(cls, data: dict[str, Any]) -> "Vault":
+    def from_api(cls, data: dict[str, Any]) -> Vault:
         billing = data.get("billing") or {}
         return cls(
             id=data.get("id", ""),
@@ -164,7 +164,7 @@ class Backup:
         return self.raw.get("extend_info") or {}
 
     @classmethod
-    def from_cbr(cls, data: dict[str, Any]) -> "Backup":
+    def from_cbr(cls, data: dict[str, Any]) -> Backup:
         info = data.get("extend_info") or {}
         return cls(
             service="cbr",
@@ -182,7 +182,7 @@ class Backup:
         )
 
     @classmethod
-    def from_csbs(cls, data: dict[str, Any]) -> "Backup":
+    def from_csbs(cls, data: dict[str, Any]) -> Backup:
         info = data.get("extend_info") or {}
         return cls(
             service="csbs",
@@ -220,7 +220,7 @@ class BackupTask:
         return self.status in ("waiting", "running")
 
     @classmethod
-    def from_api(cls, data: dict[str, Any]) -> "BackupTask":
+    def from_api(cls, data: dict[str, Any]) -> BackupTask:
         extra = data.get("extra_info") or {}
         backup = extra.get("backup") or {}
         error = data.get("error_info") or {}
@@ -257,7 +257,7 @@ class Server:
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_api(cls, data: dict[str, Any]) -> "Server":
+    def from_api(cls, data: dict[str, Any]) -> Server:
         return cls(
             id=data.get("id", ""),
             name=data.get("name", ""),
@@ -280,7 +280,7 @@ class Flavor:
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_api(cls, data: dict[str, Any]) -> "Flavor":
+    def from_api(cls, data: dict[str, Any]) -> Flavor:
         return cls(data.get("id", ""), data.get("name", ""), _int(data.get("vcpus")), _int(data.get("ram")), data)
 
 
@@ -296,7 +296,7 @@ class Network:
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_api(cls, data: dict[str, Any]) -> "Network":
+    def from_api(cls, data: dict[str, Any]) -> Network:
         return cls(
             data.get("id", ""),
             data.get("name", ""),

@@ -25,10 +25,20 @@ from typing import TYPE_CHECKING, Any
 # Names resolve on first use, so that reading DEMO (the settings do, for --demo) does not import
 # werkzeug and the whole emulator before the first screen is painted.
 _HOMES = {
-    "DEMO": "account", "DemoAccount": "account", "VirtualClock": "clock", "Emulator": "emulator",
-    "ApiError": "errors", "LostResponse": "errors", "OPERATIONS": "faults", "FaultRule": "faults",
-    "all_operations": "faults", "BackgroundServer": "server", "export_lines": "server",
-    "make_http_server": "server", "serve": "server", "InProcessAdapter": "transport",
+    "DEMO": "account",
+    "DemoAccount": "account",
+    "VirtualClock": "clock",
+    "Emulator": "emulator",
+    "ApiError": "errors",
+    "LostResponse": "errors",
+    "OPERATIONS": "faults",
+    "FaultRule": "faults",
+    "all_operations": "faults",
+    "BackgroundServer": "server",
+    "export_lines": "server",
+    "make_http_server": "server",
+    "serve": "server",
+    "InProcessAdapter": "transport",
 }
 __all__ = list(_HOMES)
 

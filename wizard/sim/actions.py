@@ -68,7 +68,11 @@ def create_whole_image(state: State, body: Any, *, fail: Fail = None) -> Job:
     if not isinstance(name, str) or not 1 <= len(name) <= 128:
         raise ApiError(400, "IMG.0001", "name is mandatory (1 to 128 characters).")
     if body.get("instance_id") and not body.get("backup_id"):
-        raise ApiError(400, "IMG.0001", "This emulator creates full-ECS images from backups only (backup_id); the instance_id route is not emulated.")
+        raise ApiError(
+            400,
+            "IMG.0001",
+            "This emulator creates full-ECS images from backups only (backup_id); the instance_id route is not emulated.",
+        )
     backup_id = body.get("backup_id")
     if not backup_id:
         raise ApiError(400, "IMG.0001", "backup_id or instance_id is mandatory.")
@@ -81,7 +85,11 @@ def create_whole_image(state: State, body: Any, *, fail: Fail = None) -> Job:
     if kind == "CBR":
         if cbr is None:
             if csbs is not None:
-                raise ApiError(400, "IMG.0198", "The backup ID does not match the backup type: this is a CSBS backup (omit whole_image_type or set CSBS).")
+                raise ApiError(
+                    400,
+                    "IMG.0198",
+                    "The backup ID does not match the backup type: this is a CSBS backup (omit whole_image_type or set CSBS).",
+                )
             raise ApiError(400, "IMG.0020", f"The backup {backup_id} does not exist.")
         backup: CbrBackup | CsbsBackup = cbr
         if cbr.status(now) != "available":
@@ -89,13 +97,19 @@ def create_whole_image(state: State, body: Any, *, fail: Fail = None) -> Job:
     else:
         if csbs is None:
             if cbr is not None:
-                raise ApiError(400, "IMG.0190", "This is a CBR backup: full-ECS images from CBR backups need whole_image_type CBR.")
+                raise ApiError(
+                    400, "IMG.0190", "This is a CBR backup: full-ECS images from CBR backups need whole_image_type CBR."
+                )
             raise ApiError(400, "IMG.0127", f"The CSBS backup {backup_id} does not exist.")
         backup = csbs
         if csbs.status(now) != "available":
-            raise ApiError(400, "IMG.0132", f"The CSBS backup state does not allow creating an image (status {csbs.status(now)}).")
+            raise ApiError(
+                400, "IMG.0132", f"The CSBS backup state does not allow creating an image (status {csbs.status(now)})."
+            )
     if state.images_of_backup(backup_id):
-        raise ApiError(400, "IMG.0029", "An image has already been created from this backup (one backup, one full-ECS image).")
+        raise ApiError(
+            400, "IMG.0029", "An image has already been created from this backup (one backup, one full-ECS image)."
+        )
     private = [i for i in state.visible_images() if i.imagetype == "private"]
     if len(private) >= state.quotas.private_images:
         raise ApiError(400, "IMG.0015", f"The private image quota ({state.quotas.private_images}) has been used up.")
@@ -105,7 +119,9 @@ def create_whole_image(state: State, body: Any, *, fail: Fail = None) -> Job:
     lld = state.backup_supports_lld(backup_id)
     progression = Progression(now, D.IMS_WHOLE_IMAGE, *(fail or (None, None)))
     job = Job(job_id, "ims", "imsCreateWholeImageByBackupJob", progression, {"image_name": name}, image_id=image_id)
-    tags = [f"{t['key']}.{t['value']}" for t in body.get("image_tags") or [] if isinstance(t, dict)] + list(body.get("tags") or [])
+    tags = [f"{t['key']}.{t['value']}" for t in body.get("image_tags") or [] if isinstance(t, dict)] + list(
+        body.get("tags") or []
+    )
     state.jobs[job_id] = job
     state.images[image_id] = Image(
         id=image_id,
@@ -147,8 +163,11 @@ def _check_server_for_vault(state: State, server_id: str, vault: Vault | None) -
 def _check_capacity(state: State, vault: Vault, server_ids: list[str]) -> None:
     total = sum(state.servers[s].disk_gb() for s in server_ids)
     if total > vault.size_gb:
-        raise ApiError(400, "BackupService.6114",
-                       f"The vault capacity ({vault.size_gb} GB) is smaller than the disks of its servers ({total} GB).")
+        raise ApiError(
+            400,
+            "BackupService.6114",
+            f"The vault capacity ({vault.size_gb} GB) is smaller than the disks of its servers ({total} GB).",
+        )
 
 
 def _resource_ids(resources: Any) -> list[str]:
@@ -179,8 +198,15 @@ def create_vault(state: State, body: Any) -> Vault:
     if size < 10:
         raise ApiError(400, "BackupService.6101", "Invalid vault capacity (at least 10 GB).")
     ids = _resource_ids(spec["resources"])
-    vault = Vault(state.new_id(), str(name), size, state.now(), str(spec.get("description") or ""),
-                  object_type=billing["object_type"], consistent_level=billing.get("consistent_level") or "crash_consistent")
+    vault = Vault(
+        state.new_id(),
+        str(name),
+        size,
+        state.now(),
+        str(spec.get("description") or ""),
+        object_type=billing["object_type"],
+        consistent_level=billing.get("consistent_level") or "crash_consistent",
+    )
     for server_id in ids:
         _check_server_for_vault(state, server_id, None)
     _check_capacity(state, vault, ids)
@@ -212,7 +238,10 @@ def add_resources(state: State, vault_id: str, body: Any) -> list[str]:
 
 
 def _disk_copies(state: State, server: Server) -> list[DiskCopy]:
-    return [DiskCopy(state.new_id(), v.id, v.size, v.bootable, v.volume_type, state.new_id(), v.name) for v in server.volumes]
+    return [
+        DiskCopy(state.new_id(), v.id, v.size, v.bootable, v.volume_type, state.new_id(), v.name)
+        for v in server.volumes
+    ]
 
 
 def create_checkpoint(state: State, body: Any, *, fail: Fail = None) -> tuple[dict[str, Any], list[CbrBackup]]:
@@ -228,9 +257,17 @@ def create_checkpoint(state: State, body: Any, *, fail: Fail = None) -> tuple[di
     for server_id in ids:
         server = state.server(server_id) if server_id else None
         if server_id not in present or server is None:
-            skipped.append({"id": server_id, "code": "BackupService.0001", "reason": "The resource is not in the vault or does not exist."})
+            skipped.append(
+                {
+                    "id": server_id,
+                    "code": "BackupService.0001",
+                    "reason": "The resource is not in the vault or does not exist.",
+                }
+            )
         elif server.status(now) != "ACTIVE":
-            skipped.append({"id": server_id, "code": "BackupService.0001", "reason": f"The server is {server.status(now)}."})
+            skipped.append(
+                {"id": server_id, "code": "BackupService.0001", "reason": f"The server is {server.status(now)}."}
+            )
         else:
             chosen.append(server)
     if not chosen:
@@ -241,12 +278,22 @@ def create_checkpoint(state: State, body: Any, *, fail: Fail = None) -> tuple[di
         previous = [b for b in state.cbr_backups.values() if b.resource_id == server.id and not b.deleted]
         is_incremental = incremental and bool(previous)
         backup = CbrBackup(
-            id=state.new_id(), checkpoint_id=checkpoint_id, name=str(params.get("name") or f"manualbk_{checkpoint_id[:4]}"),
-            description=str(params.get("description") or ""), resource_id=server.id, resource_name=server.name,
-            resource_az=server.availability_zone, disks=_disk_copies(state, server),
-            progression=Progression(now, D.CBR_BACKUP, *(fail or (None, None))), incremental=is_incremental, support_lld=True,
-            flavor_vcpus=state.flavors[server.flavor_id].vcpus, flavor_ram=state.flavors[server.flavor_id].ram,
-            flavor_id=server.flavor_id, private_ip=server.private_ip, vault_id=vault.id,
+            id=state.new_id(),
+            checkpoint_id=checkpoint_id,
+            name=str(params.get("name") or f"manualbk_{checkpoint_id[:4]}"),
+            description=str(params.get("description") or ""),
+            resource_id=server.id,
+            resource_name=server.name,
+            resource_az=server.availability_zone,
+            disks=_disk_copies(state, server),
+            progression=Progression(now, D.CBR_BACKUP, *(fail or (None, None))),
+            incremental=is_incremental,
+            support_lld=True,
+            flavor_vcpus=state.flavors[server.flavor_id].vcpus,
+            flavor_ram=state.flavors[server.flavor_id].ram,
+            flavor_id=server.flavor_id,
+            private_ip=server.private_ip,
+            vault_id=vault.id,
         )
         if state.vault_used_mb(vault) + backup.size_mb() > vault.size_gb * 1024:
             raise ApiError(400, "BackupService.6114", "The vault capacity is insufficient for this backup.")
@@ -261,8 +308,17 @@ def create_checkpoint(state: State, body: Any, *, fail: Fail = None) -> tuple[di
         "vault": {
             "id": vault.id,
             "name": vault.name,
-            "resources": [{"id": s.id, "name": s.name, "type": SERVER_RESOURCE_TYPE, "protect_status": "available",
-                           "resource_size": str(s.disk_gb()), "extra_info": "{}"} for s in chosen],
+            "resources": [
+                {
+                    "id": s.id,
+                    "name": s.name,
+                    "type": SERVER_RESOURCE_TYPE,
+                    "protect_status": "available",
+                    "resource_size": str(s.disk_gb()),
+                    "extra_info": "{}",
+                }
+                for s in chosen
+            ],
             "skipped_resources": skipped,
         },
         "extra_info": {"name": backups[0].name, "description": backups[0].description, "retention_duration": -1},
@@ -282,7 +338,11 @@ def check_protectable(state: State, body: Any) -> list[dict[str, Any]]:
         if server is None:
             entry.update(result=False, error_code="CSBS.6000", error_msg="The server does not exist.")
         elif server.status(now) != "ACTIVE":
-            entry.update(result=False, error_code="CSBS.6006", error_msg=f"The server status ({server.status(now)}) does not allow backup.")
+            entry.update(
+                result=False,
+                error_code="CSBS.6006",
+                error_msg=f"The server status ({server.status(now)}) does not allow backup.",
+            )
         out.append(entry)
     return out
 
@@ -295,8 +355,14 @@ def protect(state: State, server_id: str, body: Any, *, fail: Fail = None) -> tu
     now = state.now()
     if server.status(now) != "ACTIVE":
         raise ApiError(400, "CSBS.6006", f"The server status ({server.status(now)}) does not allow backup.")
-    previous = sorted((b for b in state.csbs_backups.values() if b.resource_id == server_id and not b.deleted and not b.progression.failed(now)),
-                      key=lambda b: b.progression.start)
+    previous = sorted(
+        (
+            b
+            for b in state.csbs_backups.values()
+            if b.resource_id == server_id and not b.deleted and not b.progression.failed(now)
+        ),
+        key=lambda b: b.progression.start,
+    )
     incremental = bool(spec.get("incremental", True)) and bool(previous)
     if not previous or not incremental:
         support_lld: bool | None = True  # first backup of a never-backed-up server, or a full backup: new format
@@ -305,11 +371,21 @@ def protect(state: State, server_id: str, body: Any, *, fail: Fail = None) -> tu
     checkpoint_id = state.new_id()
     flavor = state.flavors[server.flavor_id]
     backup = CsbsBackup(
-        id=state.new_id(), checkpoint_id=checkpoint_id, name=str(spec.get("backup_name") or f"manualbk_{checkpoint_id[:4]}"),
-        description=str(spec.get("description") or ""), resource_id=server.id, resource_name=server.name,
-        resource_az=server.availability_zone, disks=_disk_copies(state, server),
-        progression=Progression(now, D.CSBS_BACKUP, *(fail or (None, None))), incremental=incremental, support_lld=support_lld,
-        flavor_vcpus=flavor.vcpus, flavor_ram=flavor.ram, flavor_id=flavor.id, private_ip=server.private_ip,
+        id=state.new_id(),
+        checkpoint_id=checkpoint_id,
+        name=str(spec.get("backup_name") or f"manualbk_{checkpoint_id[:4]}"),
+        description=str(spec.get("description") or ""),
+        resource_id=server.id,
+        resource_name=server.name,
+        resource_az=server.availability_zone,
+        disks=_disk_copies(state, server),
+        progression=Progression(now, D.CSBS_BACKUP, *(fail or (None, None))),
+        incremental=incremental,
+        support_lld=support_lld,
+        flavor_vcpus=flavor.vcpus,
+        flavor_ram=flavor.ram,
+        flavor_id=flavor.id,
+        private_ip=server.private_ip,
         tags=[t for t in spec.get("tags") or [] if isinstance(t, dict)],
     )
     state.csbs_backups[backup.id] = backup
@@ -355,10 +431,14 @@ def create_server(state: State, body: Any, *, fail: Fail = None, dry_run: bool =
     subnet_id = (nics[0] or {}).get("subnet_id") if nics else None
     subnet = state.subnets.get(subnet_id or "")
     if subnet is None or subnet.vpc_id != spec["vpcid"]:
-        raise ApiError(400, "Ecs.0005", f"Invalid parameter: the subnet {subnet_id} does not exist in VPC {spec['vpcid']}.")
+        raise ApiError(
+            400, "Ecs.0005", f"Invalid parameter: the subnet {subnet_id} does not exist in VPC {spec['vpcid']}."
+        )
     root = spec["root_volume"] if isinstance(spec["root_volume"], dict) else {}
     if root.get("volumetype") not in VOLUME_TYPES:
-        raise ApiError(400, "Ecs.0005", f"Invalid parameter: root_volume.volumetype must be one of {', '.join(VOLUME_TYPES)}.")
+        raise ApiError(
+            400, "Ecs.0005", f"Invalid parameter: root_volume.volumetype must be one of {', '.join(VOLUME_TYPES)}."
+        )
     az = spec.get("availability_zone") or state.availability_zones[0]
     if az not in state.availability_zones:
         raise ApiError(400, "Ecs.0005", f"Invalid parameter: availability zone {az} does not exist.")
@@ -384,10 +464,21 @@ def create_server(state: State, body: Any, *, fail: Fail = None, dry_run: bool =
         else:
             volumes.append(Volume(state.new_id(), max(root_size, image.min_disk), root["volumetype"], True, "/dev/vda"))
         name = spec["name"] if count == 1 else f"{spec['name']}-{n + 1:04d}"
-        server = Server(state.new_id(), name, flavor.id, image.id, spec["vpcid"], subnet.id, az,
-                        state.new_private_ip(subnet), volumes, progression, create_job_id=job.id,
-                        metadata={k: str(v) for k, v in (spec.get("metadata") or {}).items()},
-                        tags=[f"{t.get('key')}={t.get('value')}" for t in spec.get("server_tags") or [] if isinstance(t, dict)])
+        server = Server(
+            state.new_id(),
+            name,
+            flavor.id,
+            image.id,
+            spec["vpcid"],
+            subnet.id,
+            az,
+            state.new_private_ip(subnet),
+            volumes,
+            progression,
+            create_job_id=job.id,
+            metadata={k: str(v) for k, v in (spec.get("metadata") or {}).items()},
+            tags=[f"{t.get('key')}={t.get('value')}" for t in spec.get("server_tags") or [] if isinstance(t, dict)],
+        )
         state.servers[server.id] = server
         job.server_ids.append(server.id)
     state.jobs[job.id] = job

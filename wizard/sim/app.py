@@ -17,8 +17,9 @@ import threading
 import time
 import uuid
 from calendar import timegm
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
@@ -35,38 +36,40 @@ if TYPE_CHECKING:
     from wizard.sim.emulator import Emulator
 
 R = Rule
-URL_MAP = Map([
-    R("/v3/auth/tokens", methods=["POST"], endpoint="iam.create_token"),
-    R("/v2/cloudimages", methods=["GET"], endpoint="ims.list_images"),
-    R("/v2/images/<image_id>", methods=["GET"], endpoint="ims.get_image"),
-    R("/v2/images/<image_id>", methods=["DELETE"], endpoint="ims.delete_image"),
-    R("/v1/cloudimages/wholeimages/action", methods=["POST"], endpoint="ims.create_whole_image"),
-    R("/v1/cloudimages/job/<job_id>", methods=["GET"], endpoint="ims.get_job_progress"),
-    R("/v1/<pid>/jobs/<job_id>", methods=["GET"], endpoint="jobs.get_job"),
-    R("/v3/<pid>/vaults", methods=["GET"], endpoint="cbr.list_vaults"),
-    R("/v3/<pid>/vaults", methods=["POST"], endpoint="cbr.create_vault"),
-    R("/v3/<pid>/vaults/<vault_id>", methods=["GET"], endpoint="cbr.get_vault"),
-    R("/v3/<pid>/vaults/<vault_id>/addresources", methods=["POST"], endpoint="cbr.add_resources"),
-    R("/v3/<pid>/checkpoints", methods=["POST"], endpoint="cbr.create_checkpoint"),
-    R("/v3/<pid>/backups", methods=["GET"], endpoint="cbr.list_backups"),
-    R("/v3/<pid>/backups/<backup_id>", methods=["GET"], endpoint="cbr.get_backup"),
-    R("/v3/<pid>/operation-logs", methods=["GET"], endpoint="cbr.list_tasks"),
-    R("/v3/<pid>/operation-logs/<task_id>", methods=["GET"], endpoint="cbr.get_task"),
-    R("/v1/<pid>/providers/<provider_id>/resources/action", methods=["POST"], endpoint="csbs.check_protectable"),
-    R("/v1/<pid>/providers/<provider_id>/resources/<server_id>/action", methods=["POST"], endpoint="csbs.protect"),
-    R("/v1/<pid>/checkpoint_items", methods=["GET"], endpoint="csbs.list_backups"),
-    R("/v1/<pid>/checkpoint_items/<backup_id>", methods=["GET"], endpoint="csbs.get_backup"),
-    R("/v1/<pid>/cloudservers", methods=["POST"], endpoint="ecs.create_server"),
-    R("/v1/<pid>/cloudservers/detail", methods=["GET"], endpoint="ecs.list_servers"),
-    R("/v1/<pid>/cloudservers/flavors", methods=["GET"], endpoint="ecs.list_flavors"),
-    R("/v1/<pid>/cloudservers/delete", methods=["POST"], endpoint="ecs.delete_servers"),
-    R("/v1/<pid>/cloudservers/<server_id>", methods=["GET"], endpoint="ecs.get_server"),
-    R("/v1/<pid>/vpcs", methods=["GET"], endpoint="vpc.list_vpcs"),
-    R("/v1/<pid>/subnets", methods=["GET"], endpoint="vpc.list_subnets"),
-    R("/_sim/state", methods=["GET"], endpoint="admin.state"),
-    R("/_sim/faults", methods=["GET", "POST", "DELETE"], endpoint="admin.faults"),
-    R("/_sim/clock", methods=["GET", "POST"], endpoint="admin.clock"),
-])
+URL_MAP = Map(
+    [
+        R("/v3/auth/tokens", methods=["POST"], endpoint="iam.create_token"),
+        R("/v2/cloudimages", methods=["GET"], endpoint="ims.list_images"),
+        R("/v2/images/<image_id>", methods=["GET"], endpoint="ims.get_image"),
+        R("/v2/images/<image_id>", methods=["DELETE"], endpoint="ims.delete_image"),
+        R("/v1/cloudimages/wholeimages/action", methods=["POST"], endpoint="ims.create_whole_image"),
+        R("/v1/cloudimages/job/<job_id>", methods=["GET"], endpoint="ims.get_job_progress"),
+        R("/v1/<pid>/jobs/<job_id>", methods=["GET"], endpoint="jobs.get_job"),
+        R("/v3/<pid>/vaults", methods=["GET"], endpoint="cbr.list_vaults"),
+        R("/v3/<pid>/vaults", methods=["POST"], endpoint="cbr.create_vault"),
+        R("/v3/<pid>/vaults/<vault_id>", methods=["GET"], endpoint="cbr.get_vault"),
+        R("/v3/<pid>/vaults/<vault_id>/addresources", methods=["POST"], endpoint="cbr.add_resources"),
+        R("/v3/<pid>/checkpoints", methods=["POST"], endpoint="cbr.create_checkpoint"),
+        R("/v3/<pid>/backups", methods=["GET"], endpoint="cbr.list_backups"),
+        R("/v3/<pid>/backups/<backup_id>", methods=["GET"], endpoint="cbr.get_backup"),
+        R("/v3/<pid>/operation-logs", methods=["GET"], endpoint="cbr.list_tasks"),
+        R("/v3/<pid>/operation-logs/<task_id>", methods=["GET"], endpoint="cbr.get_task"),
+        R("/v1/<pid>/providers/<provider_id>/resources/action", methods=["POST"], endpoint="csbs.check_protectable"),
+        R("/v1/<pid>/providers/<provider_id>/resources/<server_id>/action", methods=["POST"], endpoint="csbs.protect"),
+        R("/v1/<pid>/checkpoint_items", methods=["GET"], endpoint="csbs.list_backups"),
+        R("/v1/<pid>/checkpoint_items/<backup_id>", methods=["GET"], endpoint="csbs.get_backup"),
+        R("/v1/<pid>/cloudservers", methods=["POST"], endpoint="ecs.create_server"),
+        R("/v1/<pid>/cloudservers/detail", methods=["GET"], endpoint="ecs.list_servers"),
+        R("/v1/<pid>/cloudservers/flavors", methods=["GET"], endpoint="ecs.list_flavors"),
+        R("/v1/<pid>/cloudservers/delete", methods=["POST"], endpoint="ecs.delete_servers"),
+        R("/v1/<pid>/cloudservers/<server_id>", methods=["GET"], endpoint="ecs.get_server"),
+        R("/v1/<pid>/vpcs", methods=["GET"], endpoint="vpc.list_vpcs"),
+        R("/v1/<pid>/subnets", methods=["GET"], endpoint="vpc.list_subnets"),
+        R("/_sim/state", methods=["GET"], endpoint="admin.state"),
+        R("/_sim/faults", methods=["GET", "POST", "DELETE"], endpoint="admin.faults"),
+        R("/_sim/clock", methods=["GET", "POST"], endpoint="admin.clock"),
+    ]
+)
 
 JSON = "application/json;charset=UTF-8"
 
@@ -82,7 +85,9 @@ def error_body(service: str, code: str, message: str, request_id: str) -> dict[s
     if service in ("ims", "ecs", "jobs"):
         return {"error": {"message": message, "code": code}}
     if service == "iam":
-        return {"error": {"code": code, "message": message, "title": "Unauthorized" if code == "401" else "Bad Request"}}
+        return {
+            "error": {"code": code, "message": message, "title": "Unauthorized" if code == "401" else "Bad Request"}
+        }
     if service in ("cbr", "csbs"):
         return {"error_code": code, "error_msg": message}
     if service == "vpc":
@@ -115,8 +120,12 @@ def _int_arg(args: Any, name: str, default: int, code: str, minimum: int = 0, ma
 
 
 _TIME_OPERATORS: dict[str, Callable[[int, int], bool]] = {
-    "gt": lambda a, b: a > b, "gte": lambda a, b: a >= b, "lt": lambda a, b: a < b,
-    "lte": lambda a, b: a <= b, "eq": lambda a, b: a == b, "neq": lambda a, b: a != b,
+    "gt": lambda a, b: a > b,
+    "gte": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "lte": lambda a, b: a <= b,
+    "eq": lambda a, b: a == b,
+    "neq": lambda a, b: a != b,
 }
 
 
@@ -134,14 +143,18 @@ def _time_condition(name: str, condition: str) -> Callable[[float], bool]:
         except ValueError:
             continue
     if compare is None or moment is None:
-        raise ApiError(400, "IMG.0001", f"Invalid parameter {name}: {condition!r} (expected <gt|gte|lt|lte|eq|neq>:<YYYY-MM-DDThh:mm:ssZ>).")
+        raise ApiError(
+            400,
+            "IMG.0001",
+            f"Invalid parameter {name}: {condition!r} (expected <gt|gte|lt|lte|eq|neq>:<YYYY-MM-DDThh:mm:ssZ>).",
+        )
     return lambda t: compare(int(t), moment)
 
 
 class SimApp:
     """WSGI callable bound to one :class:`Emulator`."""
 
-    def __init__(self, emulator: "Emulator") -> None:
+    def __init__(self, emulator: Emulator) -> None:
         self.emu = emulator
         self.lock = threading.RLock()
 
@@ -171,10 +184,20 @@ class SimApp:
             endpoint, args = urls.match()
         except MethodNotAllowed as exc:
             allowed = sorted(exc.valid_methods or [])
-            body = error_body("gateway", "SIM.0405", f"Method {request.method} is not allowed on {request.path}; allowed: {', '.join(allowed)}", request_id)
+            body = error_body(
+                "gateway",
+                "SIM.0405",
+                f"Method {request.method} is not allowed on {request.path}; allowed: {', '.join(allowed)}",
+                request_id,
+            )
             return Reply(405, body, {"Allow": ", ".join(allowed)}), "gateway", False
         except NotFound:
-            body = error_body("gateway", "APIGW.0101", "The API does not exist or has not been published in the environment", request_id)
+            body = error_body(
+                "gateway",
+                "APIGW.0101",
+                "The API does not exist or has not been published in the environment",
+                request_id,
+            )
             return Reply(404, body), "gateway", False
         service, operation = endpoint.split(".", 1)
         if service == "admin":
@@ -197,8 +220,13 @@ class SimApp:
         try:
             with self.lock:
                 if "pid" in args and args["pid"] != self.emu.state.project_id:
-                    raise ApiError(404, "SIM.0404" if service in ("ims", "ecs") else f"{'BackupService' if service == 'cbr' else service.upper()}.0404",
-                                   f"Project {args['pid']} does not exist in this emulator (it serves {self.emu.state.project_id}).")
+                    raise ApiError(
+                        404,
+                        "SIM.0404"
+                        if service in ("ims", "ecs")
+                        else f"{'BackupService' if service == 'cbr' else service.upper()}.0404",
+                        f"Project {args['pid']} does not exist in this emulator (it serves {self.emu.state.project_id}).",
+                    )
                 handler = getattr(self, f"_{service}_{operation}")
                 reply = handler(request, args, effects)
         except ApiError as exc:
@@ -208,7 +236,9 @@ class SimApp:
     # ---- authentication -------------------------------------------------------------------------
     def _authenticate(self, request: Request, request_id: str) -> Reply | None:
         def refuse(code: str, message: str) -> Reply:
-            return Reply(401, error_body("gateway", code, f"Incorrect IAM authentication information: {message}", request_id))
+            return Reply(
+                401, error_body("gateway", code, f"Incorrect IAM authentication information: {message}", request_id)
+            )
 
         token = request.headers.get("X-Auth-Token")
         authorization = request.headers.get("Authorization")
@@ -266,20 +296,45 @@ class SimApp:
         base = request.host_url.rstrip("/")
         pid = self.st.project_id
         catalog = [
-            {"type": t, "name": n, "id": uuid.uuid5(uuid.NAMESPACE_URL, n).hex,
-             "endpoints": [{"id": uuid.uuid5(uuid.NAMESPACE_URL, n + "e").hex, "interface": "public", "region": self.st.region,
-                            "region_id": self.st.region, "url": base + suffix}]}
-            for t, n, suffix in (("image", "ims", ""), ("compute", "ecs", f"/v1/{pid}"), ("cbr", "cbr", f"/v3/{pid}"),
-                                 ("data-protect", "csbs", f"/v1/{pid}"), ("identity", "iam", "/v3"), ("vpc", "vpc", ""))
+            {
+                "type": t,
+                "name": n,
+                "id": uuid.uuid5(uuid.NAMESPACE_URL, n).hex,
+                "endpoints": [
+                    {
+                        "id": uuid.uuid5(uuid.NAMESPACE_URL, n + "e").hex,
+                        "interface": "public",
+                        "region": self.st.region,
+                        "region_id": self.st.region,
+                        "url": base + suffix,
+                    }
+                ],
+            }
+            for t, n, suffix in (
+                ("image", "ims", ""),
+                ("compute", "ecs", f"/v1/{pid}"),
+                ("cbr", "cbr", f"/v3/{pid}"),
+                ("data-protect", "csbs", f"/v1/{pid}"),
+                ("identity", "iam", "/v3"),
+                ("vpc", "vpc", ""),
+            )
         ]
         out: dict[str, Any] = {
             "token": {
                 "methods": ["password"],
                 "expires_at": iso_ms_z(token.expires),
                 "issued_at": iso_ms_z(token.issued),
-                "user": {"id": "0c6c8d5e8a0f4a3e9d5b1c7a2e4f6a8b", "name": token.user_name,
-                         "domain": {"id": "5ca1ab1e00004000800000000d0a1000", "name": DEMO.domain}, "password_expires_at": ""},
-                "project": {"id": pid, "name": self.st.region, "domain": {"id": "5ca1ab1e00004000800000000d0a1000", "name": DEMO.domain}},
+                "user": {
+                    "id": "0c6c8d5e8a0f4a3e9d5b1c7a2e4f6a8b",
+                    "name": token.user_name,
+                    "domain": {"id": "5ca1ab1e00004000800000000d0a1000", "name": DEMO.domain},
+                    "password_expires_at": "",
+                },
+                "project": {
+                    "id": pid,
+                    "name": self.st.region,
+                    "domain": {"id": "5ca1ab1e00004000800000000d0a1000", "name": DEMO.domain},
+                },
                 "roles": [{"id": "0", "name": "te_admin"}, {"id": "1", "name": "op_gated_lld"}],
                 "catalog": [] if _truthy(request.args.get("nocatalog")) else catalog,
             }
@@ -290,38 +345,53 @@ class SimApp:
     def _ims_list_images(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         q = request.args
         images = self.st.visible_images()
-        if (t := q.get("__imagetype")):
+        if t := q.get("__imagetype"):
             images = [i for i in images if i.imagetype == t]
         whole = _truthy(q.get("__whole_image"))
         if whole is not None:
             images = [i for i in images if i.whole_image == whole]
-        for key, attr in (("id", "id"), ("name", "name"), ("owner", "owner"), ("__backup_id", "backup_id"),
-                          ("__os_type", "os_type"), ("__platform", "platform")):
+        for key, attr in (
+            ("id", "id"),
+            ("name", "name"),
+            ("owner", "owner"),
+            ("__backup_id", "backup_id"),
+            ("__os_type", "os_type"),
+            ("__platform", "platform"),
+        ):
             if (value := q.get(key)) is not None:
                 images = [i for i in images if getattr(i, attr) == value]
         if (status := q.get("status")) is not None:
             images = [i for i in images if self.st.image_status(i) == status]
-        for name, when in (("created_at", lambda i: i.created), ("updated_at", lambda i: views.image_updated_at(self.st, i))):
-            if (condition := q.get(name)):
+        for name, when in (
+            ("created_at", lambda i: i.created),
+            ("updated_at", lambda i: views.image_updated_at(self.st, i)),
+        ):
+            if condition := q.get(name):
                 test = _time_condition(name, condition)
                 images = [i for i in images if test(when(i))]
         sort_key = q.get("sort_key", "created_at")
         sort_dir = q.get("sort_dir", "desc")
         keys: dict[str, Callable[[Any], Any]] = {
-            "created_at": lambda i: i.created, "updated_at": lambda i: views.image_updated_at(self.st, i), "name": lambda i: i.name,
-            "id": lambda i: i.id, "status": lambda i: self.st.image_status(i), "min_disk": lambda i: i.min_disk,
-            "size": lambda i: i.size, "__os_type": lambda i: i.os_type, "__platform": lambda i: i.platform,
+            "created_at": lambda i: i.created,
+            "updated_at": lambda i: views.image_updated_at(self.st, i),
+            "name": lambda i: i.name,
+            "id": lambda i: i.id,
+            "status": lambda i: self.st.image_status(i),
+            "min_disk": lambda i: i.min_disk,
+            "size": lambda i: i.size,
+            "__os_type": lambda i: i.os_type,
+            "__platform": lambda i: i.platform,
         }
         if sort_key not in keys or sort_dir not in ("asc", "desc"):
             raise ApiError(400, "IMG.0001", f"Invalid sort_key/sort_dir: {sort_key}/{sort_dir}.")
         key = keys[sort_key]
         images.sort(key=lambda i: (key(i), i.id), reverse=sort_dir == "desc")
         limit = _int_arg(q, "limit", 500, "IMG.0001", 0, 1000)
-        if (marker := q.get("marker")):
+        if marker := q.get("marker"):
             position = next((n for n, i in enumerate(images) if i.id == marker), None)
             if position is None:
                 raise ApiError(400, "IMG.0001", f"The marker image {marker} was not found.")
-            images = images[position + 1:]
+            images = images[position + 1 :]
         return Reply(200, {"images": [views.image(self.st, i) for i in images[:limit]]})
 
     def _image_or_404(self, image_id: str):  # noqa: ANN202
@@ -365,16 +435,18 @@ class SimApp:
     def _cbr_list_vaults(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         q = request.args
         vaults = sorted(self.st.vaults.values(), key=lambda v: v.created)
-        if (t := q.get("object_type")):
+        if t := q.get("object_type"):
             vaults = [v for v in vaults if v.object_type == t]
-        if (name := q.get("name")):
+        if name := q.get("name"):
             vaults = [v for v in vaults if name in v.name]
-        if (rids := q.get("resource_ids")):
+        if rids := q.get("resource_ids"):
             wanted = {r.strip() for r in rids.split(",") if r.strip()}
             vaults = [v for v in vaults if wanted & {r.server_id for r in self.st.vault_resources(v)}]
         offset = _int_arg(q, "offset", 0, "BackupService.0004")
         limit = _int_arg(q, "limit", 1000, "BackupService.0004", 1, 1000)
-        return Reply(200, {"vaults": [views.vault(self.st, v) for v in vaults[offset:offset + limit]], "count": len(vaults)})
+        return Reply(
+            200, {"vaults": [views.vault(self.st, v) for v in vaults[offset : offset + limit]], "count": len(vaults)}
+        )
 
     def _cbr_get_vault(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         return Reply(200, {"vault": views.vault(self.st, actions.get_vault(self.st, args["vault_id"]))})
@@ -398,14 +470,20 @@ class SimApp:
         for key in ("checkpoint_id", "resource_id", "vault_id", "name", "resource_name"):
             if (value := q.get(key)) is not None:
                 backups = [b for b in backups if getattr(b, key) == value]
-        if (statuses := q.getlist("status")):
+        if statuses := q.getlist("status"):
             backups = [b for b in backups if b.status(now) in statuses]
         if (rtype := q.get("resource_type")) and rtype != "OS::Nova::Server":
             backups = []
         backups.sort(key=lambda b: (b.progression.start, b.id), reverse=True)
         offset = _int_arg(q, "offset", 0, "BackupService.0004")
         limit = _int_arg(q, "limit", 1000, "BackupService.0004", 1, 1000)
-        return Reply(200, {"backups": [views.cbr_backup(self.st, b) for b in backups[offset:offset + limit]], "count": len(backups)})
+        return Reply(
+            200,
+            {
+                "backups": [views.cbr_backup(self.st, b) for b in backups[offset : offset + limit]],
+                "count": len(backups),
+            },
+        )
 
     def _cbr_get_backup(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         backup = self.st.cbr_backup(args["backup_id"])
@@ -428,9 +506,16 @@ class SimApp:
         backups.sort(key=lambda b: (b.progression.start, b.id), reverse=True)
         offset = _int_arg(q, "offset", 0, "BackupService.0004")
         limit = _int_arg(q, "limit", 1000, "BackupService.0004", 1, 1000)
-        page = backups[offset:offset + limit]
-        return Reply(200, {"operation_logs": [views.cbr_task(self.st, b) for b in page], "count": len(backups),
-                           "offset": offset, "limit": limit})
+        page = backups[offset : offset + limit]
+        return Reply(
+            200,
+            {
+                "operation_logs": [views.cbr_task(self.st, b) for b in page],
+                "count": len(backups),
+                "offset": offset,
+                "limit": limit,
+            },
+        )
 
     def _cbr_get_task(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         backup = self.st.cbr_task(args["task_id"])
@@ -444,7 +529,9 @@ class SimApp:
         from wizard.sim.state import CSBS_PROVIDER_ID
 
         if args["provider_id"] != CSBS_PROVIDER_ID:
-            raise ApiError(404, "CSBS.1002", f"The provider {args['provider_id']} does not exist (use {CSBS_PROVIDER_ID}).")
+            raise ApiError(
+                404, "CSBS.1002", f"The provider {args['provider_id']} does not exist (use {CSBS_PROVIDER_ID})."
+            )
 
     def _csbs_check_protectable(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         self._check_provider(args)
@@ -462,17 +549,23 @@ class SimApp:
         for key in ("checkpoint_id", "resource_id", "name"):
             if (value := q.get(key)) is not None:
                 items = [b for b in items if getattr(b, key) == value]
-        if (status := q.get("status")):
+        if status := q.get("status"):
             items = [b for b in items if b.status(now) == status]
         items.sort(key=lambda b: (b.progression.start, b.id), reverse=True)
-        if (marker := q.get("marker")):
+        if marker := q.get("marker"):
             position = next((n for n, b in enumerate(items) if b.id == marker), None)
             if position is None:
                 raise ApiError(400, "CSBS.1001", f"The marker {marker} was not found.")
-            items = items[position + 1:]
+            items = items[position + 1 :]
         offset = _int_arg(q, "offset", 0, "CSBS.1001")
         limit = _int_arg(q, "limit", 1000, "CSBS.1001", 1, 1000)
-        return Reply(200, {"checkpoint_items": [views.csbs_backup(self.st, b) for b in items[offset:offset + limit]], "count": len(items)})
+        return Reply(
+            200,
+            {
+                "checkpoint_items": [views.csbs_backup(self.st, b) for b in items[offset : offset + limit]],
+                "count": len(items),
+            },
+        )
 
     def _csbs_get_backup(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         backup = self.st.csbs_backup(args["backup_id"])
@@ -491,15 +584,15 @@ class SimApp:
         q = request.args
         now = self.st.now()
         servers = sorted(self.st.visible_servers(), key=lambda s: (s.build.start, s.id), reverse=True)
-        if (name := q.get("name")):
+        if name := q.get("name"):
             servers = [s for s in servers if name in s.name]
-        if (status := q.get("status")):
+        if status := q.get("status"):
             servers = [s for s in servers if s.status(now) == status]
-        if (flavor := q.get("flavor")):
+        if flavor := q.get("flavor"):
             servers = [s for s in servers if s.flavor_id == flavor]
         limit = _int_arg(q, "limit", 25, "Ecs.0005", 1, 1000)
         page = max(1, _int_arg(q, "offset", 1, "Ecs.0005", 0))  # ECS: offset is a page number; 0 means 1
-        chosen = servers[(page - 1) * limit: page * limit]
+        chosen = servers[(page - 1) * limit : page * limit]
         return Reply(200, {"count": len(servers), "servers": [views.server(self.st, s) for s in chosen]})
 
     def _ecs_list_flavors(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
@@ -514,7 +607,10 @@ class SimApp:
         dry_run = isinstance(body, dict) and body.get("dry_run") is True
         job = actions.create_server(self.st, body, fail=effects.fail, dry_run=dry_run)
         if job is None:
-            return Reply(202, {"error": {"code": "Ecs.0000", "message": "The dry run passed: the request would have been accepted."}})
+            return Reply(
+                202,
+                {"error": {"code": "Ecs.0000", "message": "The dry run passed: the request would have been accepted."}},
+            )
         return Reply(200, {"job_id": job.id, "serverIds": list(job.server_ids)})
 
     def _ecs_delete_servers(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
@@ -524,13 +620,13 @@ class SimApp:
     # ---- VPC --------------------------------------------------------------------------------------
     def _vpc_list_vpcs(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         vpcs = list(self.st.vpcs.values())
-        if (vid := request.args.get("id")):
+        if vid := request.args.get("id"):
             vpcs = [v for v in vpcs if v.id == vid]
         return Reply(200, {"vpcs": [views.vpc(v, self.st.project_id) for v in vpcs]})
 
     def _vpc_list_subnets(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         subnets = list(self.st.subnets.values())
-        if (vid := request.args.get("vpc_id")):
+        if vid := request.args.get("vpc_id"):
             subnets = [s for s in subnets if s.vpc_id == vid]
         return Reply(200, {"subnets": [views.subnet(s, self.st.project_id) for s in subnets]})
 
@@ -550,9 +646,19 @@ class SimApp:
                         self.emu.clear_faults()
                         return Reply(204)
                     if request.method == "POST":
-                        items = body if isinstance(body, list) else body.get("rules", [body]) if isinstance(body, dict) else []
+                        items = (
+                            body
+                            if isinstance(body, list)
+                            else body.get("rules", [body])
+                            if isinstance(body, dict)
+                            else []
+                        )
                         for item in items:
-                            rule = FaultRule.parse(item) if isinstance(item, str) else FaultRule.from_dict(item if isinstance(item, dict) else {})
+                            rule = (
+                                FaultRule.parse(item)
+                                if isinstance(item, str)
+                                else FaultRule.from_dict(item if isinstance(item, dict) else {})
+                            )
                             self.emu.add_fault(rule)
                         return Reply(201, {"faults": [r.to_dict() for r in self.emu.faults.rules]})
                     return Reply(200, {"faults": [r.to_dict() for r in self.emu.faults.rules]})

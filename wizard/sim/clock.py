@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 
 class VirtualClock:
-    def __init__(self, speed: float = 60.0, start: float | None = None, real: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, speed: float = 60.0, start: float | None = None, real: Callable[[], float] = time.monotonic
+    ) -> None:
         if speed < 0:
             raise ValueError("speed must be >= 0")
         self._real = real
@@ -55,17 +57,17 @@ class VirtualClock:
 
 def iso_z(t: float) -> str:
     """``2024-01-02T03:04:05Z`` (IMS, ECS)."""
-    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def iso_ms_z(t: float) -> str:
     """``2024-01-02T03:04:05.123000Z`` (IAM tokens, job times)."""
-    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def iso_micro(t: float) -> str:
     """``2024-01-02T03:04:05.123456`` (CBR, CSBS: UTC without a zone suffix, as in their docs)."""
-    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 def parse_iso(text: str) -> float:
@@ -73,5 +75,5 @@ def parse_iso(text: str) -> float:
     value = text.strip().replace("Z", "+00:00")
     dt = datetime.fromisoformat(value)
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return dt.timestamp()

@@ -38,8 +38,17 @@ from typing import Any
 OPERATIONS: dict[str, tuple[str, ...]] = {
     "iam": ("create_token",),
     "ims": ("list_images", "get_image", "delete_image", "create_whole_image", "get_job", "get_job_progress"),
-    "cbr": ("list_vaults", "get_vault", "create_vault", "add_resources", "create_checkpoint", "list_backups", "get_backup",
-            "list_tasks", "get_task"),
+    "cbr": (
+        "list_vaults",
+        "get_vault",
+        "create_vault",
+        "add_resources",
+        "create_checkpoint",
+        "list_backups",
+        "get_backup",
+        "list_tasks",
+        "get_task",
+    ),
     "csbs": ("check_protectable", "protect", "list_backups", "get_backup"),
     "ecs": ("get_server", "list_servers", "create_server", "delete_servers", "get_job", "list_flavors"),
     "vpc": ("list_vpcs", "list_subnets"),
@@ -55,10 +64,22 @@ ALIASES: dict[str, str] = {
     "ecs.delete_server": "ecs.delete_servers",
 }
 
-ACTION_OPERATIONS = {"ims.create_whole_image": "job", "ecs.create_server": "job", "ecs.delete_servers": "job",
-                     "cbr.create_checkpoint": "backup", "csbs.protect": "backup"}
+ACTION_OPERATIONS = {
+    "ims.create_whole_image": "job",
+    "ecs.create_server": "job",
+    "ecs.delete_servers": "job",
+    "cbr.create_checkpoint": "backup",
+    "csbs.protect": "backup",
+}
 
-DEFAULT_CODES = {"iam": "IAM.0000", "ims": "IMG.0000", "cbr": "BackupService.0000", "csbs": "CSBS.0000", "ecs": "Ecs.0000", "vpc": "VPC.0000"}
+DEFAULT_CODES = {
+    "iam": "IAM.0000",
+    "ims": "IMG.0000",
+    "cbr": "BackupService.0000",
+    "csbs": "CSBS.0000",
+    "ecs": "Ecs.0000",
+    "vpc": "VPC.0000",
+}
 
 
 def all_operations() -> list[str]:
@@ -115,9 +136,13 @@ class FaultRule:
         if self.status is not None and self.lost:
             raise ValueError("a rule cannot both answer with an error status and lose the answer")
         if self.job and not self._may_start("job"):
-            raise ValueError(f"job=fail needs an operation that starts a job ({', '.join(k for k, v in ACTION_OPERATIONS.items() if v == 'job')}), not {self.target}")
+            raise ValueError(
+                f"job=fail needs an operation that starts a job ({', '.join(k for k, v in ACTION_OPERATIONS.items() if v == 'job')}), not {self.target}"
+            )
         if self.backup and not self._may_start("backup"):
-            raise ValueError(f"backup=error needs an operation that starts a backup ({', '.join(k for k, v in ACTION_OPERATIONS.items() if v == 'backup')}), not {self.target}")
+            raise ValueError(
+                f"backup=error needs an operation that starts a backup ({', '.join(k for k, v in ACTION_OPERATIONS.items() if v == 'backup')}), not {self.target}"
+            )
         if not (self.status or self.lost or self.job or self.backup or self.latency):
             raise ValueError("a fault rule needs an effect: status=, lost, job=fail, backup=error or latency=")
 
@@ -125,7 +150,7 @@ class FaultRule:
         return any(self.matches(*op.split(".", 1)) for op, k in ACTION_OPERATIONS.items() if k == kind)
 
     @classmethod
-    def parse(cls, text: str) -> "FaultRule":
+    def parse(cls, text: str) -> FaultRule:
         parts = text.strip().split(":")
         kwargs: dict[str, Any] = {"target": parts[0]}
         for part in parts[1:]:
@@ -145,7 +170,9 @@ class FaultRule:
                 elif key == "lost":
                     kwargs["lost"] = value.lower() in ("1", "true", "yes")
                 else:
-                    raise ValueError(f"unknown key {key!r} in fault rule {text!r}; keys: first, prob, status, code, message, retry_after, latency, lost, job, backup, reason")
+                    raise ValueError(
+                        f"unknown key {key!r} in fault rule {text!r}; keys: first, prob, status, code, message, retry_after, latency, lost, job, backup, reason"
+                    )
             except ValueError as exc:
                 if "unknown key" in str(exc):
                     raise
@@ -153,15 +180,45 @@ class FaultRule:
         return cls(**kwargs)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "FaultRule":
-        allowed = {"target", "first", "prob", "status", "code", "message", "retry_after", "latency", "lost", "job", "backup", "reason"}
+    def from_dict(cls, data: dict[str, Any]) -> FaultRule:
+        allowed = {
+            "target",
+            "first",
+            "prob",
+            "status",
+            "code",
+            "message",
+            "retry_after",
+            "latency",
+            "lost",
+            "job",
+            "backup",
+            "reason",
+        }
         unknown = set(data) - allowed
         if unknown:
             raise ValueError(f"unknown fault field(s): {', '.join(sorted(unknown))}")
         return cls(**data)
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("target", "first", "prob", "status", "code", "message", "retry_after", "latency", "lost", "job", "backup", "reason", "matched")}
+        return {
+            k: getattr(self, k)
+            for k in (
+                "target",
+                "first",
+                "prob",
+                "status",
+                "code",
+                "message",
+                "retry_after",
+                "latency",
+                "lost",
+                "job",
+                "backup",
+                "reason",
+                "matched",
+            )
+        }
 
     def matches(self, service: str, operation: str) -> bool:
         svc, op = self.target.split(".", 1)
@@ -205,7 +262,11 @@ class FaultSet:
             rule.matched += 1
             out.latency += rule.latency
             if rule.status is not None and out.error is None:
-                out.error = (rule.status, rule.code or DEFAULT_CODES.get(service, "SIM.0000"), rule.message or "Injected fault")
+                out.error = (
+                    rule.status,
+                    rule.code or DEFAULT_CODES.get(service, "SIM.0000"),
+                    rule.message or "Injected fault",
+                )
                 out.retry_after = rule.retry_after
             if rule.lost:
                 out.lost = True

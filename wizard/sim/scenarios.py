@@ -37,7 +37,8 @@ Every scenario accepts ``image_quota`` (default 100; ``large`` raises it above `
 from __future__ import annotations
 
 from calendar import timegm
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from wizard.sim import durations as D
 from wizard.sim.state import (
@@ -71,51 +72,125 @@ def _uid(n: int, kind: int) -> str:
 
 
 def _base(state: State, ids: dict[str, str]) -> None:
-    for key, fid, vcpus, ram in (("flavor_small", "s3.medium.2", 1, 2048), ("flavor_medium", "s3.large.2", 2, 4096),
-                                  ("flavor_large", "s3.xlarge.2", 4, 8192)):
+    for key, fid, vcpus, ram in (
+        ("flavor_small", "s3.medium.2", 1, 2048),
+        ("flavor_medium", "s3.large.2", 2, 4096),
+        ("flavor_large", "s3.xlarge.2", 4, 8192),
+    ):
         state.flavors[fid] = Flavor(fid, vcpus, ram)
         ids[key] = fid
-    vpc = Vpc(_uid(1, 0x0a), "vpc-erp", "192.168.0.0/16", _t("2018-03-01 08:00"))
-    subnet = Subnet(_uid(2, 0x0a), "subnet-erp", "192.168.1.0/24", "192.168.1.1", vpc.id, "eu-de-01", _t("2018-03-01 08:05"), _uid(3, 0x0a))
+    vpc = Vpc(_uid(1, 0x0A), "vpc-erp", "192.168.0.0/16", _t("2018-03-01 08:00"))
+    subnet = Subnet(
+        _uid(2, 0x0A),
+        "subnet-erp",
+        "192.168.1.0/24",
+        "192.168.1.1",
+        vpc.id,
+        "eu-de-01",
+        _t("2018-03-01 08:05"),
+        _uid(3, 0x0A),
+    )
     state.vpcs[vpc.id] = vpc
     state.subnets[subnet.id] = subnet
     ids["vpc_id"] = vpc.id
     ids["subnet_id"] = subnet.id
-    public = Image(_uid(1, 0x1a), "Standard_Ubuntu_22.04_latest", _t("2024-01-10 00:00"), "", "gold", 10, size=2_500_000_000)
+    public = Image(
+        _uid(1, 0x1A), "Standard_Ubuntu_22.04_latest", _t("2024-01-10 00:00"), "", "gold", 10, size=2_500_000_000
+    )
     state.images[public.id] = public
     ids["image_public"] = public.id
 
 
 def _server(state: State, n: int, name: str, flavor: str, az: str, created: float, ip: str) -> Server:
-    vols = [Volume(_uid(n * 10 + 1, 0x2b), 40, "SAS", True, "/dev/vda", f"{name}-sys"),
-            Volume(_uid(n * 10 + 2, 0x2b), 100, "SAS", False, "/dev/vdb", f"{name}-data")]
+    vols = [
+        Volume(_uid(n * 10 + 1, 0x2B), 40, "SAS", True, "/dev/vda", f"{name}-sys"),
+        Volume(_uid(n * 10 + 2, 0x2B), 100, "SAS", False, "/dev/vdb", f"{name}-data"),
+    ]
     vpc_id = next(iter(state.vpcs))
     subnet_id = next(iter(state.subnets))
-    return Server(_uid(n, 0x2a), name, flavor, next(iter(state.images)), vpc_id, subnet_id, az, ip, vols,
-                  Progression(created, D.SERVER_BUILD_FAST))
+    return Server(
+        _uid(n, 0x2A),
+        name,
+        flavor,
+        next(iter(state.images)),
+        vpc_id,
+        subnet_id,
+        az,
+        ip,
+        vols,
+        Progression(created, D.SERVER_BUILD_FAST),
+    )
 
 
 def _disks(server_n: int, name: str, backup_n: int) -> list[DiskCopy]:
     return [
-        DiskCopy(_uid(backup_n * 10 + 1, 0x4d), _uid(server_n * 10 + 1, 0x2b), 40, True, "SAS", _uid(backup_n * 10 + 1, 0x5e), f"{name}-sys"),
-        DiskCopy(_uid(backup_n * 10 + 2, 0x4d), _uid(server_n * 10 + 2, 0x2b), 100, False, "SAS", _uid(backup_n * 10 + 2, 0x5e), f"{name}-data"),
+        DiskCopy(
+            _uid(backup_n * 10 + 1, 0x4D),
+            _uid(server_n * 10 + 1, 0x2B),
+            40,
+            True,
+            "SAS",
+            _uid(backup_n * 10 + 1, 0x5E),
+            f"{name}-sys",
+        ),
+        DiskCopy(
+            _uid(backup_n * 10 + 2, 0x4D),
+            _uid(server_n * 10 + 2, 0x2B),
+            100,
+            False,
+            "SAS",
+            _uid(backup_n * 10 + 2, 0x5E),
+            f"{name}-data",
+        ),
     ]
 
 
-def _csbs(state: State, n: int, server_n: int, server_name: str, az: str, flavor: str, ip: str, when: float,
-          support_lld: bool | None, incremental: bool = False) -> CsbsBackup:
+def _csbs(
+    state: State,
+    n: int,
+    server_n: int,
+    server_name: str,
+    az: str,
+    flavor: str,
+    ip: str,
+    when: float,
+    support_lld: bool | None,
+    incremental: bool = False,
+) -> CsbsBackup:
     f = state.flavors[flavor]
     return CsbsBackup(
-        id=_uid(n, 0x3c), checkpoint_id=_uid(n, 0x3d), name=f"{server_name}-backup-{n}", description="",
-        resource_id=_uid(server_n, 0x2a), resource_name=server_name, resource_az=az, disks=_disks(server_n, server_name, n),
-        progression=Progression(when, D.CSBS_BACKUP), incremental=incremental, support_lld=support_lld,
-        flavor_vcpus=f.vcpus, flavor_ram=f.ram, flavor_id=flavor, private_ip=ip,
+        id=_uid(n, 0x3C),
+        checkpoint_id=_uid(n, 0x3D),
+        name=f"{server_name}-backup-{n}",
+        description="",
+        resource_id=_uid(server_n, 0x2A),
+        resource_name=server_name,
+        resource_az=az,
+        disks=_disks(server_n, server_name, n),
+        progression=Progression(when, D.CSBS_BACKUP),
+        incremental=incremental,
+        support_lld=support_lld,
+        flavor_vcpus=f.vcpus,
+        flavor_ram=f.ram,
+        flavor_id=flavor,
+        private_ip=ip,
     )
 
 
 def _full_image(state: State, n: int, name: str, backup_id: str, when: float, lazy: bool | None, origin: str) -> Image:
-    return Image(_uid(n, 0x1b), name, when, state.project_id, "private", 40, whole_image=True, backup_id=backup_id,
-                 lazyloading=lazy, data_origin=f"{origin},{backup_id}", size=0)
+    return Image(
+        _uid(n, 0x1B),
+        name,
+        when,
+        state.project_id,
+        "private",
+        40,
+        whole_image=True,
+        backup_id=backup_id,
+        lazyloading=lazy,
+        data_origin=f"{origin},{backup_id}",
+        size=0,
+    )
 
 
 def demo(state: State, params: dict[str, Any]) -> dict[str, str]:
@@ -128,45 +203,89 @@ def demo(state: State, params: dict[str, Any]) -> dict[str, str]:
     for s in (app, db, web):
         state.servers[s.id] = s
     ids.update(server_exists=app.id, server_cbr=db.id, server_new_csbs=web.id)
-    deleted_server_id = _uid(4, 0x2a)  # erp-batch-01: backed up in 2019, deleted since
+    deleted_server_id = _uid(4, 0x2A)  # erp-batch-01: backed up in 2019, deleted since
     ids["server_deleted_id"] = deleted_server_id
 
     # (a) old-format CSBS backup of a server that still exists (support_lld false).
-    old_a = _csbs(state, 1, 1, app.name, app.availability_zone, app.flavor_id, app.private_ip, _t("2019-05-14 02:00"), False)
+    old_a = _csbs(
+        state, 1, 1, app.name, app.availability_zone, app.flavor_id, app.private_ip, _t("2019-05-14 02:00"), False
+    )
     # (b) old-format CSBS backup of a deleted server (support_lld absent).
     old_b = _csbs(state, 2, 4, "erp-batch-01", "eu-de-02", "s3.xlarge.2", "192.168.1.14", _t("2019-06-20 02:00"), None)
     # (d) new-format CSBS full backup.
-    new_d = _csbs(state, 3, 3, web.name, web.availability_zone, web.flavor_id, web.private_ip, _t("2023-09-01 02:00"), True)
+    new_d = _csbs(
+        state, 3, 3, web.name, web.availability_zone, web.flavor_id, web.private_ip, _t("2023-09-01 02:00"), True
+    )
     for b in (old_a, old_b, new_d):
         state.csbs_backups[b.id] = b
-    ids.update(backup_old_csbs_server_exists=old_a.id, backup_old_csbs_server_deleted=old_b.id, backup_new_csbs=new_d.id)
+    ids.update(
+        backup_old_csbs_server_exists=old_a.id, backup_old_csbs_server_deleted=old_b.id, backup_new_csbs=new_d.id
+    )
     # (f) a backup that existed once: its id only lives on in the image.
-    ids["backup_deleted_id"] = _uid(9, 0x3c)
+    ids["backup_deleted_id"] = _uid(9, 0x3C)
 
     # (c) CBR vault holding erp-db-01 and a CBR backup of it.
-    vault = Vault(_uid(1, 0x6a), "vault-erp-db", 200, _t("2023-03-01 08:00"), "server backups of the ERP database",
-                  [VaultResource(db.id, db.name, _t("2023-03-01 08:00"))])
+    vault = Vault(
+        _uid(1, 0x6A),
+        "vault-erp-db",
+        200,
+        _t("2023-03-01 08:00"),
+        "server backups of the ERP database",
+        [VaultResource(db.id, db.name, _t("2023-03-01 08:00"))],
+    )
     state.vaults[vault.id] = vault
     ids["vault_id"] = vault.id
     f = state.flavors[db.flavor_id]
     cbr = CbrBackup(
-        id=_uid(1, 0x7b), checkpoint_id=_uid(1, 0x7c), name="erp-db-01-cbr-2023", description="", resource_id=db.id,
-        resource_name=db.name, resource_az=db.availability_zone, disks=_disks(2, db.name, 11),
-        progression=Progression(_t("2023-03-02 02:00"), D.CBR_BACKUP), incremental=False, support_lld=True,
-        flavor_vcpus=f.vcpus, flavor_ram=f.ram, flavor_id=db.flavor_id, private_ip=db.private_ip, vault_id=vault.id,
+        id=_uid(1, 0x7B),
+        checkpoint_id=_uid(1, 0x7C),
+        name="erp-db-01-cbr-2023",
+        description="",
+        resource_id=db.id,
+        resource_name=db.name,
+        resource_az=db.availability_zone,
+        disks=_disks(2, db.name, 11),
+        progression=Progression(_t("2023-03-02 02:00"), D.CBR_BACKUP),
+        incremental=False,
+        support_lld=True,
+        flavor_vcpus=f.vcpus,
+        flavor_ram=f.ram,
+        flavor_id=db.flavor_id,
+        private_ip=db.private_ip,
+        vault_id=vault.id,
     )
     state.cbr_backups[cbr.id] = cbr
     ids["backup_cbr"] = cbr.id
 
     images = [
-        ("image_old_csbs_server_exists", _full_image(state, 1, "erp-app-full-2019", old_a.id, _t("2019-05-15 09:00"), False, "csbs")),
-        ("image_old_csbs_server_deleted", _full_image(state, 2, "erp-batch-full-2019", old_b.id, _t("2019-06-21 09:00"), None, "csbs")),
+        (
+            "image_old_csbs_server_exists",
+            _full_image(state, 1, "erp-app-full-2019", old_a.id, _t("2019-05-15 09:00"), False, "csbs"),
+        ),
+        (
+            "image_old_csbs_server_deleted",
+            _full_image(state, 2, "erp-batch-full-2019", old_b.id, _t("2019-06-21 09:00"), None, "csbs"),
+        ),
         ("image_cbr", _full_image(state, 3, "erp-db-full-2023", cbr.id, _t("2023-03-03 09:00"), True, "cbr")),
         ("image_new_csbs", _full_image(state, 4, "erp-web-full-2023", new_d.id, _t("2023-09-02 09:00"), True, "csbs")),
-        ("image_backup_deleted", _full_image(state, 6, "erp-legacy-full-2018", ids["backup_deleted_id"], _t("2018-11-05 09:00"), False, "csbs")),
+        (
+            "image_backup_deleted",
+            _full_image(
+                state, 6, "erp-legacy-full-2018", ids["backup_deleted_id"], _t("2018-11-05 09:00"), False, "csbs"
+            ),
+        ),
     ]
-    system = Image(_uid(5, 0x1b), "erp-app-sys-2020", _t("2020-01-20 09:00"), state.project_id, "private", 40,
-                   data_origin=f"instance,{app.id}", size=3_200_000_000, lazyloading=False)
+    system = Image(
+        _uid(5, 0x1B),
+        "erp-app-sys-2020",
+        _t("2020-01-20 09:00"),
+        state.project_id,
+        "private",
+        40,
+        data_origin=f"instance,{app.id}",
+        size=3_200_000_000,
+        lazyloading=False,
+    )
     images.append(("image_system_disk", system))
     for key, img in images:
         state.images[img.id] = img
@@ -190,10 +309,25 @@ def large(state: State, params: dict[str, Any]) -> dict[str, str]:
     state.quotas.private_images = max(state.quotas.private_images, n + 100)
     servers = []
     for i in range(10):
-        s = _server(state, 100 + i, f"app-{i:02d}", "s3.large.2", state.availability_zones[i % 2], _t("2019-01-01 00:00") + i * 60, f"192.168.1.{20 + i}")
+        s = _server(
+            state,
+            100 + i,
+            f"app-{i:02d}",
+            "s3.large.2",
+            state.availability_zones[i % 2],
+            _t("2019-01-01 00:00") + i * 60,
+            f"192.168.1.{20 + i}",
+        )
         state.servers[s.id] = s
         servers.append(s)
-    vault = Vault(_uid(2, 0x6a), "vault-large", 10_000, _t("2023-01-01 00:00"), "", [VaultResource(s.id, s.name, _t("2023-01-01 00:00")) for s in servers[5:]])
+    vault = Vault(
+        _uid(2, 0x6A),
+        "vault-large",
+        10_000,
+        _t("2023-01-01 00:00"),
+        "",
+        [VaultResource(s.id, s.name, _t("2023-01-01 00:00")) for s in servers[5:]],
+    )
     state.vaults[vault.id] = vault
     base = _t("2019-01-02 00:00")
     for i in range(n):
@@ -201,30 +335,72 @@ def large(state: State, params: dict[str, Any]) -> dict[str, str]:
         when = base + i * 3600
         server = servers[i % 10]
         bn = 1000 + i
-        if kind == 0:    # old CSBS, server alive
-            b = _csbs(state, bn, 100 + i % 10, server.name, server.availability_zone, server.flavor_id, server.private_ip, when, False)
+        if kind == 0:  # old CSBS, server alive
+            b = _csbs(
+                state,
+                bn,
+                100 + i % 10,
+                server.name,
+                server.availability_zone,
+                server.flavor_id,
+                server.private_ip,
+                when,
+                False,
+            )
         elif kind == 1:  # old CSBS, server gone
             b = _csbs(state, bn, 5000 + i, f"gone-{i:04d}", "eu-de-01", "s3.large.2", "192.168.1.250", when, None)
         elif kind == 3:  # new CSBS
-            b = _csbs(state, bn, 100 + i % 10, server.name, server.availability_zone, server.flavor_id, server.private_ip, when, True)
+            b = _csbs(
+                state,
+                bn,
+                100 + i % 10,
+                server.name,
+                server.availability_zone,
+                server.flavor_id,
+                server.private_ip,
+                when,
+                True,
+            )
         if kind in (0, 1, 3):
             state.csbs_backups[b.id] = b
             backup_id, origin, lazy = b.id, "csbs", b.support_lld
         elif kind == 2:  # CBR
             s = servers[5 + i % 5]
             f = state.flavors[s.flavor_id]
-            cb = CbrBackup(id=_uid(bn, 0x7b), checkpoint_id=_uid(bn, 0x7c), name=f"{s.name}-cbr-{i}", description="", resource_id=s.id,
-                           resource_name=s.name, resource_az=s.availability_zone, disks=_disks(100 + i % 10, s.name, bn),
-                           progression=Progression(when, D.CBR_BACKUP), incremental=True, support_lld=True, flavor_vcpus=f.vcpus,
-                           flavor_ram=f.ram, flavor_id=s.flavor_id, private_ip=s.private_ip, vault_id=vault.id)
+            cb = CbrBackup(
+                id=_uid(bn, 0x7B),
+                checkpoint_id=_uid(bn, 0x7C),
+                name=f"{s.name}-cbr-{i}",
+                description="",
+                resource_id=s.id,
+                resource_name=s.name,
+                resource_az=s.availability_zone,
+                disks=_disks(100 + i % 10, s.name, bn),
+                progression=Progression(when, D.CBR_BACKUP),
+                incremental=True,
+                support_lld=True,
+                flavor_vcpus=f.vcpus,
+                flavor_ram=f.ram,
+                flavor_id=s.flavor_id,
+                private_ip=s.private_ip,
+                vault_id=vault.id,
+            )
             state.cbr_backups[cb.id] = cb
             backup_id, origin, lazy = cb.id, "cbr", True
-        else:            # backup deleted
-            backup_id, origin, lazy = _uid(bn, 0x3c), "csbs", False
+        else:  # backup deleted
+            backup_id, origin, lazy = _uid(bn, 0x3C), "csbs", False
         img = _full_image(state, 1000 + i, f"bulk-{i:04d}-full", backup_id, when + 86400, lazy, origin)
         state.images[img.id] = img
         if i < 5:
-            ids[["image_old_csbs_server_exists", "image_old_csbs_server_deleted", "image_cbr", "image_new_csbs", "image_backup_deleted"][kind]] = img.id
+            ids[
+                [
+                    "image_old_csbs_server_exists",
+                    "image_old_csbs_server_deleted",
+                    "image_cbr",
+                    "image_new_csbs",
+                    "image_backup_deleted",
+                ][kind]
+            ] = img.id
     ids["vault_id"] = vault.id
     return ids
 

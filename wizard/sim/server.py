@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import socket
 import threading
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.serving import BaseWSGIServer, ThreadedWSGIServer, WSGIRequestHandler
 
@@ -62,7 +63,7 @@ class _ThreadedServer(ThreadedWSGIServer):
             raise _BindFailed(error) from error
 
 
-def make_http_server(emu: "Emulator", host: str = "127.0.0.1", port: int = 0) -> BaseWSGIServer:
+def make_http_server(emu: Emulator, host: str = "127.0.0.1", port: int = 0) -> BaseWSGIServer:
     """A threaded werkzeug server bound to ``host:port`` (port 0 picks a free one); not started.
     A port in use or an address that cannot be bound raises OSError (werkzeug itself would exit)."""
     try:
@@ -78,14 +79,20 @@ def server_url(server: BaseWSGIServer) -> str:
     return f"http://{host}:{port}"
 
 
-def serve(emu: "Emulator", host: str = "127.0.0.1", port: int = 0,
-          on_ready: Callable[[str], None] | None = None, stop: threading.Event | None = None) -> None:
+def serve(
+    emu: Emulator,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    on_ready: Callable[[str], None] | None = None,
+    stop: threading.Event | None = None,
+) -> None:
     """Serve until Ctrl-C (KeyboardInterrupt) or until ``stop`` is set; then shut down cleanly.
 
     ``on_ready(url)`` is called once the socket listens. Binds loopback by default.
     """
     server = make_http_server(emu, host, port)
     if stop is not None:
+
         def watch() -> None:
             stop.wait()
             server.shutdown()
@@ -107,7 +114,7 @@ class BackgroundServer:
     >>> with BackgroundServer(emu) as url: ...
     """
 
-    def __init__(self, emu: "Emulator", host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, emu: Emulator, host: str = "127.0.0.1", port: int = 0) -> None:
         self.server = make_http_server(emu, host, port)
         self.url = server_url(self.server)
         self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)

@@ -23,9 +23,9 @@ import hashlib
 import hmac
 import re
 from calendar import timegm
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from time import strptime
-from typing import Mapping, Sequence
 from urllib.parse import quote, unquote
 
 ALGORITHM = "SDK-HMAC-SHA256"

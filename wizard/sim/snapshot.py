@@ -24,8 +24,15 @@ FORMAT = 1
 def save(emu: Emulator, path: Path) -> None:
     state = copy.copy(emu.state)
     state.clock = None  # a bound method of this process's clock; re-bound on restore
-    data = {"format": FORMAT, "scenario": emu.scenario, "ids": emu.ids, "state": state, "world_id": emu.world_id,
-            "virtual_now": emu.clock.now(), "saved_at": time.time()}
+    data = {
+        "format": FORMAT,
+        "scenario": emu.scenario,
+        "ids": emu.ids,
+        "state": state,
+        "world_id": emu.world_id,
+        "virtual_now": emu.clock.now(),
+        "saved_at": time.time(),
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".emulator-", suffix=".tmp")
     try:

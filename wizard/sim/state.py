@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from wizard.sim import durations as D
 
@@ -364,7 +365,9 @@ class State:
     def vault_used_mb(self, vault: Vault) -> int:
         now = self.now()
         return sum(
-            b.size_mb() for b in self.cbr_backups.values() if b.vault_id == vault.id and not b.deleted and not b.progression.failed(now)
+            b.size_mb()
+            for b in self.cbr_backups.values()
+            if b.vault_id == vault.id and not b.deleted and not b.progression.failed(now)
         )
 
     def backup_supports_lld(self, backup_id: str) -> bool | None:
@@ -381,13 +384,34 @@ class State:
         now = self.now()
         return {
             "now": now,
-            "images": {i.id: {"name": i.name, "status": self.image_status(i), "whole_image": i.whole_image, "backup_id": i.backup_id}
-                       for i in self.visible_images()},
+            "images": {
+                i.id: {
+                    "name": i.name,
+                    "status": self.image_status(i),
+                    "whole_image": i.whole_image,
+                    "backup_id": i.backup_id,
+                }
+                for i in self.visible_images()
+            },
             "servers": {s.id: {"name": s.name, "status": s.status(now)} for s in self.visible_servers()},
-            "vaults": {v.id: {"name": v.name, "resources": [r.server_id for r in self.vault_resources(v)]} for v in self.vaults.values()},
-            "cbr_backups": {b.id: {"name": b.name, "status": b.status(now), "resource_id": b.resource_id}
-                            for b in self.cbr_backups.values() if not b.deleted},
-            "csbs_backups": {b.id: {"name": b.name, "status": b.status(now), "resource_id": b.resource_id, "support_lld": b.support_lld}
-                             for b in self.csbs_backups.values() if not b.deleted},
+            "vaults": {
+                v.id: {"name": v.name, "resources": [r.server_id for r in self.vault_resources(v)]}
+                for v in self.vaults.values()
+            },
+            "cbr_backups": {
+                b.id: {"name": b.name, "status": b.status(now), "resource_id": b.resource_id}
+                for b in self.cbr_backups.values()
+                if not b.deleted
+            },
+            "csbs_backups": {
+                b.id: {
+                    "name": b.name,
+                    "status": b.status(now),
+                    "resource_id": b.resource_id,
+                    "support_lld": b.support_lld,
+                }
+                for b in self.csbs_backups.values()
+                if not b.deleted
+            },
             "jobs": {j.id: {"type": j.job_type, "status": j.status(now)} for j in self.jobs.values()},
         }

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import sys
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import requests
@@ -27,8 +28,15 @@ class InProcessAdapter(BaseAdapter):
         super().__init__()
         self.app = app
 
-    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
-             verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
         url = urlsplit(request.url or "")
         body = request.body
         if body is None:
@@ -72,7 +80,9 @@ class InProcessAdapter(BaseAdapter):
                 environ[f"HTTP_{key}"] = value
         captured: dict[str, Any] = {}
 
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], None]:
             captured["status"] = status
             captured["headers"] = headers
             return lambda chunk: None
@@ -86,7 +96,9 @@ class InProcessAdapter(BaseAdapter):
                 if close is not None:
                     close()
         except LostResponse as exc:
-            raise requests.ConnectionError(f"Connection aborted: no answer from the emulator ({exc})", request=request) from None
+            raise requests.ConnectionError(
+                f"Connection aborted: no answer from the emulator ({exc})", request=request
+            ) from None
         response = requests.Response()
         code, _, reason = captured["status"].partition(" ")
         response.status_code = int(code)

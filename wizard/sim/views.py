@@ -102,16 +102,18 @@ def job(state: State, j: Job, *, progress: bool = False) -> dict[str, Any]:
     else:
         subs = []
         for server_id in j.server_ids:
-            subs.append({
-                "status": status,
-                "entities": {"server_id": server_id},
-                "job_id": f"{j.id[:-4]}{len(subs):04d}" if len(j.id) > 4 else j.id,
-                "job_type": j.sub_job_type,
-                "begin_time": iso_ms_z(p.start),
-                "end_time": iso_ms_z(p.end) if status in ("SUCCESS", "FAIL") else "",
-                "error_code": p.fail_code if status == "FAIL" else None,
-                "fail_reason": p.fail_reason if status == "FAIL" else None,
-            })
+            subs.append(
+                {
+                    "status": status,
+                    "entities": {"server_id": server_id},
+                    "job_id": f"{j.id[:-4]}{len(subs):04d}" if len(j.id) > 4 else j.id,
+                    "job_type": j.sub_job_type,
+                    "begin_time": iso_ms_z(p.start),
+                    "end_time": iso_ms_z(p.end) if status in ("SUCCESS", "FAIL") else "",
+                    "error_code": p.fail_code if status == "FAIL" else None,
+                    "fail_reason": p.fail_reason if status == "FAIL" else None,
+                }
+            )
         entities["sub_jobs_total"] = len(subs)
         entities["sub_jobs"] = subs
     return {
@@ -172,13 +174,16 @@ def server(state: State, s: Server) -> dict[str, Any]:
         "image": {"id": s.image_id},
         "metadata": {"vpc_id": s.vpc_id, "charging_mode": "0", **s.metadata},
         "addresses": {
-            s.vpc_id: [{
-                "version": "4",  # a string in the v1 cloudservers API (Nova's own API has an integer)
-                "addr": s.private_ip,
-                "OS-EXT-IPS:type": "fixed",
-                "OS-EXT-IPS-MAC:mac_addr": "fa:16:3e:" + ":".join(s.id.replace("-", "")[i:i + 2] for i in (0, 2, 4)),
-                "OS-EXT-IPS:port_id": s.id,
-            }]
+            s.vpc_id: [
+                {
+                    "version": "4",  # a string in the v1 cloudservers API (Nova's own API has an integer)
+                    "addr": s.private_ip,
+                    "OS-EXT-IPS:type": "fixed",
+                    "OS-EXT-IPS-MAC:mac_addr": "fa:16:3e:"
+                    + ":".join(s.id.replace("-", "")[i : i + 2] for i in (0, 2, 4)),
+                    "OS-EXT-IPS:port_id": s.id,
+                }
+            ]
         },
         "key_name": None,
         "security_groups": [{"name": "default"}],
@@ -189,7 +194,12 @@ def server(state: State, s: Server) -> dict[str, Any]:
         "OS-SRV-USG:launched_at": iso_micro(s.build.end) if status == "ACTIVE" else "",
         "OS-SRV-USG:terminated_at": "",
         "os-extended-volumes:volumes_attached": [
-            {"id": v.id, "delete_on_termination": "true" if v.bootable else "false", "bootIndex": "0" if v.bootable else "-1", "device": v.device}
+            {
+                "id": v.id,
+                "delete_on_termination": "true" if v.bootable else "false",
+                "bootIndex": "0" if v.bootable else "-1",
+                "device": v.device,
+            }
             for v in s.volumes
         ],
         "tags": list(s.tags),
@@ -243,17 +253,23 @@ def vault(state: State, v: Vault) -> dict[str, Any]:
     resources = []
     for r in state.vault_resources(v):
         s = state.servers[r.server_id]
-        backups = [b for b in state.cbr_backups.values() if b.vault_id == v.id and b.resource_id == r.server_id and not b.deleted]
-        resources.append({
-            "id": r.server_id,
-            "name": s.name,
-            "type": SERVER_RESOURCE_TYPE,
-            "protect_status": "available",
-            "size": s.disk_gb(),
-            "backup_size": sum(b.size_mb() for b in backups),
-            "backup_count": len(backups),
-            "extra_info": {"exclude_volumes": []},
-        })
+        backups = [
+            b
+            for b in state.cbr_backups.values()
+            if b.vault_id == v.id and b.resource_id == r.server_id and not b.deleted
+        ]
+        resources.append(
+            {
+                "id": r.server_id,
+                "name": s.name,
+                "type": SERVER_RESOURCE_TYPE,
+                "protect_status": "available",
+                "size": s.disk_gb(),
+                "backup_size": sum(b.size_mb() for b in backups),
+                "backup_count": len(backups),
+                "extra_info": {"exclude_volumes": []},
+            }
+        )
     return {
         "id": v.id,
         "name": v.name,
@@ -289,7 +305,11 @@ def vault(state: State, v: Vault) -> dict[str, Any]:
 
 
 def _progress(state: State, b: CbrBackup | CsbsBackup) -> int:
-    return int(b.progression.fraction(state.now()) * 100) if b.status(state.now()) != "error" else int(b.progression.fraction(b.progression.end - 1e-9) * 100)
+    return (
+        int(b.progression.fraction(state.now()) * 100)
+        if b.status(state.now()) != "error"
+        else int(b.progression.fraction(b.progression.end - 1e-9) * 100)
+    )
 
 
 def cbr_backup(state: State, b: CbrBackup) -> dict[str, Any]:
@@ -298,18 +318,25 @@ def cbr_backup(state: State, b: CbrBackup) -> dict[str, Any]:
     images = [{"image_id": i.id} for i in state.images_of_backup(b.id)]
     children = []
     for d in b.disks:
-        children.append({
-            "id": d.id,
-            "name": d.name or f"{b.name}-{'sys' if d.bootable else 'data'}",
-            "resource_id": d.source_volume_id,
-            "resource_name": d.name,
-            "resource_type": "OS::Cinder::Volume",
-            "resource_size": d.size,
-            "status": status,
-            "image_type": "backup",
-            "protected_at": iso_micro(b.progression.end) if status == "available" else "",
-            "extend_info": {"bootable": d.bootable, "snapshot_id": d.snapshot_id, "incremental": b.incremental, "support_lld": True},
-        })
+        children.append(
+            {
+                "id": d.id,
+                "name": d.name or f"{b.name}-{'sys' if d.bootable else 'data'}",
+                "resource_id": d.source_volume_id,
+                "resource_name": d.name,
+                "resource_type": "OS::Cinder::Volume",
+                "resource_size": d.size,
+                "status": status,
+                "image_type": "backup",
+                "protected_at": iso_micro(b.progression.end) if status == "available" else "",
+                "extend_info": {
+                    "bootable": d.bootable,
+                    "snapshot_id": d.snapshot_id,
+                    "incremental": b.incremental,
+                    "support_lld": True,
+                },
+            }
+        )
     body: dict[str, Any] = {
         "id": b.id,
         "name": b.name,
@@ -347,7 +374,10 @@ def cbr_backup(state: State, b: CbrBackup) -> dict[str, Any]:
     }
     if status == "error":
         body["extend_info"]["fail_reason"] = b.progression.fail_reason
-        body["extend_info"]["fail_code"] = {"Code": b.progression.fail_code or "BackupService.9999", "Description": b.progression.fail_reason}
+        body["extend_info"]["fail_code"] = {
+            "Code": b.progression.fail_code or "BackupService.9999",
+            "Description": b.progression.fail_reason,
+        }
     return body
 
 
@@ -375,11 +405,19 @@ def cbr_task(state: State, b: CbrBackup) -> dict[str, Any]:
         "started_at": iso_z(b.progression.start),
         "updated_at": iso_z(b.progression.end if b.progression.done(now) else now),
         "ended_at": iso_z(b.progression.end) if b.progression.done(now) else "",
-        "error_info": {"code": (b.progression.fail_code or "BackupService.9999") if failed else "",
-                       "message": (b.progression.fail_reason or "") if failed else ""},
+        "error_info": {
+            "code": (b.progression.fail_code or "BackupService.9999") if failed else "",
+            "message": (b.progression.fail_reason or "") if failed else "",
+        },
         "extra_info": {
-            "backup": {"backup_id": b.id, "backup_name": b.name, "incremental": _bool_str(b.incremental),
-                       "app_consistency_status": "0", "app_consistency_error_code": "", "app_consistency_error_message": ""},
+            "backup": {
+                "backup_id": b.id,
+                "backup_name": b.name,
+                "incremental": _bool_str(b.incremental),
+                "app_consistency_status": "0",
+                "app_consistency_error_code": "",
+                "app_consistency_error_message": "",
+            },
             "common": {"progress": _progress(state, b), "request_id": "", "task_id": b.task_id},
             "resource": {"id": b.resource_id, "name": b.resource_name, "type": SERVER_RESOURCE_TYPE},
         },
