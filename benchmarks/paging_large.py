@@ -50,7 +50,8 @@ def main() -> None:
             "HUAWEICLOUD_SDK_PROJECT_ID": DEMO.project_id,
             "ECS_WIZARD_ENDPOINT": url,
         }
-        clients = build_clients(resolve(env=env))
+        settings = resolve(env=env)
+        clients = build_clients(settings, settings.require_credentials())
         rows = []
         for limit in args.limits:
             list_all(clients, emu, limit)  # warm-up: connection, first-use costs

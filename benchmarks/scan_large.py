@@ -43,7 +43,8 @@ def main() -> None:
         "HUAWEICLOUD_SDK_PROJECT_ID": DEMO.project_id,
         "ECS_WIZARD_ENDPOINT": url["u"],
     }
-    clients = build_clients(resolve(env=env))
+    settings = resolve(env=env)
+    clients = build_clients(settings, settings.require_credentials())
     started = time.perf_counter()
     images = list(clients.ims.list_full_ecs_images())
     listing = time.perf_counter() - started
@@ -55,7 +56,8 @@ def main() -> None:
         timings[concurrency] = time.perf_counter() - started
         affected = sum(1 for d in results if d.affected)
         print(
-            f"scan, concurrency {concurrency}: {len(results)} images in {timings[concurrency]:.2f} s ({affected} affected)"
+            f"scan, concurrency {concurrency}: {len(results)} images in {timings[concurrency]:.2f} s "
+            f"({affected} affected)"
         )
     print(f"speed-up {timings[1] / timings[args.concurrency]:.1f}x with concurrency {args.concurrency}")
 

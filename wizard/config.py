@@ -46,7 +46,8 @@ class Credentials:
         if self.kind == "aksk":
             temporary = " + security token (temporary credentials)" if self.security_token else ""
             return f"AK/SK (AK {mask_id(self.ak)}, SK {'set' if self.sk else 'MISSING'}){temporary}"
-        return f"password for user {self.user!r} in domain {self.domain!r} (password {'set' if self.password else 'MISSING'})"
+        password = "set" if self.password else "MISSING"
+        return f"password for user {self.user!r} in domain {self.domain!r} (password {password})"
 
 
 @dataclass
@@ -63,6 +64,16 @@ class Settings:
     @property
     def is_demo(self) -> bool:
         return self.cloud == "demo"
+
+    def require_credentials(self) -> Credentials:
+        """The credentials to build clients with, or a ConfigError that says how to give them."""
+        if self.credentials is None:
+            raise ConfigError(
+                "No cloud credentials were found.",
+                "Set HUAWEICLOUD_SDK_AK/SK/PROJECT_ID or OS_CLOUD (see 'ecs-wizard config show'), "
+                "or try 'ecs-wizard demo'.",
+            )
+        return self.credentials
 
     def describe(self) -> list[tuple[str, str, str]]:
         """(setting, value, where it came from) rows, secrets masked, for ``config show``."""
@@ -107,6 +118,16 @@ def hwc_endpoint(service: str, region: str) -> str:
     return f"https://{service}.{region}.{domain}"
 
 
+def _demo_settings() -> Settings:
+    from wizard.sim import DEMO
+
+    creds = Credentials("aksk", ak=DEMO.ak, sk=Secret(DEMO.sk))
+    settings = Settings("demo", DEMO.region, DEMO.project_id, None, creds, {s: DEMO.endpoint for s in SERVICES})
+    settings.sources = {k: "--demo" for k in ("cloud", "region", "project", "credentials")}
+    settings.sources.update({f"endpoint.{s}": "--demo (in-process emulator)" for s in SERVICES})
+    return settings
+
+
 def resolve(
     *,
     env: Mapping[str, str] | None = None,
@@ -122,14 +143,7 @@ def resolve(
     env = os.environ if env is None else env
     sources: dict[str, str] = {}
     if demo:
-        from wizard.sim import DEMO
-
-        creds = Credentials("aksk", ak=DEMO.ak, sk=Secret(DEMO.sk))
-        settings = Settings("demo", DEMO.region, DEMO.project_id, None, creds, {s: DEMO.endpoint for s in SERVICES})
-        settings.sources = {k: "--demo" for k in ("cloud", "region", "project", "credentials")}
-        settings.sources.update({f"endpoint.{s}": "--demo (in-process emulator)" for s in SERVICES})
-        return settings
-
+        return _demo_settings()
     if cloud not in (None, "hwc", "otc"):
         raise ConfigError(
             f"Unknown cloud {cloud!r}.", "Use --cloud hwc (Huawei Cloud) or --cloud otc (Open Telekom Cloud)."
@@ -302,7 +316,8 @@ def _openstack_settings(
         if not domain:
             raise ConfigError(
                 f"{where}: missing the user's domain.",
-                "Set user_domain_name (OS_USER_DOMAIN_NAME): on Open Telekom Cloud it looks like OTC00000000001000000xxx.",
+                "Set user_domain_name (OS_USER_DOMAIN_NAME): "
+                "on Open Telekom Cloud it looks like OTC00000000001000000xxx.",
             )
         creds = Credentials(
             "password", user=str(auth["username"]), password=Secret(str(auth["password"])), domain=str(domain)

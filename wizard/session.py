@@ -140,7 +140,7 @@ class CloudSession:
                 return False
             return run.resumable or (run.status == "succeeded" and "delete_temp_server" in follow_ups(run.plan))
 
-        if not any(needs_this_world(r) for r in self.journal.list()):
+        if not any(needs_this_world(r) for r in self.journal.runs()):
             with contextlib.suppress(OSError):  # nothing to keep; a state dir that is not one holds nothing
                 path.unlink(missing_ok=True)
             return
@@ -177,7 +177,7 @@ def open_session(
         def connect_cloud() -> tuple[Clients, Any]:
             from wizard.cloud.client import build_clients
 
-            return build_clients(settings), None
+            return build_clients(settings, settings.require_credentials()), None
 
         return CloudSession(settings, journal, connect_cloud)
 
@@ -191,13 +191,14 @@ def open_session(
 
             emu = snapshot.restore(demo_snapshot_path(journal), pace)
             session.restored = emu is not None
-            for rule in faults if emu is not None else ():
-                emu.add_fault(rule)
+            if emu is not None:
+                for rule in faults:
+                    emu.add_fault(rule)
         if emu is None:
             from wizard.sim import Emulator
 
             emu = Emulator(scenario=scenario, speed=pace, faults=list(faults))
-        return build_clients(settings, session_factory=emu.session), emu
+        return build_clients(settings, settings.require_credentials(), session_factory=emu.session), emu
 
     session = CloudSession(settings, journal, connect_emulator, DEMO_POLL)
     return session

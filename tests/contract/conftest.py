@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,6 +44,12 @@ def settings_from_env(url: str, variables: dict[str, str]) -> Settings:
         return resolve(home=nowhere, cwd=nowhere)
 
 
+def clients_from_env(url: str, variables: dict[str, str], **options: Any) -> Clients:
+    """Clients built the way the wizard builds them, from ``settings_from_env(url, variables)``."""
+    settings = settings_from_env(url, variables)
+    return build_clients(settings, settings.require_credentials(), **options)
+
+
 @dataclass
 class Cloud:
     """One emulator served on loopback, and clients built against it."""
@@ -58,9 +65,7 @@ class Cloud:
 
     def connect(self, variables: dict[str, str] | None = None) -> Clients:
         """Another set of clients (other credentials) against the same emulator; same sleep recorder."""
-        return build_clients(
-            settings_from_env(self.url, AKSK_ENV if variables is None else variables), sleep=self.sleeps.append
-        )
+        return clients_from_env(self.url, AKSK_ENV if variables is None else variables, sleep=self.sleeps.append)
 
     def requests(self, method: str, path_start: str) -> list[tuple[str, str, int]]:
         """What the emulator received (method, path, status; status 0 = answer lost)."""
@@ -81,7 +86,7 @@ def open_cloud() -> Iterator:
         url = server.__enter__()
         servers.append(server)
         sleeps: list[float] = []
-        clients = build_clients(settings_from_env(url, AKSK_ENV if env is None else env), sleep=sleeps.append)
+        clients = clients_from_env(url, AKSK_ENV if env is None else env, sleep=sleeps.append)
         return Cloud(emu, url, clients, sleeps)
 
     yield make
@@ -101,5 +106,5 @@ def shared_cloud() -> Iterator[Cloud]:
     emu = Emulator(scenario="demo", speed=0)
     with BackgroundServer(emu) as url:
         sleeps: list[float] = []
-        clients = build_clients(settings_from_env(url, AKSK_ENV), sleep=sleeps.append)
+        clients = clients_from_env(url, AKSK_ENV, sleep=sleeps.append)
         yield Cloud(emu, url, clients, sleeps)

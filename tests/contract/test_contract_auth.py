@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from tests.contract.conftest import AKSK_ENV, PASSWORD_ENV, settings_from_env
+from tests.contract.conftest import AKSK_ENV, PASSWORD_ENV, clients_from_env, settings_from_env
 from tests.contract.helpers import raises_cloud_error
 from wizard.cloud import CloudError, CloudUnreachable, Secret
 from wizard.cloud.auth import AkSkAuth, PasswordAuth
@@ -26,7 +26,7 @@ def test_aksk_settings_come_from_the_sdk_variables_and_the_endpoint_variable(sha
     assert set(settings.endpoints.values()) == {shared_cloud.url}
     assert settings.sources["endpoint.ims"] == "ECS_WIZARD_ENDPOINT"
     assert settings.sources["credentials"] == "HUAWEICLOUD_SDK_AK / HUAWEICLOUD_SDK_SK"
-    clients = build_clients(settings, sleep=shared_cloud.sleeps.append)
+    clients = build_clients(settings, settings.require_credentials(), sleep=shared_cloud.sleeps.append)
     assert isinstance(clients.ims.http.auth, AkSkAuth) and clients.project_id == DEMO.project_id
     # Every service signs with the same AK/SK and reaches the emulator.
     assert clients.ims.get_image(shared_cloud.ids["image_cbr"]).name == "erp-db-full-2023"
@@ -73,7 +73,7 @@ def test_password_settings_build_token_clients_and_resolve_the_project_from_the_
     settings = settings_from_env(cloud.url, PASSWORD_ENV)
     assert settings.cloud == "otc" and settings.credentials.kind == "password"
     assert settings.project_id is None and settings.project_name == "eu-de"
-    clients = build_clients(settings, sleep=cloud.sleeps.append)
+    clients = build_clients(settings, settings.require_credentials(), sleep=cloud.sleeps.append)
     auth = clients.ims.http.auth
     assert isinstance(auth, PasswordAuth) and auth.user == DEMO.user and auth.domain == DEMO.domain
     assert clients.project_id == DEMO.project_id  # from token.project.id
@@ -166,10 +166,10 @@ def _closed_port_url() -> str:
 def test_nobody_listening_is_cloud_unreachable_for_both_auth_kinds():
     url = _closed_port_url()
     with pytest.raises(CloudUnreachable) as info:
-        build_clients(settings_from_env(url, PASSWORD_ENV), sleep=lambda s: None)
+        clients_from_env(url, PASSWORD_ENV, sleep=lambda s: None)
     assert info.value.service == "iam"
     sleeps = []
-    clients = build_clients(settings_from_env(url, AKSK_ENV), sleep=sleeps.append)
+    clients = clients_from_env(url, AKSK_ENV, sleep=sleeps.append)
     with pytest.raises(CloudUnreachable) as info:
         clients.ims.get_image("anything")
     assert info.value.service == "ims" and len(sleeps) == 3  # retried: a read is safe to repeat

@@ -7,8 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.contract.conftest import AKSK_ENV, Cloud, settings_from_env
-from wizard.cloud.client import build_clients
+from tests.contract.conftest import AKSK_ENV, Cloud, clients_from_env
 from wizard.sim import BackgroundServer, Emulator
 
 N = 1000
@@ -18,7 +17,7 @@ N = 1000
 def large_cloud():
     emu = Emulator(scenario="large", speed=0, scenario_params={"n": N})
     with BackgroundServer(emu) as url:
-        clients = build_clients(settings_from_env(url, AKSK_ENV), sleep=lambda s: None)
+        clients = clients_from_env(url, AKSK_ENV, sleep=lambda s: None)
         yield Cloud(emu, url, clients)
 
 

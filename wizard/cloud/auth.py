@@ -142,15 +142,15 @@ class AkSkAuth(requests.auth.AuthBase):
         return f"AkSkAuth(ak={self.ak[:4]}…, sk={self.sk!r})"
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        host = urlsplit(request.url).netloc
-        request.headers.setdefault("Host", host)
+        url = request.url or ""
+        request.headers.setdefault("Host", urlsplit(url).netloc)
         request.headers["X-Sdk-Date"] = sdk_date(self._clock() if self._clock else None)
         if self.project_id:
             request.headers["X-Project-Id"] = self.project_id
         if self.security_token:
             request.headers["X-Security-Token"] = self.security_token.reveal()
         body = request.body.encode() if isinstance(request.body, str) else request.body
-        parts = sign(request.method or "GET", request.url or "", request.headers, body, self.ak, self.sk)
+        parts = sign(request.method or "GET", url, request.headers, body, self.ak, self.sk)
         request.headers["Authorization"] = authorization_header(self.ak, parts)
         return request
 

@@ -1,10 +1,16 @@
-"""Build every service client from resolved settings, sharing one auth and call recorder."""
+"""Build every service client from resolved settings, sharing one auth and call recorder.
+
+This package imports nothing else from ``wizard`` (an import-linter contract): what it needs of the
+settings is described by the two protocols below, which ``wizard.config`` satisfies, and saying
+what to do when credentials are missing is the caller's job.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import requests
 
@@ -14,7 +20,41 @@ from wizard.cloud.csbs import CsbsClient
 from wizard.cloud.ecs import EcsClient, VpcClient
 from wizard.cloud.http import CallRecord, HttpClient, RetryPolicy
 from wizard.cloud.ims import ImsClient
-from wizard.cloud.services import SERVICES  # noqa: F401  (re-exported)
+from wizard.cloud.secrets import Secret
+
+
+class CloudCredentials(Protocol):
+    """Who calls: AK/SK (``kind`` "aksk") or an IAM user's password (any other ``kind``)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def ak(self) -> str | None: ...
+    @property
+    def sk(self) -> Secret | None: ...
+    @property
+    def security_token(self) -> Secret | None: ...
+    @property
+    def user(self) -> str | None: ...
+    @property
+    def password(self) -> Secret | None: ...
+    @property
+    def domain(self) -> str | None: ...
+
+
+class CloudTarget(Protocol):
+    """Where the calls go: the region, the project and one base URL per service."""
+
+    @property
+    def region(self) -> str: ...
+    @property
+    def project_id(self) -> str | None: ...
+    @property
+    def project_name(self) -> str | None: ...
+    @property
+    def endpoints(self) -> Mapping[str, str]: ...
+    @property
+    def verify_tls(self) -> bool: ...
 
 
 @dataclass
@@ -29,49 +69,49 @@ class Clients:
 
 
 def build_clients(
-    settings: Settings,
+    target: CloudTarget,
+    credentials: CloudCredentials,
     *,
     session_factory: Callable[[], requests.Session] = requests.Session,
     sleep: Callable[[float], None] = time.sleep,
     retry: RetryPolicy | None = None,
 ) -> Clients:
-    """One requests session per service client, as the foundation issue asks."""
-    from wizard.config import Settings  # noqa: F401  (type only; avoids an import cycle)
+    """One requests session per service client, as the foundation issue asks.
 
-    creds = settings.credentials
+    With a password and no project id, this asks IAM for a token at once: the token names the project.
+    """
     calls: list[CallRecord] = []
-    if creds is None:
-        from wizard.errors import ConfigError
-
-        raise ConfigError(
-            "No cloud credentials were found.",
-            "Run 'ecs-wizard config show' to see what is missing, or try 'ecs-wizard demo'.",
+    auth: AkSkAuth | PasswordAuth
+    if credentials.kind == "aksk":
+        auth = AkSkAuth(
+            credentials.ak or "",
+            credentials.sk or Secret(""),
+            project_id=target.project_id,
+            security_token=credentials.security_token,
         )
-    if creds.kind == "aksk":
-        auth = AkSkAuth(creds.ak or "", creds.sk, project_id=settings.project_id, security_token=creds.security_token)
-        secrets = tuple(s for s in (creds.sk, creds.security_token) if s)
-        project_id = settings.project_id or ""
+        secrets = tuple(s for s in (credentials.sk, credentials.security_token) if s)
+        project_id = target.project_id or ""
     else:
         auth = PasswordAuth(
-            iam_endpoint=settings.endpoints["iam"],
-            user=creds.user or "",
-            password=creds.password,
-            domain=creds.domain or "",
-            project_id=settings.project_id,
-            project_name=settings.project_name or settings.region,
+            iam_endpoint=target.endpoints["iam"],
+            user=credentials.user or "",
+            password=credentials.password or Secret(""),
+            domain=credentials.domain or "",
+            project_id=target.project_id,
+            project_name=target.project_name or target.region,
             session=session_factory(),
-            verify=settings.verify_tls,
+            verify=target.verify_tls,
         )
-        secrets = (creds.password,)
-        project_id = settings.project_id or auth.resolved_project_id() or ""
+        secrets = tuple(s for s in (credentials.password,) if s)
+        project_id = target.project_id or auth.resolved_project_id() or ""
 
     def http(service: str) -> HttpClient:
         return HttpClient(
             service=service,
-            endpoint=settings.endpoints[service],
+            endpoint=target.endpoints[service],
             auth=auth,
             session=session_factory(),
-            verify=settings.verify_tls,
+            verify=target.verify_tls,
             sleep=sleep,
             retry=retry or RetryPolicy(),
             on_call=calls.append,

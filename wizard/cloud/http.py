@@ -154,14 +154,16 @@ class HttpClient:
                     self._wait(attempt, None)
                     continue
                 self._record(method, path, None, None, attempt, started)
-                error = CloudUnreachable if (idempotent or never_sent) else AnswerLost
-                raise error(self.service, method, path, reason) from None
+                unanswered = CloudUnreachable if (idempotent or never_sent) else AnswerLost
+                raise unanswered(self.service, method, path, reason) from None
             if response.status_code in ok:
                 self._record(method, path, response.status_code, response.headers.get("X-Request-Id"), attempt, started)
                 return response
-            if response.status_code == 401 and not reauthenticated and getattr(self.auth, "invalidate", None):
+            # Token auth forgets its token on a 401 and gets a new one; AK/SK has nothing to renew.
+            invalidate = getattr(self.auth, "invalidate", None)
+            if response.status_code == 401 and not reauthenticated and callable(invalidate):
                 reauthenticated = True
-                if self.auth.invalidate():  # type: ignore[union-attr]
+                if invalidate():
                     continue
             retryable = response.status_code == 429 or (idempotent and response.status_code in RETRYABLE_STATUS)
             if retryable and attempt < self.retry.max_attempts:

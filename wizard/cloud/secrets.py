@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 MASK = "********"
 
 
@@ -40,7 +42,7 @@ class Secret:
     def __format__(self, spec: str) -> str:
         return MASK
 
-    def __reduce__(self):  # pickling would copy the value somewhere we do not control
+    def __reduce__(self) -> NoReturn:  # pickling would copy the value somewhere we do not control
         raise TypeError("Secret values cannot be pickled")
 
 
