@@ -196,7 +196,7 @@ class WizardApp(CloudWork, App[int]):
                 return
             self.resume_run(run, self)
 
-        self.push_screen(RunsModal(self.session.journal.list()), chosen)
+        self.push_screen(RunsModal(self.session.journal.runs()), chosen)
 
     def on_run_ready(self, message: RunReady) -> None:
         self.open_execution(message.run, resumed=True)

@@ -50,7 +50,7 @@ class WelcomeScreen(WizardScreen):
             yield Plain(f"  {session.label}", id="where")
             yield Plain(f"  Credentials: {self._credentials()}", id="credentials")
             yield Plain("Interrupted runs", classes="section-title")
-            self.resumable = [r for r in session.journal.list() if r.resumable]
+            self.resumable = [r for r in session.journal.runs() if r.resumable]
             if self.resumable:
                 table = DataTable(cursor_type="row", id="resumable")
                 self._fill_runs(table, self.app.size.width - 10)

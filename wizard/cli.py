@@ -620,7 +620,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
         return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
 
     journal = Journal(args.state_dir)
-    runs = journal.list()
+    runs = journal.runs()
     if args.json:
         print(
             json.dumps(

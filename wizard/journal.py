@@ -118,7 +118,8 @@ class Journal:
         except OSError as exc:
             raise UsageError(
                 f"The run journal cannot be written in {self.runs_dir}: {exc.strerror or exc}.",
-                "Point ECS_WIZARD_STATE_DIR at a directory you can write to: the journal is what makes a run resumable.",
+                "Point ECS_WIZARD_STATE_DIR at a directory you can write to: "
+                "the journal is what makes a run resumable.",
             ) from None
 
     def _write(self, run_id: str, data: bytes) -> None:
@@ -155,8 +156,9 @@ class Journal:
                 "Nothing was changed. Move the file aside to continue; the cloud resources it lists may need a look.",
             ) from None
 
-    def list(self) -> list[Run]:
-        runs = []
+    def runs(self) -> list[Run]:
+        """Every readable run, the latest first (damaged journals are left out: see ``damaged``)."""
+        runs: list[Run] = []
         if not self.runs_dir.is_dir():
             return runs
         for path in self.runs_dir.glob("*.json"):
@@ -177,7 +179,7 @@ class Journal:
         return bad
 
     def latest_resumable(self) -> Run | None:
-        return next((r for r in self.list() if r.resumable), None)
+        return next((r for r in self.runs() if r.resumable), None)
 
     def transcript_path(self, run_id: str) -> Path:
         return self.runs_dir / f"{run_id}.transcript.txt"

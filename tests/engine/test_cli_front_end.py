@@ -103,9 +103,9 @@ def test_sim_serve_on_a_port_in_use_is_one_clear_line_and_exit_2(capsys):
         code = main(["sim", "serve", "--port", str(port)])
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
-    assert (
-        err
-        == f"ecs-wizard: Cannot listen on 127.0.0.1:{port}: Address already in use; pick another --port (0 picks a free one).\n"
+    assert err == (
+        f"ecs-wizard: Cannot listen on 127.0.0.1:{port}: Address already in use; "
+        "pick another --port (0 picks a free one).\n"
     )
 
 
@@ -149,7 +149,7 @@ def test_sim_serve_warns_in_one_line_when_it_is_reachable_beyond_loopback():
 
 def test_report_to_a_file_in_a_missing_directory_is_a_clear_error(capsys, tmp_path):
     code, _, _ = cli(capsys, tmp_path, "run", SOURCE_EXISTS, *FAST)  # exit 3, but journaled
-    run_id = Journal(tmp_path).list()[0].run_id
+    run_id = Journal(tmp_path).runs()[0].run_id
     target = tmp_path / "missing" / "x.md"
     code, out, err = cli(capsys, tmp_path, "report", run_id, "-o", str(target))
     assert code == 2 and out == "" and "Traceback" not in err
@@ -217,7 +217,7 @@ def test_answering_yes_for_a_source_ecs_the_cloud_says_is_gone_is_refused_before
         capsys, tmp_path, "run", SOURCE_GONE, "--service", "cbr", "--source-exists", "yes", "--yes", *FAST
     )
     assert code == 2 and "does not exist any more" in err and "--source-exists no" in err
-    assert Journal(tmp_path).list() == []  # no run, so no vault
+    assert Journal(tmp_path).runs() == []  # no run, so no vault
 
 
 def _deleted_after_the_diagnosis(session, emu, service):
@@ -262,7 +262,7 @@ def test_csbs_check_of_a_source_ecs_deleted_after_the_diagnosis_says_to_answer_n
 def test_a_run_that_keeps_its_temporary_ecs_ends_by_naming_it_and_the_cleanup(capsys, tmp_path):
     code, out, err = cli(capsys, tmp_path, "run", SOURCE_GONE, "--service", "cbr", "--yes", *FAST)
     assert code == 0, err
-    run = Journal(tmp_path).list()[0]
+    run = Journal(tmp_path).runs()[0]
     temp = run.plan.step("create_temp_server").outputs["server_id"]
     lines = out.splitlines()
     assert lines[-2].startswith(f"[end] run {run.run_id} succeeded")
@@ -302,7 +302,7 @@ def test_dry_run_json_is_the_plan_with_calls_bodies_and_what_is_billable(capsys,
     assert steps["create_image"]["calls"][0]["body"]["whole_image_type"] == "CBR"
     assert plan["billable_or_destructive"] == [s["title"] for s in plan["steps"] if s["billable"] or s["destructive"]]
     assert finished["event"] == "run-finished" and finished["status"] == "dry-run" and finished["run_id"] is None
-    assert Journal(tmp_path).list() == []  # nothing was started
+    assert Journal(tmp_path).runs() == []  # nothing was started
 
 
 # -- 9. runs -----------------------------------------------------------------------------------
@@ -317,7 +317,7 @@ def test_runs_gives_iso_times_and_always_says_where_the_journals_live(capsys, tm
     code, out, _ = cli(capsys, tmp_path, "runs", "--json")
     updated = datetime.fromisoformat(json.loads(out)[0]["updated_at"])
     assert updated.tzinfo == UTC
-    assert abs(updated.timestamp() - Journal(tmp_path).list()[0].updated_at) < 1
+    assert abs(updated.timestamp() - Journal(tmp_path).runs()[0].updated_at) < 1
 
 
 # -- 10. --yes ---------------------------------------------------------------------------------
@@ -346,5 +346,5 @@ def test_a_reader_that_goes_away_stops_the_run_quietly(tmp_path):
     err = child.stderr.read().decode()
     assert child.wait(timeout=60) == 1
     assert "the output was closed" in err and "Traceback" not in err and "BrokenPipeError" not in err
-    [run] = Journal(tmp_path).list()
+    [run] = Journal(tmp_path).runs()
     assert run.resumable  # what it had started is journaled

@@ -35,7 +35,7 @@ def test_whole_path_with_questionary_keys_cbr_source_exists(session, emu, keys):
     for check in ("active", "full-ECS image", "made from the new backup", "backup supports lazy loading"):
         assert f"[ok] {check}" in out
     assert "Time taken:" in out
-    run = Journal(session.journal.directory).list()[0]
+    run = Journal(session.journal.directory).runs()[0]
     assert run.status == "succeeded" and run.answers["service"] == "cbr" and run.answers["source_exists"] is True
     new = session.clients.ims.get_image(run.new_image_id)
     assert new.status == "active" and new.whole_image
@@ -71,7 +71,7 @@ def test_source_gone_temporary_ecs_then_cleanup_line_by_line(session, emu):
     assert "'Create a temporary ECS from the slow image' creates billable resources. Continue? [y/N] y" in out
     assert "Repaired. New image:" in out and "[ok] backup supports lazy loading" in out
     assert servers(session) == before  # the temporary ECS was deleted
-    run = Journal(session.journal.directory).list()[0]
+    run = Journal(session.journal.directory).runs()[0]
     assert [s.status for s in run.plan.steps] == ["succeeded"] * len(run.plan.steps)
     assert run.plan.steps[-1].kind == "delete_temp_server"
 
@@ -120,7 +120,7 @@ def test_ctrl_c_during_execution_stops_after_the_current_call(session, emu):
     code, out = drive_lines(session, [str(index + 1), "", "", "", "", "", "y", "y", "y"])
     assert code == 130, out
     assert "stopping after the current call" in out
-    run = Journal(session.journal.directory).list()[0]
+    run = Journal(session.journal.directory).runs()[0]
     assert run.status == "cancelled" and run.resumable
     assert f"resume with: ecs-wizard resume {run.run_id}" in out
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler was only for the run
@@ -131,7 +131,7 @@ def test_step_mode_pauses_before_each_step_and_continues(session, emu):
     index, _ = image_index(session, image)
     code, out = drive_lines(session, [str(index + 1), "", "", "", "", ""] + [""] * 8, step_mode=True)
     assert code == 0, out
-    run = Journal(session.journal.directory).list()[0]
+    run = Journal(session.journal.directory).runs()[0]
     assert out.count("? Next: ") == len(run.plan.steps)
     for step in run.plan.steps:
         assert f"Next: {step.title}" in out
@@ -145,7 +145,7 @@ def test_step_mode_no_stops_resumably(session, emu):
     index, _ = image_index(session, image)
     code, out = drive_lines(session, [str(index + 1), "", "", "", "", "", "", "n"], step_mode=True)
     assert code == 3, out
-    run = Journal(session.journal.directory).list()[0]
+    run = Journal(session.journal.directory).runs()[0]
     assert run.status == "cancelled" and run.resumable
     assert run.plan.steps[0].status == "succeeded" and run.plan.steps[1].status == "pending"
     assert f"resume with: ecs-wizard resume {run.run_id}" in out
@@ -156,7 +156,7 @@ def test_transcript_lands_in_the_journal_and_the_report(session, emu):
     index, _ = image_index(session, image)
     code, out = drive_lines(session, [str(index + 1), "", "", "", "", "", "y", "y", "y"])
     assert code == 0, out
-    run_id = Journal(session.journal.directory).list()[0].run_id
+    run_id = Journal(session.journal.directory).runs()[0].run_id
     data = json.loads(session.journal.path(run_id).read_text())
     kinds = {e["kind"] for e in data["transcript"]}
     assert kinds == {"shown", "answered"}
@@ -192,7 +192,7 @@ def test_colour_is_used_on_a_terminal_without_no_color(session, emu, keys, monke
     assert code == 0, out
     assert "\x1b[" in out
     # colour is for the terminal only: the transcript (journal, report) keeps the plain text
-    run = Journal(session.journal.directory).list()[0]
+    run = Journal(session.journal.directory).runs()[0]
     assert run.transcript and not any("\x1b" in e["text"] for e in run.transcript)
 
 
@@ -211,7 +211,7 @@ def test_second_ctrl_c_stops_at_once_and_the_run_stays_resumable(session, emu):
     session.sleep = sleep
     code, out = drive_lines(session, [str(index + 1), "", "", "", "", "", "y", "y", "y"])
     assert code == 130, out
-    run = Journal(session.journal.directory).list()[0]
+    run = Journal(session.journal.directory).runs()[0]
     assert run.resumable
     assert f"resume with: ecs-wizard resume {run.run_id}" in out
     assert (session.journal.runs_dir / f"{run.run_id}.md").is_file()
@@ -222,7 +222,7 @@ def test_ctrl_c_at_a_confirmation_stops_the_run_resumably(session, emu, keys):
     image = emu.ids["image_old_csbs_server_exists"]
     code, out = drive_keys(session, keys, move(session, image) + ENTER * 6 + CTRL_C)
     assert code == 130, out
-    run = Journal(session.journal.directory).list()[0]
+    run = Journal(session.journal.directory).runs()[0]
     assert run.status == "cancelled" and run.plan.steps[0].status == "pending"
     assert not run.resources()  # nothing was created
     assert f"resume with: ecs-wizard resume {run.run_id}" in out
@@ -253,7 +253,7 @@ def test_a_failed_step_says_why_and_exits_1(tmp_path):
     assert code == 1, out
     assert "The run failed at 'Create a full-ECS image from the new backup'" in out
     assert "disk snapshot failed" in out
-    run = Journal(session.journal.directory).list()[0]
+    run = Journal(session.journal.directory).runs()[0]
     assert run.status == "failed" and f"resume with: ecs-wizard resume {run.run_id}" in out
 
 

@@ -183,7 +183,7 @@ async def test_welcome_runs_table_fits_80_columns(make_session):
         table = app.screen.query_one("#resumable", DataTable)
         assert table.max_scroll_x == 0  # no column runs off to the right
         lines = "\n".join(screen_lines(table))
-        stopped_at = next(s.title for s in session.journal.list()[0].plan.steps if s.status != "succeeded")
+        stopped_at = next(s.title for s in session.journal.runs()[0].plan.steps if s.status != "succeeded")
         assert " ".join(stopped_at.split()[:3]) in lines and stopped_at.split()[-1] in lines  # wrapped, not cut
 
 

@@ -32,7 +32,7 @@ def test_journal_is_written_atomically_with_mode_0600_and_reads_back(tmp_path):
     assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
     again = journal.load("r1")
     assert again.plan.resolve(again.plan.steps[0].inputs["x"]) == "value"
-    assert [r.run_id for r in journal.list()] == ["r1"]
+    assert [r.run_id for r in journal.runs()] == ["r1"]
 
 
 def test_damaged_journal_is_a_clear_usage_error(tmp_path):
@@ -42,7 +42,7 @@ def test_damaged_journal_is_a_clear_usage_error(tmp_path):
     with pytest.raises(UsageError, match="damaged") as info:
         journal.load("r1")
     assert info.value.exit_code == 2
-    assert journal.list() == [] and journal.damaged() == [journal.path("r1")]
+    assert journal.runs() == [] and journal.damaged() == [journal.path("r1")]
 
 
 def test_unknown_run_is_a_usage_error(tmp_path):
