@@ -20,7 +20,7 @@ def _pct(s: str) -> str:
         if c.isascii() and (c.isalnum() or c in "-_.~"):
             out.append(c)
         else:
-            out.append("%%%02X" % ch)
+            out.append(f"%{ch:02X}")
     return "".join(out)
 
 

@@ -40,7 +40,23 @@ _HOMES = {
     "serve": "server",
     "InProcessAdapter": "transport",
 }
-__all__ = list(_HOMES)
+# Spelled out (not list(_HOMES)) so that linters and type checkers see the re-exports below.
+__all__ = [
+    "DEMO",
+    "DemoAccount",
+    "VirtualClock",
+    "Emulator",
+    "ApiError",
+    "LostResponse",
+    "OPERATIONS",
+    "FaultRule",
+    "all_operations",
+    "BackgroundServer",
+    "export_lines",
+    "make_http_server",
+    "serve",
+    "InProcessAdapter",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -21,6 +21,7 @@ from wizard.sim.state import (
     Progression,
     Server,
     State,
+    Subnet,
     Token,
     Vault,
     VaultResource,
@@ -61,7 +62,8 @@ def issue_token(state: State, body: Any, *, user: str, password: str, domain: st
 
 
 # ---- IMS ------------------------------------------------------------------------------------
-def create_whole_image(state: State, body: Any, *, fail: Fail = None) -> Job:
+def _whole_image_request(body: Any) -> tuple[str, str, str]:
+    """The image name, the backup id and the backup kind ("CBR" or "CSBS") of a create request."""
     if not isinstance(body, dict):
         raise ApiError(400, "IMG.0001", "The request body must be a JSON object.")
     name = body.get("name")
@@ -71,7 +73,8 @@ def create_whole_image(state: State, body: Any, *, fail: Fail = None) -> Job:
         raise ApiError(
             400,
             "IMG.0001",
-            "This emulator creates full-ECS images from backups only (backup_id); the instance_id route is not emulated.",
+            "This emulator creates full-ECS images from backups only (backup_id); "
+            "the instance_id route is not emulated.",
         )
     backup_id = body.get("backup_id")
     if not backup_id:
@@ -79,7 +82,11 @@ def create_whole_image(state: State, body: Any, *, fail: Fail = None) -> Job:
     kind = str(body.get("whole_image_type") or "CSBS").upper()
     if kind not in ("CBR", "CSBS"):
         raise ApiError(400, "IMG.0001", f"whole_image_type must be CBR or CSBS, not {body.get('whole_image_type')!r}.")
-    now = state.now()
+    return name, backup_id, kind
+
+
+def _whole_image_backup(state: State, backup_id: str, kind: str, now: float) -> CbrBackup | CsbsBackup:
+    """The available backup of ``kind`` an image is to be made from; IMS's errors when there is none."""
     cbr = state.cbr_backup(backup_id)
     csbs = state.csbs_backup(backup_id)
     if kind == "CBR":
@@ -88,24 +95,30 @@ def create_whole_image(state: State, body: Any, *, fail: Fail = None) -> Job:
                 raise ApiError(
                     400,
                     "IMG.0198",
-                    "The backup ID does not match the backup type: this is a CSBS backup (omit whole_image_type or set CSBS).",
+                    "The backup ID does not match the backup type: "
+                    "this is a CSBS backup (omit whole_image_type or set CSBS).",
                 )
             raise ApiError(400, "IMG.0020", f"The backup {backup_id} does not exist.")
-        backup: CbrBackup | CsbsBackup = cbr
         if cbr.status(now) != "available":
             raise ApiError(400, "IMG.0032", f"The backup is not available (status {cbr.status(now)}).")
-    else:
-        if csbs is None:
-            if cbr is not None:
-                raise ApiError(
-                    400, "IMG.0190", "This is a CBR backup: full-ECS images from CBR backups need whole_image_type CBR."
-                )
-            raise ApiError(400, "IMG.0127", f"The CSBS backup {backup_id} does not exist.")
-        backup = csbs
-        if csbs.status(now) != "available":
+        return cbr
+    if csbs is None:
+        if cbr is not None:
             raise ApiError(
-                400, "IMG.0132", f"The CSBS backup state does not allow creating an image (status {csbs.status(now)})."
+                400, "IMG.0190", "This is a CBR backup: full-ECS images from CBR backups need whole_image_type CBR."
             )
+        raise ApiError(400, "IMG.0127", f"The CSBS backup {backup_id} does not exist.")
+    if csbs.status(now) != "available":
+        raise ApiError(
+            400, "IMG.0132", f"The CSBS backup state does not allow creating an image (status {csbs.status(now)})."
+        )
+    return csbs
+
+
+def create_whole_image(state: State, body: Any, *, fail: Fail = None) -> Job:
+    name, backup_id, kind = _whole_image_request(body)
+    now = state.now()
+    backup = _whole_image_backup(state, backup_id, kind, now)
     if state.images_of_backup(backup_id):
         raise ApiError(
             400, "IMG.0029", "An image has already been created from this backup (one backup, one full-ECS image)."
@@ -410,59 +423,25 @@ def create_server(state: State, body: Any, *, fail: Fail = None, dry_run: bool =
     for key in ("imageRef", "flavorRef", "name", "vpcid", "nics", "root_volume"):
         _require(spec, key, "Ecs.0005")
     now = state.now()
-    image = state.image(spec["imageRef"])
-    if image is None:
-        raise ApiError(400, "Ecs.0031", f"The image {spec['imageRef']} does not exist.")
-    if state.image_status(image) != "active":
-        raise ApiError(400, "Ecs.0032", f"The image is not active (status {state.image_status(image)}).")
-    backup: CbrBackup | CsbsBackup | None = None
-    if image.whole_image:
-        backup = state.cbr_backup(image.backup_id) or state.csbs_backup(image.backup_id)
-        if backup is None:
-            raise ApiError(400, "Ecs.0034", "The backup of the full-ECS image does not exist or has been deleted.")
-        if backup.status(now) not in ("available", "protecting"):
-            raise ApiError(400, "Ecs.0048", "The full-ECS image cannot be used: its backup is not available.")
+    image, backup = _server_image(state, spec["imageRef"], now)
     flavor = state.flavors.get(spec["flavorRef"])
     if flavor is None:
         raise ApiError(400, "Ecs.0029", f"The flavor {spec['flavorRef']} does not exist.")
-    if spec["vpcid"] not in state.vpcs:
-        raise ApiError(400, "Ecs.0005", f"Invalid parameter: the VPC {spec['vpcid']} does not exist.")
-    nics = spec["nics"] if isinstance(spec["nics"], list) else []
-    subnet_id = (nics[0] or {}).get("subnet_id") if nics else None
-    subnet = state.subnets.get(subnet_id or "")
-    if subnet is None or subnet.vpc_id != spec["vpcid"]:
-        raise ApiError(
-            400, "Ecs.0005", f"Invalid parameter: the subnet {subnet_id} does not exist in VPC {spec['vpcid']}."
-        )
+    subnet = _server_subnet(state, spec)
     root = spec["root_volume"] if isinstance(spec["root_volume"], dict) else {}
     if root.get("volumetype") not in VOLUME_TYPES:
         raise ApiError(
             400, "Ecs.0005", f"Invalid parameter: root_volume.volumetype must be one of {', '.join(VOLUME_TYPES)}."
         )
-    az = spec.get("availability_zone") or state.availability_zones[0]
-    if az not in state.availability_zones:
-        raise ApiError(400, "Ecs.0005", f"Invalid parameter: availability zone {az} does not exist.")
-    count = int(spec.get("count") or 1)
-    if count < 1:
-        raise ApiError(400, "Ecs.0005", "Invalid parameter: count must be >= 1.")
-    if len(state.visible_servers()) + count > state.quotas.servers:
-        raise ApiError(400, "Ecs.0001", f"The ECS quota ({state.quotas.servers}) is insufficient.")
+    az, count = _server_placement(state, spec)
     if dry_run:
         return None
     slow = image.whole_image and not state.backup_supports_lld(image.backup_id)
     duration = D.SERVER_BUILD_SLOW if slow else D.SERVER_BUILD_FAST
     progression = Progression(now, duration, *(fail or (None, None)))
     job = Job(state.new_hex(32), "ecs", "createServer", progression, sub_job_type="createSingleServer")
-    root_size = int(root.get("size") or 0)
     for n in range(count):
-        volumes: list[Volume] = []
-        if backup is not None:
-            for i, d in enumerate(backup.disks):
-                size = max(d.size, root_size) if d.bootable else d.size
-                vtype = root["volumetype"] if d.bootable else d.volume_type
-                volumes.append(Volume(state.new_id(), size, vtype, d.bootable, f"/dev/vd{'abcdefgh'[i]}"))
-        else:
-            volumes.append(Volume(state.new_id(), max(root_size, image.min_disk), root["volumetype"], True, "/dev/vda"))
+        volumes = _server_volumes(state, image, backup, root)  # drawn before the server's id: ids stay in order
         name = spec["name"] if count == 1 else f"{spec['name']}-{n + 1:04d}"
         server = Server(
             state.new_id(),
@@ -483,6 +462,65 @@ def create_server(state: State, body: Any, *, fail: Fail = None, dry_run: bool =
         job.server_ids.append(server.id)
     state.jobs[job.id] = job
     return job
+
+
+def _server_image(state: State, image_id: str, now: float) -> tuple[Image, CbrBackup | CsbsBackup | None]:
+    """The active image a server is to boot from, and for a full-ECS image the backup behind it."""
+    image = state.image(image_id)
+    if image is None:
+        raise ApiError(400, "Ecs.0031", f"The image {image_id} does not exist.")
+    if state.image_status(image) != "active":
+        raise ApiError(400, "Ecs.0032", f"The image is not active (status {state.image_status(image)}).")
+    if not image.whole_image:
+        return image, None
+    backup = state.cbr_backup(image.backup_id) or state.csbs_backup(image.backup_id)
+    if backup is None:
+        raise ApiError(400, "Ecs.0034", "The backup of the full-ECS image does not exist or has been deleted.")
+    if backup.status(now) not in ("available", "protecting"):
+        raise ApiError(400, "Ecs.0048", "The full-ECS image cannot be used: its backup is not available.")
+    return image, backup
+
+
+def _server_subnet(state: State, spec: dict[str, Any]) -> Subnet:
+    """The server's subnet (its first NIC's), which must be in the server's VPC."""
+    if spec["vpcid"] not in state.vpcs:
+        raise ApiError(400, "Ecs.0005", f"Invalid parameter: the VPC {spec['vpcid']} does not exist.")
+    nics = spec["nics"] if isinstance(spec["nics"], list) else []
+    subnet_id = (nics[0] or {}).get("subnet_id") if nics else None
+    subnet = state.subnets.get(subnet_id or "")
+    if subnet is None or subnet.vpc_id != spec["vpcid"]:
+        raise ApiError(
+            400, "Ecs.0005", f"Invalid parameter: the subnet {subnet_id} does not exist in VPC {spec['vpcid']}."
+        )
+    return subnet
+
+
+def _server_placement(state: State, spec: dict[str, Any]) -> tuple[str, int]:
+    """The availability zone and how many servers, within the ECS quota."""
+    az = spec.get("availability_zone") or state.availability_zones[0]
+    if az not in state.availability_zones:
+        raise ApiError(400, "Ecs.0005", f"Invalid parameter: availability zone {az} does not exist.")
+    count = int(spec.get("count") or 1)
+    if count < 1:
+        raise ApiError(400, "Ecs.0005", "Invalid parameter: count must be >= 1.")
+    if len(state.visible_servers()) + count > state.quotas.servers:
+        raise ApiError(400, "Ecs.0001", f"The ECS quota ({state.quotas.servers}) is insufficient.")
+    return az, count
+
+
+def _server_volumes(
+    state: State, image: Image, backup: CbrBackup | CsbsBackup | None, root: dict[str, Any]
+) -> list[Volume]:
+    """A full-ECS image's server gets one volume per backed-up disk; any other image a system disk."""
+    root_size = int(root.get("size") or 0)
+    if backup is None:
+        return [Volume(state.new_id(), max(root_size, image.min_disk), root["volumetype"], True, "/dev/vda")]
+    volumes: list[Volume] = []
+    for i, d in enumerate(backup.disks):
+        size = max(d.size, root_size) if d.bootable else d.size
+        vtype = root["volumetype"] if d.bootable else d.volume_type
+        volumes.append(Volume(state.new_id(), size, vtype, d.bootable, f"/dev/vd{'abcdefgh'[i]}"))
+    return volumes
 
 
 def delete_servers(state: State, body: Any, *, fail: Fail = None) -> Job:

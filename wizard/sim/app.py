@@ -384,8 +384,8 @@ class SimApp:
         }
         if sort_key not in keys or sort_dir not in ("asc", "desc"):
             raise ApiError(400, "IMG.0001", f"Invalid sort_key/sort_dir: {sort_key}/{sort_dir}.")
-        key = keys[sort_key]
-        images.sort(key=lambda i: (key(i), i.id), reverse=sort_dir == "desc")
+        sort_by = keys[sort_key]
+        images.sort(key=lambda i: (sort_by(i), i.id), reverse=sort_dir == "desc")
         limit = _int_arg(q, "limit", 500, "IMG.0001", 0, 1000)
         if marker := q.get("marker"):
             position = next((n for n, i in enumerate(images) if i.id == marker), None)

@@ -135,14 +135,10 @@ class FaultRule:
             raise ValueError("backup must be 'error'")
         if self.status is not None and self.lost:
             raise ValueError("a rule cannot both answer with an error status and lose the answer")
-        if self.job and not self._may_start("job"):
-            raise ValueError(
-                f"job=fail needs an operation that starts a job ({', '.join(k for k, v in ACTION_OPERATIONS.items() if v == 'job')}), not {self.target}"
-            )
-        if self.backup and not self._may_start("backup"):
-            raise ValueError(
-                f"backup=error needs an operation that starts a backup ({', '.join(k for k, v in ACTION_OPERATIONS.items() if v == 'backup')}), not {self.target}"
-            )
+        for effect, kind, wanted in (("job=fail", "job", self.job), ("backup=error", "backup", self.backup)):
+            if wanted and not self._may_start(kind):
+                starters = ", ".join(op for op, k in ACTION_OPERATIONS.items() if k == kind)
+                raise ValueError(f"{effect} needs an operation that starts a {kind} ({starters}), not {self.target}")
         if not (self.status or self.lost or self.job or self.backup or self.latency):
             raise ValueError("a fault rule needs an effect: status=, lost, job=fail, backup=error or latency=")
 
@@ -171,7 +167,8 @@ class FaultRule:
                     kwargs["lost"] = value.lower() in ("1", "true", "yes")
                 else:
                     raise ValueError(
-                        f"unknown key {key!r} in fault rule {text!r}; keys: first, prob, status, code, message, retry_after, latency, lost, job, backup, reason"
+                        f"unknown key {key!r} in fault rule {text!r}; keys: first, prob, status, code, message, "
+                        "retry_after, latency, lost, job, backup, reason"
                     )
             except ValueError as exc:
                 if "unknown key" in str(exc):

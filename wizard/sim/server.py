@@ -73,10 +73,9 @@ def make_http_server(emu: Emulator, host: str = "127.0.0.1", port: int = 0) -> B
 
 
 def server_url(server: BaseWSGIServer) -> str:
-    host, port = server.server_address[:2]
-    if ":" in str(host):
-        host = f"[{host}]"
-    return f"http://{host}:{port}"
+    address, port = server.server_address[:2]
+    host = address.decode() if isinstance(address, bytes) else address  # bytes only for AF_UNIX
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def serve(

@@ -21,9 +21,13 @@ from wizard.sim.emulator import Emulator
 FORMAT = 1
 
 
+def _unbound_clock() -> float:
+    raise RuntimeError("a saved emulator state has no clock until snapshot.restore binds one")
+
+
 def save(emu: Emulator, path: Path) -> None:
     state = copy.copy(emu.state)
-    state.clock = None  # a bound method of this process's clock; re-bound on restore
+    state.clock = _unbound_clock  # not this process's clock (a bound method); restore binds the new one
     data = {
         "format": FORMAT,
         "scenario": emu.scenario,

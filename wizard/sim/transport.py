@@ -106,11 +106,13 @@ class InProcessAdapter(BaseAdapter):
         response.headers = CaseInsensitiveDict(captured["headers"])
         response.encoding = get_encoding_from_headers(response.headers)
         response._content = content
-        response._content_consumed = True
+        # requests' own flag for "content already read"; types-requests does not declare it.
+        response._content_consumed = True  # type: ignore[attr-defined]
         response.raw = io.BytesIO(content)
         response.url = request.url or ""
         response.request = request
-        response.connection = self
+        # requests sets the adapter that sent the request; its stub narrows that to HTTPAdapter.
+        response.connection = self  # type: ignore[assignment]
         return response
 
     def close(self) -> None:

@@ -100,7 +100,7 @@ def job(state: State, j: Job, *, progress: bool = False) -> dict[str, Any]:
                 "FAIL": "failed",
             }[status]
     else:
-        subs = []
+        subs: list[dict[str, Any]] = []
         for server_id in j.server_ids:
             subs.append(
                 {
