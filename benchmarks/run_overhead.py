@@ -27,8 +27,6 @@ from wizard.runner import DEMO_POLL, PollPolicy
 from wizard.session import open_session
 from wizard.sim import Emulator
 
-ANSWERS = dict(service="cbr", source_exists=False, cleanup=True)
-
 
 def _run(emu: Emulator, state_dir: str, *, poll: PollPolicy, frozen: bool):
     session = open_session(resolve(demo=True), state_dir=state_dir, emulator=emu)
@@ -37,7 +35,7 @@ def _run(emu: Emulator, state_dir: str, *, poll: PollPolicy, frozen: bool):
         session.clock, session.sleep = emu.clock.now, emu.clock.advance
     image = emu.ids["image_old_csbs_server_deleted"]
     d = diagnose(session.clients, image)
-    answers = Answers(**ANSWERS)
+    answers = Answers(service="cbr", source_exists=False, cleanup=True)
     plan = build_plan(session.clients, d, answers)
     run = session.new_run(image, d, answers, plan)
     calls_before = len(emu.request_log)
@@ -60,16 +58,10 @@ def emulated_critical_path(emu: Emulator, since: float) -> float:
     progressions += [job.progression for job in s.jobs.values()]
     progressions += [b.progression for b in (*s.cbr_backups.values(), *s.csbs_backups.values())]
     intervals = sorted((p.start, p.end) for p in progressions if p.start >= since)
-    total, current_start, current_end = 0.0, None, None
-    for start, end in intervals:
-        if current_end is None or start > current_end:
-            if current_end is not None:
-                total += current_end - current_start
-            current_start, current_end = start, end
-        else:
-            current_end = max(current_end, end)
-    if current_end is not None:
-        total += current_end - current_start
+    total, covered_until = 0.0, since
+    for start, end in intervals:  # by start: only the part after what is already counted is new
+        total += max(0.0, end - max(start, covered_until))
+        covered_until = max(covered_until, end)
     return total
 
 
@@ -88,7 +80,8 @@ def main() -> None:
             emulated = emulated_critical_path(emu, virtual_started)
             ratios.append(wall / (emulated / args.speed))
             print(
-                f"  wall {wall:.2f} s, emulated critical path {emulated:.0f} virtual s = {emulated / args.speed:.2f} real s, "
+                f"  wall {wall:.2f} s, emulated critical path {emulated:.0f} virtual s "
+                f"= {emulated / args.speed:.2f} real s, "
                 f"ratio {ratios[-1]:.3f}"
             )
         print(f"CBR scenario 2 at speed {args.speed:g}: median ratio {statistics.median(ratios):.3f} (target <= 1.05)")

@@ -34,18 +34,23 @@ VERDICTS = (AFFECTED, NOT_AFFECTED_CBR, NOT_AFFECTED_NEW_FORMAT, NOT_FULL_ECS_IM
 SUMMARIES = {
     AFFECTED: "Affected: this image was made from an old-format CSBS backup, so ECSs created from it build slowly.",
     NOT_AFFECTED_CBR: "Not affected: this image was made from a CBR backup, which supports fast ECS creation.",
-    NOT_AFFECTED_NEW_FORMAT: "Not affected: this image was made from a new-format CSBS backup, which supports fast ECS creation.",
+    NOT_AFFECTED_NEW_FORMAT: "Not affected: this image was made from a new-format CSBS backup, "
+    "which supports fast ECS creation.",
     NOT_FULL_ECS_IMAGE: "Out of scope: this is not a full-ECS image.",
     IMAGE_NOT_ACTIVE: "Not ready: the image is not active, so no ECS can be created from it yet.",
     BACKUP_MISSING: "The backup this image was made from no longer exists.",
 }
 
+OTHER_CAUSE = "Slow creation has another cause: check the flavor, the disk types, quotas and the region's capacity."
+
 ADVICE = {
     AFFECTED: "Repair it: back the server up again (CBR recommended) and make a new full-ECS image from that backup.",
-    NOT_AFFECTED_CBR: "Slow creation has another cause: check the flavor, the disk types, quotas and the region's capacity.",
-    NOT_AFFECTED_NEW_FORMAT: "Slow creation has another cause: check the flavor, the disk types, quotas and the region's capacity.",
-    NOT_FULL_ECS_IMAGE: "Fast creation for system-disk images is a different feature (image replication); this wizard only repairs full-ECS images.",
-    IMAGE_NOT_ACTIVE: "Wait until the image is active (or, if it is 'killed', create it again), then run the diagnosis again.",
+    NOT_AFFECTED_CBR: OTHER_CAUSE,
+    NOT_AFFECTED_NEW_FORMAT: OTHER_CAUSE,
+    NOT_FULL_ECS_IMAGE: "Fast creation for system-disk images is a different feature (image replication); "
+    "this wizard only repairs full-ECS images.",
+    IMAGE_NOT_ACTIVE: "Wait until the image is active (or, if it is 'killed', create it again), "
+    "then run the diagnosis again.",
     BACKUP_MISSING: "ECS creation from this image may fail (Ecs.0034). If a server made from this image still runs, "
     "back that server up with CBR and make a new full-ECS image from it.",
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -85,7 +86,7 @@ class Plan:
         )
 
 
-def new_image_name(original: str, taken: set[str] = frozenset()) -> str:
+def new_image_name(original: str, taken: Collection[str] = frozenset()) -> str:
     """The original name plus a suffix, within IMS's 128 characters, not clashing with ``taken``."""
     for n in range(1, 100):
         suffix = IMAGE_SUFFIX if n == 1 else f"{IMAGE_SUFFIX}-{n}"

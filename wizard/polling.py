@@ -26,4 +26,5 @@ class PollPolicy:
         return int(math.ceil(ramp + seconds / self.max_interval + 2))
 
 
+REAL_POLL = PollPolicy()  # the real cloud's pace (frozen, so one shared default is safe)
 DEMO_POLL = PollPolicy(min_interval=0.05, max_interval=1.0, growth=0.05)

@@ -72,12 +72,12 @@ def repair_questions(diagnosis: Diagnosis) -> list[Question]:
     """The two questions of the flowchart, defaults from detection."""
     server = diagnosis.source_server
     detected = server.exists if server else None
-    if detected is True:
-        evidence = [f"ECS {server.name or server.id} answered with status {server.status}."]
-    elif detected is False:
-        evidence = [f"ECS {server.id} was looked up and the cloud says it does not exist (Ecs.0114)."]
-    else:
+    if server is None or detected is None:
         evidence = ["The backup does not say which server it came from; please answer."]
+    elif detected:
+        evidence = [f"ECS {server.name or server.id} answered with status {server.status}."]
+    else:
+        evidence = [f"ECS {server.id} was looked up and the cloud says it does not exist (Ecs.0114)."]
     return [
         Question(
             "service",
@@ -91,7 +91,8 @@ def repair_questions(diagnosis: Diagnosis) -> list[Question]:
                 Choice(
                     "csbs",
                     "CSBS",
-                    "Only where the account still uses CSBS; the wizard makes a full backup so it is in the new format.",
+                    "Only where the account still uses CSBS; "
+                    "the wizard makes a full backup so it is in the new format.",
                 ),
             ],
             "cbr",
@@ -111,7 +112,8 @@ def repair_questions(diagnosis: Diagnosis) -> list[Question]:
                 ),
             ],
             detected if detected is not None else True,
-            "Detected from the backup's resource_id; override it if you know better (for example if the server was rebuilt).",
+            "Detected from the backup's resource_id; "
+            "override it if you know better (for example if the server was rebuilt).",
             evidence,
         ),
     ]

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from wizard.cloud.errors import CallRecord, CloudError, CloudUnreachable
 from wizard.journal import CANCELLED, FAILED, RUNNING, SUCCEEDED, Journal, Run
 from wizard.plan import Plan
-from wizard.polling import DEMO_POLL, PollPolicy  # noqa: F401  (re-exported: the runner's pace)
+from wizard.polling import DEMO_POLL, REAL_POLL, PollPolicy  # noqa: F401  (re-exported: the runner's pace)
 from wizard.steps import (
     CANCELLED as STEP_CANCELLED,
 )
@@ -99,7 +99,7 @@ class Runner:
         on_event: Callable[[RunEvent], None] | None = None,
         confirm: Callable[[Step], bool] | None = None,
         should_cancel: Callable[[], bool] = lambda: False,
-        poll: PollPolicy = PollPolicy(),
+        poll: PollPolicy = REAL_POLL,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         retry_delay: float = 2.0,

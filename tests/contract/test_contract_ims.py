@@ -155,7 +155,7 @@ def test_create_from_a_backup_that_already_has_an_image_is_img_0029(cloud):
     ids = cloud.ids
     for backup_id, service in ((ids["backup_cbr"], "cbr"), (ids["backup_new_csbs"], "csbs")):
         raises_cloud_error(
-            lambda: cloud.clients.ims.create_whole_image_from_backup(
+            lambda backup_id=backup_id, service=service: cloud.clients.ims.create_whole_image_from_backup(
                 name="second", backup_id=backup_id, service=service
             ),
             service="ims",
@@ -312,7 +312,11 @@ def test_delete_image_that_is_missing_or_public_is_404_img_0027(cloud):
     ims.delete_image(cloud.ids["image_system_disk"])
     for image_id in (cloud.ids["image_system_disk"], cloud.ids["image_public"]):
         raises_cloud_error(
-            lambda: ims.delete_image(image_id), service="ims", status=404, code="IMG.0027", message=image_id
+            lambda image_id=image_id: ims.delete_image(image_id),
+            service="ims",
+            status=404,
+            code="IMG.0027",
+            message=image_id,
         )
     assert cloud.clients.ims.image_exists(cloud.ids["image_public"])
 

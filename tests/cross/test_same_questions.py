@@ -207,7 +207,7 @@ def tui_shown(qf: QuestionField) -> Shown:
     if qf.use_radio:
         buttons = list(qf.query(RadioButton))
         labels = [str(b.label) for b in buttons]
-        preselected = next((label for b, label in zip(buttons, labels) if b.value), None)
+        preselected = next((label for b, label in zip(buttons, labels, strict=True) if b.value), None)
     else:
         select = qf.query_one(Select)
         overlay = select.query_one(SelectOverlay)
@@ -303,7 +303,7 @@ def test_both_front_ends_ask_the_same_and_plan_the_same(make_session, keys, monk
 
     # (a) the same questions, in the same order, presented alike
     assert [s.key for s in plain.shown] == [s.key for s in tui.shown] == scenario.keys
-    for p, t in zip(plain.shown, tui.shown):
+    for p, t in zip(plain.shown, tui.shown, strict=True):
         assert p == t, f"question {p.key!r} is presented differently"
         assert p.default is not None and p.preselected == p.default  # the default is what is preselected
         assert p.help, f"question {p.key!r} has no help"

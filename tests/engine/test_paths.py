@@ -1,7 +1,6 @@
 """All four repair paths end to end against the emulator: exactly the expected resources, and a
 verified fast image at the end."""
 
-
 from tests.engine.helpers import added, inventory, removed, repair
 from wizard.diagnose import diagnose
 

@@ -24,7 +24,8 @@ def test_core_modules_do_not_import_textual_or_questionary():
     code = (
         "import sys\n"
         + "".join(f"import {m}\n" for m in CORE)
-        + "bad = sorted(m for m in sys.modules if m.split('.')[0] in {'textual', 'questionary', 'prompt_toolkit', 'screens'})\n"
+        + "ui = {'textual', 'questionary', 'prompt_toolkit', 'screens'}\n"
+        + "bad = sorted(m for m in sys.modules if m.split('.')[0] in ui)\n"
         + "print(','.join(bad))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -56,9 +57,9 @@ def test_first_screen_needs_neither_the_http_stack_nor_the_emulator():
         "import screens.welcome\n"
         "session = open_session(resolve(demo=True), state_dir=sys.argv[1])\n"
         "WizardApp(session)\n"
-        "print(','.join(sorted(m for m in ('requests', 'urllib3', 'werkzeug', 'wizard.sim.emulator', 'wizard.cloud.http',"
-        " 'wizard.runner', 'wizard.plan', 'wizard.steps', 'wizard.diagnose')"
-        " if m in sys.modules)), session.connected)\n"
+        "late = ('requests', 'urllib3', 'werkzeug', 'wizard.sim.emulator', 'wizard.cloud.http',"
+        " 'wizard.runner', 'wizard.plan', 'wizard.steps', 'wizard.diagnose')\n"
+        "print(','.join(sorted(m for m in late if m in sys.modules)), session.connected)\n"
         "session.connect()\n"
         "print(session.emulator is not None and 'requests' in sys.modules)\n"
     )

@@ -63,9 +63,9 @@ def test_v4_query_encoding_and_repeated_values():
             "start_time": "2024-01-01T00:00:00Z",
         }
     )
-    assert (
-        query
-        == "name=my%20backup&resource_id=6b1c4e7a-0000-4000-8000-000000000001&start_time=2024-01-01T00%3A00%3A00Z&status=available&status=error"
+    assert query == (
+        "name=my%20backup&resource_id=6b1c4e7a-0000-4000-8000-000000000001"
+        "&start_time=2024-01-01T00%3A00%3A00Z&status=available&status=error"
     )
     url = f"https://cbr.eu-de.otc.t-systems.com/v3/{PID}/backups?{query}"
     headers = {"Content-Type": "application/json", "X-Sdk-Date": DATE, "Host": "cbr.eu-de.otc.t-systems.com"}
