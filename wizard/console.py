@@ -9,9 +9,13 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from wizard.runner import RunEvent, effect
+
+if TYPE_CHECKING:
+    from wizard.diagnose import Diagnosis
+    from wizard.plan import Plan
 
 MARKS = {
     "step-started": "[..]",
@@ -135,7 +139,7 @@ def table(rows: list[list[Any]], headers: list[str]) -> str:
     return "\n".join(out)
 
 
-def plan_text(plan, *, with_calls: bool = True) -> str:
+def plan_text(plan: Plan, *, with_calls: bool = True) -> str:
     """The plan as text: every step, what is billable or destructive, and (dry run) every API call."""
     lines = [
         f"Plan {plan.run_id}: {plan.path.title}",
@@ -166,7 +170,7 @@ def plan_text(plan, *, with_calls: bool = True) -> str:
     return "\n".join(lines)
 
 
-def plan_json(plan) -> dict[str, Any]:
+def plan_json(plan: Plan) -> dict[str, Any]:
     """The plan as data (``run --dry-run --json``): every step with its API calls and bodies, and
     what is billable or destructive (those steps ask before they run)."""
     from wizard.steps import KINDS
@@ -197,7 +201,7 @@ def plan_json(plan) -> dict[str, Any]:
     }
 
 
-def diagnosis_text(d) -> str:
+def diagnosis_text(d: Diagnosis) -> str:
     lines = [f"Image {d.image_name} ({d.image_id})", f"Verdict: {d.verdict}", d.summary, "", "Evidence:"]
     lines.append(
         table([[e.field, e.value, e.source, e.meaning] for e in d.evidence], ["field", "value", "read from", "meaning"])

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from wizard.journal import Journal, Run
 
 
 @dataclass
@@ -21,7 +24,7 @@ class Transcript:
     def _add(self, kind: str, text: str) -> None:
         self.entries.append({"kind": kind, "text": text, "at": time.time()})
 
-    def attach(self, run, journal) -> None:
+    def attach(self, run: Run, journal: Journal) -> None:
         """Copy the entries into the run (and its journal) and write the text file beside it."""
         known = {(e["kind"], e["text"], e["at"]) for e in run.transcript}
         run.transcript.extend(e for e in self.entries if (e["kind"], e["text"], e["at"]) not in known)
