@@ -138,3 +138,12 @@ def test_advice_follows_whether_the_source_ecs_exists(capsys, tmp_path):
     assert "first create a temporary ECS from this image" in json.loads(out)["advice"]
     code, out, _ = cli(capsys, "diagnose", IDS["image_old_csbs_server_exists"], "--json", state=tmp_path)
     assert json.loads(out)["advice"].startswith("Repair it: back the server up again")
+
+
+def test_version_is_the_installed_packages(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out == f"ecs-wizard {version('ecs-wizard')}\n"

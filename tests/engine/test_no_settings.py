@@ -5,6 +5,7 @@ import os
 import pytest
 
 import wizard.cli as cli
+import wizard.commands.start
 import wizard.plain
 
 
@@ -28,7 +29,7 @@ def test_without_a_terminal_it_explains_and_exits_2(no_settings, capsys):
 @pytest.mark.parametrize("answer, code", [("", 0), ("y", 0), ("n", 2)])
 def test_on_a_terminal_it_offers_the_demo(no_settings, monkeypatch, capsys, answer, code):
     started = []
-    monkeypatch.setattr(cli, "_interactive", lambda: True)
+    monkeypatch.setattr(wizard.commands.start, "interactive", lambda: True)
     monkeypatch.setattr("builtins.input", lambda question: answer)
     monkeypatch.setattr(
         wizard.plain, "run_plain", lambda session, step_mode=False: started.append(session.settings.is_demo) or 0

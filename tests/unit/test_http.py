@@ -154,3 +154,11 @@ def test_call_records_are_kept_with_request_ids():
     http, _, _ = client([(200, {}, {"X-Request-Id": "abc"})], on_call=records.append)
     http.get("/x")
     assert records[0].request_id == "abc" and records[0].status == 200 and records[0].attempts == 1
+
+
+def test_user_agent_names_the_installed_version():
+    from importlib.metadata import version
+
+    http, adapter, _ = client([(200, {"images": []})])
+    http.get("/v2/cloudimages")
+    assert adapter.requests[0].headers["User-Agent"] == f"ecs-wizard/{version('ecs-wizard')}"

@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 CORE = [
     "wizard.cli",
     "wizard.config",
@@ -32,16 +34,36 @@ def test_core_modules_do_not_import_textual_or_questionary():
     assert out.stdout.strip() == ""
 
 
-def test_help_does_not_import_ui_libraries():
+# What only running a command needs: the engine, the cloud client and its HTTP stack, the emulator,
+# the front ends. Neither --help nor an argument error may import them (issue 15: --help <= 2.5x
+# `python -c pass`, benchmarks/cli_startup.py).
+COMMAND_ONLY = ["wizard.runner", "wizard.cloud", "wizard.sim", "requests", "werkzeug", "textual", "questionary"]
+
+
+@pytest.mark.parametrize(
+    "argv, exit_code",
+    [
+        (["--help"], 0),
+        (["run"], 2),  # IMAGE missing
+        (["--speed", "0", "run", "IMAGE"], 2),
+        (["flowchart", "--path", "nowhere"], 2),
+        (["sim", "serve", "--port", "65536"], 2),
+        (["no-such-command"], 2),
+    ],
+)
+def test_help_and_argument_errors_import_no_command_body(argv, exit_code):
     code = (
-        "import sys, contextlib, io\n"
+        "import contextlib, io, sys\n"
         "from wizard.cli import main\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n"
-        "    try:\n        main(['--help'])\n    except SystemExit:\n        pass\n"
-        "print(','.join(m for m in sys.modules if m.split('.')[0] in {'textual', 'questionary'}))\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+        "    try:\n        main(sys.argv[2:])\n    except SystemExit as stop:\n        code = stop.code\n"
+        "loaded = [m for m in sys.argv[1].split(',') if any(n == m or n.startswith(m + '.') for n in sys.modules)]\n"
+        "print(code, ','.join(loaded))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == ""
+    out = subprocess.run(
+        [sys.executable, "-c", code, ",".join(COMMAND_ONLY), *argv], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == [str(exit_code)]
 
 
 def test_first_screen_needs_neither_the_http_stack_nor_the_emulator():

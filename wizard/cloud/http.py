@@ -10,6 +10,7 @@ Retry rules (why they differ by call):
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import random
@@ -27,7 +28,17 @@ from wizard.cloud.secrets import Secret, mask_text
 
 log = logging.getLogger("wizard.cloud")
 
-USER_AGENT = "ecs-wizard/0.1"
+
+@functools.cache
+def user_agent() -> str:
+    """``ecs-wizard/<version>``, the version from the installed package's metadata (read on the first
+    call: importing :mod:`importlib.metadata` is not free)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"ecs-wizard/{version('ecs-wizard')}"
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "ecs-wizard/unknown"
 
 
 def _find_error(body: Any) -> tuple[str, str] | None:
@@ -136,7 +147,7 @@ class HttpClient:
         query = encode_query(params)
         url = self.endpoint.rstrip("/") + path + (f"?{query}" if query else "")
         data = json.dumps(body, separators=(",", ":")).encode() if body is not None else None
-        headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT, "Accept": "application/json"}
+        headers = {"Content-Type": "application/json", "User-Agent": user_agent(), "Accept": "application/json"}
         ok = set(ok)
         attempt = 0
         reauthenticated = False

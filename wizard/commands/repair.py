@@ -1,0 +1,245 @@
+"""Repairs without a UI: ``run IMAGE`` (diagnose, plan, execute) and ``resume [RUN_ID]`` (continue
+an interrupted or failed run, or add a follow-up to a finished one). Steps that are billable or
+destructive need ``--yes`` or a terminal to confirm on; with ``--json`` the last line on stdout is a
+``run-finished`` event on every way out."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+
+from wizard import errors
+from wizard.commands.context import Invocation, interactive
+from wizard.console import EventPrinter, diagnosis_text, plan_json, plan_text
+from wizard.diagnose import Diagnosis, diagnose
+from wizard.journal import CANCELLED, Journal, Run
+from wizard.plan import FOLLOW_UPS, add_follow_up, build_plan, default_server_choice, follow_up_hints, follow_ups
+from wizard.questions import Answers, ServerChoice
+from wizard.runner import RunEvent, confirmation_text
+from wizard.session import CloudSession
+from wizard.steps import Step
+
+
+def cmd_run(invocation: Invocation) -> int:
+    return invocation.ends_with_run_finished(_run)
+
+
+def cmd_resume(invocation: Invocation) -> int:
+    return invocation.ends_with_run_finished(_resume)
+
+
+def _run(invocation: Invocation) -> int:
+    args = invocation.args
+    session = invocation.open_session()
+    d = diagnose(session.clients, args.image)
+    if not d.affected:
+        if args.json:
+            invocation.print_run_finished("not-affected", None, d.summary, verdict=d.verdict)
+        else:
+            print(diagnosis_text(d))
+        return errors.EXIT_NOT_AFFECTED
+    answers = _answers_from_args(invocation, session, d)
+    plan = build_plan(session.clients, d, answers)
+    if args.dry_run:
+        if args.json:
+            print(json.dumps({"event": "plan", **plan_json(plan)}, default=str))
+            invocation.print_run_finished("dry-run", None, "nothing was changed")
+        else:
+            print(plan_text(plan))
+        return errors.EXIT_OK
+    run = session.new_run(args.image, d, answers, plan)
+    return _execute(invocation, session, run)
+
+
+def _answers_from_args(invocation: Invocation, session: CloudSession, diagnosis: Diagnosis) -> Answers:
+    args = invocation.args
+    if args.source_exists == "auto":
+        server = diagnosis.source_server
+        if server is None or server.exists is None:
+            raise errors.UsageError(
+                "Cannot tell whether the source ECS still exists.", "Pass --source-exists yes or --source-exists no."
+            )
+        source_exists = server.exists
+    else:
+        source_exists = args.source_exists == "yes"
+    server_choice = None
+    if not source_exists or args.test_launch:
+        if args.flavor or args.subnet or args.vpc or args.az or args.volume_type:
+            server_choice = _server_from_args(invocation, session, diagnosis)
+    return Answers(
+        service=args.service,
+        source_exists=source_exists,
+        server=server_choice if not source_exists else None,
+        test_launch=args.test_launch,
+        cleanup=args.cleanup,
+        delete_old_image=args.delete_old_image,
+    )
+
+
+def _server_from_args(invocation: Invocation, session: CloudSession, diagnosis: Diagnosis) -> ServerChoice:
+    """The temporary ECS from --flavor/--vpc/--subnet/--az/--volume-type. What is left out comes from
+    the defaults the wizard would offer, looked up only when --flavor, --vpc or --subnet is missing."""
+    args = invocation.args
+    if args.flavor and args.vpc and args.subnet:
+        return ServerChoice(args.flavor, args.vpc, args.subnet, args.az or None, args.volume_type or "SAS")
+    given = {
+        "flavor_id": args.flavor,
+        "vpc_id": args.vpc,
+        "subnet_id": args.subnet,
+        "availability_zone": args.az,
+        "volume_type": args.volume_type,
+    }
+    defaults = default_server_choice(session.clients, diagnosis)
+    return replace(defaults, **{name: value for name, value in given.items() if value})
+
+
+def _execute(invocation: Invocation, session: CloudSession, run: Run) -> int:
+    args = invocation.args
+    invocation.active_run_id = run.run_id
+    pending = [
+        s for s in run.plan.steps if s.needs_confirmation and s.status != "succeeded" and not s.state.get("confirmed")
+    ]
+    if pending and not args.yes and not interactive():
+        if not run.events:
+            _record_needs_confirmation(session, run)
+        return _needs_confirmation(
+            invocation,
+            run,
+            [s.title for s in pending],
+            f"nothing was changed; confirm with: ecs-wizard resume {run.run_id} --yes",
+            resumable=True,
+        )
+    on_event = _event_printer(invocation, run, demo=session.settings.is_demo)
+    runner = session.runner(run, on_event=on_event, confirm=lambda step: _confirm(invocation, step))
+    try:
+        result = runner.run()
+    except KeyboardInterrupt:
+        # The journal was written after the last event; nothing created is forgotten.
+        run.status = "cancelled"
+        session.journal.save(run)
+        print(f"\ninterrupted; resume with: ecs-wizard resume {run.run_id}", file=sys.stderr)
+        if args.json:
+            invocation.print_run_finished(
+                "cancelled", run.run_id, "interrupted; the run can be resumed", resumable=True
+            )
+        return errors.EXIT_INTERRUPTED
+    if result.status == "succeeded":
+        return errors.EXIT_OK
+    if result.status == "cancelled":
+        return errors.EXIT_NEEDS_CONFIRMATION if not args.yes and not interactive() else errors.EXIT_FAILED
+    return errors.EXIT_FAILED
+
+
+def _needs_confirmation(invocation: Invocation, run: Run, titles: list[str], closing: str, **fields: object) -> int:
+    """Stop before any change: the steps that need --yes or a terminal (stderr) and, with --json, the
+    closing event ``closing`` with ``fields``."""
+    print("These steps are billable or destructive and need confirmation:", file=sys.stderr)
+    for title in titles:
+        print(f"  - {title}", file=sys.stderr)
+    print(
+        f"Nothing was changed. Pass --yes to confirm them, or run interactively. Run id: {run.run_id}",
+        file=sys.stderr,
+    )
+    if invocation.args.json:
+        invocation.print_run_finished("needs-confirmation", run.run_id, closing, **fields, needs_confirmation=titles)
+    return errors.EXIT_NEEDS_CONFIRMATION
+
+
+def _confirm(invocation: Invocation, step: Step) -> bool:
+    """A gated step: approved by --yes, else asked on the terminal (stderr with --json, which keeps
+    stdout JSON)."""
+    if invocation.args.yes:
+        return True
+    question = f"{confirmation_text(step)} [y/N] "
+    print(question, end="", file=sys.stderr if invocation.args.json else sys.stdout, flush=True)
+    return input().strip().lower() in {"y", "yes"}
+
+
+def _event_printer(invocation: Invocation, run: Run, *, demo: bool) -> Callable[[RunEvent], None]:
+    """The runner's events as lines (or JSON); a successful run ends with what can still be done
+    later, which with --json rides on the closing run-finished event so that it stays the last line."""
+    args = invocation.args
+    printer = EventPrinter(json_lines=args.json, approved_by="--yes" if args.yes else None)
+
+    def on_event(event: RunEvent) -> None:
+        finished = event.event == "run-finished"
+        hints = follow_up_hints(run.plan, demo=demo) if finished and event.status == "succeeded" else []
+        if hints and args.json:
+            event = replace(event, data={**event.data, **_follow_up_fields(run, hints)})
+        printer(event)
+        if finished:
+            invocation.run_finished_shown = True
+            if not args.json:
+                for hint in hints:
+                    print(hint, flush=True)
+
+    return on_event
+
+
+def _follow_up_fields(run: Run, hints: list[str]) -> dict[str, object]:
+    kept = (
+        run.plan.step("create_temp_server").outputs.get("server_id")
+        if "delete_temp_server" in follow_ups(run.plan)
+        else None
+    )
+    return {"follow_ups": hints, **({"kept_temporary_server": kept} if kept else {})}
+
+
+def _record_needs_confirmation(session: CloudSession, run: Run) -> None:
+    """A new run that stops for want of --yes is journaled as cancelled before any change (and
+    resumable with --yes), not left 'running' as if it had been interrupted."""
+    run.status = CANCELLED
+    event = RunEvent(
+        "run-finished",
+        run.run_id,
+        status=CANCELLED,
+        data={"reason": "needs-confirmation", "resumable": True},
+        message=f"needs confirmation: stopped before any change; continue with: ecs-wizard resume {run.run_id} --yes",
+    )
+    run.events.append(event.to_dict())
+    session.journal.save(run)
+
+
+def _resume(invocation: Invocation) -> int:
+    args = invocation.args
+    journal = Journal(args.state_dir)
+    follow_up = [
+        kind for kind, wanted in (("test_launch", args.test_launch), ("delete_temp_server", args.cleanup)) if wanted
+    ]
+    if follow_up and not args.run_id:
+        raise errors.UsageError(
+            "--cleanup and --test-launch need the RUN_ID of a finished run.", "ecs-wizard runs lists the runs."
+        )
+    invocation.active_run_id = args.run_id
+    run = journal.load(args.run_id) if args.run_id else journal.latest_resumable()
+    if run is None:
+        raise errors.UsageError(
+            "No run to resume.", "ecs-wizard runs lists the runs; start one with ecs-wizard run IMAGE."
+        )
+    invocation.active_run_id = run.run_id
+    if follow_up and run.status != "succeeded":
+        raise errors.UsageError(
+            f"Run {run.run_id} has not succeeded ({run.status}).", f"Resume it first: ecs-wizard resume {run.run_id}"
+        )
+    if not run.resumable and not follow_up:
+        raise errors.UsageError(
+            f"Run {run.run_id} has already {run.status}; there is nothing to resume.",
+            f"ecs-wizard report {run.run_id} shows what it did; --test-launch or --cleanup add a follow-up.",
+        )
+    session = invocation.open_session(demo=run.cloud.get("cloud") == "demo")
+    session.check_resumable_here(run)
+    if follow_up:
+        if not args.yes and not interactive():  # checked before the journal changes
+            return _needs_confirmation(
+                invocation,
+                run,
+                [FOLLOW_UPS[kind] for kind in follow_up],
+                "nothing was changed; pass --yes to confirm",
+                new_image_id=run.new_image_id,
+            )
+        for kind in follow_up:
+            add_follow_up(run.plan, kind, session.clients, Diagnosis.from_dict(run.diagnosis))
+        journal.save(run)
+    return _execute(invocation, session, run)

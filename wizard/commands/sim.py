@@ -1,0 +1,61 @@
+"""``sim serve``: the cloud emulator over loopback HTTP, for other shells and tools, until Ctrl-C."""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import sys
+from urllib.parse import urlsplit
+
+from wizard import errors
+from wizard.commands import SERVE_SPEED
+from wizard.commands.context import Invocation
+from wizard.sim import Emulator, FaultRule, export_lines, serve
+
+
+def cmd_sim_serve(invocation: Invocation) -> int:
+    args = invocation.args
+    speed = SERVE_SPEED if args.speed is None else args.speed  # '--speed' may come before the command
+    try:
+        faults = [FaultRule.parse(rule) for rule in args.fault]
+    except ValueError as exc:
+        raise errors.UsageError(f"Bad --fault rule: {exc}") from None
+    params = {"n": args.size} if args.scenario == "large" else {}
+    try:
+        emulator = Emulator(scenario=args.scenario, speed=speed, faults=faults, scenario_params=params)
+    except (KeyError, ValueError) as exc:
+        raise errors.UsageError(f"Cannot start the emulator: {exc}") from None
+
+    def ready(url: str) -> None:
+        address = urlsplit(url).hostname or ""
+        if not _is_loopback(address):
+            where = "every network interface" if address in ("0.0.0.0", "::") else f"{address}, which is not loopback"
+            print(
+                f"ecs-wizard: warning: serving on {where}: anyone who can reach this machine can use the emulator "
+                "with the fixed, public demo keys",
+                file=sys.stderr,
+            )
+        for line in export_lines(url):
+            print(line)
+        print(
+            f"# emulator serving scenario {args.scenario!r} at {url} (speed {speed:g}x); Ctrl-C stops it",
+            file=sys.stderr,
+        )
+        sys.stdout.flush()
+
+    try:
+        serve(emulator, host=args.host, port=args.port, on_ready=ready)
+    except OSError as exc:
+        advice = "; pick another --port (0 picks a free one)" if exc.errno == errno.EADDRINUSE else ""
+        raise errors.UsageError(f"Cannot listen on {args.host}:{args.port}: {exc.strerror or exc}{advice}.") from None
+    except KeyboardInterrupt:
+        pass
+    print("# emulator stopped", file=sys.stderr)
+    return errors.EXIT_OK
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address.split("%")[0]).is_loopback
+    except ValueError:
+        return False
