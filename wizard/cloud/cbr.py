@@ -38,8 +38,35 @@ class CbrClient:
     def get_vault(self, vault_id: str) -> Vault:
         return Vault.from_api(self.http.get(f"{self._base}/vaults/{vault_id}")["vault"])
 
+    def list_vaults_by_tags(self, tags: dict[str, str], *, limit: int = 1000) -> list[Vault]:
+        """Vaults carrying every tag given: ``POST /v3/{project_id}/vault/resource_instances/action``
+        (the vault list has no tag filter; OTC-CBR ``cbr_apis/tags/querying_vault_resources.rst``)."""
+        body = {"action": "filter", "limit": str(limit), "tags": [{"key": k, "values": [v]} for k, v in tags.items()]}
+        data = self.http.post(f"{self._base}/vault/resource_instances/action", body, idempotent=True)
+        vaults = []
+        for resource in data.get("resources") or []:
+            detail = resource.get("resource_detail")
+            detail = detail[0] if isinstance(detail, list) and detail else detail
+            if isinstance(detail, dict) and detail.get("id"):
+                vaults.append(Vault.from_api(detail))
+        return vaults
+
+    def delete_vault(self, vault_id: str) -> None:
+        """``DELETE /v3/{project_id}/vaults/{vault_id}``: the vault and every backup in it."""
+        self.http.delete(f"{self._base}/vaults/{vault_id}")
+
+    def delete_backup(self, backup_id: str) -> None:
+        """``DELETE /v3/{project_id}/backups/{backup_id}``."""
+        self.http.delete(f"{self._base}/backups/{backup_id}")
+
     def create_vault(
-        self, *, name: str, size_gb: int, server_ids: list[str] | None = None, description: str = ""
+        self,
+        *,
+        name: str,
+        size_gb: int,
+        server_ids: list[str] | None = None,
+        description: str = "",
+        tags: dict[str, str] | None = None,
     ) -> Vault:
         body: dict[str, Any] = {
             "vault": {
@@ -55,6 +82,8 @@ class CbrClient:
         }
         if description:
             body["vault"]["description"] = description
+        if tags:
+            body["vault"]["tags"] = [{"key": k, "value": v} for k, v in tags.items()]
         return Vault.from_api(self.http.post(f"{self._base}/vaults", body)["vault"])
 
     def add_resources(self, vault_id: str, server_ids: list[str]) -> list[str]:

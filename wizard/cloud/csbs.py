@@ -83,5 +83,21 @@ class CsbsClient:
         data = self.http.get(f"{self._base}/checkpoint_items", params=params)
         return [Backup.from_csbs(b) for b in data.get("checkpoint_items") or []]
 
+    def list_checkpoint_items_by_tags(self, tags: dict[str, str], *, limit: int = 1000) -> list[Backup]:
+        """Backups carrying every tag given: ``POST /v1/{project_id}/csbs_backup/resource_instances/action``
+        (OTC-CSBS ``tag_management/querying_backup_resources_by_tag.rst``)."""
+        body = {"action": "filter", "limit": str(limit), "tags": [{"key": k, "values": [v]} for k, v in tags.items()]}
+        data = self.http.post(f"{self._base}/csbs_backup/resource_instances/action", body, idempotent=True)
+        return [
+            Backup.from_csbs(r["resource_detail"])
+            for r in data.get("resources") or []
+            if isinstance(r.get("resource_detail"), dict)
+        ]
+
+    def delete_checkpoint(self, checkpoint_id: str) -> None:
+        """``DELETE /v1/{project_id}/providers/{provider_id}/checkpoints/{checkpoint_id}``: the backup
+        record and its backup (asynchronous on the cloud)."""
+        self.http.delete(f"{self._base}/providers/{PROVIDER_ID}/checkpoints/{checkpoint_id}")
+
     def get_checkpoint_item(self, backup_id: str) -> Backup:
         return Backup.from_csbs(self.http.get(f"{self._base}/checkpoint_items/{backup_id}")["checkpoint_item"])

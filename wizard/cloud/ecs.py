@@ -68,9 +68,15 @@ class EcsClient:
                 return None
             raise
 
-    def list_servers(self, *, name: str | None = None, limit: int = 1000) -> list[Server]:
-        """``GET /v1/{project_id}/cloudservers/detail`` (``name`` is a fuzzy match on the cloud)."""
-        data = self.http.get(f"{self._base}/cloudservers/detail", params={"name": name, "limit": limit})
+    def list_servers(
+        self, *, name: str | None = None, tags: dict[str, str] | None = None, limit: int = 1000
+    ) -> list[Server]:
+        """``GET /v1/{project_id}/cloudservers/detail`` (``name`` is a fuzzy match on the cloud; ``tags``
+        keeps servers with every ``key=value`` given, OTC-ECS ``querying_details_about_ecss.rst``)."""
+        params: dict[str, Any] = {"name": name, "limit": limit}
+        if tags:
+            params["tags"] = ",".join(f"{k}={v}" for k, v in tags.items())
+        data = self.http.get(f"{self._base}/cloudservers/detail", params=params)
         return [Server.from_api(s) for s in data.get("servers") or []]
 
     def create_server(self, spec: ServerSpec) -> tuple[str, list[str]]:

@@ -47,6 +47,11 @@ class ImsClient:
     def find_images_by_name(self, name: str) -> list[Image]:
         return list(self.list_images(name=name))
 
+    def find_images_by_tag(self, key: str, value: str) -> list[Image]:
+        """Images carrying the tag ``key=value`` (``GET /v2/cloudimages?tag=key=value``, OTC-IMS
+        ``querying_images.rst``)."""
+        return list(self.list_images(tag=f"{key}={value}"))
+
     def create_whole_image_from_backup(
         self,
         *,

@@ -27,8 +27,32 @@ def _int(value: Any) -> int | None:
         return None
 
 
+def tags_of(value: Any) -> dict[str, str]:
+    """Tags in any of the services' shapes as one dict: ``[{"key", "value"}]`` (CBR, CSBS), ``"key=value"``
+    strings (ECS, IMS after its tag upgrade) or ``"key.value"`` strings (IMS before it, OTC-IMS
+    ``querying_images.rst``; split at the first dot, so a key must not hold one)."""
+    tags: dict[str, str] = {}
+    for tag in value or []:
+        if isinstance(tag, dict) and tag.get("key"):
+            tags[str(tag["key"])] = str(tag.get("value") or "")
+        elif isinstance(tag, str):
+            key, _, text = tag.partition("=") if "=" in tag else tag.partition(".")
+            tags[key] = text
+    return tags
+
+
+class Tagged:
+    """The tags an API object carries (``raw["tags"]``), whatever the service's shape."""
+
+    raw: dict[str, Any]
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return tags_of(self.raw.get("tags"))
+
+
 @dataclass
-class Image:
+class Image(Tagged):
     id: str
     name: str
     status: str
@@ -111,7 +135,7 @@ class VaultResource:
 
 
 @dataclass
-class Vault:
+class Vault(Tagged):
     id: str
     name: str
     object_type: str
@@ -143,7 +167,7 @@ class Vault:
 
 
 @dataclass
-class Backup:
+class Backup(Tagged):
     """A CBR backup or a CSBS checkpoint item (``service`` tells which)."""
 
     service: str  # "cbr" | "csbs"
@@ -245,7 +269,7 @@ def _float(value: Any) -> float | None:
 
 
 @dataclass
-class Server:
+class Server(Tagged):
     id: str
     name: str
     status: str

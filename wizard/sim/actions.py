@@ -219,6 +219,7 @@ def create_vault(state: State, body: Any) -> Vault:
         str(spec.get("description") or ""),
         object_type=billing["object_type"],
         consistent_level=billing.get("consistent_level") or "crash_consistent",
+        tags=_key_value_tags(spec.get("tags"), "BackupService.0004"),
     )
     for server_id in ids:
         _check_server_for_vault(state, server_id, None)
@@ -226,6 +227,49 @@ def create_vault(state: State, body: Any) -> Vault:
     vault.resources = [VaultResource(s, state.servers[s].name, state.now()) for s in ids]
     state.vaults[vault.id] = vault
     return vault
+
+
+def _key_value_tags(tags: Any, code: str) -> list[dict[str, str]]:
+    """``[{"key", "value"}]`` tags (CBR vault ``tags``, CSBS ``protect.tags``), checked."""
+    if tags in (None, []):
+        return []
+    if not isinstance(tags, list) or not all(isinstance(t, dict) and t.get("key") for t in tags):
+        raise ApiError(400, code, "tags must be a list of {key, value} objects.")
+    return [{"key": str(t["key"]), "value": str(t.get("value") or "")} for t in tags]
+
+
+def delete_vault(state: State, vault_id: str) -> None:
+    """``DELETE /v3/{project_id}/vaults/{vault_id}``: the vault goes, and its backups with it."""
+    vault = get_vault(state, vault_id)
+    for backup in state.cbr_backups.values():
+        if backup.vault_id == vault.id and not backup.deleted and state.images_of_backup(backup.id):
+            raise ApiError(400, "BackupService.6204", f"The backup {backup.id} in the vault has an image.")
+    for backup in state.cbr_backups.values():
+        if backup.vault_id == vault.id:
+            backup.deleted = True
+    del state.vaults[vault.id]
+
+
+def delete_cbr_backup(state: State, backup_id: str) -> None:
+    """``DELETE /v3/{project_id}/backups/{backup_id}``; a backup an image was made from stays (6204)."""
+    backup = state.cbr_backup(backup_id)
+    if backup is None:
+        raise ApiError(404, "BackupService.6200", f"The backup {backup_id} does not exist.")
+    if state.images_of_backup(backup_id):
+        raise ApiError(400, "BackupService.6204", "The backup has an image and cannot be deleted.")
+    backup.deleted = True
+
+
+def delete_csbs_checkpoint(state: State, checkpoint_id: str) -> None:
+    """``DELETE /v1/{project_id}/providers/{provider_id}/checkpoints/{checkpoint_id}``: every backup of
+    that backup record; one an image was made from stays (``CSBS.8007``)."""
+    backups = [b for b in state.csbs_backups.values() if b.checkpoint_id == checkpoint_id and not b.deleted]
+    if not backups:
+        raise ApiError(404, "CSBS.3001", f"The backup record {checkpoint_id} does not exist.")
+    if any(state.images_of_backup(b.id) for b in backups):
+        raise ApiError(400, "CSBS.8007", "The backup has an image and cannot be deleted.")
+    for backup in backups:
+        backup.deleted = True
 
 
 def get_vault(state: State, vault_id: str) -> Vault:
@@ -399,7 +443,7 @@ def protect(state: State, server_id: str, body: Any, *, fail: Fail = None) -> tu
         flavor_ram=flavor.ram,
         flavor_id=flavor.id,
         private_ip=server.private_ip,
-        tags=[t for t in spec.get("tags") or [] if isinstance(t, dict)],
+        tags=_key_value_tags(spec.get("tags"), "CSBS.1001"),
     )
     state.csbs_backups[backup.id] = backup
     checkpoint = {
@@ -456,7 +500,7 @@ def create_server(state: State, body: Any, *, fail: Fail = None, dry_run: bool =
             progression,
             create_job_id=job.id,
             metadata={k: str(v) for k, v in (spec.get("metadata") or {}).items()},
-            tags=[f"{t.get('key')}={t.get('value')}" for t in spec.get("server_tags") or [] if isinstance(t, dict)],
+            tags=_server_tags(spec),
         )
         state.servers[server.id] = server
         job.server_ids.append(server.id)
@@ -521,6 +565,14 @@ def _server_volumes(
         vtype = root["volumetype"] if d.bootable else d.volume_type
         volumes.append(Volume(state.new_id(), size, vtype, d.bootable, f"/dev/vd{'abcdefgh'[i]}"))
     return volumes
+
+
+def _server_tags(spec: dict[str, Any]) -> list[str]:
+    """The server's tags as ``key=value``, from ``server_tags`` (``[{key, value}]``) or OTC's ``tags``
+    (``"key.value"`` strings, OTC-ECS ``creating_ecss.rst``)."""
+    tags = [f"{t.get('key')}={t.get('value')}" for t in spec.get("server_tags") or [] if isinstance(t, dict)]
+    tags += [t if "=" in t else t.replace(".", "=", 1) for t in spec.get("tags") or [] if isinstance(t, str)]
+    return list(dict.fromkeys(tags))
 
 
 def delete_servers(state: State, body: Any, *, fail: Fail = None) -> Job:

@@ -24,13 +24,15 @@ from urllib.parse import parse_qsl
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
+from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
 from wizard.sim import actions, views
 from wizard.sim.clock import iso_ms_z
 from wizard.sim.errors import ApiError, LostResponse
-from wizard.sim.faults import Effects, FaultRule
+from wizard.sim.faults import CREATING_OPERATIONS, MUTATING_OPERATIONS, Effects, FaultRule
 from wizard.sim.signing import SignatureError, verify
+from wizard.sim.state import LateAction
 
 if TYPE_CHECKING:
     from wizard.sim.emulator import Emulator
@@ -48,14 +50,23 @@ URL_MAP = Map(
         R("/v3/<pid>/vaults", methods=["GET"], endpoint="cbr.list_vaults"),
         R("/v3/<pid>/vaults", methods=["POST"], endpoint="cbr.create_vault"),
         R("/v3/<pid>/vaults/<vault_id>", methods=["GET"], endpoint="cbr.get_vault"),
+        R("/v3/<pid>/vaults/<vault_id>", methods=["DELETE"], endpoint="cbr.delete_vault"),
+        R("/v3/<pid>/vault/resource_instances/action", methods=["POST"], endpoint="cbr.list_vaults_by_tags"),
         R("/v3/<pid>/vaults/<vault_id>/addresources", methods=["POST"], endpoint="cbr.add_resources"),
         R("/v3/<pid>/checkpoints", methods=["POST"], endpoint="cbr.create_checkpoint"),
         R("/v3/<pid>/backups", methods=["GET"], endpoint="cbr.list_backups"),
         R("/v3/<pid>/backups/<backup_id>", methods=["GET"], endpoint="cbr.get_backup"),
+        R("/v3/<pid>/backups/<backup_id>", methods=["DELETE"], endpoint="cbr.delete_backup"),
         R("/v3/<pid>/operation-logs", methods=["GET"], endpoint="cbr.list_tasks"),
         R("/v3/<pid>/operation-logs/<task_id>", methods=["GET"], endpoint="cbr.get_task"),
         R("/v1/<pid>/providers/<provider_id>/resources/action", methods=["POST"], endpoint="csbs.check_protectable"),
         R("/v1/<pid>/providers/<provider_id>/resources/<server_id>/action", methods=["POST"], endpoint="csbs.protect"),
+        R(
+            "/v1/<pid>/providers/<provider_id>/checkpoints/<checkpoint_id>",
+            methods=["DELETE"],
+            endpoint="csbs.delete_backup",
+        ),
+        R("/v1/<pid>/csbs_backup/resource_instances/action", methods=["POST"], endpoint="csbs.list_backups_by_tags"),
         R("/v1/<pid>/checkpoint_items", methods=["GET"], endpoint="csbs.list_backups"),
         R("/v1/<pid>/checkpoint_items/<backup_id>", methods=["GET"], endpoint="csbs.get_backup"),
         R("/v1/<pid>/cloudservers", methods=["POST"], endpoint="ecs.create_server"),
@@ -151,6 +162,44 @@ def _time_condition(name: str, condition: str) -> Callable[[float], bool]:
     return lambda t: compare(int(t), moment)
 
 
+def _tag_query(body: Any, resources: list[Any], tags_of: Callable[[Any], list[dict[str, str]]], code: str) -> list[Any]:
+    """The ``resource_instances/action`` filter of CBR and CSBS: ``tags`` (each key with one of its
+    values, all keys), ``tags_any``, ``not_tags``, ``not_tags_any``; ``[{"key", "values"}]``."""
+    if not isinstance(body, dict) or body.get("action") not in ("filter", "count"):
+        raise ApiError(400, code, "action is mandatory: filter or count.")
+
+    def wanted(field: str) -> list[tuple[str, set[str]]]:
+        items = body.get(field) or []
+        if not isinstance(items, list) or not all(isinstance(t, dict) and t.get("key") for t in items):
+            raise ApiError(400, code, f"{field} must be a list of {{key, values}} objects.")
+        return [(str(t["key"]), {str(v) for v in t.get("values") or []}) for t in items]
+
+    def has(resource: Any, key: str, values: set[str]) -> bool:
+        return any(t.get("key") == key and (not values or t.get("value") in values) for t in tags_of(resource))
+
+    tags, tags_any, not_tags, not_tags_any = (wanted(f) for f in ("tags", "tags_any", "not_tags", "not_tags_any"))
+    out = []
+    for r in resources:
+        if tags and not all(has(r, k, v) for k, v in tags):
+            continue
+        if tags_any and not any(has(r, k, v) for k, v in tags_any):
+            continue
+        if not_tags and all(has(r, k, v) for k, v in not_tags):
+            continue
+        if not_tags_any and any(has(r, k, v) for k, v in not_tags_any):
+            continue
+        out.append(r)
+    return out
+
+
+def _resource_instances(body: dict[str, Any], matched: list[Any], view: Callable[[Any], Any], code: str) -> Reply:
+    if body["action"] == "count":
+        return Reply(200, {"total_count": len(matched)})
+    offset = _int_arg(body, "offset", 0, code)
+    limit = _int_arg(body, "limit", 1000, code, 1, 1000)
+    return Reply(200, {"resources": [view(r) for r in matched[offset : offset + limit]], "total_count": len(matched)})
+
+
 class SimApp:
     """WSGI callable bound to one :class:`Emulator`."""
 
@@ -200,6 +249,7 @@ class SimApp:
             )
             return Reply(404, body), "gateway", False
         service, operation = endpoint.split(".", 1)
+        self._perform_due_late_actions()
         if service == "admin":
             return self._admin(operation, request), service, False
         if service != "iam":
@@ -217,6 +267,9 @@ class SimApp:
             status, code, message = effects.error
             headers = {"Retry-After": f"{effects.retry_after:g}"} if effects.retry_after is not None else None
             return Reply(status, error_body(service, code, message, request_id), headers), service, False
+        if effects.late is not None and f"{service}.{operation}" in MUTATING_OPERATIONS:
+            self._defer(request, service, operation, args, effects)
+            return Reply(200), service, True
         try:
             with self.lock:
                 if "pid" in args and args["pid"] != self.emu.state.project_id:
@@ -227,11 +280,66 @@ class SimApp:
                         else f"{'BackupService' if service == 'cbr' else service.upper()}.0404",
                         f"Project {args['pid']} does not exist in this emulator (it serves {self.emu.state.project_id}).",
                     )
-                handler = getattr(self, f"_{service}_{operation}")
-                reply = handler(request, args, effects)
+                reply = self._handle(request, service, operation, args, effects)
         except ApiError as exc:
             return Reply(exc.status, error_body(service, exc.code, exc.message, request_id)), service, False
         return reply, service, effects.lost
+
+    def _handle(self, request: Request, service: str, operation: str, args: dict[str, str], effects: Effects) -> Reply:
+        """Run the operation's handler; what a creating operation makes is listed only from
+        ``visible_after`` seconds on (the handlers' new resources are the ones created just now)."""
+        before = self.st.now()
+        if effects.visible_after is None or f"{service}.{operation}" not in CREATING_OPERATIONS:
+            return getattr(self, f"_{service}_{operation}")(request, args, effects)
+        known = {id(r) for r in self.st.all_resources()}
+        reply = getattr(self, f"_{service}_{operation}")(request, args, effects)
+        for resource in self.st.all_resources():
+            if id(resource) not in known:
+                resource.listed_from = before + effects.visible_after
+        return reply
+
+    def _defer(self, request: Request, service: str, operation: str, args: dict[str, str], effects: Effects) -> None:
+        """Fault ``late``: keep the request to perform it ``late`` virtual seconds from now."""
+        with self.lock:
+            self.st.late_actions.append(
+                LateAction(
+                    due=self.st.now() + (effects.late or 0.0),
+                    service=service,
+                    operation=operation,
+                    method=request.method,
+                    path=request.path,
+                    query=request.environ.get("QUERY_STRING", ""),
+                    body=request.get_data(cache=True),
+                    args=dict(args),
+                    fail=effects.fail,
+                    visible_after=effects.visible_after,
+                )
+            )
+
+    def _perform_due_late_actions(self) -> None:
+        """Perform every late action whose time has come, each at its own moment of virtual time
+        (statuses are computed from start times, so a backup started late finishes late). Their
+        errors reach no one, as with a request whose caller has gone."""
+        with self.lock:
+            now = self.st.now()
+            due = sorted((a for a in self.st.late_actions if a.due <= now), key=lambda a: a.due)
+            if not due:
+                return
+            self.st.late_actions = [a for a in self.st.late_actions if a.due > now]
+            clock = self.st.clock
+            try:
+                for action in due:
+                    self.st.clock = lambda at=action.due: at
+                    environ = EnvironBuilder(
+                        path=action.path, method=action.method, query_string=action.query, data=action.body
+                    ).get_environ()
+                    effects = Effects(fail=action.fail, visible_after=action.visible_after)
+                    try:
+                        self._handle(Request(environ), action.service, action.operation, action.args, effects)
+                    except ApiError:
+                        pass
+            finally:
+                self.st.clock = clock
 
     # ---- authentication -------------------------------------------------------------------------
     def _authenticate(self, request: Request, request_id: str) -> Reply | None:
@@ -344,7 +452,11 @@ class SimApp:
     # ---- IMS --------------------------------------------------------------------------------------
     def _ims_list_images(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         q = request.args
-        images = self.st.visible_images()
+        images = [i for i in self.st.visible_images() if self.st.listed(i)]
+        if tag := q.get("tag"):
+            # OTC-IMS querying_images.rst: "tag=key=value" also finds the older "key.value" tags.
+            key, _, value = tag.partition("=")
+            images = [i for i in images if tag in i.tags or f"{key}.{value}" in i.tags]
         if t := q.get("__imagetype"):
             images = [i for i in images if i.imagetype == t]
         whole = _truthy(q.get("__whole_image"))
@@ -434,7 +546,7 @@ class SimApp:
     # ---- CBR --------------------------------------------------------------------------------------
     def _cbr_list_vaults(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         q = request.args
-        vaults = sorted(self.st.vaults.values(), key=lambda v: v.created)
+        vaults = sorted((v for v in self.st.vaults.values() if self.st.listed(v)), key=lambda v: v.created)
         if t := q.get("object_type"):
             vaults = [v for v in vaults if v.object_type == t]
         if name := q.get("name"):
@@ -447,6 +559,33 @@ class SimApp:
         return Reply(
             200, {"vaults": [views.vault(self.st, v) for v in vaults[offset : offset + limit]], "count": len(vaults)}
         )
+
+    def _cbr_list_vaults_by_tags(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        """``POST /v3/{pid}/vault/resource_instances/action`` (OTC-CBR ``tags/querying_vault_resources.rst``):
+        the vault list has no tag filter; this call is CBR's way to find vaults by tag. ``resource_detail``
+        is an array of vaults (the table says so, as does the SDK's ``TagResource``)."""
+        body = self._json(request, "BackupService.0004")
+        vaults = [v for v in self.st.vaults.values() if self.st.listed(v)]
+        matched = _tag_query(body, vaults, lambda v: v.tags, "BackupService.0004")
+        return _resource_instances(
+            body,
+            matched,
+            lambda v: {
+                "resource_id": v.id,
+                "resource_name": v.name,
+                "resource_detail": [views.vault(self.st, v)],
+                "tags": list(v.tags),
+            },
+            "BackupService.0004",
+        )
+
+    def _cbr_delete_vault(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        actions.delete_vault(self.st, args["vault_id"])
+        return Reply(204)
+
+    def _cbr_delete_backup(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        actions.delete_cbr_backup(self.st, args["backup_id"])
+        return Reply(204)
 
     def _cbr_get_vault(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         return Reply(200, {"vault": views.vault(self.st, actions.get_vault(self.st, args["vault_id"]))})
@@ -466,7 +605,7 @@ class SimApp:
     def _cbr_list_backups(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         q = request.args
         now = self.st.now()
-        backups = [b for b in self.st.cbr_backups.values() if not b.deleted]
+        backups = [b for b in self.st.cbr_backups.values() if not b.deleted and self.st.listed(b)]
         for key in ("checkpoint_id", "resource_id", "vault_id", "name", "resource_name"):
             if (value := q.get(key)) is not None:
                 backups = [b for b in backups if getattr(b, key) == value]
@@ -545,7 +684,7 @@ class SimApp:
     def _csbs_list_backups(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         q = request.args
         now = self.st.now()
-        items = [b for b in self.st.csbs_backups.values() if not b.deleted]
+        items = [b for b in self.st.csbs_backups.values() if not b.deleted and self.st.listed(b)]
         for key in ("checkpoint_id", "resource_id", "name"):
             if (value := q.get(key)) is not None:
                 items = [b for b in items if getattr(b, key) == value]
@@ -567,6 +706,29 @@ class SimApp:
             },
         )
 
+    def _csbs_list_backups_by_tags(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        """``POST /v1/{pid}/csbs_backup/resource_instances/action`` (OTC-CSBS
+        ``tag_management/querying_backup_resources_by_tag.rst``): backups by the tags ``protect`` gave them."""
+        body = self._json(request, "CSBS.1001")
+        items = [b for b in self.st.csbs_backups.values() if not b.deleted and self.st.listed(b)]
+        matched = _tag_query(body, items, lambda b: b.tags, "CSBS.1001")
+        return _resource_instances(
+            body,
+            matched,
+            lambda b: {
+                "resource_id": b.id,
+                "resource_name": b.name,
+                "resource_detail": views.csbs_backup(self.st, b),
+                "tags": list(b.tags),
+            },
+            "CSBS.1001",
+        )
+
+    def _csbs_delete_backup(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        self._check_provider(args)
+        actions.delete_csbs_checkpoint(self.st, args["checkpoint_id"])
+        return Reply(200)
+
     def _csbs_get_backup(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         backup = self.st.csbs_backup(args["backup_id"])
         if backup is None:
@@ -583,7 +745,19 @@ class SimApp:
     def _ecs_list_servers(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         q = request.args
         now = self.st.now()
-        servers = sorted(self.st.visible_servers(), key=lambda s: (s.build.start, s.id), reverse=True)
+        servers = sorted(
+            (s for s in self.st.visible_servers() if self.st.listed(s)),
+            key=lambda s: (s.build.start, s.id),
+            reverse=True,
+        )
+        if tags := q.get("tags"):
+            # OTC-ECS querying_details_about_ecss.rst: "tags" (String) "obtains the ECSs with specified tags";
+            # servers show them as "key=value"; several are comma-separated, all must match.
+            wanted = [t.strip() for t in tags.split(",") if t.strip()]
+            servers = [s for s in servers if all(t in s.tags for t in wanted)]
+        if not_tags := q.get("not-tags"):
+            unwanted = {t.strip() for t in not_tags.split(",") if t.strip()}
+            servers = [s for s in servers if not unwanted & set(s.tags)]
         if name := q.get("name"):
             servers = [s for s in servers if name in s.name]
         if status := q.get("status"):

@@ -14,7 +14,12 @@ Command-line syntax (also accepted by :meth:`FaultRule.parse`)::
 * ``retry_after=SEC`` send a ``Retry-After: SEC`` header with that answer (needs ``status=``; e.g. 429)
 * ``latency=SEC`` delay the answer by SEC *real* seconds (keep it small)
 * ``lost``        perform the action, then never answer (connection dropped)
-* ``job=fail``    the job the action starts ends in FAIL (``reason=`` gives ``fail_reason``)
+* ``late=SEC``    never answer, and perform the action SEC *virtual* seconds later (a request that
+                  outlived the client's read timeout and still lands: the case a reconcile window is for)
+* ``visible_after=SEC`` the resource the action makes shows in list calls only SEC virtual seconds
+                  later (real clouds' lists are eventually consistent; a GET by id sees it at once)
+* ``job=fail``    the job the action starts ends in FAIL (``reason=`` gives ``fail_reason``); on
+                  ``ecs.delete_servers`` the servers stay as they were
 * ``backup=error`` the backup the action starts ends in ``error`` (``reason=`` gives the fail reason)
 * ``reason=R``    the failure reason for ``job=fail`` / ``backup=error``
 
@@ -22,6 +27,9 @@ Without ``first`` or ``prob`` a rule applies to every matching request. Examples
 
     ims.create_whole_image:first=1:status=500:code=IMG.0000:message=boom
     ecs.create_server:lost
+    cbr.create_vault:first=1:late=45
+    ims.create_whole_image:visible_after=120
+    ecs.delete_servers:first=1:job=fail
     cbr.backup:prob=0.5:status=503
     ims.list_images:first=1:status=429:code=APIGW.0308:retry_after=2
     ims.create_whole_image:job=fail:reason=disk snapshot failed
@@ -40,16 +48,19 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "ims": ("list_images", "get_image", "delete_image", "create_whole_image", "get_job", "get_job_progress"),
     "cbr": (
         "list_vaults",
+        "list_vaults_by_tags",
         "get_vault",
         "create_vault",
+        "delete_vault",
         "add_resources",
         "create_checkpoint",
         "list_backups",
         "get_backup",
+        "delete_backup",
         "list_tasks",
         "get_task",
     ),
-    "csbs": ("check_protectable", "protect", "list_backups", "get_backup"),
+    "csbs": ("check_protectable", "protect", "list_backups", "list_backups_by_tags", "get_backup", "delete_backup"),
     "ecs": ("get_server", "list_servers", "create_server", "delete_servers", "get_job", "list_flavors"),
     "vpc": ("list_vpcs", "list_subnets"),
 }
@@ -71,6 +82,28 @@ ACTION_OPERATIONS = {
     "cbr.create_checkpoint": "backup",
     "csbs.protect": "backup",
 }
+
+MUTATING_OPERATIONS = frozenset(
+    {
+        "ims.create_whole_image",
+        "ims.delete_image",
+        "cbr.create_vault",
+        "cbr.delete_vault",
+        "cbr.add_resources",
+        "cbr.create_checkpoint",
+        "cbr.delete_backup",
+        "csbs.protect",
+        "csbs.delete_backup",
+        "ecs.create_server",
+        "ecs.delete_servers",
+    }
+)
+"""The operations that change the account: only these can happen ``late``."""
+
+CREATING_OPERATIONS = frozenset(
+    {"ims.create_whole_image", "cbr.create_vault", "cbr.create_checkpoint", "csbs.protect", "ecs.create_server"}
+)
+"""The operations that make a resource: only these can make one ``visible_after`` a delay."""
 
 DEFAULT_CODES = {
     "iam": "IAM.0000",
@@ -115,6 +148,8 @@ class FaultRule:
     job: str | None = None
     backup: str | None = None
     reason: str | None = None
+    late: float | None = None
+    visible_after: float | None = None
     matched: int = field(default=0, compare=False)
 
     def __post_init__(self) -> None:
@@ -129,6 +164,7 @@ class FaultRule:
             raise ValueError("latency must be >= 0")
         if self.retry_after is not None and (self.retry_after < 0 or self.status is None):
             raise ValueError("retry_after must be >= 0 and goes with status= (the answer that carries the header)")
+        self._check_timing_effects()
         if self.job not in (None, "fail"):
             raise ValueError("job must be 'fail'")
         if self.backup not in (None, "error"):
@@ -139,8 +175,24 @@ class FaultRule:
             if wanted and not self._may_start(kind):
                 starters = ", ".join(op for op, k in ACTION_OPERATIONS.items() if k == kind)
                 raise ValueError(f"{effect} needs an operation that starts a {kind} ({starters}), not {self.target}")
-        if not (self.status or self.lost or self.job or self.backup or self.latency):
-            raise ValueError("a fault rule needs an effect: status=, lost, job=fail, backup=error or latency=")
+        effects = (self.status, self.lost, self.job, self.backup, self.latency)
+        if not any(effects) and self.late is None and self.visible_after is None:
+            raise ValueError(
+                "a fault rule needs an effect: status=, lost, late=, visible_after=, job=fail, backup=error or latency="
+            )
+
+    def _check_timing_effects(self) -> None:
+        """``late`` needs an operation that changes something, ``visible_after`` one that makes something."""
+        for key, operations in (("late", MUTATING_OPERATIONS), ("visible_after", CREATING_OPERATIONS)):
+            value = getattr(self, key)
+            if value is None:
+                continue
+            if value < 0:
+                raise ValueError(f"{key} must be >= 0")
+            if not any(self.matches(*op.split(".", 1)) for op in operations):
+                raise ValueError(f"{key}= needs an operation among {', '.join(sorted(operations))}, not {self.target}")
+        if self.late is not None and (self.status is not None or self.lost):
+            raise ValueError("late already loses the answer: it goes with neither status= nor lost")
 
     def _may_start(self, kind: str) -> bool:
         return any(self.matches(*op.split(".", 1)) for op, k in ACTION_OPERATIONS.items() if k == kind)
@@ -159,7 +211,7 @@ class FaultRule:
                     kwargs["lost"] = True
                 elif key in ("first", "status"):
                     kwargs[key] = int(value)
-                elif key in ("prob", "latency", "retry_after"):
+                elif key in ("prob", "latency", "retry_after", "late", "visible_after"):
                     kwargs[key] = float(value)
                 elif key in ("code", "message", "reason", "job", "backup"):
                     kwargs[key] = value
@@ -168,7 +220,7 @@ class FaultRule:
                 else:
                     raise ValueError(
                         f"unknown key {key!r} in fault rule {text!r}; keys: first, prob, status, code, message, "
-                        "retry_after, latency, lost, job, backup, reason"
+                        "retry_after, latency, lost, late, visible_after, job, backup, reason"
                     )
             except ValueError as exc:
                 if "unknown key" in str(exc):
@@ -191,6 +243,8 @@ class FaultRule:
             "job",
             "backup",
             "reason",
+            "late",
+            "visible_after",
         }
         unknown = set(data) - allowed
         if unknown:
@@ -213,6 +267,8 @@ class FaultRule:
                 "job",
                 "backup",
                 "reason",
+                "late",
+                "visible_after",
                 "matched",
             )
         }
@@ -231,6 +287,8 @@ class Effects:
     retry_after: float | None = None  # Retry-After header of that error answer
     lost: bool = False
     fail: tuple[str, str] | None = None  # job/backup failure: (reason, code)
+    late: float | None = None  # perform the action this many virtual seconds later; the answer is lost
+    visible_after: float | None = None  # what the action makes is listed only after this many seconds
 
 
 class FaultSet:
@@ -267,6 +325,10 @@ class FaultSet:
                 out.retry_after = rule.retry_after
             if rule.lost:
                 out.lost = True
+            if rule.late is not None and out.late is None:
+                out.late = rule.late
+            if rule.visible_after is not None and out.visible_after is None:
+                out.visible_after = rule.visible_after
             if (rule.job == "fail" or rule.backup == "error") and out.fail is None:
                 default = "injected job failure" if rule.job else "injected backup failure"
                 out.fail = (rule.reason or rule.message or default, rule.code or DEFAULT_CODES.get(service, "SIM.0000"))

@@ -102,7 +102,8 @@ class Server:
     create_job_id: str | None = None
     delete: Progression | None = None
     metadata: dict[str, str] = field(default_factory=dict)
-    tags: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)  # "key=value", as the ECS API shows them
+    listed_from: float = 0.0  # list calls show it from then on (fault ``visible_after``)
 
     def gone(self, now: float) -> bool:
         if self.build.failed(now):
@@ -137,10 +138,11 @@ class Image:
     os_version: str = "Ubuntu 22.04 server 64bit"
     data_origin: str = ""
     description: str = ""
-    tags: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)  # "key=value" (or the older "key.value")
     job_id: str | None = None
     deleted_at: float | None = None
     size: int = 0
+    listed_from: float = 0.0
 
 
 @dataclass
@@ -182,6 +184,8 @@ class Vault:
     resources: list[VaultResource] = field(default_factory=list)
     object_type: str = "server"
     consistent_level: str = "crash_consistent"
+    tags: list[dict[str, str]] = field(default_factory=list)  # [{"key", "value"}]
+    listed_from: float = 0.0
 
 
 @dataclass
@@ -217,6 +221,7 @@ class BackupCommon:
     tags: list[dict[str, str]] = field(default_factory=list)
     deleted: bool = False
     auto_trigger: bool = False
+    listed_from: float = 0.0
 
     def status(self, now: float) -> str:
         if self.progression.failed(now):
@@ -258,6 +263,22 @@ class Token:
 
 
 @dataclass
+class LateAction:
+    """A request whose answer was lost and which the cloud performs later (fault ``late``)."""
+
+    due: float
+    service: str
+    operation: str
+    method: str
+    path: str
+    query: str
+    body: bytes
+    args: dict[str, str]
+    fail: tuple[str, str] | None = None
+    visible_after: float | None = None
+
+
+@dataclass
 class Quotas:
     private_images: int = 100
     servers: int = 20
@@ -283,6 +304,7 @@ class State:
     cbr_backups: dict[str, CbrBackup] = field(default_factory=dict)
     csbs_backups: dict[str, CsbsBackup] = field(default_factory=dict)
     tokens: dict[str, Token] = field(default_factory=dict)
+    late_actions: list[LateAction] = field(default_factory=list)
     _rng: random.Random = field(init=False, repr=False)
     _ip_counter: int = field(default=10, init=False, repr=False)
 
@@ -380,9 +402,44 @@ class State:
             return bool(csbs.support_lld)
         return None
 
+    def all_resources(self) -> list[Any]:
+        """Every server, image, vault and backup ever made (a fault marks what one request made)."""
+        stores: list[dict[str, Any]] = [self.servers, self.images, self.vaults, self.cbr_backups, self.csbs_backups]
+        return [r for store in stores for r in store.values()]
+
+    def listed(self, resource: Any) -> bool:
+        """Whether list calls show ``resource`` yet (GET by id always does): fault ``visible_after``."""
+        return self.now() >= resource.listed_from
+
+    def tag_counts(self) -> dict[str, dict[str, int]]:
+        """How many live resources carry each tag ``key=value``, per kind. CBR backups carry no tags of
+        their own: they count under their vault's tags."""
+        counts: dict[str, dict[str, int]] = {}
+
+        def add(tags: list[str], kind: str) -> None:
+            for tag in tags:
+                per_kind = counts.setdefault(tag, {})
+                per_kind[kind] = per_kind.get(kind, 0) + 1
+
+        for server in self.visible_servers():
+            add(list(server.tags), "servers")
+        for image in self.visible_images():
+            add([t.replace(".", "=", 1) if "=" not in t else t for t in image.tags], "images")
+        vault_tags = {v.id: [f"{t['key']}={t['value']}" for t in v.tags] for v in self.vaults.values()}
+        for tags in vault_tags.values():
+            add(tags, "vaults")
+        for backup in self.cbr_backups.values():
+            if not backup.deleted:
+                add(vault_tags.get(backup.vault_id, []), "cbr_backups")
+        for backup in self.csbs_backups.values():
+            if not backup.deleted:
+                add([f"{t.get('key')}={t.get('value')}" for t in backup.tags], "csbs_backups")
+        return counts
+
     def summary(self) -> dict[str, Any]:
         now = self.now()
         return {
+            "tags": self.tag_counts(),
             "now": now,
             "images": {
                 i.id: {

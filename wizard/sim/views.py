@@ -282,7 +282,7 @@ def vault(state: State, v: Vault) -> dict[str, Any]:
         "auto_expand": False,
         "enterprise_project_id": "0",
         "threshold": 80,
-        "tags": [],
+        "tags": [dict(t) for t in v.tags],
         "user_id": "0c6c8d5e8a0f4a3e9d5b1c7a2e4f6a8b",
         "billing": {
             "allocated": 0,
