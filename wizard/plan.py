@@ -201,6 +201,7 @@ def build_plan(clients: Clients, diagnosis: Diagnosis, answers: Answers, run_id:
             "backup_id": backup_ref,
             "service": answers.service,
             "description": f"Fast copy of {diagnosis.image_name} ({diagnosis.image_id}) made by ecs-wizard",
+            "source_image_id": diagnosis.image_id,  # tagged on the copy, so any machine links it to its original
         },
     )
     add(

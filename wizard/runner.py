@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from wizard import ownership
 from wizard.cloud.errors import CallRecord, CloudError, CloudUnreachable
 from wizard.journal import CANCELLED, FAILED, RUNNING, SUCCEEDED, Journal, Run
+from wizard.ownership import ReconcileWindow, RunLock
 from wizard.plan import Plan
 from wizard.polling import DEMO_POLL, REAL_POLL, PollPolicy  # noqa: F401  (re-exported: the runner's pace)
 from wizard.steps import (
@@ -58,7 +60,13 @@ EVENT_KINDS = (
     "step-succeeded",
     "step-failed",
     "step-skipped",
+    "sweep",
     "run-finished",
+)
+
+# The steps that make something: a sweep follows each (``wizard.ownership``).
+CREATING_KINDS = frozenset(
+    {"create_temp_server", "ensure_vault", "cbr_backup", "csbs_backup", "create_image", "test_launch"}
 )
 
 
@@ -104,6 +112,7 @@ class Runner:
         sleep: Callable[[float], None] = time.sleep,
         retry_delay: float = 2.0,
         step_mode: Callable[[Step], bool] | None = None,
+        window: ReconcileWindow = ReconcileWindow(),
     ):
         self.clients, self.run_, self.journal = clients, run, journal
         self.on_event = on_event
@@ -113,6 +122,8 @@ class Runner:
         self.poll, self.clock, self.sleep = poll, clock, sleep
         self.retry_delay = retry_delay
         self.step_mode = step_mode  # a presenter's pause before each step; False cancels
+        self.window = window
+        self.lock = RunLock(journal, run.run_id)
         self.status_calls: dict[str, int] = {}
         self._previous_on_call = None
 
@@ -154,6 +165,14 @@ class Runner:
     # -- the run ---------------------------------------------------------------------------------
 
     def run(self) -> Run:
+        """Run the plan from where it stands. The run is this process's while it runs (``RunLocked``,
+        exit 2, when another process holds it); a lock this runner already holds is kept."""
+        if self.lock.held:
+            return self._run()
+        with self.lock:
+            return self._run()
+
+    def _run(self) -> Run:
         run = self.run_
         resumed = bool(run.events)
         run.status, run.error = RUNNING, None
@@ -169,13 +188,23 @@ class Runner:
                         continue
                     return self._finish(CANCELLED, message=f"stopped before '{step.title}'; resume to continue")
                 self._run_step(step)
+                if step.status == STEP_SUCCEEDED and step.kind in CREATING_KINDS:
+                    self.sweep(f"after '{step.title}'")
                 if step.status != STEP_SUCCEEDED:
+                    self.sweep("at the end of the run")
                     return self._finish(
                         FAILED, message=step.error["message"] if step.error else step.status, error=step.error
                     )
         except Cancelled:
             return self._finish(CANCELLED, message="cancelled after the current call; resume to continue")
+        self.sweep("at the end of the run")
         return self._finish(SUCCEEDED, message="the new image is ready")
+
+    def sweep(self, when: str) -> ownership.SweepReport:
+        """List what carries the run's mark, keep what the journal holds, delete the surplus; say so."""
+        report = ownership.sweep(self.clients, self.run_, when)
+        self._emit("sweep", message=report.message, sweep=report.to_dict())
+        return report
 
     def _finish(self, status: str, message: str, error: dict[str, Any] | None = None) -> Run:
         self.run_.status = status
@@ -228,6 +257,7 @@ class Runner:
             self._save,
             note=lambda message: self._emit("message", step, message=message),
             clock=self.clock,
+            window=self.window,
         )
         previous_hook = self._hook_calls()
         calls = 0
@@ -301,7 +331,10 @@ class Runner:
                     step.ended_at = self.clock()
                     self._emit("step-failed", step, message=step.error["message"], remedy=step.error["remedy"])
                     return
-                self.sleep(self.poll.next_interval(waited, tick.progress))
+                if tick.wait is None:
+                    self.sleep(self.poll.next_interval(waited, tick.progress))
+                elif tick.wait > 0:
+                    self.sleep(tick.wait)
         finally:
             self._unhook_calls(previous_hook)
 

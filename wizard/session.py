@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from wizard.config import Settings
 from wizard.journal import Journal, Run
+from wizard.ownership import ReconcileWindow
 from wizard.polling import DEMO_POLL, PollPolicy
 
 if TYPE_CHECKING:  # the engine is imported when first used, so a front end paints before it loads
@@ -36,6 +37,7 @@ class CloudSession:
     journal: Journal
     connector: Callable[[], tuple[Clients, Any]] = field(repr=False)
     poll: PollPolicy = field(default_factory=PollPolicy)
+    window: ReconcileWindow = field(default_factory=ReconcileWindow)  # how long a lost create is looked for
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
     restored: bool = False  # demo: the emulator's world was restored from the last process
@@ -93,6 +95,7 @@ class CloudSession:
         from wizard.runner import Runner
 
         kw.setdefault("poll", self.poll)
+        kw.setdefault("window", self.window)
         kw.setdefault("clock", self.clock)
         kw.setdefault("sleep", self.sleep)
         return Runner(self.clients, run, self.journal, **kw)

@@ -280,6 +280,11 @@ class Server(Tagged):
     volume_ids: list[str]
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
+    @property
+    def deleting(self) -> bool:
+        """A delete is under way (``OS-EXT-STS:task_state`` is ``deleting``)."""
+        return (self.raw.get("OS-EXT-STS:task_state") or "") == "deleting"
+
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> Server:
         return cls(
