@@ -113,6 +113,10 @@ class EventPrinter:
             return ", ".join(f"{k}={v}" for k, v in outputs.items() if not isinstance(v, dict))
         if e.event == "message":
             return e.message
+        if e.event == "sweep":  # shown when it did something, and once at the end (--json shows every one)
+            sweep = e.data.get("sweep") or {}
+            acted = sweep.get("deleted") or sweep.get("failed") or sweep.get("error")
+            return e.message if acted or str(sweep.get("when", "")).endswith("end of the run") else ""
         if e.event == "run-finished":
             image = (
                 f"; new image {e.data['new_image_id']}"

@@ -27,6 +27,7 @@ def to_json(run: Run) -> str:
     data = run.to_dict()
     data["new_image_id"] = run.new_image_id
     data["resources"] = run.resources()
+    data["sweeps"] = sweeps(run)
     return json.dumps(data, indent=2, default=str)
 
 
@@ -89,6 +90,7 @@ def to_markdown(run: Run) -> str:
     resources = run.resources()
     lines += ["", "## Resources created by this run", ""]
     lines += [f"- {r['type']} `{r['id']}` ({r['name']}), step {r['step']}" for r in resources] or ["- none"]
+    lines += _sweeps(run)
     errors = [s for s in plan.steps if s.error]
     if errors:
         lines += ["", "## Errors", ""]
@@ -123,6 +125,32 @@ def to_markdown(run: Run) -> str:
                 lines.append(f"- {kind}: {_cell(text)}")
     lines += ["", f"_Flowchart path {plan.path_id}; the full chart: `ecs-wizard flowchart`._", ""]
     return "\n".join(lines)
+
+
+def sweeps(run: Run) -> list[dict[str, Any]]:
+    """What each sweep found and did (``wizard.ownership.sweep``), from the run's events."""
+    return [e["sweep"] for e in run.events if e.get("event") == "sweep" and isinstance(e.get("sweep"), dict)]
+
+
+def _sweeps(run: Run) -> list[str]:
+    """The sweeps that deleted or could not delete something, and the last sweep's count."""
+    done = sweeps(run)
+    if not done:
+        return []
+    lines = ["", "## Sweeps (what carries this run's mark)", ""]
+    for sweep in done:
+        for o in sweep.get("deleted") or []:
+            lines.append(f"- {sweep['when']}: deleted the surplus: {o['type']} `{o['id']}` ({o['name']})")
+        for o in sweep.get("failed") or []:
+            lines.append(f"- {sweep['when']}: could not delete {o['type']} `{o['id']}` ({o['name']}): {o['reason']}")
+        if sweep.get("error"):
+            lines.append(f"- {sweep['when']}: could not list what carries the mark: {sweep['error']}")
+    last = done[-1]
+    lines.append(
+        f"- last sweep ({last['when']}): {len(last.get('found') or [])} resource(s) carry the mark, "
+        f"{len(last.get('kept') or [])} kept as the journal holds them"
+    )
+    return lines
 
 
 def render(run: Run, fmt: str = "md") -> str:

@@ -112,7 +112,7 @@ class Runner:
         sleep: Callable[[float], None] = time.sleep,
         retry_delay: float = 2.0,
         step_mode: Callable[[Step], bool] | None = None,
-        window: ReconcileWindow = ReconcileWindow(),
+        window: ReconcileWindow | None = None,
     ):
         self.clients, self.run_, self.journal = clients, run, journal
         self.on_event = on_event
@@ -122,7 +122,7 @@ class Runner:
         self.poll, self.clock, self.sleep = poll, clock, sleep
         self.retry_delay = retry_delay
         self.step_mode = step_mode  # a presenter's pause before each step; False cancels
-        self.window = window
+        self.window = window or ReconcileWindow()
         self.lock = RunLock(journal, run.run_id)
         self.status_calls: dict[str, int] = {}
         self._previous_on_call = None
