@@ -337,6 +337,16 @@ class CreateTempServer(StepKind):
             if job.status != "SUCCESS":
                 return Tick(message=f"ECS job {job.status.lower()}")
         server = ecs.find_server(step.state["server_id"]) if "server_id" in step.state else None
+        if server is None and step.state.get("seen"):  # it was there: its creation failed, or it was deleted
+            server_id = step.state["server_id"]
+            step.state.pop("seen", None)
+            _forget(ctx, step, "job_id", "server_id")
+            raise StepFailed(
+                f"The ECS {server_id} is gone: its creation failed or it was deleted.",
+                "Resume the run: it creates the ECS again.",
+            )
+        if server is not None and not step.state.get("seen"):
+            step.state["seen"] = True
         if server is None or server.status != "ACTIVE":
             if server is not None and server.status == "ERROR":
                 raise StepFailed(
@@ -727,18 +737,28 @@ class CreateImage(StepKind):
             if step.state.get("failed") and self._adopt_from_backup(ctx, step, i):
                 return Tick(message="an image from the backup exists already: this run's, adopted", wait=0.0)
             tags = {**ctx.tags(), **({ownership.SOURCE_KEY: i["source_image_id"]} if i.get("source_image_id") else {})}
-            job_id = _create(
-                ctx,
-                step,
-                "create full-ECS image",
-                lambda: ims.create_whole_image_from_backup(
-                    name=i["image_name"],
-                    backup_id=i["backup_id"],
-                    service=i["service"],
-                    description=i.get("description", ""),
-                    tags=tags,
-                ),
-            )
+            try:
+                job_id = _create(
+                    ctx,
+                    step,
+                    "create full-ECS image",
+                    lambda: ims.create_whole_image_from_backup(
+                        name=i["image_name"],
+                        backup_id=i["backup_id"],
+                        service=i["service"],
+                        description=i.get("description", ""),
+                        tags=tags,
+                    ),
+                )
+            except CloudError as error:
+                if error.code not in BACKUP_HAS_IMAGE or step.state.get("backup_had_image"):
+                    raise
+                # One backup makes one image: the one IMS knows of may be this run's, made by a request
+                # whose answer was lost and which lists do not show yet. Look for it as for a lost answer.
+                step.state["backup_had_image"] = True
+                _sent(ctx, step, "create full-ECS image")
+                ctx.note("IMS says an image was made from this backup already: looking for this run's image.")
+                return Tick(message="looking for the image made from the backup", wait=ctx.window.min_interval)
             if job_id is not None:
                 _created(ctx, step, "job_id", job_id)
             return Tick(message="image creation started")
@@ -780,6 +800,9 @@ class CreateImage(StepKind):
             if image.backup_id == i["backup_id"] and image.status not in ("killed", "deleted")
         ]
         return _adopt_named(ctx, step, "image_id", "image", i["image_name"], images)
+
+
+BACKUP_HAS_IMAGE = frozenset({"IMG.0029", "IMG.0134"})  # "an image has already been created from this backup"
 
 
 def _find_image(ctx: StepContext, image_id: str):
