@@ -112,7 +112,9 @@ class Journal:
 
     def save(self, run: Run) -> None:
         run.updated_at = time.time()
-        data = json.dumps(run.to_dict(), separators=(",", ":"), default=str).encode()  # one line: the C encoder, 5x faster
+        data = json.dumps(
+            run.to_dict(), separators=(",", ":"), default=str
+        ).encode()  # one line: the C encoder, 5x faster
         try:
             self._write(run.run_id, data)
         except OSError as exc:

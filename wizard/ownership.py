@@ -358,7 +358,7 @@ def holding(journal: Journal, run_id: str) -> Iterator[RunLock]:
 def open_runs(journal: Journal, image_id: str, project_id: str | None = None) -> list[Run]:
     """This machine's runs on ``image_id`` that are not finished: interrupted, failed or running (in
     this project, when given), newest first."""
-    runs = [r for r in journal.list() if r.plan.image_id == image_id and r.resumable]
+    runs = [r for r in journal.runs() if r.plan.image_id == image_id and r.resumable]
     if project_id:
         runs = [r for r in runs if r.cloud.get("project_id") in (None, project_id)]
     return runs

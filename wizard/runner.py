@@ -39,6 +39,7 @@ from wizard.steps import (
     Step,
     StepContext,
     StepFailed,
+    Tick,
 )
 from wizard.steps import (
     RUNNING as STEP_RUNNING,
@@ -331,12 +332,15 @@ class Runner:
                     step.ended_at = self.clock()
                     self._emit("step-failed", step, message=step.error["message"], remedy=step.error["remedy"])
                     return
-                if tick.wait is None:
-                    self.sleep(self.poll.next_interval(waited, tick.progress))
-                elif tick.wait > 0:
-                    self.sleep(tick.wait)
+                self._wait(tick, waited)
         finally:
             self._unhook_calls(previous_hook)
+
+    def _wait(self, tick: Tick, waited: float) -> None:
+        """Until the next advance: what the step asked for (a reconcile window's pace), else the poll policy's."""
+        delay = self.poll.next_interval(waited, tick.progress) if tick.wait is None else tick.wait
+        if delay > 0:
+            self.sleep(delay)
 
     def _fail(
         self,

@@ -336,7 +336,11 @@ class CreateTempServer(StepKind):
                 )
             if job.status != "SUCCESS":
                 return Tick(message=f"ECS job {job.status.lower()}")
-        server = ecs.find_server(step.state["server_id"]) if "server_id" in step.state else None
+        return self._until_active(ctx, step)
+
+    def _until_active(self, ctx: StepContext, step: Step) -> Tick:
+        """The server is made: wait for it to be ACTIVE (an adopted one that vanishes failed)."""
+        server = ctx.clients.ecs.find_server(step.state["server_id"]) if "server_id" in step.state else None
         if server is None and step.state.get("seen"):  # it was there: its creation failed, or it was deleted
             server_id = step.state["server_id"]
             step.state.pop("seen", None)
@@ -736,32 +740,7 @@ class CreateImage(StepKind):
                 return pending
             if step.state.get("failed") and self._adopt_from_backup(ctx, step, i):
                 return Tick(message="an image from the backup exists already: this run's, adopted", wait=0.0)
-            tags = {**ctx.tags(), **({ownership.SOURCE_KEY: i["source_image_id"]} if i.get("source_image_id") else {})}
-            try:
-                job_id = _create(
-                    ctx,
-                    step,
-                    "create full-ECS image",
-                    lambda: ims.create_whole_image_from_backup(
-                        name=i["image_name"],
-                        backup_id=i["backup_id"],
-                        service=i["service"],
-                        description=i.get("description", ""),
-                        tags=tags,
-                    ),
-                )
-            except CloudError as error:
-                if error.code not in BACKUP_HAS_IMAGE or step.state.get("backup_had_image"):
-                    raise
-                # One backup makes one image: the one IMS knows of may be this run's, made by a request
-                # whose answer was lost and which lists do not show yet. Look for it as for a lost answer.
-                step.state["backup_had_image"] = True
-                _sent(ctx, step, "create full-ECS image")
-                ctx.note("IMS says an image was made from this backup already: looking for this run's image.")
-                return Tick(message="looking for the image made from the backup", wait=ctx.window.min_interval)
-            if job_id is not None:
-                _created(ctx, step, "job_id", job_id)
-            return Tick(message="image creation started")
+            return self._send(ctx, step, i)
         if "image_id" not in step.state:
             job = ims.get_job_progress(step.state["job_id"])
             if job.status == "FAIL":
@@ -790,6 +769,36 @@ class CreateImage(StepKind):
         name = ctx.resolve(step.inputs["image_name"])
         images = ownership.marked_images(ctx.clients, ctx.run_id, name)
         return _adopt_named(ctx, step, "image_id", "image", name, images)
+
+    def _send(self, ctx: StepContext, step: Step, i: dict[str, Any]) -> Tick:
+        """Ask IMS for the image (tagged with the run's mark and its original image)."""
+        ims = ctx.clients.ims
+        tags = {**ctx.tags(), **({ownership.SOURCE_KEY: i["source_image_id"]} if i.get("source_image_id") else {})}
+        try:
+            job_id = _create(
+                ctx,
+                step,
+                "create full-ECS image",
+                lambda: ims.create_whole_image_from_backup(
+                    name=i["image_name"],
+                    backup_id=i["backup_id"],
+                    service=i["service"],
+                    description=i.get("description", ""),
+                    tags=tags,
+                ),
+            )
+        except CloudError as error:
+            if error.code not in BACKUP_HAS_IMAGE or step.state.get("backup_had_image"):
+                raise
+            # One backup makes one image: the one IMS knows of may be this run's, made by a request
+            # whose answer was lost and which lists do not show yet. Look for it as for a lost answer.
+            step.state["backup_had_image"] = True
+            _sent(ctx, step, "create full-ECS image")
+            ctx.note("IMS says an image was made from this backup already: looking for this run's image.")
+            return Tick(message="looking for the image made from the backup", wait=ctx.window.min_interval)
+        if job_id is not None:
+            _created(ctx, step, "job_id", job_id)
+        return Tick(message="image creation started")
 
     def _adopt_from_backup(self, ctx, step, i) -> bool:
         """After a failed image job: one backup makes one full-ECS image, so an image of this run from

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.reliability.matrix import Cell, PATHS, promised, run_cell
+from tests.reliability.matrix import PATHS, Cell, promised, run_cell
 from wizard.sim import Emulator
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from calendar import timegm
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -285,7 +285,9 @@ class SimApp:
             return Reply(exc.status, error_body(service, exc.code, exc.message, request_id)), service, False
         return reply, service, effects.lost
 
-    def _handle(self, request: Request, service: str, operation: str, args: dict[str, str], effects: Effects) -> Reply:
+    def _handle(
+        self, request: Request, service: str, operation: str, args: Mapping[str, Any], effects: Effects
+    ) -> Reply:
         """Run the operation's handler; what a creating operation makes is listed only from
         ``visible_after`` seconds on (the handlers' new resources are the ones created just now)."""
         before = self.st.now()
@@ -298,7 +300,7 @@ class SimApp:
                 resource.listed_from = before + effects.visible_after
         return reply
 
-    def _defer(self, request: Request, service: str, operation: str, args: dict[str, str], effects: Effects) -> None:
+    def _defer(self, request: Request, service: str, operation: str, args: Mapping[str, Any], effects: Effects) -> None:
         """Fault ``late``: keep the request to perform it ``late`` virtual seconds from now."""
         with self.lock:
             self.st.late_actions.append(
@@ -455,8 +457,8 @@ class SimApp:
         images = [i for i in self.st.visible_images() if self.st.listed(i)]
         if tag := q.get("tag"):
             # OTC-IMS querying_images.rst: "tag=key=value" also finds the older "key.value" tags.
-            key, _, value = tag.partition("=")
-            images = [i for i in images if tag in i.tags or f"{key}.{value}" in i.tags]
+            tag_key, _, tag_value = tag.partition("=")
+            images = [i for i in images if tag in i.tags or f"{tag_key}.{tag_value}" in i.tags]
         if t := q.get("__imagetype"):
             images = [i for i in images if i.imagetype == t]
         whole = _truthy(q.get("__whole_image"))

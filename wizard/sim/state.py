@@ -428,12 +428,12 @@ class State:
         vault_tags = {v.id: [f"{t['key']}={t['value']}" for t in v.tags] for v in self.vaults.values()}
         for tags in vault_tags.values():
             add(tags, "vaults")
-        for backup in self.cbr_backups.values():
-            if not backup.deleted:
-                add(vault_tags.get(backup.vault_id, []), "cbr_backups")
-        for backup in self.csbs_backups.values():
-            if not backup.deleted:
-                add([f"{t.get('key')}={t.get('value')}" for t in backup.tags], "csbs_backups")
+        for cbr in self.cbr_backups.values():
+            if not cbr.deleted:
+                add(vault_tags.get(cbr.vault_id, []), "cbr_backups")
+        for csbs in self.csbs_backups.values():
+            if not csbs.deleted:
+                add([f"{t.get('key')}={t.get('value')}" for t in csbs.tags], "csbs_backups")
         return counts
 
     def summary(self) -> dict[str, Any]:
