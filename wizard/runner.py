@@ -51,6 +51,8 @@ from wizard.steps import (
 if TYPE_CHECKING:
     from wizard.cloud.client import Clients
 
+PROGRESS_SAVE_INTERVAL = 5.0  # real seconds between journal writes made only to record a step's progress
+
 EVENT_KINDS = (
     "run-started",
     "step-started",
@@ -127,6 +129,7 @@ class Runner:
         self.lock = RunLock(journal, run.run_id)
         self.status_calls: dict[str, int] = {}
         self._previous_on_call = None
+        self._progress_saved_at = time.monotonic()
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -147,7 +150,12 @@ class Runner:
         )
         if event != "progress":  # progress lives in the step itself; the log keeps state changes
             self.run_.events.append(e.to_dict())
-        self._save()
+            self._save()
+        elif time.monotonic() - self._progress_saved_at >= PROGRESS_SAVE_INTERVAL:
+            # Progress changes nothing a resume needs (ids are saved by the step that learns them), so a
+            # long wait refreshes the journal's percentage now and then instead of on every poll.
+            self._progress_saved_at = time.monotonic()
+            self._save()
         if self.on_event:
             self.on_event(e)
 

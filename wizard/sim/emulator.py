@@ -70,6 +70,9 @@ class Emulator:
     def session(self) -> requests.Session:
         """A ``requests.Session`` whose requests to ``DEMO.endpoint`` reach this emulator in-process."""
         session = requests.Session()
+        # No proxy can stand between a client and an emulator in its own process, so the proxy
+        # variables are not read: requests would scan the environment on every call.
+        session.trust_env = False
         session.mount(DEMO.endpoint, InProcessAdapter(self.app))
         return session
 
