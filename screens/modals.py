@@ -29,16 +29,14 @@ class HelpModal(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         rows = self.rows
+        label = getattr(self.under, "STEP_LABEL", "") or self.under.title or ""  # a wizard step, or any screen
         with Vertical(id="help-box", classes="modal-box"):
-            yield Plain(
-                f"Help: {self.under.STEP_LABEL or self.under.title or ''}".rstrip(": ") + "   (Esc closes it)",
-                classes="modal-title",
-            )
+            yield Plain(f"Help: {label}".rstrip(": ") + "   (Esc closes it)", classes="modal-title")
             with VerticalScroll():
                 help_text = getattr(self.under, "HELP", "")
                 if help_text:
                     yield Plain(help_text, classes="help-text")
-                table = DataTable(show_cursor=False, id="help-keys")
+                table: DataTable[Text] = DataTable(show_cursor=False, id="help-keys")
                 table.add_columns("key", "does")
                 for key, what in rows:
                     table.add_row(Text(key), Text(what))
@@ -162,7 +160,7 @@ class RunsModal(ModalScreen[Run | None]):
             yield Plain("Runs on this machine", classes="modal-title")
             if not self.runs:
                 yield Plain("No runs yet.")
-            table = DataTable(cursor_type="row", id="runs-table")
+            table: DataTable[str] = DataTable(cursor_type="row", id="runs-table")
             table.add_columns("run", "status", "image", "path")
             for run in self.runs:
                 status = run.status + (" (resumable)" if run.resumable else "")

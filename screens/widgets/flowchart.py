@@ -3,6 +3,8 @@ so it does not rest on colour; other paths are shown folded to one line each."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.widgets import Static
 
@@ -28,7 +30,7 @@ def flowchart_text(highlight: PathSpec | None) -> Text:
     line(f"5. {node('choose_service').title}", on_route)
     line(f"6. {node('source_exists').title}", on_route)
     for spec in PATHS.values():
-        chosen = on_route and spec.id == highlight.id
+        chosen = highlight is not None and spec.id == highlight.id
         answer = f"{spec.service.upper()}, source ECS {'exists' if spec.source_exists else 'gone'}"
         if chosen:
             line(f"   ▶ path {spec.id} ({answer})  ← your path", True, "reverse")
@@ -46,6 +48,6 @@ def flowchart_text(highlight: PathSpec | None) -> Text:
 class FlowchartView(Static):
     DEFAULT_CSS = "FlowchartView { height: auto; }"
 
-    def __init__(self, highlight: PathSpec | None = None, **kw):
+    def __init__(self, highlight: PathSpec | None = None, **kw: Any) -> None:
         super().__init__(flowchart_text(highlight), **kw)
         self.highlight = highlight

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import RadioButton, RadioSet, Select, Static
 
 from screens.widgets.plain import Plain
-from wizard.questions import Question
+from wizard.questions import Choice, Question
 
 RADIO_LIMIT = 4
 FOCUS_MARK = {True: "▶ ", False: "  "}  # beside the question being answered
@@ -22,9 +22,11 @@ UNANSWERED = object()  # no earlier answer to restore (None is a real value: "le
 class MarkedRadioButton(RadioButton):
     """A radio button whose state shows in its shape (filled or empty), not only in its colour."""
 
-    @property
-    def BUTTON_INNER(self) -> str:  # noqa: N802 - overrides Textual's class constant
-        return "●" if self.value else " "
+    BUTTON_INNER = " "
+
+    def watch_value(self) -> None:
+        self.BUTTON_INNER = "●" if self.value else " "
+        super().watch_value()
 
 
 class QuestionRadioSet(RadioSet):
@@ -43,7 +45,7 @@ class QuestionRadioSet(RadioSet):
 class QuestionField(Vertical):
     DEFAULT_CSS = "QuestionField { height: auto; }"
 
-    def __init__(self, question: Question, value: Any = UNANSWERED, **kw):
+    def __init__(self, question: Question, value: Any = UNANSWERED, **kw: Any) -> None:
         super().__init__(classes="question", **kw)
         self.question = question
         values = [c.value for c in question.choices]
@@ -86,17 +88,18 @@ class QuestionField(Vertical):
         return None
 
     @staticmethod
-    def _choice_help(choice) -> str:
+    def _choice_help(choice: Choice | None) -> str:
         return f"→ {choice.help}" if choice is not None and choice.help else ""
 
     @property
     def value(self) -> Any:
         q = self.question
+        index: int | None
         if self.use_radio:
             index = self.query_one(RadioSet).pressed_index
         else:
             selected = self.query_one(Select).value
-            index = None if selected is Select.NULL else selected
+            index = selected if isinstance(selected, int) else None  # the options' values are indexes
         if index is None or index < 0:
             return q.default
         return q.choices[index].value
@@ -115,7 +118,7 @@ class QuestionField(Vertical):
 
     def _mark_focus(self, focused: bool) -> None:
         self.set_class(focused, "-focused")
-        for mark in self.query(".focus-mark"):
+        for mark in self.query(".focus-mark").results(Plain):
             mark.update(FOCUS_MARK[focused])
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
