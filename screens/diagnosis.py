@@ -9,11 +9,13 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Footer, Header
 
 from screens.base import WizardScreen
+from screens.messages import RunReady
 from screens.widgets.evidence import EvidenceTable
 from screens.widgets.main_scroll import MainScroll
 from screens.widgets.plain import Plain
-from wizard import flowchart
+from wizard import flowchart, ownership
 from wizard.diagnose import Diagnosis
+from wizard.journal import Run
 
 
 def verdict_mark(diagnosis: Diagnosis) -> str:
@@ -30,19 +32,26 @@ class DiagnosisScreen(WizardScreen):
     HELP = (
         "The verdict and every fact it rests on: which field was read, its value, the API call it came "
         "from and what it means. An affected image continues to the questions; any other image ends here "
-        "with what to look at instead."
+        "with what to look at instead. An image with an open repair (interrupted, failed or running) offers "
+        "that run to resume (r) rather than a second repair."
     )
     BINDINGS = [
         Binding("escape,b", "back", "Back", key_display="Esc"),
         Binding("n", "next", "Next: questions"),
+        Binding("r", "resume_open", "Resume the open run"),
     ]
 
     def __init__(self, diagnosis: Diagnosis):
         super().__init__()
         self.diagnosis = diagnosis
+        self.open_run: Run | None = None
 
     def compose(self) -> ComposeResult:
         d = self.diagnosis
+        if d.affected:  # one open repair per image: its run is offered first
+            session = self.wizard.session
+            runs = ownership.open_runs(session.journal, d.image_id, session.clients.project_id)
+            self.open_run = runs[0] if runs else None
         yield Header()
         with MainScroll(id="diagnosis"):
             yield Plain(f"Image {d.image_name} ({d.image_id})", classes="screen-title")
@@ -50,6 +59,13 @@ class DiagnosisScreen(WizardScreen):
             verdict.set_class(d.affected, "-affected")
             verdict.set_class(d.verdict.startswith("not-affected"), "-fine")
             yield verdict
+            if self.open_run is not None:
+                described = ownership.describe_open_run(self.wizard.session.journal, self.open_run)
+                yield Plain(
+                    f"This image has an open repair: run {described}. Resume it (r) to go on where it stopped; "
+                    "Next starts a second repair, which makes a second image.",
+                    id="open-run",
+                )
             yield Plain("Evidence", classes="section-title")
             yield EvidenceTable(d.evidence, id="evidence")
             server = d.source_server
@@ -69,8 +85,17 @@ class DiagnosisScreen(WizardScreen):
         yield self.more_hint()
         with Horizontal(classes="buttons"):
             yield Button("Back (Esc)", id="back", compact=True)
+            if self.open_run is not None:
+                yield Button(
+                    f"Resume run {self.open_run.run_id} (r)", id="resume-open", variant="primary", compact=True
+                )
             if d.affected:
-                yield Button("Next: questions (n)", id="next", variant="primary", compact=True)
+                yield Button(
+                    "Next: questions (n)",
+                    id="next",
+                    variant="default" if self.open_run is not None else "primary",
+                    compact=True,
+                )
             else:
                 yield Button("Choose another image (Esc)", id="another", variant="primary", compact=True)
         yield Footer()
@@ -79,19 +104,30 @@ class DiagnosisScreen(WizardScreen):
         super().on_mount()
         d = self.diagnosis
         self.wizard.transcript.shown(f"Diagnosis of {d.image_name} ({d.image_id}): {d.summary} {d.advice}")
-        button = self.query_one("#next" if d.affected else "#another", Button)
-        button.focus()
+        focus = "#resume-open" if self.open_run is not None else "#next" if d.affected else "#another"
+        self.query_one(focus, Button).focus()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "next" and not self.diagnosis.affected:
+            return False
+        if action == "resume_open" and self.open_run is None:
             return False
         return super().check_action(action, parameters)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "next":
             self.action_next()
+        elif event.button.id == "resume-open":
+            self.action_resume_open()
         else:
             self.action_back()
+
+    def action_resume_open(self) -> None:
+        if self.open_run is not None:
+            self.wizard.resume_run(self.open_run, self)  # checked in a worker; RunReady opens it
+
+    def on_run_ready(self, message: RunReady) -> None:
+        self.wizard.open_execution(message.run, resumed=True)
 
     def action_back(self) -> None:
         self.app.pop_screen()

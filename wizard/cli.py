@@ -215,6 +215,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--az", help="temporary ECS availability zone (default: the old backup's)")
     p.add_argument("--volume-type", default=None, help="temporary ECS system disk type (default SAS)")
     p.add_argument("--dry-run", action="store_true", help="print the plan with every API call and body; change nothing")
+    p.add_argument(
+        "--new",
+        action="store_true",
+        help="start a second repair of an image that has an open run or a fast copy already (with a warning)",
+    )
     _confirm_options(p)
     _common(p)
     p.set_defaults(command_name="run")

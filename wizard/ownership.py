@@ -40,7 +40,7 @@ import contextlib
 import fcntl
 import math
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -129,6 +129,10 @@ def run_cbr_backups(clients: Clients, vault_id: str, name: str, server_id: str |
     return [b for b in backups if b.name == name]
 
 
+def run_cbr_backups_named(clients: Clients, vault_id: str, names: set[str]) -> list[Backup]:
+    return [b for b in clients.cbr.list_backups(vault_id=vault_id) if b.name in names]
+
+
 # --- what a run owns -------------------------------------------------------------------------
 
 
@@ -159,11 +163,10 @@ def find_owned(clients: Clients, run: Run) -> list[Owned]:
     vault_ids = {v.id for v in vaults} | {
         str(s.state["vault_id"]) for s in run.plan.steps if s.kind == "ensure_vault" and s.state.get("vault_id")
     }
-    marked_vault_ids = {v.id for v in vaults}
     for vault_id in sorted(vault_ids):
-        for backup in clients.cbr.list_backups(vault_id=vault_id):
-            if vault_id in marked_vault_ids or backup.name in backup_names:
-                found.append(Owned("cbr backup", backup.id, backup.name, backup.status, backup.checkpoint_id))
+        # by name only, even in a vault the run marked: another run may have used that vault since
+        for backup in run_cbr_backups_named(clients, vault_id, backup_names):
+            found.append(Owned("cbr backup", backup.id, backup.name, backup.status, backup.checkpoint_id))
     found += [Owned("vault", v.id, v.name, v.status or "") for v in vaults]
     found += [Owned("server", s.id, s.name, s.status) for s in marked_servers(clients, run_id)]
     return found
@@ -227,6 +230,12 @@ class SweepReport:
         }
 
 
+def holds_others(clients: Clients, run: Run, vault_id: str) -> bool:
+    """Whether a vault the run marked holds backups the run did not make (deleting it would take them)."""
+    names = {str(s.inputs.get("backup_name")) for s in run.plan.steps if s.kind == "cbr_backup"}
+    return any(b.name not in names for b in clients.cbr.list_backups(vault_id=vault_id))
+
+
 def delete_owned(clients: Clients, owned: Owned) -> None:
     """Delete one resource a run made (the caller has checked it is the run's). A server's delete
     is asynchronous: its job is not awaited here."""
@@ -258,6 +267,9 @@ def sweep(clients: Clients, run: Run, when: str) -> SweepReport:
     for owned in report.found:
         if owned.id in held or owned.status in ("deleting", "deleted", "DELETED"):
             report.kept.append(owned)
+            continue
+        if owned.type == "vault" and holds_others(clients, run, owned.id):
+            report.failed.append((owned, "it holds backups this run did not make: left alone"))
             continue
         try:
             delete_owned(clients, owned)
@@ -371,11 +383,38 @@ def describe_open_run(journal: Journal, run: Run) -> str:
     return f"{run.run_id} ({state})"
 
 
-def fast_copy_of(images: list[Image], image_id: str, supports_lld: Callable[[Image], bool | None]) -> Image | None:
-    """The fast copy already made of ``image_id`` among ``images``: an image carrying a run's mark and
-    ``ecs-wizard-source=<image_id>``, whose backup is in the new format (``supports_lld``)."""
+def is_fast_copy(image: Image, image_id: str, verdict: str) -> bool:
+    """Whether ``image`` is a fast copy of ``image_id``: it carries a run's mark and names ``image_id``
+    as its source, and its backup is in the new format (its own diagnosis is not-affected)."""
+    tags = image.tags
+    return MARK_KEY in tags and tags.get(SOURCE_KEY) == image_id and str(verdict).startswith("not-affected")
+
+
+def fast_copies_among(images: list[Image], verdicts: dict[str, str]) -> dict[str, Image]:
+    """Original image id -> its fast copy, among ``images`` whose verdicts are known (``scan``)."""
+    found: dict[str, Image] = {}
     for image in images:
-        tags = image.tags
-        if MARK_KEY in tags and tags.get(SOURCE_KEY) == image_id and supports_lld(image) is True:
-            return image
+        source = image.tags.get(SOURCE_KEY)
+        if source and is_fast_copy(image, source, verdicts.get(image.id, "")):
+            found.setdefault(source, image)
+    return found
+
+
+def find_fast_copy(clients: Clients, image_id: str) -> Image | None:
+    """The fast copy already made of ``image_id``, found by its source tag (``GET /v2/cloudimages?tag=
+    ecs-wizard-source=<id>``) and diagnosed; None if there is none."""
+    from wizard.diagnose import diagnose_image
+
+    for image in clients.ims.find_images_by_tag(SOURCE_KEY, image_id):
+        if MARK_KEY in image.tags and image.status == "active":
+            if is_fast_copy(image, image_id, diagnose_image(clients, image).verdict):
+                return image
     return None
+
+
+def open_run_row(journal: Journal, run: Run | None) -> dict[str, Any] | None:
+    """An open run as ``scan``/``diagnose --json`` show it."""
+    if run is None:
+        return None
+    holder = RunLock(journal, run.run_id).holder()
+    return {"run_id": run.run_id, "status": run.status, "held_by_pid": holder}

@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from typing import IO, Any, Protocol
 
 from wizard import diagnose as diagnosis_mod
-from wizard import errors, flowchart
+from wizard import errors, flowchart, ownership
 from wizard.console import EventPrinter, diagnosis_text, plan_text
 from wizard.diagnose import Diagnosis
 from wizard.plan import Plan, build_plan
@@ -304,6 +304,9 @@ class PlainWizard:
         if not d.affected:
             self.show("\nNothing to repair for this image.")
             return errors.EXIT_NOT_AFFECTED
+        instead = self.offer_open_run(d)
+        if instead is not None:
+            return instead
         answers = self.ask_answers(d)
         try:
             plan = build_plan(self.session.clients, d, answers)
@@ -400,9 +403,39 @@ class PlainWizard:
 
     # -- execution ---------------------------------------------------------------------------
 
+    def offer_open_run(self, d: Diagnosis) -> int | None:
+        """One open repair per image: an image with an interrupted, failed or running run is offered
+        that run to resume; a second repair is the user's explicit choice. None: go on to the questions."""
+        runs = ownership.open_runs(self.session.journal, d.image_id, self.session.clients.project_id)
+        if not runs:
+            return None
+        run = runs[0]
+        self.show(
+            f"\nThis image has an open repair: run {ownership.describe_open_run(self.session.journal, run)}. "
+            "Resuming it goes on where it stopped; a second repair would make a second image."
+        )
+        options = [
+            (f"Resume run {run.run_id}", "Continue that run (its journal holds everything it made)."),
+            ("Start a second repair anyway", "A new run with its own resources; the open run stays as it is."),
+            ("Stop", "Nothing is changed."),
+        ]
+        choice = self.ask_select("What now?", options, 0)
+        if choice == 0:
+            self.session.check_resumable_here(run)
+            return self.run_to_end(run)
+        if choice == 2:
+            self.show("Stopped: nothing was changed.")
+            return errors.EXIT_NEEDS_CONFIRMATION
+        self.show(f"Warning: starting a second repair of {d.image_name}; run {run.run_id} stays open.")
+        return None
+
     def execute(self, d: Diagnosis, answers: Any, plan: Plan) -> int:
+        return self.run_to_end(self.session.new_run(d.image_id, d, answers, plan))
+
+    def run_to_end(self, run: Any) -> int:
+        """Run (or resume) ``run`` with live progress, then show the summary."""
         session = self.session
-        self.run = run = session.new_run(d.image_id, d, answers, plan)
+        self.run = run
         self.transcript.attach(run, session.journal)
         self.printer = EventPrinter(self.stream)
         self.show("")

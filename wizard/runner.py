@@ -116,6 +116,7 @@ class Runner:
         retry_delay: float = 2.0,
         step_mode: Callable[[Step], bool] | None = None,
         window: ReconcileWindow | None = None,
+        lock: RunLock | None = None,
     ):
         self.clients, self.run_, self.journal = clients, run, journal
         self.on_event = on_event
@@ -126,7 +127,7 @@ class Runner:
         self.retry_delay = retry_delay
         self.step_mode = step_mode  # a presenter's pause before each step; False cancels
         self.window = window or ReconcileWindow()
-        self.lock = RunLock(journal, run.run_id)
+        self.lock = lock or RunLock(journal, run.run_id)  # a command may hold it already (resume --cleanup)
         self.status_calls: dict[str, int] = {}
         self._previous_on_call = None
         self._progress_saved_at = time.monotonic()

@@ -4,6 +4,7 @@ demo mode the in-process emulator (with the polling pace that suits it)."""
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import threading
 import time
@@ -101,8 +102,14 @@ class CloudSession:
         return Runner(self.clients, run, self.journal, **kw)
 
     def check_resumable_here(self, run: Run) -> None:
-        """A run can only be resumed against the cloud and project it was started in."""
+        """A run can only be resumed against the cloud and project it was started in, and by one
+        process at a time (``RunLocked``, exit 2, names the process that holds it)."""
         from wizard.errors import UsageError
+        from wizard.ownership import RunLock, RunLocked
+
+        holder = RunLock(self.journal, run.run_id).holder()
+        if holder is not None and holder != os.getpid():
+            raise RunLocked(run.run_id, f"pid {holder}")
 
         here = self.cloud_record()
         if run.cloud.get("cloud") == "demo" and not self.settings.is_demo:

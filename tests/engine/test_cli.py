@@ -106,10 +106,10 @@ def test_diagnose_json_and_scan_json(capsys, tmp_path):
     assert by_id[IDS["image_old_csbs_server_exists"]]["source_server_exists"] is True
     assert by_id[IDS["image_cbr"]]["verdict"] == "not-affected-cbr"
     assert IDS["image_system_disk"] not in by_id  # scan covers full-ECS images only
-    assert set(rows[0]) >= {"image_id", "image_name", "verdict", "source_server_id", "source_server_exists"}
+    assert set(rows[0]) >= {"image_id", "image_name", "verdict", "source_server_id", "source_server_exists", "open_run"}
     code, out, _ = cli(capsys, "scan", state=tmp_path)
     row = next(line for line in out.splitlines() if line.startswith("erp-batch-full-2019 "))
-    assert row.split()[2:] == ["affected", "CSBS", "erp-batch-01", "(deleted)"]
+    assert row.split()[2:] == ["affected", "CSBS", "erp-batch-01", "(deleted)", "-", "-"]  # no open run, no fast copy
 
 
 def test_flowchart_and_help(capsys):

@@ -268,8 +268,12 @@ def test_a_run_that_keeps_its_temporary_ecs_ends_by_naming_it_and_the_cleanup(ca
     assert lines[-2].startswith(f"[end] run {run.run_id} succeeded")
     assert lines[-1] == f"The temporary ECS {temp} was kept: ecs-wizard resume {run.run_id} --cleanup"
 
+    # the image has a fast copy now: a second repair needs --new, and is warned about
     code, out, err = cli(capsys, tmp_path, "run", SOURCE_GONE, "--service", "cbr", "--yes", "--json", *FAST)
+    assert code == 2 and "has a fast copy already" in err and json_lines(out)[-1]["status"] == "bad-input"
+    code, out, err = cli(capsys, tmp_path, "run", SOURCE_GONE, "--service", "cbr", "--yes", "--json", "--new", *FAST)
     assert code == 0, err
+    assert "warning:" in err and "starting a second repair (--new)" in err
     last = json_lines(out)[-1]
     run = Journal(tmp_path).load(last["run_id"])
     assert last["event"] == "run-finished"

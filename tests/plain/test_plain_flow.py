@@ -275,3 +275,40 @@ def test_long_choice_help_is_wrapped_to_the_terminal():
     assert len(lines) >= 2 and all(len("  Description: ") + len(lines[0]) <= 80 for _ in lines[:1])
     assert all(len(line) <= 80 for line in lines[1:]) and " ".join(part.strip() for part in lines) == text
     assert _wrap_description("") is None
+
+
+def _open_run(session, image):
+    """A run on ``image`` stopped before its first billable step: cancelled, resumable."""
+    from wizard.diagnose import diagnose
+    from wizard.plan import build_plan
+    from wizard.questions import Answers
+
+    d = diagnose(session.clients, image)
+    answers = Answers(service="cbr", source_exists=True)
+    run = session.new_run(image, d, answers, build_plan(session.clients, d, answers))
+    assert session.runner(run, confirm=lambda step: False).run().status == "cancelled"
+    return run
+
+
+def test_an_image_with_an_open_run_is_offered_that_run_to_resume(session, emu):
+    image = emu.ids["image_old_csbs_server_exists"]
+    run = _open_run(session, image)
+    index, _ = image_index(session, image)
+    code, out = drive_lines(session, [str(index + 1), "1", "y", "y", "y"])  # the image; resume; confirmations
+    assert code == 0, out
+    assert f"This image has an open repair: run {run.run_id} (cancelled)" in out
+    assert "Repaired. New image:" in out
+    [only] = Journal(session.journal.directory).runs()  # resumed, not a second repair
+    assert only.run_id == run.run_id and only.status == "succeeded"
+
+
+def test_a_second_repair_of_an_image_with_an_open_run_is_the_users_choice(session, emu):
+    image = emu.ids["image_old_csbs_server_exists"]
+    run = _open_run(session, image)
+    index, _ = image_index(session, image)
+    code, out = drive_lines(session, [str(index + 1), "3"])  # the image; stop
+    assert code == 3 and "Stopped: nothing was changed." in out
+    code, out = drive_lines(session, [str(index + 1), "2", "", "", "", "", "", "y", "y", "y"])
+    assert code == 0, out
+    assert f"Warning: starting a second repair of erp-app-full-2019; run {run.run_id} stays open." in out
+    assert len(Journal(session.journal.directory).runs()) == 2

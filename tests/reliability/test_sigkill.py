@@ -7,58 +7,14 @@ of the same operation ends: exactly the resources the path promises carry the ru
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
 from tests.reliability.matrix import PATHS, Cell, promised, run_cell
-from wizard.sim import Emulator
-
-ROOT = Path(__file__).resolve().parents[2]
-IDS = Emulator(scenario="demo", speed=0).ids
-
-
-@pytest.fixture
-def served():
-    """``ecs-wizard sim serve`` at 600x: the environment a client needs, and the emulator's URL."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    child = subprocess.Popen(
-        [sys.executable, "-m", "wizard", "sim", "serve", "--port", "0", "--speed", "600"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
-    try:
-        for line in child.stdout:
-            name, _, value = line.removeprefix("export ").strip().partition("=")
-            env[name] = value
-            if name == "HUAWEICLOUD_SDK_PROJECT_ID":
-                break
-        yield env, env["ECS_WIZARD_ENDPOINT"]
-    finally:
-        child.send_signal(signal.SIGINT)
-        try:
-            child.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-
-
-def wizard(env: dict[str, str], state_dir: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "wizard", *args, "--json"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=dict(env, ECS_WIZARD_STATE_DIR=str(state_dir)),
-    )
+from tests.reliability.processes import IDS, wizard
 
 
 def wait_until_matched(url: str, target: str, timeout: float = 60.0) -> None:

@@ -233,3 +233,26 @@ async def test_quit_during_a_run_asks_and_says_how_to_resume(make_session):
         await wait_for(pilot, lambda: app._exit, timeout=10)
     assert app.return_code == 130
     assert session.journal.load(ex.run.run_id).status == "cancelled"
+
+
+async def test_an_image_with_an_open_run_offers_that_run_first(make_session):
+    """One open repair per image: the diagnosis of an image with an open run offers to resume it (r);
+    Next would start a second repair."""
+    session = make_session()
+    first = WizardApp(session)
+    async with first.run_test(size=SIZE) as pilot:
+        await to_overview(first, pilot, session.emulator.ids["image_old_csbs_server_deleted"])
+        await pilot.press("s")
+        await run_to_end(first, pilot, answer="n")  # stops before the first billable step
+        run_id = execution(first).run.run_id
+    second = WizardApp(session)
+    async with second.run_test(size=SIZE) as pilot:
+        await to_diagnosis(second, pilot, session.emulator.ids["image_old_csbs_server_deleted"])
+        notice = text_of(second.screen.query_one("#open-run"))
+        assert f"open repair: run {run_id} (cancelled)" in notice and "second image" in notice
+        assert second.focused.id == "resume-open"
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen_name(second) in ("ExecutionScreen", "ConfirmModal"))
+        await run_to_end(second, pilot)
+        assert second.screen.run.run_id == run_id and second.screen.run.status == "succeeded"
+    assert [r.run_id for r in session.journal.runs()] == [run_id]  # resumed, no second repair

@@ -17,6 +17,7 @@ from wizard import errors
 from wizard.cloud.errors import CloudError, CloudUnreachable
 
 if TYPE_CHECKING:
+    from wizard.ownership import RunLock
     from wizard.config import Settings
     from wizard.session import CloudSession
 
@@ -37,6 +38,7 @@ class Invocation:
     session: CloudSession | None = None
     active_run_id: str | None = None  # the run a closing run-finished event names
     run_finished_shown: bool = False
+    run_lock: RunLock | None = None  # the run this command works on is this process's until it ends
 
     def __enter__(self) -> Invocation:
         return self
@@ -44,6 +46,8 @@ class Invocation:
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
+        if self.run_lock is not None:
+            self.run_lock.release()
         if self.session is not None:
             self.session.close()
 

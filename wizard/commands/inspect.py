@@ -1,20 +1,40 @@
-"""Read-only commands on images: ``diagnose IMAGE`` and ``scan`` (every full-ECS image)."""
+"""Read-only commands on images: ``diagnose IMAGE`` and ``scan`` (every full-ECS image), each with
+the image's open run on this machine and the fast copy already made of it (``wizard.ownership``)."""
 
 from __future__ import annotations
 
 import json
 
-from wizard import errors
+from typing import Any
+
+from wizard import errors, ownership
+from wizard.cloud.models import Image
 from wizard.commands.context import Invocation
 from wizard.console import diagnosis_text, table
-from wizard.diagnose import diagnose, scan
+from wizard.diagnose import Diagnosis, diagnose, scan
+from wizard.session import CloudSession
 
 
 def cmd_diagnose(invocation: Invocation) -> int:
     args = invocation.args
     session = invocation.open_session()
     d = diagnose(session.clients, args.image)
-    print(json.dumps(d.to_dict(), indent=2) if args.json else diagnosis_text(d))
+    runs = ownership.open_runs(session.journal, d.image_id, session.clients.project_id)
+    copy = ownership.find_fast_copy(session.clients, d.image_id)
+    if args.json:
+        shown = {
+            **d.to_dict(),
+            "open_run": ownership.open_run_row(session.journal, runs[0] if runs else None),
+            "fast_copy": {"image_id": copy.id, "image_name": copy.name} if copy else None,
+        }
+        print(json.dumps(shown, indent=2))
+        return errors.EXIT_OK
+    print(diagnosis_text(d))
+    if runs:
+        described = ownership.describe_open_run(session.journal, runs[0])
+        print(f"\nOpen run: {described}; resume it with: ecs-wizard resume {runs[0].run_id}")
+    if copy is not None:
+        print(f"\nFast copy already made: {copy.name} ({copy.id}), by run {copy.tags.get(ownership.MARK_KEY)}")
     return errors.EXIT_OK
 
 
@@ -23,9 +43,15 @@ def cmd_scan(invocation: Invocation) -> int:
     if args.concurrency < 1:
         raise errors.UsageError("--concurrency must be at least 1.")
     session = invocation.open_session()
-    results = scan(session.clients, concurrency=args.concurrency)
+    images = list(session.clients.ims.list_full_ecs_images())
+    results = scan(session.clients, concurrency=args.concurrency, images=images)
+    open_runs, copies = _ownership_columns(session, images, results)
     if args.json:
-        print(json.dumps([d.scan_row() for d in results], indent=2))
+        rows_json = [
+            {**d.scan_row(), "open_run": open_runs.get(d.image_id), "fast_copy": copies.get(d.image_id)}
+            for d in results
+        ]
+        print(json.dumps(rows_json, indent=2))
         return errors.EXIT_OK
     rows = []
     for d in results:
@@ -33,9 +59,20 @@ def cmd_scan(invocation: Invocation) -> int:
         state = "exists" if server and server.exists else "deleted" if server and server.exists is False else "unknown"
         # the name tells servers apart at a glance (ids share long prefixes); --json has the ids
         source = "-" if not server or not server.id else f"{server.name or server.id} ({state})"
-        rows.append([d.image_name, d.image_id, d.verdict, (d.backup_service or "-").upper(), source])
+        run, copy = open_runs.get(d.image_id), copies.get(d.image_id)
+        rows.append(
+            [
+                d.image_name,
+                d.image_id,
+                d.verdict,
+                (d.backup_service or "-").upper(),
+                source,
+                f"{run['run_id']} ({run['status']})" if run else "-",
+                copy["image_name"] if copy else "-",
+            ]
+        )
     print(
-        table(rows, ["image", "id", "verdict", "backup", "source ECS"])
+        table(rows, ["image", "id", "verdict", "backup", "source ECS", "open run", "fast copy"])
         if rows
         else "No full-ECS images in this project."
     )
@@ -45,3 +82,15 @@ def cmd_scan(invocation: Invocation) -> int:
         + (" Repair one with: ecs-wizard run IMAGE" if affected else "")
     )
     return errors.EXIT_OK
+
+
+def _ownership_columns(
+    session: CloudSession, images: list[Image], results: list[Diagnosis]
+) -> tuple[dict[str, dict[str, Any] | None], dict[str, dict[str, str]]]:
+    """Per image id: its open run on this machine, and the fast copy already made of it."""
+    open_runs: dict[str, dict[str, Any] | None] = {}
+    for run in session.journal.runs():
+        if run.resumable and run.cloud.get("project_id") in (None, session.clients.project_id):
+            open_runs.setdefault(run.plan.image_id, ownership.open_run_row(session.journal, run))
+    copies = ownership.fast_copies_among(images, {d.image_id: d.verdict for d in results})
+    return open_runs, {k: {"image_id": v.id, "image_name": v.name} for k, v in copies.items()}

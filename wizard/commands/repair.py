@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 
-from wizard import errors
+from wizard import errors, ownership
 from wizard.commands.context import Invocation, interactive
 from wizard.console import EventPrinter, diagnosis_text, plan_json, plan_text
 from wizard.diagnose import Diagnosis, diagnose
@@ -40,6 +40,7 @@ def _run(invocation: Invocation) -> int:
         else:
             print(diagnosis_text(d))
         return errors.EXIT_NOT_AFFECTED
+    _one_repair_per_image(invocation, session, d)
     answers = _answers_from_args(invocation, session, d)
     plan = build_plan(session.clients, d, answers)
     if args.dry_run:
@@ -51,6 +52,27 @@ def _run(invocation: Invocation) -> int:
         return errors.EXIT_OK
     run = session.new_run(args.image, d, answers, plan)
     return _execute(invocation, session, run)
+
+
+def _one_repair_per_image(invocation: Invocation, session: CloudSession, d: Diagnosis) -> None:
+    """An image with an open run (interrupted, failed or running) or a fast copy already made gets no
+    second repair unless ``--new`` says so; then a warning names what exists."""
+    open_runs = ownership.open_runs(session.journal, d.image_id, session.clients.project_id)
+    copy = None if open_runs else ownership.find_fast_copy(session.clients, d.image_id)
+    if open_runs:
+        what = f"an open repair: run {ownership.describe_open_run(session.journal, open_runs[0])}"
+        instead = f"resume it (ecs-wizard resume {open_runs[0].run_id})"
+    elif copy is not None:
+        what = f"a fast copy already: {copy.name} ({copy.id}), made by run {copy.tags.get(ownership.MARK_KEY, '')}"
+        instead = f"use {copy.name}"
+    else:
+        return
+    if not invocation.args.new:
+        raise errors.UsageError(
+            f"Image {d.image_name} ({d.image_id}) has {what}.",
+            f"Rather than a second repair, {instead}; --new starts a second repair anyway.",
+        )
+    print(f"ecs-wizard: warning: image {d.image_name} has {what}; starting a second repair (--new).", file=sys.stderr)
 
 
 def _answers_from_args(invocation: Invocation, session: CloudSession, diagnosis: Diagnosis) -> Answers:
@@ -112,7 +134,9 @@ def _execute(invocation: Invocation, session: CloudSession, run: Run) -> int:
             resumable=True,
         )
     on_event = _event_printer(invocation, run, demo=session.settings.is_demo)
-    runner = session.runner(run, on_event=on_event, confirm=lambda step: _confirm(invocation, step))
+    runner = session.runner(
+        run, on_event=on_event, confirm=lambda step: _confirm(invocation, step), lock=invocation.run_lock
+    )
     try:
         result = runner.run()
     except KeyboardInterrupt:
@@ -230,6 +254,7 @@ def _resume(invocation: Invocation) -> int:
         )
     session = invocation.open_session(demo=run.cloud.get("cloud") == "demo")
     session.check_resumable_here(run)
+    invocation.run_lock = ownership.RunLock(journal, run.run_id).acquire()  # follow-ups edit the journal
     if follow_up:
         if not args.yes and not interactive():  # checked before the journal changes
             return _needs_confirmation(
