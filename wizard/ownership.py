@@ -32,6 +32,20 @@ name) are ever touched.
 **The run lock** (:class:`RunLock`). One process per run: ``fcntl.flock`` on ``<run id>.lock``
 beside the journal, holding the pid of its holder. The kernel drops the lock when its process dies,
 so a dead holder's lock is simply taken over.
+
+The API (what ``abandon`` and the front ends call):
+
+- :func:`mark`, :data:`MARK_KEY`, :data:`SOURCE_KEY`, :func:`carries_mark`: the tags.
+- :func:`find_owned(clients, run) <find_owned>`: every resource in the cloud that is the run's, as
+  :class:`Owned` rows (type, id, name, status), already in :data:`DELETE_ORDER`.
+- :func:`delete_owned(clients, owned) <delete_owned>`: delete one of those (a server's job is not
+  awaited); :func:`holds_others` says whether a vault also holds backups the run did not make.
+- :func:`journaled(run) <journaled>`: the ids the journal holds as the run's current resources.
+- :func:`sweep(clients, run, when) <sweep>` -> :class:`SweepReport` (``message``, ``to_dict()``).
+- :class:`RunLock` (a context manager; ``holder()`` without taking it), :class:`RunLocked` (exit 2).
+- :func:`open_runs`, :func:`describe_open_run`, :func:`open_run_row`: a machine's open runs on an image.
+- :func:`find_fast_copy`, :func:`fast_copies_among`, :func:`is_fast_copy`: fast copies already made.
+- :class:`ReconcileWindow`: the bound above; ``StepContext.window`` and ``CloudSession.window`` carry it.
 """
 
 from __future__ import annotations

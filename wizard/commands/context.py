@@ -17,8 +17,8 @@ from wizard import errors
 from wizard.cloud.errors import CloudError, CloudUnreachable
 
 if TYPE_CHECKING:
-    from wizard.ownership import RunLock
     from wizard.config import Settings
+    from wizard.ownership import RunLock
     from wizard.session import CloudSession
 
 CLOUD_FAILURES = (CloudError, CloudUnreachable)

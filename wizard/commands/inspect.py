@@ -4,7 +4,6 @@ the image's open run on this machine and the fast copy already made of it (``wiz
 from __future__ import annotations
 
 import json
-
 from typing import Any
 
 from wizard import errors, ownership
