@@ -26,6 +26,16 @@ async def start_until_backup_running(app, pilot, session) -> ExecutionScreen:
     return ex
 
 
+async def stopped_before_the_first_billable_step(session) -> str:
+    """A run of scenario 2 in one TUI, declined at its first billable step: open, resumable."""
+    app = WizardApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_overview(app, pilot, session.emulator.ids["image_old_csbs_server_deleted"])
+        await pilot.press("s")
+        await run_to_end(app, pilot, answer="n")
+        return execution(app).run.run_id
+
+
 async def test_declining_confirmation_stops_before_the_step(session):
     app = WizardApp(session)
     async with app.run_test(size=SIZE) as pilot:
@@ -65,12 +75,7 @@ async def test_cancel_mid_step_then_resume_in_the_tui(make_session):
 
 async def test_resume_from_the_welcome_screen(make_session):
     session = make_session()
-    first = WizardApp(session)
-    async with first.run_test(size=SIZE) as pilot:
-        await to_overview(first, pilot, session.emulator.ids["image_old_csbs_server_deleted"])
-        await pilot.press("s")
-        await run_to_end(first, pilot, answer="n")  # stops before the first billable step
-        run_id = execution(first).run.run_id
+    run_id = await stopped_before_the_first_billable_step(session)
     second = WizardApp(session)  # same emulator, a new TUI
     async with second.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -239,12 +244,7 @@ async def test_an_image_with_an_open_run_offers_that_run_first(make_session):
     """One open repair per image: the diagnosis of an image with an open run offers to resume it (r);
     Next would start a second repair."""
     session = make_session()
-    first = WizardApp(session)
-    async with first.run_test(size=SIZE) as pilot:
-        await to_overview(first, pilot, session.emulator.ids["image_old_csbs_server_deleted"])
-        await pilot.press("s")
-        await run_to_end(first, pilot, answer="n")  # stops before the first billable step
-        run_id = execution(first).run.run_id
+    run_id = await stopped_before_the_first_billable_step(session)
     second = WizardApp(session)
     async with second.run_test(size=SIZE) as pilot:
         await to_diagnosis(second, pilot, session.emulator.ids["image_old_csbs_server_deleted"])

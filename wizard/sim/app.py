@@ -192,12 +192,19 @@ def _tag_query(body: Any, resources: list[Any], tags_of: Callable[[Any], list[di
     return out
 
 
-def _resource_instances(body: dict[str, Any], matched: list[Any], view: Callable[[Any], Any], code: str) -> Reply:
+def _resources_by_tags(body: Any, resources: list[Any], detail: Callable[[Any], Any], code: str) -> Reply:
+    """The answer of a ``resource_instances/action`` call: the matches (``resource_id``, ``resource_name``,
+    ``resource_detail``, ``tags``), a page of them, or with ``action: count`` only ``total_count``."""
+    matched = _tag_query(body, resources, lambda r: r.tags, code)
     if body["action"] == "count":
         return Reply(200, {"total_count": len(matched)})
     offset = _int_arg(body, "offset", 0, code)
     limit = _int_arg(body, "limit", 1000, code, 1, 1000)
-    return Reply(200, {"resources": [view(r) for r in matched[offset : offset + limit]], "total_count": len(matched)})
+    page = [
+        {"resource_id": r.id, "resource_name": r.name, "resource_detail": detail(r), "tags": list(r.tags)}
+        for r in matched[offset : offset + limit]
+    ]
+    return Reply(200, {"resources": page, "total_count": len(matched)})
 
 
 class SimApp:
@@ -566,20 +573,9 @@ class SimApp:
         """``POST /v3/{pid}/vault/resource_instances/action`` (OTC-CBR ``tags/querying_vault_resources.rst``):
         the vault list has no tag filter; this call is CBR's way to find vaults by tag. ``resource_detail``
         is an array of vaults (the table says so, as does the SDK's ``TagResource``)."""
-        body = self._json(request, "BackupService.0004")
         vaults = [v for v in self.st.vaults.values() if self.st.listed(v)]
-        matched = _tag_query(body, vaults, lambda v: v.tags, "BackupService.0004")
-        return _resource_instances(
-            body,
-            matched,
-            lambda v: {
-                "resource_id": v.id,
-                "resource_name": v.name,
-                "resource_detail": [views.vault(self.st, v)],
-                "tags": list(v.tags),
-            },
-            "BackupService.0004",
-        )
+        body = self._json(request, "BackupService.0004")
+        return _resources_by_tags(body, vaults, lambda v: [views.vault(self.st, v)], "BackupService.0004")
 
     def _cbr_delete_vault(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         actions.delete_vault(self.st, args["vault_id"])
@@ -711,20 +707,9 @@ class SimApp:
     def _csbs_list_backups_by_tags(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         """``POST /v1/{pid}/csbs_backup/resource_instances/action`` (OTC-CSBS
         ``tag_management/querying_backup_resources_by_tag.rst``): backups by the tags ``protect`` gave them."""
-        body = self._json(request, "CSBS.1001")
         items = [b for b in self.st.csbs_backups.values() if not b.deleted and self.st.listed(b)]
-        matched = _tag_query(body, items, lambda b: b.tags, "CSBS.1001")
-        return _resource_instances(
-            body,
-            matched,
-            lambda b: {
-                "resource_id": b.id,
-                "resource_name": b.name,
-                "resource_detail": views.csbs_backup(self.st, b),
-                "tags": list(b.tags),
-            },
-            "CSBS.1001",
-        )
+        body = self._json(request, "CSBS.1001")
+        return _resources_by_tags(body, items, lambda b: views.csbs_backup(self.st, b), "CSBS.1001")
 
     def _csbs_delete_backup(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         self._check_provider(args)
