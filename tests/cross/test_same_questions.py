@@ -33,7 +33,7 @@ from textual.widgets._select import SelectOverlay
 from screens.app import WizardApp
 from screens.widgets.question import QuestionField
 from tests.plain.helpers import DOWN, ENTER, UP, move
-from tests.ui.conftest import RUN_ID, SIZE, screen_name, settle, text_of, to_questions, wait_for
+from tests.ui.helpers import RUN_ID, SIZE, screen_name, settle, text_of, to_questions, wait_for
 from wizard.errors import EXIT_NEEDS_CONFIRMATION
 from wizard.plain import PlainWizard, run_plain
 

@@ -7,7 +7,7 @@ from textual.widgets import DataTable, ProgressBar
 from screens.app import WizardApp
 from screens.execution import ExecutionScreen
 from screens.widgets.step_panel import StepPanel
-from tests.ui.conftest import SIZE, run_to_end, screen_name, settle, text_of, to_diagnosis, to_overview, wait_for
+from tests.ui.helpers import SIZE, run_to_end, screen_name, settle, text_of, to_diagnosis, to_overview, wait_for
 from wizard.sim import FaultRule
 
 

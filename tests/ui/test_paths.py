@@ -7,7 +7,7 @@ from textual.widgets import DataTable
 
 from screens.app import WizardApp
 from screens.widgets.step_panel import StepPanel
-from tests.ui.conftest import (
+from tests.ui.helpers import (
     SIZE,
     choose,
     run_to_end,

@@ -9,7 +9,7 @@ import time
 
 from screens.app import WizardApp
 from screens.execution import ExecutionScreen
-from tests.ui.conftest import RUN_ID, SIZE, run_to_end, screen_name, to_diagnosis, to_overview, to_picker, to_questions
+from tests.ui.helpers import RUN_ID, SIZE, run_to_end, screen_name, to_diagnosis, to_overview, to_picker, to_questions
 from wizard.diagnose import diagnose
 from wizard.plan import build_plan
 from wizard.questions import Answers

@@ -16,7 +16,7 @@ from screens.app import WizardApp
 from screens.picker import KEEP_TAIL, fit_id
 from screens.widgets.evidence import NARROW, column_widths, evidence_table
 from screens.widgets.step_panel import StepPanel
-from tests.ui.conftest import (
+from tests.ui.helpers import (
     RUN_ID,
     SIZE,
     choose,
