@@ -19,6 +19,7 @@ import uuid
 from calendar import timegm
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -32,53 +33,54 @@ from wizard.sim.clock import iso_ms_z
 from wizard.sim.errors import ApiError, LostResponse
 from wizard.sim.faults import CREATING_OPERATIONS, MUTATING_OPERATIONS, Effects, FaultRule
 from wizard.sim.signing import SignatureError, verify
-from wizard.sim.state import LateAction
+from wizard.sim.state import LateAction, State
 
 if TYPE_CHECKING:
     from wizard.sim.emulator import Emulator
 
-R = Rule
 URL_MAP = Map(
     [
-        R("/v3/auth/tokens", methods=["POST"], endpoint="iam.create_token"),
-        R("/v2/cloudimages", methods=["GET"], endpoint="ims.list_images"),
-        R("/v2/images/<image_id>", methods=["GET"], endpoint="ims.get_image"),
-        R("/v2/images/<image_id>", methods=["DELETE"], endpoint="ims.delete_image"),
-        R("/v1/cloudimages/wholeimages/action", methods=["POST"], endpoint="ims.create_whole_image"),
-        R("/v1/cloudimages/job/<job_id>", methods=["GET"], endpoint="ims.get_job_progress"),
-        R("/v1/<pid>/jobs/<job_id>", methods=["GET"], endpoint="jobs.get_job"),
-        R("/v3/<pid>/vaults", methods=["GET"], endpoint="cbr.list_vaults"),
-        R("/v3/<pid>/vaults", methods=["POST"], endpoint="cbr.create_vault"),
-        R("/v3/<pid>/vaults/<vault_id>", methods=["GET"], endpoint="cbr.get_vault"),
-        R("/v3/<pid>/vaults/<vault_id>", methods=["DELETE"], endpoint="cbr.delete_vault"),
-        R("/v3/<pid>/vault/resource_instances/action", methods=["POST"], endpoint="cbr.list_vaults_by_tags"),
-        R("/v3/<pid>/vaults/<vault_id>/addresources", methods=["POST"], endpoint="cbr.add_resources"),
-        R("/v3/<pid>/checkpoints", methods=["POST"], endpoint="cbr.create_checkpoint"),
-        R("/v3/<pid>/backups", methods=["GET"], endpoint="cbr.list_backups"),
-        R("/v3/<pid>/backups/<backup_id>", methods=["GET"], endpoint="cbr.get_backup"),
-        R("/v3/<pid>/backups/<backup_id>", methods=["DELETE"], endpoint="cbr.delete_backup"),
-        R("/v3/<pid>/operation-logs", methods=["GET"], endpoint="cbr.list_tasks"),
-        R("/v3/<pid>/operation-logs/<task_id>", methods=["GET"], endpoint="cbr.get_task"),
-        R("/v1/<pid>/providers/<provider_id>/resources/action", methods=["POST"], endpoint="csbs.check_protectable"),
-        R("/v1/<pid>/providers/<provider_id>/resources/<server_id>/action", methods=["POST"], endpoint="csbs.protect"),
-        R(
+        Rule("/v3/auth/tokens", methods=["POST"], endpoint="iam.create_token"),
+        Rule("/v2/cloudimages", methods=["GET"], endpoint="ims.list_images"),
+        Rule("/v2/images/<image_id>", methods=["GET"], endpoint="ims.get_image"),
+        Rule("/v2/images/<image_id>", methods=["DELETE"], endpoint="ims.delete_image"),
+        Rule("/v1/cloudimages/wholeimages/action", methods=["POST"], endpoint="ims.create_whole_image"),
+        Rule("/v1/cloudimages/job/<job_id>", methods=["GET"], endpoint="ims.get_job_progress"),
+        Rule("/v1/<pid>/jobs/<job_id>", methods=["GET"], endpoint="jobs.get_job"),
+        Rule("/v3/<pid>/vaults", methods=["GET"], endpoint="cbr.list_vaults"),
+        Rule("/v3/<pid>/vaults", methods=["POST"], endpoint="cbr.create_vault"),
+        Rule("/v3/<pid>/vaults/<vault_id>", methods=["GET"], endpoint="cbr.get_vault"),
+        Rule("/v3/<pid>/vaults/<vault_id>", methods=["DELETE"], endpoint="cbr.delete_vault"),
+        Rule("/v3/<pid>/vault/resource_instances/action", methods=["POST"], endpoint="cbr.list_vaults_by_tags"),
+        Rule("/v3/<pid>/vaults/<vault_id>/addresources", methods=["POST"], endpoint="cbr.add_resources"),
+        Rule("/v3/<pid>/checkpoints", methods=["POST"], endpoint="cbr.create_checkpoint"),
+        Rule("/v3/<pid>/backups", methods=["GET"], endpoint="cbr.list_backups"),
+        Rule("/v3/<pid>/backups/<backup_id>", methods=["GET"], endpoint="cbr.get_backup"),
+        Rule("/v3/<pid>/backups/<backup_id>", methods=["DELETE"], endpoint="cbr.delete_backup"),
+        Rule("/v3/<pid>/operation-logs", methods=["GET"], endpoint="cbr.list_tasks"),
+        Rule("/v3/<pid>/operation-logs/<task_id>", methods=["GET"], endpoint="cbr.get_task"),
+        Rule("/v1/<pid>/providers/<provider_id>/resources/action", methods=["POST"], endpoint="csbs.check_protectable"),
+        Rule(
+            "/v1/<pid>/providers/<provider_id>/resources/<server_id>/action", methods=["POST"], endpoint="csbs.protect"
+        ),
+        Rule(
             "/v1/<pid>/providers/<provider_id>/checkpoints/<checkpoint_id>",
             methods=["DELETE"],
             endpoint="csbs.delete_backup",
         ),
-        R("/v1/<pid>/csbs_backup/resource_instances/action", methods=["POST"], endpoint="csbs.list_backups_by_tags"),
-        R("/v1/<pid>/checkpoint_items", methods=["GET"], endpoint="csbs.list_backups"),
-        R("/v1/<pid>/checkpoint_items/<backup_id>", methods=["GET"], endpoint="csbs.get_backup"),
-        R("/v1/<pid>/cloudservers", methods=["POST"], endpoint="ecs.create_server"),
-        R("/v1/<pid>/cloudservers/detail", methods=["GET"], endpoint="ecs.list_servers"),
-        R("/v1/<pid>/cloudservers/flavors", methods=["GET"], endpoint="ecs.list_flavors"),
-        R("/v1/<pid>/cloudservers/delete", methods=["POST"], endpoint="ecs.delete_servers"),
-        R("/v1/<pid>/cloudservers/<server_id>", methods=["GET"], endpoint="ecs.get_server"),
-        R("/v1/<pid>/vpcs", methods=["GET"], endpoint="vpc.list_vpcs"),
-        R("/v1/<pid>/subnets", methods=["GET"], endpoint="vpc.list_subnets"),
-        R("/_sim/state", methods=["GET"], endpoint="admin.state"),
-        R("/_sim/faults", methods=["GET", "POST", "DELETE"], endpoint="admin.faults"),
-        R("/_sim/clock", methods=["GET", "POST"], endpoint="admin.clock"),
+        Rule("/v1/<pid>/csbs_backup/resource_instances/action", methods=["POST"], endpoint="csbs.list_backups_by_tags"),
+        Rule("/v1/<pid>/checkpoint_items", methods=["GET"], endpoint="csbs.list_backups"),
+        Rule("/v1/<pid>/checkpoint_items/<backup_id>", methods=["GET"], endpoint="csbs.get_backup"),
+        Rule("/v1/<pid>/cloudservers", methods=["POST"], endpoint="ecs.create_server"),
+        Rule("/v1/<pid>/cloudservers/detail", methods=["GET"], endpoint="ecs.list_servers"),
+        Rule("/v1/<pid>/cloudservers/flavors", methods=["GET"], endpoint="ecs.list_flavors"),
+        Rule("/v1/<pid>/cloudservers/delete", methods=["POST"], endpoint="ecs.delete_servers"),
+        Rule("/v1/<pid>/cloudservers/<server_id>", methods=["GET"], endpoint="ecs.get_server"),
+        Rule("/v1/<pid>/vpcs", methods=["GET"], endpoint="vpc.list_vpcs"),
+        Rule("/v1/<pid>/subnets", methods=["GET"], endpoint="vpc.list_subnets"),
+        Rule("/_sim/state", methods=["GET"], endpoint="admin.state"),
+        Rule("/_sim/faults", methods=["GET", "POST", "DELETE"], endpoint="admin.faults"),
+        Rule("/_sim/clock", methods=["GET", "POST"], endpoint="admin.clock"),
     ]
 )
 
@@ -128,6 +130,19 @@ def _int_arg(args: Any, name: str, default: int, code: str, minimum: int = 0, ma
     if value < minimum or (maximum is not None and value > maximum):
         raise ApiError(400, code, f"Invalid parameter {name}: {value} is out of range.")
     return value
+
+
+def _offset_limit(args: Any, code: str, *, offset: int = 0, limit: int = 1000) -> tuple[int, int]:
+    """A list's ``offset`` (from 0) and ``limit`` (1 to 1000) parameters, with their defaults; a value
+    that is not a whole number in range is refused with the service's ``code``."""
+    return _int_arg(args, "offset", offset, code), _int_arg(args, "limit", limit, code, 1, 1000)
+
+
+def _unknown_project_code(service: str) -> str:
+    """The emulator's not-found code for a project id it does not serve (no document gives one)."""
+    if service in ("ims", "ecs"):
+        return "SIM.0404"
+    return f"{'BackupService' if service == 'cbr' else service.upper()}.0404"
 
 
 _TIME_OPERATORS: dict[str, Callable[[int, int], bool]] = {
@@ -198,8 +213,7 @@ def _resources_by_tags(body: Any, resources: list[Any], detail: Callable[[Any], 
     matched = _tag_query(body, resources, lambda r: r.tags, code)
     if body["action"] == "count":
         return Reply(200, {"total_count": len(matched)})
-    offset = _int_arg(body, "offset", 0, code)
-    limit = _int_arg(body, "limit", 1000, code, 1, 1000)
+    offset, limit = _offset_limit(body, code)
     page = [
         {"resource_id": r.id, "resource_name": r.name, "resource_detail": detail(r), "tags": list(r.tags)}
         for r in matched[offset : offset + limit]
@@ -218,10 +232,7 @@ class SimApp:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request = Request(environ)
         request_id = uuid.uuid4().hex
-        try:
-            reply, service, lost = self._dispatch(request, request_id)
-        except LostResponse:
-            raise
+        reply, service, lost = self._dispatch(request, request_id)
         status = reply.status
         with self.lock:
             self.emu.request_log.append((request.method, request.path, 0 if lost else status))
@@ -265,7 +276,7 @@ class SimApp:
                 return refusal, "gateway", False
         if service == "jobs":
             with self.lock:
-                job = self.emu.state.jobs.get(args["job_id"])
+                job = self.state.jobs.get(args["job_id"])
             service = job.service if job is not None else "ims"
         effects: Effects = self.emu.faults_effects(service, operation)
         if effects.latency:
@@ -279,13 +290,11 @@ class SimApp:
             return Reply(200), service, True
         try:
             with self.lock:
-                if "pid" in args and args["pid"] != self.emu.state.project_id:
+                if "pid" in args and args["pid"] != self.state.project_id:
                     raise ApiError(
                         404,
-                        "SIM.0404"
-                        if service in ("ims", "ecs")
-                        else f"{'BackupService' if service == 'cbr' else service.upper()}.0404",
-                        f"Project {args['pid']} does not exist in this emulator (it serves {self.emu.state.project_id}).",
+                        _unknown_project_code(service),
+                        f"Project {args['pid']} does not exist in this emulator (it serves {self.state.project_id}).",
                     )
                 reply = self._handle(request, service, operation, args, effects)
         except ApiError as exc:
@@ -297,12 +306,12 @@ class SimApp:
     ) -> Reply:
         """Run the operation's handler; what a creating operation makes is listed only from
         ``visible_after`` seconds on (the handlers' new resources are the ones created just now)."""
-        before = self.st.now()
+        before = self.state.now()
         if effects.visible_after is None or f"{service}.{operation}" not in CREATING_OPERATIONS:
             return getattr(self, f"_{service}_{operation}")(request, args, effects)
-        known = {id(r) for r in self.st.all_resources()}
+        known = {id(r) for r in self.state.all_resources()}
         reply = getattr(self, f"_{service}_{operation}")(request, args, effects)
-        for resource in self.st.all_resources():
+        for resource in self.state.all_resources():
             if id(resource) not in known:
                 resource.listed_from = before + effects.visible_after
         return reply
@@ -310,9 +319,9 @@ class SimApp:
     def _defer(self, request: Request, service: str, operation: str, args: Mapping[str, Any], effects: Effects) -> None:
         """Fault ``late``: keep the request to perform it ``late`` virtual seconds from now."""
         with self.lock:
-            self.st.late_actions.append(
+            self.state.late_actions.append(
                 LateAction(
-                    due=self.st.now() + (effects.late or 0.0),
+                    due=self.state.now() + (effects.late or 0.0),
                     service=service,
                     operation=operation,
                     method=request.method,
@@ -330,15 +339,15 @@ class SimApp:
         (statuses are computed from start times, so a backup started late finishes late). Their
         errors reach no one, as with a request whose caller has gone."""
         with self.lock:
-            now = self.st.now()
-            due = sorted((a for a in self.st.late_actions if a.due <= now), key=lambda a: a.due)
+            now = self.state.now()
+            due = sorted((a for a in self.state.late_actions if a.due <= now), key=lambda a: a.due)
             if not due:
                 return
-            self.st.late_actions = [a for a in self.st.late_actions if a.due > now]
-            clock = self.st.clock
+            self.state.late_actions = [a for a in self.state.late_actions if a.due > now]
+            clock = self.state.clock
             try:
                 for action in due:
-                    self.st.clock = lambda at=action.due: at
+                    self.state.clock = partial(float, action.due)  # the moment the action was due
                     environ = EnvironBuilder(
                         path=action.path, method=action.method, query_string=action.query, data=action.body
                     ).get_environ()
@@ -348,7 +357,7 @@ class SimApp:
                     except ApiError:
                         pass
             finally:
-                self.st.clock = clock
+                self.state.clock = clock
 
     # ---- authentication -------------------------------------------------------------------------
     def _authenticate(self, request: Request, request_id: str) -> Reply | None:
@@ -361,7 +370,7 @@ class SimApp:
         authorization = request.headers.get("Authorization")
         if token:
             with self.lock:
-                known = self.emu.state.tokens.get(token)
+                known = self.state.tokens.get(token)
                 now = self.emu.clock.now()
             if known is None:
                 return refuse("APIGW.0301", "the token is invalid")
@@ -397,21 +406,17 @@ class SimApp:
             raise ApiError(400, code, "The request body is not valid JSON.") from None
 
     @property
-    def st(self):  # noqa: ANN201 - the State
+    def state(self) -> State:
         return self.emu.state
-
-    @staticmethod
-    def _fail(effects: Effects) -> tuple[str, str] | None:
-        return effects.fail
 
     # ---- IAM --------------------------------------------------------------------------------------
     def _iam_create_token(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         from wizard.sim.account import DEMO
 
         body = self._json(request, "400")
-        token = actions.issue_token(self.st, body, user=DEMO.user, password=DEMO.password, domain=DEMO.domain)
+        token = actions.issue_token(self.state, body, user=DEMO.user, password=DEMO.password, domain=DEMO.domain)
         base = request.host_url.rstrip("/")
-        pid = self.st.project_id
+        pid = self.state.project_id
         catalog = [
             {
                 "type": t,
@@ -421,8 +426,8 @@ class SimApp:
                     {
                         "id": uuid.uuid5(uuid.NAMESPACE_URL, n + "e").hex,
                         "interface": "public",
-                        "region": self.st.region,
-                        "region_id": self.st.region,
+                        "region": self.state.region,
+                        "region_id": self.state.region,
                         "url": base + suffix,
                     }
                 ],
@@ -449,7 +454,7 @@ class SimApp:
                 },
                 "project": {
                     "id": pid,
-                    "name": self.st.region,
+                    "name": self.state.region,
                     "domain": {"id": "5ca1ab1e00004000800000000d0a1000", "name": DEMO.domain},
                 },
                 "roles": [{"id": "0", "name": "te_admin"}, {"id": "1", "name": "op_gated_lld"}],
@@ -461,7 +466,7 @@ class SimApp:
     # ---- IMS --------------------------------------------------------------------------------------
     def _ims_list_images(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         q = request.args
-        images = [i for i in self.st.visible_images() if self.st.listed(i)]
+        images = [i for i in self.state.visible_images() if self.state.listed(i)]
         if tag := q.get("tag"):
             # OTC-IMS querying_images.rst: "tag=key=value" also finds the older "key.value" tags.
             tag_key, _, tag_value = tag.partition("=")
@@ -482,10 +487,10 @@ class SimApp:
             if (value := q.get(key)) is not None:
                 images = [i for i in images if getattr(i, attr) == value]
         if (status := q.get("status")) is not None:
-            images = [i for i in images if self.st.image_status(i) == status]
+            images = [i for i in images if self.state.image_status(i) == status]
         for name, when in (
             ("created_at", lambda i: i.created),
-            ("updated_at", lambda i: views.image_updated_at(self.st, i)),
+            ("updated_at", lambda i: views.image_updated_at(self.state, i)),
         ):
             if condition := q.get(name):
                 test = _time_condition(name, condition)
@@ -494,10 +499,10 @@ class SimApp:
         sort_dir = q.get("sort_dir", "desc")
         keys: dict[str, Callable[[Any], Any]] = {
             "created_at": lambda i: i.created,
-            "updated_at": lambda i: views.image_updated_at(self.st, i),
+            "updated_at": lambda i: views.image_updated_at(self.state, i),
             "name": lambda i: i.name,
             "id": lambda i: i.id,
-            "status": lambda i: self.st.image_status(i),
+            "status": lambda i: self.state.image_status(i),
             "min_disk": lambda i: i.min_disk,
             "size": lambda i: i.size,
             "__os_type": lambda i: i.os_type,
@@ -513,97 +518,98 @@ class SimApp:
             if position is None:
                 raise ApiError(400, "IMG.0001", f"The marker image {marker} was not found.")
             images = images[position + 1 :]
-        return Reply(200, {"images": [views.image(self.st, i) for i in images[:limit]]})
+        return Reply(200, {"images": [views.image(self.state, i) for i in images[:limit]]})
 
     def _image_or_404(self, image_id: str):  # noqa: ANN202
-        img = self.st.image(image_id)
+        img = self.state.image(image_id)
         if img is None:
             raise ApiError(404, "IMG.0027", f"The image {image_id} does not exist.")
         return img
 
     def _ims_get_image(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
-        return Reply(200, views.image(self.st, self._image_or_404(args["image_id"])))
+        return Reply(200, views.image(self.state, self._image_or_404(args["image_id"])))
 
     def _ims_delete_image(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         body = self._json(request, "IMG.0001")
         img = self._image_or_404(args["image_id"])
-        actions.delete_image(self.st, img.id)
+        actions.delete_image(self.state, img.id)
         if isinstance(body, dict) and _truthy(str(body.get("delete_backup", "false"))) and img.whole_image:
-            for store in (self.st.cbr_backups, self.st.csbs_backups):
+            for store in (self.state.cbr_backups, self.state.csbs_backups):
                 if img.backup_id in store:
                     store[img.backup_id].deleted = True
         return Reply(204)
 
     def _ims_create_whole_image(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
-        job = actions.create_whole_image(self.st, self._json(request, "IMG.0001"), fail=effects.fail)
+        job = actions.create_whole_image(self.state, self._json(request, "IMG.0001"), fail=effects.fail)
         return Reply(200, {"job_id": job.id})
 
     def _job_or_404(self, job_id: str, service: str | None = None):  # noqa: ANN202
-        job = self.st.jobs.get(job_id)
+        job = self.state.jobs.get(job_id)
         if job is None or (service is not None and job.service != service):
             raise ApiError(404, "SIM.0404", f"The job {job_id} does not exist.")
         return job
 
     def _ims_get_job(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
-        return Reply(200, views.job(self.st, self._job_or_404(args["job_id"])))
+        return Reply(200, views.job(self.state, self._job_or_404(args["job_id"])))
 
     _ecs_get_job = _ims_get_job
 
     def _ims_get_job_progress(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
-        return Reply(200, views.job(self.st, self._job_or_404(args["job_id"], "ims"), progress=True))
+        return Reply(200, views.job(self.state, self._job_or_404(args["job_id"], "ims"), progress=True))
 
     # ---- CBR --------------------------------------------------------------------------------------
     def _cbr_list_vaults(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         q = request.args
-        vaults = sorted((v for v in self.st.vaults.values() if self.st.listed(v)), key=lambda v: v.created)
+        vaults = sorted((v for v in self.state.vaults.values() if self.state.listed(v)), key=lambda v: v.created)
         if t := q.get("object_type"):
             vaults = [v for v in vaults if v.object_type == t]
         if name := q.get("name"):
             vaults = [v for v in vaults if name in v.name]
         if rids := q.get("resource_ids"):
             wanted = {r.strip() for r in rids.split(",") if r.strip()}
-            vaults = [v for v in vaults if wanted & {r.server_id for r in self.st.vault_resources(v)}]
-        offset = _int_arg(q, "offset", 0, "BackupService.0004")
-        limit = _int_arg(q, "limit", 1000, "BackupService.0004", 1, 1000)
+            vaults = [v for v in vaults if wanted & {r.server_id for r in self.state.vault_resources(v)}]
+        offset, limit = _offset_limit(q, "BackupService.0004")
         return Reply(
-            200, {"vaults": [views.vault(self.st, v) for v in vaults[offset : offset + limit]], "count": len(vaults)}
+            200, {"vaults": [views.vault(self.state, v) for v in vaults[offset : offset + limit]], "count": len(vaults)}
         )
 
     def _cbr_list_vaults_by_tags(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         """``POST /v3/{pid}/vault/resource_instances/action`` (OTC-CBR ``tags/querying_vault_resources.rst``):
         the vault list has no tag filter; this call is CBR's way to find vaults by tag. ``resource_detail``
         is an array of vaults (the table says so, as does the SDK's ``TagResource``)."""
-        vaults = [v for v in self.st.vaults.values() if self.st.listed(v)]
+        vaults = [v for v in self.state.vaults.values() if self.state.listed(v)]
         body = self._json(request, "BackupService.0004")
-        return _resources_by_tags(body, vaults, lambda v: [views.vault(self.st, v)], "BackupService.0004")
+        return _resources_by_tags(body, vaults, lambda v: [views.vault(self.state, v)], "BackupService.0004")
 
     def _cbr_delete_vault(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
-        actions.delete_vault(self.st, args["vault_id"])
+        actions.delete_vault(self.state, args["vault_id"])
         return Reply(204)
 
     def _cbr_delete_backup(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
-        actions.delete_cbr_backup(self.st, args["backup_id"])
+        actions.delete_cbr_backup(self.state, args["backup_id"])
         return Reply(204)
 
     def _cbr_get_vault(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
-        return Reply(200, {"vault": views.vault(self.st, actions.get_vault(self.st, args["vault_id"]))})
+        return Reply(200, {"vault": views.vault(self.state, actions.get_vault(self.state, args["vault_id"]))})
 
     def _cbr_create_vault(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
-        vault = actions.create_vault(self.st, self._json(request, "BackupService.0004"))
-        return Reply(200, {"vault": views.vault(self.st, vault)})
+        vault = actions.create_vault(self.state, self._json(request, "BackupService.0004"))
+        return Reply(200, {"vault": views.vault(self.state, vault)})
 
     def _cbr_add_resources(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
-        added = actions.add_resources(self.st, args["vault_id"], self._json(request, "BackupService.0004"))
+        added = actions.add_resources(self.state, args["vault_id"], self._json(request, "BackupService.0004"))
         return Reply(200, {"add_resource_ids": added})
 
     def _cbr_create_checkpoint(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
-        checkpoint, _ = actions.create_checkpoint(self.st, self._json(request, "BackupService.0004"), fail=effects.fail)
+        checkpoint, _ = actions.create_checkpoint(
+            self.state, self._json(request, "BackupService.0004"), fail=effects.fail
+        )
         return Reply(200, {"checkpoint": checkpoint})
 
     def _cbr_list_backups(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         q = request.args
-        now = self.st.now()
-        backups = [b for b in self.st.cbr_backups.values() if not b.deleted and self.st.listed(b)]
+        now = self.state.now()
+        backups = [b for b in self.state.cbr_backups.values() if not b.deleted and self.state.listed(b)]
         for key in ("checkpoint_id", "resource_id", "vault_id", "name", "resource_name"):
             if (value := q.get(key)) is not None:
                 backups = [b for b in backups if getattr(b, key) == value]
@@ -612,27 +618,26 @@ class SimApp:
         if (rtype := q.get("resource_type")) and rtype != "OS::Nova::Server":
             backups = []
         backups.sort(key=lambda b: (b.progression.start, b.id), reverse=True)
-        offset = _int_arg(q, "offset", 0, "BackupService.0004")
-        limit = _int_arg(q, "limit", 1000, "BackupService.0004", 1, 1000)
+        offset, limit = _offset_limit(q, "BackupService.0004")
         return Reply(
             200,
             {
-                "backups": [views.cbr_backup(self.st, b) for b in backups[offset : offset + limit]],
+                "backups": [views.cbr_backup(self.state, b) for b in backups[offset : offset + limit]],
                 "count": len(backups),
             },
         )
 
     def _cbr_get_backup(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
-        backup = self.st.cbr_backup(args["backup_id"])
+        backup = self.state.cbr_backup(args["backup_id"])
         if backup is None:
             raise ApiError(404, "BackupService.6200", f"The backup {args['backup_id']} does not exist.")
-        return Reply(200, {"backup": views.cbr_backup(self.st, backup)})
+        return Reply(200, {"backup": views.cbr_backup(self.state, backup)})
 
     def _cbr_list_tasks(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         """``GET /v3/{pid}/operation-logs``: only backup tasks exist here (one per backup), newest first."""
         q = request.args
-        now = self.st.now()
-        backups = [b for b in self.st.cbr_backups.values() if not b.deleted]
+        now = self.state.now()
+        backups = [b for b in self.state.cbr_backups.values() if not b.deleted]
         if q.get("operation_type", "backup") != "backup":
             backups = []
         for key in ("resource_id", "vault_id", "resource_name"):
@@ -641,13 +646,12 @@ class SimApp:
         if (status := q.get("status")) is not None:
             backups = [b for b in backups if views.CBR_TASK_STATUS[b.status(now)] == status]
         backups.sort(key=lambda b: (b.progression.start, b.id), reverse=True)
-        offset = _int_arg(q, "offset", 0, "BackupService.0004")
-        limit = _int_arg(q, "limit", 1000, "BackupService.0004", 1, 1000)
+        offset, limit = _offset_limit(q, "BackupService.0004")
         page = backups[offset : offset + limit]
         return Reply(
             200,
             {
-                "operation_logs": [views.cbr_task(self.st, b) for b in page],
+                "operation_logs": [views.cbr_task(self.state, b) for b in page],
                 "count": len(backups),
                 "offset": offset,
                 "limit": limit,
@@ -655,11 +659,11 @@ class SimApp:
         )
 
     def _cbr_get_task(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
-        backup = self.st.cbr_task(args["task_id"])
+        backup = self.state.cbr_task(args["task_id"])
         if backup is None:
             # The documents give no code for an unknown task; the emulator's generic not-found code stands in.
             raise ApiError(404, "BackupService.0404", f"The task {args['task_id']} does not exist.")
-        return Reply(200, {"operation_log": views.cbr_task(self.st, backup)})
+        return Reply(200, {"operation_log": views.cbr_task(self.state, backup)})
 
     # ---- CSBS -------------------------------------------------------------------------------------
     def _check_provider(self, args: dict[str, str]) -> None:
@@ -672,17 +676,19 @@ class SimApp:
 
     def _csbs_check_protectable(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         self._check_provider(args)
-        return Reply(200, {"protectable": actions.check_protectable(self.st, self._json(request, "CSBS.1001"))})
+        return Reply(200, {"protectable": actions.check_protectable(self.state, self._json(request, "CSBS.1001"))})
 
     def _csbs_protect(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         self._check_provider(args)
-        checkpoint, _ = actions.protect(self.st, args["server_id"], self._json(request, "CSBS.1001"), fail=effects.fail)
+        checkpoint, _ = actions.protect(
+            self.state, args["server_id"], self._json(request, "CSBS.1001"), fail=effects.fail
+        )
         return Reply(200, {"checkpoint": checkpoint})
 
     def _csbs_list_backups(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         q = request.args
-        now = self.st.now()
-        items = [b for b in self.st.csbs_backups.values() if not b.deleted and self.st.listed(b)]
+        now = self.state.now()
+        items = [b for b in self.state.csbs_backups.values() if not b.deleted and self.state.listed(b)]
         for key in ("checkpoint_id", "resource_id", "name"):
             if (value := q.get(key)) is not None:
                 items = [b for b in items if getattr(b, key) == value]
@@ -694,12 +700,11 @@ class SimApp:
             if position is None:
                 raise ApiError(400, "CSBS.1001", f"The marker {marker} was not found.")
             items = items[position + 1 :]
-        offset = _int_arg(q, "offset", 0, "CSBS.1001")
-        limit = _int_arg(q, "limit", 1000, "CSBS.1001", 1, 1000)
+        offset, limit = _offset_limit(q, "CSBS.1001")
         return Reply(
             200,
             {
-                "checkpoint_items": [views.csbs_backup(self.st, b) for b in items[offset : offset + limit]],
+                "checkpoint_items": [views.csbs_backup(self.state, b) for b in items[offset : offset + limit]],
                 "count": len(items),
             },
         )
@@ -707,33 +712,33 @@ class SimApp:
     def _csbs_list_backups_by_tags(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         """``POST /v1/{pid}/csbs_backup/resource_instances/action`` (OTC-CSBS
         ``tag_management/querying_backup_resources_by_tag.rst``): backups by the tags ``protect`` gave them."""
-        items = [b for b in self.st.csbs_backups.values() if not b.deleted and self.st.listed(b)]
+        items = [b for b in self.state.csbs_backups.values() if not b.deleted and self.state.listed(b)]
         body = self._json(request, "CSBS.1001")
-        return _resources_by_tags(body, items, lambda b: views.csbs_backup(self.st, b), "CSBS.1001")
+        return _resources_by_tags(body, items, lambda b: views.csbs_backup(self.state, b), "CSBS.1001")
 
     def _csbs_delete_backup(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         self._check_provider(args)
-        actions.delete_csbs_checkpoint(self.st, args["checkpoint_id"])
+        actions.delete_csbs_checkpoint(self.state, args["checkpoint_id"])
         return Reply(200)
 
     def _csbs_get_backup(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
-        backup = self.st.csbs_backup(args["backup_id"])
+        backup = self.state.csbs_backup(args["backup_id"])
         if backup is None:
             raise ApiError(404, "CSBS.3001", f"The backup {args['backup_id']} does not exist.")
-        return Reply(200, {"checkpoint_item": views.csbs_backup(self.st, backup)})
+        return Reply(200, {"checkpoint_item": views.csbs_backup(self.state, backup)})
 
     # ---- ECS --------------------------------------------------------------------------------------
     def _ecs_get_server(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
-        server = self.st.server(args["server_id"])
+        server = self.state.server(args["server_id"])
         if server is None:
             raise ApiError(404, "Ecs.0114", f"Instance[{args['server_id']}] could not be found.")
-        return Reply(200, {"server": views.server(self.st, server)})
+        return Reply(200, {"server": views.server(self.state, server)})
 
     def _ecs_list_servers(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         q = request.args
-        now = self.st.now()
+        now = self.state.now()
         servers = sorted(
-            (s for s in self.st.visible_servers() if self.st.listed(s)),
+            (s for s in self.state.visible_servers() if self.state.listed(s)),
             key=lambda s: (s.build.start, s.id),
             reverse=True,
         )
@@ -751,22 +756,22 @@ class SimApp:
             servers = [s for s in servers if s.status(now) == status]
         if flavor := q.get("flavor"):
             servers = [s for s in servers if s.flavor_id == flavor]
-        limit = _int_arg(q, "limit", 25, "Ecs.0005", 1, 1000)
-        page = max(1, _int_arg(q, "offset", 1, "Ecs.0005", 0))  # ECS: offset is a page number; 0 means 1
+        offset, limit = _offset_limit(q, "Ecs.0005", offset=1, limit=25)
+        page = max(1, offset)  # ECS: offset is a page number; 0 means 1
         chosen = servers[(page - 1) * limit : page * limit]
-        return Reply(200, {"count": len(servers), "servers": [views.server(self.st, s) for s in chosen]})
+        return Reply(200, {"count": len(servers), "servers": [views.server(self.state, s) for s in chosen]})
 
     def _ecs_list_flavors(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         az = request.args.get("availability_zone")
-        if az and az not in self.st.availability_zones:
+        if az and az not in self.state.availability_zones:
             return Reply(200, {"flavors": []})
-        zones = [az] if az else self.st.availability_zones
-        return Reply(200, {"flavors": [views.flavor(f, zones) for f in self.st.flavors.values()]})
+        zones = [az] if az else self.state.availability_zones
+        return Reply(200, {"flavors": [views.flavor(f, zones) for f in self.state.flavors.values()]})
 
     def _ecs_create_server(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         body = self._json(request, "Ecs.0005")
         dry_run = isinstance(body, dict) and body.get("dry_run") is True
-        job = actions.create_server(self.st, body, fail=effects.fail, dry_run=dry_run)
+        job = actions.create_server(self.state, body, fail=effects.fail, dry_run=dry_run)
         if job is None:
             return Reply(
                 202,
@@ -775,21 +780,21 @@ class SimApp:
         return Reply(200, {"job_id": job.id, "serverIds": list(job.server_ids)})
 
     def _ecs_delete_servers(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
-        job = actions.delete_servers(self.st, self._json(request, "Ecs.0005"), fail=effects.fail)
+        job = actions.delete_servers(self.state, self._json(request, "Ecs.0005"), fail=effects.fail)
         return Reply(200, {"job_id": job.id})
 
     # ---- VPC --------------------------------------------------------------------------------------
     def _vpc_list_vpcs(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
-        vpcs = list(self.st.vpcs.values())
+        vpcs = list(self.state.vpcs.values())
         if vid := request.args.get("id"):
             vpcs = [v for v in vpcs if v.id == vid]
-        return Reply(200, {"vpcs": [views.vpc(v, self.st.project_id) for v in vpcs]})
+        return Reply(200, {"vpcs": [views.vpc(v, self.state.project_id) for v in vpcs]})
 
     def _vpc_list_subnets(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
-        subnets = list(self.st.subnets.values())
+        subnets = list(self.state.subnets.values())
         if vid := request.args.get("vpc_id"):
             subnets = [s for s in subnets if s.vpc_id == vid]
-        return Reply(200, {"subnets": [views.subnet(s, self.st.project_id) for s in subnets]})
+        return Reply(200, {"subnets": [views.subnet(s, self.state.project_id) for s in subnets]})
 
     # ---- admin (no authentication) ---------------------------------------------------------------
     def _admin(self, operation: str, request: Request) -> Reply:
@@ -797,7 +802,7 @@ class SimApp:
             body = self._json(request, "SIM.0400") if request.method == "POST" else {}
             with self.lock:
                 if operation == "state":
-                    summary = self.emu.state.summary()
+                    summary = self.state.summary()
                     summary["speed"] = self.emu.clock.speed
                     summary["faults"] = [r.to_dict() for r in self.emu.faults.rules]
                     summary["requests"] = len(self.emu.request_log)
