@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.clock import Clock, MockClock
 from textual.screen import Screen
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from wizard.session import CloudSession
 
 
-class WizardApp(CloudWork, App[int]):
+class WizardApp(CloudWork):
     CSS_PATH = "app.tcss"
     TITLE = "ecs-wizard"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
@@ -168,7 +168,7 @@ class WizardApp(CloudWork, App[int]):
         )
 
     def command_export(self) -> None:
-        from screens.summary import export_report
+        from wizard.report import write_report
 
         run = self.active_run
         if run is None:
@@ -179,7 +179,7 @@ class WizardApp(CloudWork, App[int]):
             return
         self.attach_transcript(run)
         try:
-            path = export_report(run, self.session.journal.directory)
+            path = write_report(run, self.session.journal)
         except OSError as error:
             self.notify(f"The report could not be written: {error}", severity="error")
             return

@@ -3,9 +3,10 @@ content from the start, busy state, and a context text for the help modal."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
 
@@ -39,7 +40,7 @@ class WizardScreen(Screen):
 
     @property
     def wizard(self) -> WizardApp:
-        return self.app  # type: ignore[return-value]
+        return cast("WizardApp", self.app)
 
     def on_mount(self) -> None:
         self.sub_title = self.STEP_LABEL
@@ -60,7 +61,7 @@ class WizardScreen(Screen):
             return None
         try:
             return self.query_one(self.SCROLL)
-        except Exception:
+        except NoMatches:
             return None
 
     @staticmethod

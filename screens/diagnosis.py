@@ -3,6 +3,7 @@ image that is not affected ends here, with what to look at instead."""
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -114,14 +115,7 @@ class DiagnosisScreen(WizardScreen):
             return False
         return super().check_action(action, parameters)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "next":
-            self.action_next()
-        elif event.button.id == "resume-open":
-            self.action_resume_open()
-        else:
-            self.action_back()
-
+    @on(Button.Pressed, "#resume-open")
     def action_resume_open(self) -> None:
         if self.open_run is not None:
             self.wizard.resume_run(self.open_run, self)  # checked in a worker; RunReady opens it
@@ -129,9 +123,11 @@ class DiagnosisScreen(WizardScreen):
     def on_run_ready(self, message: RunReady) -> None:
         self.wizard.open_execution(message.run, resumed=True)
 
+    @on(Button.Pressed, "#back, #another")
     def action_back(self) -> None:
         self.app.pop_screen()
 
+    @on(Button.Pressed, "#next")
     def action_next(self) -> None:
         if not self.diagnosis.affected:
             return

@@ -8,6 +8,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.widgets import Footer, Header, Static
 
 from screens.base import WizardScreen
@@ -76,7 +77,7 @@ class ExecutionScreen(WizardScreen):
             return None
         try:
             return self.query_one(f"#step-{step_name}", StepPanel)
-        except Exception:
+        except NoMatches:
             return None
 
     # -- running -------------------------------------------------------------------------------
@@ -172,7 +173,8 @@ class ExecutionScreen(WizardScreen):
             self.running = False
             self.control = None
             self._banner(
-                f"[XX] The run stopped on an unexpected error; its journal is kept. Resume: r, or ecs-wizard resume {self.run.run_id}"
+                "[XX] The run stopped on an unexpected error; its journal is kept. "
+                f"Resume: r, or ecs-wizard resume {self.run.run_id}"
             )
             self.refresh_bindings()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -96,14 +97,11 @@ class OverviewScreen(WizardScreen):
             f"Path {self.plan.path_id}: " + "; ".join(s.title + flags(s) for s in self.plan.steps)
         )
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        {"back": self.action_back, "calls": self.action_toggle_calls, "start": self.action_start}[
-            event.button.id or "back"
-        ]()
-
+    @on(Button.Pressed, "#back")
     def action_back(self) -> None:
         self.app.pop_screen()
 
+    @on(Button.Pressed, "#calls")
     def action_toggle_calls(self) -> None:
         calls = self.query_one("#api-calls", Static)
         calls.display = not calls.display
@@ -112,5 +110,6 @@ class OverviewScreen(WizardScreen):
         if calls.display:
             self.query_one("#api-calls-title").scroll_visible(top=True)
 
+    @on(Button.Pressed, "#start")
     def action_start(self) -> None:
         self.wizard.start_run(self.diagnosis, self.answers, self.plan)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -121,16 +122,12 @@ class QuestionsScreen(WizardScreen):
 
     # -- navigation ------------------------------------------------------------------------------
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "next":
-            self.action_next()
-        elif event.button.id == "back":
-            self.action_back()
-
+    @on(Button.Pressed, "#back")
     def action_back(self) -> None:
         self.remember()
         self.app.pop_screen()
 
+    @on(Button.Pressed, "#next")
     def action_next(self) -> None:
         if not self.source_exists() and self.server_qs is None:
             self.notify("Still reading the settings for the temporary ECS; a moment please.", severity="warning")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -14,23 +15,9 @@ from screens.base import WizardScreen
 from screens.messages import RunReady
 from screens.widgets.main_scroll import MainScroll
 from screens.widgets.plain import Plain
-from wizard import report
 from wizard.journal import Run
 from wizard.plan import FOLLOW_UPS, follow_ups
-
-
-def report_path(run: Run, state_dir: Path) -> Path:
-    """Where the report of ``run`` is written: the reports folder of the state directory (beside
-    the run journals), as an absolute path."""
-    return (Path(state_dir) / "reports" / f"ecs-wizard-report-{run.run_id}.md").resolve()
-
-
-def export_report(run: Run, state_dir: Path) -> Path:
-    """Write the Markdown report to ``report_path``; OSError if it cannot be written."""
-    path = report_path(run, state_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(report.render(run, "md"))
-    return path
+from wizard.report import RunSummary, report_path, write_report
 
 
 class SummaryScreen(WizardScreen):
@@ -53,48 +40,35 @@ class SummaryScreen(WizardScreen):
     def __init__(self, run: Run):
         super().__init__()
         self.run = run
+        self.summary = RunSummary.of(run)
         self.exported: Path | None = None
 
     def compose(self) -> ComposeResult:
-        run, plan = self.run, self.run.plan
+        summary = self.summary
         yield Header()
         with MainScroll(id="summary"):
-            if run.status == "succeeded":
-                yield Plain(f"[ok] Done: {plan.image_name} has a fast copy.", classes="screen-title", id="headline")
+            if summary.succeeded:
+                yield Plain(f"[ok] Done: {summary.image_name} has a fast copy.", classes="screen-title", id="headline")
             else:
                 yield Plain(
-                    f"[{run.status}] The run has not finished: {run.status}.", classes="screen-title", id="headline"
+                    f"[{summary.status}] The run has not finished: {summary.status}.",
+                    classes="screen-title",
+                    id="headline",
                 )
-            image_id = run.new_image_id
             yield Plain("New image", classes="section-title")
-            yield Plain(f"  {plan.new_image_name}\n  id: {image_id or '(not created)'}", id="new-image")
-            verify = self._step("verify_image")
-            checks = (verify.outputs.get("checks") if verify else None) or {}
-            if checks:
+            yield Plain(f"  {summary.new_image_name}\n  id: {summary.new_image_id or '(not created)'}", id="new-image")
+            if summary.checks:
                 yield Plain("Verification", classes="section-title")
                 yield Plain(
-                    "\n".join(f"  {'[ok]' if ok else '[XX]'} {name}" for name, ok in checks.items()), id="checks"
+                    "\n".join(f"  {'[ok]' if ok else '[XX]'} {name}" for name, ok in summary.checks.items()),
+                    id="checks",
                 )
             if not self.wizard.frozen:
-                yield Plain(f"Time taken: {self._duration()}", id="duration")
-            test = self._step("test_launch")
-            if test is not None:
+                yield Plain(f"Time taken: {summary.duration}", id="duration")
+            if summary.test_launch is not None:
                 yield Plain("Test launch", classes="section-title")
-                seconds = test.outputs.get("seconds_to_active")
-                text = (
-                    f"  An ECS from the new image was ACTIVE after {seconds:.1f} s (the test ECS was deleted)."
-                    if seconds is not None
-                    else f"  {test.status}: {test.message}"
-                )
-                slow = self._step("create_temp_server")
-                if seconds and slow is not None and slow.started_at and slow.ended_at:
-                    before = slow.ended_at - slow.started_at
-                    text += (
-                        f"\n  The temporary ECS from the old image took {before:.1f} s: "
-                        f"the new image creates ECSs {before / seconds:.0f}x faster."
-                    )
-                yield Plain(text, id="test-launch")
-            elif "test_launch" in follow_ups(plan) and run.status == "succeeded":
+                yield Plain(_indent(summary.test_launch_text()), id="test-launch")
+            elif "test_launch" in summary.follow_ups:
                 yield Plain("Test launch", classes="section-title")
                 yield Plain(
                     "  Not done. t creates an ECS from the new image, times how long it takes to become "
@@ -104,18 +78,14 @@ class SummaryScreen(WizardScreen):
             yield Plain("Cleanup", classes="section-title")
             yield Plain(self._cleanup_text(), id="cleanup")
             yield Plain("What to do next", classes="section-title")
-            yield Plain(self._next_text(image_id), id="next-steps")
-            yield Plain(
-                f"Export report (e) writes it to {report_path(run, self.wizard.session.journal.directory)}",
-                id="exported",
-            )
+            yield Plain(self._next_text(), id="next-steps")
+            yield Plain(f"Export report (e) writes it to {self._report_path()}", id="exported")
         yield self.more_hint()
         with Horizontal(classes="buttons"):
             yield Button("Export report (e)", id="export", variant="primary", compact=True)
-            offered = follow_ups(plan) if run.status == "succeeded" else []
-            if "test_launch" in offered:
+            if "test_launch" in summary.follow_ups:
                 yield Button("Test launch (t)", id="test_launch", compact=True)
-            if "delete_temp_server" in offered:
+            if "delete_temp_server" in summary.follow_ups:
                 yield Button("Delete temporary ECS (d)", id="delete_temp_server", compact=True)
             yield Button("Quit (q)", id="quit", compact=True)
         yield Footer()
@@ -128,64 +98,31 @@ class SummaryScreen(WizardScreen):
         )
         self.wizard.attach_transcript(self.run)
 
-    def _step(self, kind: str):
-        return next((s for s in self.run.plan.steps if s.kind == kind), None)
-
-    def _duration(self) -> str:
-        starts = [s.started_at for s in self.run.plan.steps if s.started_at]
-        ends = [s.ended_at for s in self.run.plan.steps if s.ended_at]
-        if not starts or not ends:
-            return "-"
-        seconds = max(ends) - min(starts)
-        minutes, secs = divmod(int(round(seconds)), 60)
-        return f"{minutes} min {secs} s" if minutes else f"{seconds:.1f} s"
+    def _report_path(self) -> Path:
+        return report_path(self.wizard.session.journal, self.run.run_id)
 
     def _cleanup_text(self) -> str:
-        lines = []
-        temp = self._step("create_temp_server")
-        delete = self._step("delete_temp_server")
-        if temp is not None:
-            server_id = temp.outputs.get("server_id") or temp.state.get("server_id")
-            if delete is not None and delete.status == "succeeded":
-                lines.append(f"  [ok] The temporary ECS {server_id} was deleted.")
-            elif delete is not None and delete.status != "skipped":
-                lines.append(f"  [..] Deleting the temporary ECS {server_id}: {delete.status}.")
-            else:  # never asked for, or declined at its confirmation
-                lines.append(
-                    f"  [!] The temporary ECS {server_id} was kept as you asked; it is billed until you delete it"
-                    + (" (d deletes it now)." if self.run.status == "succeeded" else ".")
-                )
-        old = self._step("delete_old_image")
-        if old is not None:
-            lines.append(f"  {'[ok]' if old.status == 'succeeded' else '[..]'} The old image: {old.status}.")
-        else:
-            lines.append(f"  The old image {self.run.plan.image_id} was kept. Delete it once nothing uses it any more.")
-        backups = [r for r in self.run.resources() if r.get("type") in ("backup", "checkpoint", "vault")]
-        if backups:
-            lines.append(
-                "  Keep the new backup: the new image needs it ("
-                + ", ".join(r["id"] for r in backups if r.get("type") == "backup")
-                + ")."
-            )
-        return "\n".join(lines)
+        hint = " (d deletes it now)" if "delete_temp_server" in self.summary.follow_ups else ""
+        return "\n".join(
+            f"  [{mark}] {text}" if mark else f"  {text}" for mark, text in self.summary.cleanup_lines(hint)
+        )
 
-    def _next_text(self, image_id: str | None) -> str:
-        run_id = self.run.run_id
-        if self.run.status == "succeeded":
+    def _next_text(self) -> str:
+        summary = self.summary
+        if summary.succeeded:
             return (
-                f"  Create ECSs from image {image_id} instead of {self.run.plan.image_id}: they build fast now.\n"
+                f"  Create ECSs from image {summary.new_image_id} instead of {summary.image_id}: they build fast now.\n"
                 f"  Update launch templates, scripts and auto scaling configurations that name the old image.\n"
-                f"  The full record: ecs-wizard report {run_id}"
+                f"  The full record: ecs-wizard report {summary.run_id}"
             )
-        return f"  Resume the run: ecs-wizard resume {run_id}\n  The full record: ecs-wizard report {run_id}"
+        return (
+            f"  Resume the run: ecs-wizard resume {summary.run_id}\n"
+            f"  The full record: ecs-wizard report {summary.run_id}"
+        )
 
-    async def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "export":
-            self.action_export()
-        elif event.button.id in FOLLOW_UPS:
-            self.action_follow_up(event.button.id)
-        else:
-            await self.action_quit_app()
+    @on(Button.Pressed, "#test_launch, #delete_temp_server")
+    def follow_up_pressed(self, event: Button.Pressed) -> None:
+        self.action_follow_up(event.button.id or "")
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "follow_up":
@@ -201,10 +138,11 @@ class SummaryScreen(WizardScreen):
     def on_run_ready(self, message: RunReady) -> None:
         self.wizard.run_follow_up(message.run)
 
+    @on(Button.Pressed, "#export")
     def action_export(self) -> None:
         self.wizard.attach_transcript(self.run)
         try:
-            path = export_report(self.run, self.wizard.session.journal.directory)
+            path = write_report(self.run, self.wizard.session.journal)
         except OSError as error:
             self.query_one("#exported", Static).update(f"[XX] The report could not be written: {error}")
             return
@@ -215,5 +153,10 @@ class SummaryScreen(WizardScreen):
     def action_back(self) -> None:
         self.app.pop_screen()
 
+    @on(Button.Pressed, "#quit")
     async def action_quit_app(self) -> None:
-        await self.app.action_quit()  # type: ignore[misc]
+        await self.wizard.action_quit()
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"  {line}" for line in text.splitlines())

@@ -4,6 +4,7 @@ were found (never the secrets), and interrupted runs that can be resumed."""
 from __future__ import annotations
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -99,7 +100,7 @@ class WelcomeScreen(WizardScreen):
         table.clear(columns=True)
         for header, _, w in columns:
             table.add_column(header, width=w)
-        for run, row in zip(self.resumable, rows):
+        for run, row in zip(self.resumable, rows, strict=True):
             table.add_row(*(Text(row[i]) if i else row[i] for _, i, _ in columns), key=run.run_id, height=None)
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
@@ -128,13 +129,10 @@ class WelcomeScreen(WizardScreen):
         if not self.wizard.session.connected:
             self.call_after_refresh(self.wizard.connect_session)  # after the first paint
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "start":
-            self.action_start()
-
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_resume()
 
+    @on(Button.Pressed, "#start")
     def action_start(self) -> None:
         from screens.picker import PickerScreen
 

@@ -2,7 +2,8 @@
 asked, and the ONE place where a worker's error becomes something a person can read.
 
 The workers belong to the App (not to a screen), so they outlive screen switches, and their
-``Worker.StateChanged`` messages all arrive at ``on_worker_state_changed`` below.
+``Worker.StateChanged`` messages all arrive at ``on_worker_state_changed`` below. ``CloudWork`` is
+an ``App`` itself (``WizardApp`` derives from it), so its calls on the App are type-checked.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual import work
+from textual.app import App
 from textual.message_pump import MessagePump
 from textual.worker import Worker, WorkerState
 
@@ -59,9 +61,13 @@ class RunControl:
 
     def sleep_for(self, sleep: Callable[[float], None]) -> Callable[[float], None]:
         """The runner's wait between polls; a real-time wait ends at once when cancel is pressed."""
-        if sleep is time.sleep:
-            return lambda seconds: self.cancelled.wait(seconds) and None
-        return sleep
+        if sleep is not time.sleep:
+            return sleep
+
+        def wait(seconds: float) -> None:
+            self.cancelled.wait(seconds)
+
+        return wait
 
     def confirm(self, step: Step) -> bool:
         from wizard.runner import confirmation_text
@@ -94,8 +100,8 @@ def describe_error(error: BaseException | None) -> tuple[str, list[str]]:
     return f"Unexpected error: {type(error).__name__}", [str(error)]
 
 
-class CloudWork:
-    """Mixed into WizardApp: the thread workers and their error handler."""
+class CloudWork(App[int]):
+    """WizardApp's base: the thread workers and their error handler."""
 
     session: CloudSession
 
@@ -118,7 +124,11 @@ class CloudWork:
         clients = self.session.clients
         images = list(clients.ims.list_full_ecs_images())
         target.post_message(ImagesListed(images))
-        scan(clients, images=images, concurrency=4, on_result=lambda d: target.post_message(ScanResult(d)))
+
+        def diagnosed(diagnosis: Diagnosis) -> None:
+            target.post_message(ScanResult(diagnosis))
+
+        scan(clients, images=images, concurrency=4, on_result=diagnosed)
         target.post_message(ScanFinished(len(images)))
 
     @work(
@@ -204,9 +214,9 @@ class CloudWork:
             return
         worker = event.worker
         title, lines = describe_error(worker.error)
+        from screens.base import WizardScreen
         from screens.modals import ErrorModal
 
-        screen = self.screen  # type: ignore[attr-defined]
-        if hasattr(screen, "work_failed"):
-            screen.work_failed(worker.name, worker.error)
-        self.push_screen(ErrorModal(f"{worker.description} failed", title, lines))  # type: ignore[attr-defined]
+        if isinstance(self.screen, WizardScreen):
+            self.screen.work_failed(worker.name, worker.error)
+        self.push_screen(ErrorModal(f"{worker.description} failed", title, lines))

@@ -34,8 +34,10 @@ from wizard import diagnose as diagnosis_mod
 from wizard import errors, flowchart, ownership
 from wizard.console import EventPrinter, diagnosis_text, plan_text
 from wizard.diagnose import Diagnosis
-from wizard.plan import Plan, build_plan
+from wizard.journal import Run
+from wizard.plan import Plan, build_plan, follow_up_hints
 from wizard.questions import Question, answers_from, finishing_questions, repair_questions, server_questions
+from wizard.report import RunSummary, duration_text, report_path, write_report
 from wizard.runner import RunEvent, confirmation_text, effect, if_declined
 from wizard.steps import KINDS, Step
 from wizard.transcript import Transcript
@@ -61,6 +63,8 @@ class NoMoreInput(Exception):
 
 
 class Prompter(Protocol):
+    asking: bool  # blocked reading an answer: Ctrl-C must interrupt the read itself
+
     def select(self, message: str, options: list[tuple[str, str]], default: int) -> int: ...
 
     def text(self, message: str) -> str: ...
@@ -71,16 +75,18 @@ class Prompter(Protocol):
 class QuestionaryPrompter:
     """questionary prompts (always ``unsafe_ask``: Ctrl-C raises, it is handled at the top)."""
 
-    def __init__(self, input: Any = None, output: Any = None, *, colour: bool = True):
+    asking = False  # prompt_toolkit puts in its own Ctrl-C handler while it asks
+
+    def __init__(self, prompt_input: Any = None, prompt_output: Any = None, *, colour: bool = True):
         import questionary
         from prompt_toolkit.output import ColorDepth
 
         self.q = questionary
         self.kwargs: dict[str, Any] = {}
-        if input is not None:
-            self.kwargs["input"] = input
-        if output is not None:
-            self.kwargs["output"] = output
+        if prompt_input is not None:
+            self.kwargs["input"] = prompt_input
+        if prompt_output is not None:
+            self.kwargs["output"] = prompt_output
         if not colour:
             # questionary merges its own colours under ours, so every coloured class is overridden,
             # and the terminal is told to use no colour at all.
@@ -112,8 +118,8 @@ class QuestionaryPrompter:
 
     def select(self, message: str, options: list[tuple[str, str]], default: int) -> int:
         choices = [
-            self.q.Choice(label, value=i, description=_wrap_description(help))
-            for i, (label, help) in enumerate(options)
+            self.q.Choice(label, value=i, description=_wrap_description(help_text))
+            for i, (label, help_text) in enumerate(options)
         ]
         return self._ask(self.q.select(message, choices=choices, default=choices[default], **self.kwargs), message)
 
@@ -129,9 +135,6 @@ def _wrap_description(text: str, width: int | None = None) -> str | None:
     terminal so a long help text is not cut at the right edge."""
     if not text:
         return None
-    import shutil
-    import textwrap
-
     width = width or shutil.get_terminal_size((100, 24)).columns
     prefix = len("  Description: ")
     return "\n".join(textwrap.wrap(text, width=max(30, width - prefix - 1), subsequent_indent=" " * prefix))
@@ -163,10 +166,10 @@ class LinePrompter:
 
     def select(self, message: str, options: list[tuple[str, str]], default: int) -> int:
         lines = [f"? {message}"]
-        for n, (label, help) in enumerate(options, start=1):
+        for n, (label, help_text) in enumerate(options, start=1):
             lines.append(f"  {n}. {label}" + ("   (default)" if n - 1 == default else ""))
-            if help:
-                lines.append(f"       {help}")
+            if help_text:
+                lines.append(f"       {help_text}")
         self.write("\n".join(lines))
         while True:
             answer = self._read(f"  Type 1-{len(options)}, or Enter for {default + 1}: ", message)
@@ -221,8 +224,8 @@ class PlainWizard:
         session: Any,
         *,
         step_mode: bool = False,
-        input: Any = None,
-        output: Any = None,
+        prompt_input: Any = None,
+        prompt_output: Any = None,
         stream: IO[str] | None = None,
         stdin: IO[str] | None = None,
     ):
@@ -235,15 +238,16 @@ class PlainWizard:
         # On a terminal, long notes are wrapped to its width; in a log, lines stay whole.
         self.width = shutil.get_terminal_size((100, 24)).columns if _isatty(self.stream) else None
         stdin = stdin or sys.stdin
-        if input is not None or output is not None or _is_terminal(stdin, self.stream):
-            self.prompter: Prompter = QuestionaryPrompter(input, output, colour=self.colour)
+        if prompt_input is not None or prompt_output is not None or _is_terminal(stdin, self.stream):
+            self.prompter: Prompter = QuestionaryPrompter(prompt_input, prompt_output, colour=self.colour)
         else:
             self.prompter = LinePrompter(stdin, self.stream, self.show)
+        self.printer = EventPrinter(self.stream)
         self.run: Any = None
         self.cancel_requested = False
         self._cancel_noted = False
         self._preconfirmed: set[str] = set()
-        self._declined = False
+        self._cloud_started: float | None = None  # the emulator's clock when the run started
 
     # -- asking, with the transcript ---------------------------------------------------------
 
@@ -437,9 +441,7 @@ class PlainWizard:
         session = self.session
         self.run = run
         self.transcript.attach(run, session.journal)
-        self.printer = EventPrinter(self.stream)
         self.show("")
-        started = session.clock()
         self._cloud_started = self._cloud_now()
         runner = session.runner(
             run,
@@ -451,7 +453,7 @@ class PlainWizard:
         )
         with self.sigint_cancels():
             result = runner.run()
-        self.summary(result, session.clock() - started)
+        self.summary(result)
         self.finish_records()
         if result.status == "succeeded":
             return errors.EXIT_OK
@@ -470,10 +472,10 @@ class PlainWizard:
         return now()
 
     def cloud_time(self) -> str:
-        start, now = getattr(self, "_cloud_started", None), self._cloud_now()
+        start, now = self._cloud_started, self._cloud_now()
         if start is None or now is None:
             return ""
-        return f" (emulator time: {_duration(now - start)}, about what a real cloud takes)"
+        return f" (emulator time: {duration_text(now - start)}, about what a real cloud takes)"
 
     def on_event(self, event: RunEvent) -> None:
         if event.event == "waiting-for-confirmation":
@@ -538,7 +540,7 @@ class PlainWizard:
             return
 
         def handler(signum: int, frame: Any) -> None:
-            if self.cancel_requested or getattr(self.prompter, "asking", False):
+            if self.cancel_requested or self.prompter.asking:
                 raise KeyboardInterrupt
             self.cancel_requested = True
 
@@ -548,64 +550,58 @@ class PlainWizard:
         finally:
             signal.signal(signal.SIGINT, previous)
 
-    def summary(self, run: Any, seconds: float) -> None:
+    def summary(self, run: Run) -> None:
+        summary = RunSummary.of(run)
         lines = [""]
-        if run.status == "succeeded":
-            lines.append(f"Repaired. New image: {run.plan.new_image_name} ({run.new_image_id})")
-            checks = next((s.outputs.get("checks") for s in run.plan.steps if s.kind == "verify_image"), None) or {}
-            if checks:
+        if summary.succeeded:
+            lines.append(f"Repaired. New image: {summary.new_image_name} ({summary.new_image_id})")
+            if summary.checks:
                 lines.append("Verification:")
-                lines += [f"  [{'ok' if ok else 'FAILED'}] {name}" for name, ok in checks.items()]
-            test = next(
-                (
-                    s
-                    for s in run.plan.steps
-                    if s.kind == "test_launch" and s.outputs.get("seconds_to_active") is not None
-                ),
-                None,
-            )
-            if test:
+                lines += [f"  [{'ok' if ok else 'FAILED'}] {name}" for name, ok in summary.checks.items()]
+            test = summary.test_launch
+            if test is not None and test.seconds is not None:
                 lines.append(
-                    f"Test ECS from the new image became ACTIVE in {test.outputs['seconds_to_active']:.1f} s (and was deleted)."
+                    f"Test ECS from the new image became ACTIVE in {duration_text(test.seconds)} (and was deleted)."
                 )
-            lines.append(f"Time taken: {_duration(seconds)}" + self.cloud_time())
-            lines.append(
-                f"Create ECSs from image {run.new_image_id} from now on; the old image {run.plan.image_id} was left as it was."
-                if not any(s.kind == "delete_old_image" for s in run.plan.steps)
-                else f"Create ECSs from image {run.new_image_id} from now on."
-            )
+                if test.speedup is not None:
+                    lines.append(
+                        f"The temporary ECS from the old image took {duration_text(test.slow_seconds)}: "
+                        f"the new image creates ECSs {test.speedup:.0f}x faster."
+                    )
+            lines.append(f"Time taken: {summary.duration}" + self.cloud_time())
+            kept = "" if summary.old_image_deletion else f"; the old image {summary.image_id} was left as it was"
+            lines.append(f"Create ECSs from image {summary.new_image_id} from now on{kept}.")
             lines += self.follow_up_hints(run)
-        elif run.status == "failed":
-            failed = next((s for s in run.plan.steps if s.status in ("failed", "timed-out")), None)
-            if failed and failed.error:
-                lines.append(f"The run failed at '{failed.title}': {failed.error.get('message')}")
-                if failed.error.get("remedy"):
-                    lines.append(f"What to do: {failed.error['remedy']}")
-            lines.append(f"Time taken: {_duration(seconds)}" + self.cloud_time())
+        elif summary.status == "failed":
+            if summary.failed is not None:
+                lines.append(f"The run failed at '{summary.failed.title}': {summary.failed.message}")
+                if summary.failed.remedy:
+                    lines.append(f"What to do: {summary.failed.remedy}")
+            lines.append(f"Time taken: {summary.duration}" + self.cloud_time())
         else:
             lines.append("The run stopped before finishing; nothing more will be created until it is resumed.")
-        resources = run.resources()
-        if resources:
+        if summary.resources:
             lines.append("Resources this run created:")
-            lines += [f"  {r['type']} {r['id']}" + (f" ({r['name']})" if r.get("name") else "") for r in resources]
+            lines += [
+                f"  {r['type']} {r['id']}" + (f" ({r['name']})" if r.get("name") else "") for r in summary.resources
+            ]
         self.show("\n".join(lines), display="\n".join(self.wrap(line, "  ") for line in lines))
 
-    def follow_up_hints(self, run: Any) -> list[str]:
-        from wizard.plan import follow_up_hints
-
+    def follow_up_hints(self, run: Run) -> list[str]:
+        """The follow-ups still on offer, with their commands, for the cloud this session works on."""
         return follow_up_hints(run.plan, demo=self.session.settings.is_demo)
 
     def finish_records(self) -> None:
-        """The transcript beside the journal and in the report; the report written next to the journal."""
-        from wizard.report import render
-
+        """The report in the reports directory, and the transcript (with where the report is) beside
+        the journal and in the report."""
         run, journal = self.run, self.session.journal
-        self.transcript.attach(run, journal)
-        path = journal.runs_dir / f"{run.run_id}.md"
-        path.write_text(render(run, "md"))
-        path.chmod(0o600)
+        path = report_path(journal, run.run_id)
         self.show(f"Report: {path}\nJournal: {journal.path(run.run_id)}")
         self.transcript.attach(run, journal)
+        try:
+            write_report(run, journal)
+        except OSError as error:
+            self.show(f"The report could not be written: {error.strerror or error}")
 
 
 def _image_help(d: Diagnosis) -> str:
@@ -623,14 +619,6 @@ def calls_text(plan: Plan) -> str:
     return "\n".join(lines)
 
 
-def _duration(seconds: float) -> str:
-    seconds = max(0.0, seconds)
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, rest = divmod(int(round(seconds)), 60)
-    return f"{minutes} min {rest:02d} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
-
-
 def _isatty(stream: Any) -> bool:
     try:
         return bool(stream.isatty())
@@ -646,14 +634,21 @@ def run_plain(
     session: Any,
     *,
     step_mode: bool = False,
-    input: Any = None,
-    output: Any = None,
+    prompt_input: Any = None,
+    prompt_output: Any = None,
     stream: IO[str] | None = None,
     stdin: IO[str] | None = None,
 ) -> int:
-    """Run the wizard line by line. ``input``/``output`` are prompt_toolkit objects (tests feed keys
+    """Run the wizard line by line. ``prompt_input``/``prompt_output`` are prompt_toolkit objects (tests feed keys
     through a pipe input); ``stream`` receives the printed lines (default standard output);
     ``stdin`` is read line by line when it is not a terminal. Returns the exit code: 0 repaired,
     1 failed, 2 no input, 3 a confirmation was declined (the run is resumable), 4 not affected,
     130 interrupted."""
-    return PlainWizard(session, step_mode=step_mode, input=input, output=output, stream=stream, stdin=stdin).main()
+    return PlainWizard(
+        session,
+        step_mode=step_mode,
+        prompt_input=prompt_input,
+        prompt_output=prompt_output,
+        stream=stream,
+        stdin=stdin,
+    ).main()

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from wizard import flowchart
 from wizard.errors import UsageError
 from wizard.questions import Answers, ServerChoice, server_questions
-from wizard.steps import KINDS, TIMEOUTS, ApiCall, Step, ref, vault_size_gb
+from wizard.steps import FAILED, KINDS, SKIPPED, TIMED_OUT, TIMEOUTS, ApiCall, Step, ref, vault_size_gb
 
 if TYPE_CHECKING:
     from wizard.cloud.client import Clients
@@ -43,6 +43,14 @@ class Plan:
             if s.name == name:
                 return s
         raise KeyError(name)
+
+    def first(self, kind: str) -> Step | None:
+        """The first step of ``kind``, or None when the plan has none."""
+        return next((s for s in self.steps if s.kind == kind), None)
+
+    def failed_step(self) -> Step | None:
+        """The step the run stopped at with an error (failed or timed out), or None."""
+        return next((s for s in self.steps if s.status in (FAILED, TIMED_OUT)), None)
 
     def resolve(self, value: Any) -> Any:
         """Replace ``{"$ref": "step.key"}`` with that step's output (or state, once recorded)."""
@@ -276,18 +284,24 @@ def follow_ups(plan: Plan) -> list[str]:
 
 
 def follow_up_hints(plan: Plan, *, demo: bool) -> list[str]:
-    """One line per follow-up, with the command that does it later. A demo keeps its world only while
-    a temporary ECS it made is kept (see ``CloudSession.close``), so a demo offers only the cleanup."""
+    """One line per follow-up, with the command that does it later."""
+    return list(follow_up_commands(plan, demo=demo).values())
+
+
+def follow_up_commands(plan: Plan, *, demo: bool) -> dict[str, str]:
+    """Each follow-up still on offer (its step kind) -> a line with the command that does it later. A
+    demo keeps its world only while a temporary ECS it made is kept (see ``CloudSession.close``), so a
+    demo offers only the cleanup."""
     offered = follow_ups(plan)
-    hints = []
+    hints = {}
     if "delete_temp_server" in offered:
         temp = plan.step("create_temp_server").outputs.get("server_id")
-        hints.append(
+        hints["delete_temp_server"] = (
             f"The temporary ECS {temp} was kept{'' if demo else ' and is billed until deleted'}: "
             f"ecs-wizard resume {plan.run_id} --cleanup"
         )
     if "test_launch" in offered and not demo:
-        hints.append(f"To time an ECS from the new image: ecs-wizard resume {plan.run_id} --test-launch")
+        hints["test_launch"] = f"To time an ECS from the new image: ecs-wizard resume {plan.run_id} --test-launch"
     return hints
 
 
@@ -298,15 +312,15 @@ def add_follow_up(plan: Plan, kind: str, clients: Clients, diagnosis: Diagnosis)
             f"'{kind}' cannot be added to run {plan.run_id}.",
             "Only a test launch (once the image is verified) or deleting a kept temporary ECS can be added.",
         )
-    declined = next((s for s in plan.steps if s.kind == kind and s.status == "skipped"), None)
-    if declined is not None:  # asked again: the same step, pending once more
+    declined = plan.first(kind)
+    if declined is not None and declined.status == SKIPPED:  # asked again: the same step, pending once more
         declined.status = "pending"
         declined.state.pop("confirmed", None)
         return declined
     if kind == "delete_temp_server":
         step = _delete_temp_server_step()
     else:
-        temp = next((s for s in plan.steps if s.kind == "create_temp_server"), None)
+        temp = plan.first("create_temp_server")
         if temp is not None:  # the same flavor and network as the temporary ECS
             i = temp.inputs
             base = ServerChoice(

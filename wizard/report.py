@@ -1,14 +1,246 @@
 """A run's report, Markdown or JSON: the diagnosis with its evidence, the answers, every step with
 timings, resource ids, request ids and errors, and the guided-session transcript. Built only from
-the journal, which never holds secrets."""
+the journal, which never holds secrets.
+
+Also the run's outcome in one place, ``RunSummary``, which every front end renders (the TUI's
+summary screen, plain mode's closing lines, the report's Outcome section); the one wording for a time
+span (``duration_text``); and where reports are written (``report_path``, ``write_report``).
+"""
 
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from wizard.journal import Run
+from wizard.plan import follow_up_commands, follow_ups
+from wizard.steps import SKIPPED, SUCCEEDED
+
+if TYPE_CHECKING:
+    from wizard.journal import Journal
+    from wizard.plan import Plan
+
+FORMATS = {"md": "md", "markdown": "md", "json": "json"}  # format name -> file extension
+
+
+# -- the outcome of a run ----------------------------------------------------------------------
+
+
+def duration_text(seconds: float | None) -> str:
+    """A time span as every front end says it: "42.0 s", "1 min 05 s", "2 h 03 min"; "-" if unknown."""
+    if seconds is None:
+        return "-"
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(int(round(seconds)), 60)
+    return f"{minutes} min {rest:02d} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+@dataclass(frozen=True)
+class TestLaunch:
+    """The test launch from the new image, and the temporary ECS from the old one to compare with."""
+
+    __test__ = False  # not a pytest test class, whatever its name
+
+    status: str
+    message: str
+    seconds: float | None  # until the test ECS was ACTIVE; None when it did not get there
+    slow_seconds: float | None  # the temporary ECS from the slow image, when the run made one
+
+    @property
+    def speedup(self) -> float | None:
+        if not self.seconds or not self.slow_seconds:
+            return None
+        return self.slow_seconds / self.seconds
+
+
+@dataclass(frozen=True)
+class TempServer:
+    """The temporary ECS made from the slow image, and what became of it."""
+
+    server_id: str | None
+    deletion: str | None  # the status of the step deleting it; None when no such step was planned
+
+    @property
+    def deleted(self) -> bool:
+        return self.deletion == SUCCEEDED
+
+    @property
+    def kept(self) -> bool:
+        """Never asked to delete it, or the deletion was declined: it exists and is billed."""
+        return self.deletion in (None, SKIPPED)
+
+
+@dataclass(frozen=True)
+class FailedStep:
+    title: str
+    message: str
+    remedy: str
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a run achieved, read once from its journal: every front end renders this."""
+
+    run_id: str
+    status: str
+    demo: bool
+    image_id: str
+    image_name: str
+    new_image_name: str
+    new_image_id: str | None
+    seconds: float | None  # from the first step's start to the last step's end
+    checks: dict[str, bool]  # the new image's verification, check -> passed
+    test_launch: TestLaunch | None
+    temp_server: TempServer | None
+    old_image_deletion: str | None  # the status of deleting the old image; None: it was kept
+    backup_ids: list[str]  # the backups the new image needs
+    failed: FailedStep | None
+    resources: list[dict[str, str]]
+    follow_ups: list[str]  # step kinds still on offer (plan.FOLLOW_UPS), once the run succeeded
+    follow_up_hints: dict[str, str]  # the same -> a line with the command that does it later
+
+    @classmethod
+    def of(cls, run: Run) -> RunSummary:
+        plan = run.plan
+        starts = [s.started_at for s in plan.steps if s.started_at]
+        ends = [s.ended_at for s in plan.steps if s.ended_at]
+        verify, delete_old = plan.first("verify_image"), plan.first("delete_old_image")
+        resources = run.resources()
+        demo = run.cloud.get("cloud") == "demo"
+        succeeded = run.status == SUCCEEDED
+        return cls(
+            run_id=run.run_id,
+            status=run.status,
+            demo=demo,
+            image_id=plan.image_id,
+            image_name=plan.image_name,
+            new_image_name=plan.new_image_name,
+            new_image_id=run.new_image_id,
+            seconds=max(ends) - min(starts) if starts and ends else None,
+            checks=dict((verify.outputs.get("checks") if verify else None) or {}),
+            test_launch=_test_launch(plan),
+            temp_server=_temp_server(plan),
+            old_image_deletion=delete_old.status if delete_old else None,
+            backup_ids=[r["id"] for r in resources if r.get("type") == "backup"],
+            failed=_failed(plan),
+            resources=resources,
+            follow_ups=follow_ups(plan) if succeeded else [],
+            follow_up_hints=follow_up_commands(plan, demo=demo) if succeeded else {},
+        )
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == SUCCEEDED
+
+    @property
+    def duration(self) -> str:
+        return duration_text(self.seconds)
+
+    def test_launch_text(self) -> str:
+        """The test launch in one or two sentences, with the comparison when there is one."""
+        test = self.test_launch
+        if test is None:
+            return ""
+        if test.seconds is None:
+            return f"{test.status}: {test.message}"
+        text = f"An ECS from the new image was ACTIVE after {duration_text(test.seconds)} (the test ECS was deleted)."
+        if test.speedup is not None:
+            text += (
+                f"\nThe temporary ECS from the old image took {duration_text(test.slow_seconds)}: "
+                f"the new image creates ECSs {test.speedup:.0f}x faster."
+            )
+        return text
+
+    def cleanup_lines(self, delete_hint: str = "") -> list[tuple[str, str]]:
+        """(mark, sentence) for what became of the temporary ECS, the old image and the new backup. The
+        mark: "ok" done, ".." not done (under way, failed), "!" kept and billed, "" a note.
+        ``delete_hint`` follows "until you delete it" for a kept temporary ECS: how this front end does it."""
+        lines = []
+        temp = self.temp_server
+        if temp is not None:
+            if temp.deleted:
+                lines.append(("ok", f"The temporary ECS {temp.server_id} was deleted."))
+            elif temp.kept:  # never asked for, or declined at its confirmation
+                lines.append(
+                    (
+                        "!",
+                        f"The temporary ECS {temp.server_id} was kept as you asked; "
+                        f"it is billed until you delete it{delete_hint}.",
+                    )
+                )
+            else:
+                lines.append(("..", f"Deleting the temporary ECS {temp.server_id}: {temp.deletion}."))
+        if self.old_image_deletion is None:
+            lines.append(("", f"The old image {self.image_id} was kept. Delete it once nothing uses it any more."))
+        else:
+            mark = "ok" if self.old_image_deletion == SUCCEEDED else ".."
+            lines.append((mark, f"The old image: {self.old_image_deletion}."))
+        if self.backup_ids:
+            lines.append(("", f"Keep the new backup: the new image needs it ({', '.join(self.backup_ids)})."))
+        return lines
+
+
+def _test_launch(plan: Plan) -> TestLaunch | None:
+    test, temp = plan.first("test_launch"), plan.first("create_temp_server")
+    if test is None:
+        return None
+    slow = temp.ended_at - temp.started_at if temp and temp.started_at and temp.ended_at else None
+    return TestLaunch(test.status, test.message, test.outputs.get("seconds_to_active"), slow)
+
+
+def _temp_server(plan: Plan) -> TempServer | None:
+    temp, delete = plan.first("create_temp_server"), plan.first("delete_temp_server")
+    if temp is None:
+        return None
+    return TempServer(temp.outputs.get("server_id") or temp.state.get("server_id"), delete.status if delete else None)
+
+
+def _failed(plan: Plan) -> FailedStep | None:
+    step = plan.failed_step()
+    if step is None:
+        return None
+    error = step.error or {}
+    return FailedStep(step.title, error.get("message") or step.status, error.get("remedy") or "")
+
+
+# -- where reports go --------------------------------------------------------------------------
+
+
+def report_path(journal: Journal, run_id: str, fmt: str = "md") -> Path:
+    """Where the report of a run is written: ``<state dir>/reports/``, beside the run journals, as an
+    absolute path."""
+    return (journal.directory / "reports" / f"ecs-wizard-report-{run_id}.{_extension(fmt)}").resolve()
+
+
+def write_report(run: Run, journal: Journal, fmt: str = "md", path: Path | str | None = None) -> Path:
+    """Write the report of ``run`` to ``path`` (by default ``report_path``, whose directory is made
+    when missing; any other directory must exist), readable by its owner only: mode 0600, as the
+    journal. Returns the path written; OSError when it cannot be written."""
+    text = render(run, fmt)
+    if path is None:
+        path = report_path(journal, run.run_id, fmt)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = Path(path)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        os.fchmod(fd, 0o600)  # a file that already existed keeps its mode through O_CREAT
+        f.write(text)
+    return path
+
+
+def _extension(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown report format {fmt!r} (use md or json)")
+    return FORMATS[fmt]
+
+
+# -- rendering ---------------------------------------------------------------------------------
 
 
 def _when(ts: float | None) -> str:
@@ -17,10 +249,10 @@ def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _seconds(start: float | None, end: float | None) -> str:
+def _took(start: float | None, end: float | None) -> str:
     if not start or not end:
         return "-"
-    return f"{end - start:.1f} s"
+    return duration_text(end - start)
 
 
 def to_json(run: Run) -> str:
@@ -35,18 +267,40 @@ def _cell(value: Any) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
+def _outcome(summary: RunSummary) -> list[str]:
+    """The Outcome section: what the run achieved, as the summary screen and plain mode show it."""
+    lines = ["## Outcome", ""]
+    if summary.failed is not None:
+        lines.append(f"- Stopped at **{summary.failed.title}** (the error is under Errors below).")
+    if summary.checks:
+        lines.append(
+            "- Verification of the new image: "
+            + "; ".join(f"{name}: {'ok' if ok else 'FAILED'}" for name, ok in summary.checks.items())
+        )
+    if summary.test_launch is not None:
+        lines.append("- Test launch: " + summary.test_launch_text().replace("\n", " "))
+    later = dict(summary.follow_up_hints)
+    cleanup = f" (`ecs-wizard resume {summary.run_id} --cleanup`)" if later.pop("delete_temp_server", None) else ""
+    lines += [f"- {text}" for _, text in summary.cleanup_lines(cleanup)]
+    lines += [f"- {text}" for text in later.values()]
+    return [*lines, ""]
+
+
 def to_markdown(run: Run) -> str:
     d = run.diagnosis
     plan = run.plan
+    summary = RunSummary.of(run)
     lines = [
         f"# ecs-wizard run {run.run_id}",
         "",
-        f"- **Status:** {run.status}",
-        f"- **Image:** {plan.image_name} (`{plan.image_id}`)",
-        f"- **New image:** {plan.new_image_name}" + (f" (`{run.new_image_id}`)" if run.new_image_id else ""),
+        f"- **Status:** {summary.status}",
+        f"- **Image:** {summary.image_name} (`{summary.image_id}`)",
+        f"- **New image:** {summary.new_image_name}" + (f" (`{summary.new_image_id}`)" if summary.new_image_id else ""),
         f"- **Cloud:** {run.cloud.get('cloud')} / {run.cloud.get('region')} / project `{run.cloud.get('project_id')}`",
         f"- **Started:** {_when(run.created_at)}; **last update:** {_when(run.updated_at)}",
+        f"- **Time taken:** {summary.duration}",
         "",
+        *_outcome(summary),
         "## Diagnosis",
         "",
         f"**{d.get('summary', d.get('verdict'))}**",
@@ -84,8 +338,9 @@ def to_markdown(run: Run) -> str:
     ]
     for n, s in enumerate(plan.steps, start=1):
         result = s.error["message"] if s.error else s.message
+        took = _took(s.started_at, s.ended_at)
         lines.append(
-            f"| {n} | {_cell(s.title)} | {s.status} | {s.attempts} | {_when(s.started_at)} | {_seconds(s.started_at, s.ended_at)} | {_cell(result)} |"
+            f"| {n} | {_cell(s.title)} | {s.status} | {s.attempts} | {_when(s.started_at)} | {took} | {_cell(result)} |"
         )
     resources = run.resources()
     lines += ["", "## Resources created by this run", ""]

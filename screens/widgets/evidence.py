@@ -143,12 +143,11 @@ class EvidenceRenderable:
         if widths is None:
             widths = self._widths[width] = column_widths(self.evidence, width)
         table = Table(box=box.SIMPLE_HEAD, expand=False, show_edge=False, pad_edge=False)
-        for header, w in zip(HEADERS, widths):
+        for header, w in zip(HEADERS, widths, strict=True):
             table.add_column(header, width=w, no_wrap=True, overflow="crop")
         for e in self.evidence:
-            table.add_row(
-                *(Text("\n".join(wrap(cell, w))) for cell, w in zip((e.field, e.value, e.source, e.meaning), widths))
-            )
+            cells = (e.field, e.value, e.source, e.meaning)
+            table.add_row(*(Text("\n".join(wrap(cell, w))) for cell, w in zip(cells, widths, strict=True)))
         return table
 
     def stacked(self, width: int) -> Text:

@@ -183,16 +183,17 @@ class StepPanel(Vertical):
         if kind == "step-started":
             self.error = None
         if kind == "output":
-            outputs = event.data.get("outputs") or {}
-            for key, value in outputs.items():
-                if isinstance(value, dict):
-                    continue
-                line = f"{key}: {shown(value)}"
-                if line not in self.outputs:
-                    self.outputs.append(line)
+            self._add_outputs(event.data.get("outputs") or {})
         if kind != "progress":
             self.log_line(self._log_text(event))
         self._refresh_all()
+
+    def _add_outputs(self, outputs: dict) -> None:
+        """Each new output as a "key: value" line; nested values (the checks) are shown elsewhere."""
+        for key, value in outputs.items():
+            line = f"{key}: {shown(value)}"
+            if not isinstance(value, dict) and line not in self.outputs:
+                self.outputs.append(line)
 
     def _log_text(self, event: RunEvent) -> str:
         text = event.event

@@ -191,7 +191,7 @@ def walk_plain(session, keys, monkeypatch, scenario: Scenario) -> Walk:
     monkeypatch.setattr(PlainWizard, "ask_answers", ask_answers)
     monkeypatch.setattr(PlainWizard, "show_plan", show_plan)
     try:
-        code = run_plain(session, input=keys, output=DummyOutput(), stream=stream)
+        code = run_plain(session, prompt_input=keys, prompt_output=DummyOutput(), stream=stream)
     finally:
         monkeypatch.undo()
     assert code == EXIT_NEEDS_CONFIRMATION, stream.getvalue()

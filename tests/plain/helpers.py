@@ -27,7 +27,7 @@ def drive_keys(session, keys, text, stream=None, **kw):
     stream = stream if stream is not None else io.StringIO()
     if text:
         keys.send_text(text)
-    code = run_plain(session, input=keys, output=DummyOutput(), stream=stream, **kw)
+    code = run_plain(session, prompt_input=keys, prompt_output=DummyOutput(), stream=stream, **kw)
     return code, stream.getvalue()
 
 

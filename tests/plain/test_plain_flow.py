@@ -6,6 +6,7 @@ import os
 import signal
 
 from wizard.journal import Journal
+from wizard.report import report_path
 
 from .conftest import TtyStringIO
 from .helpers import CTRL_C, ENTER, drive_keys, drive_lines, image_index, move
@@ -39,8 +40,9 @@ def test_whole_path_with_questionary_keys_cbr_source_exists(session, emu, keys):
     assert run.status == "succeeded" and run.answers["service"] == "cbr" and run.answers["source_exists"] is True
     new = session.clients.ims.get_image(run.new_image_id)
     assert new.status == "active" and new.whole_image
-    report = session.journal.runs_dir / f"{run.run_id}.md"
+    report = report_path(session.journal, run.run_id)
     assert f"Report: {report}" in out and report.is_file()
+    assert report.stat().st_mode & 0o777 == 0o600  # as the journal: a report names the project's resources
 
 
 def test_source_gone_temporary_ecs_then_cleanup_line_by_line(session, emu):
@@ -166,7 +168,7 @@ def test_transcript_lands_in_the_journal_and_the_report(session, emu):
     assert any(e["kind"] == "shown" and "Repaired. New image:" in e["text"] for e in data["transcript"])
     text = session.journal.transcript_path(run_id).read_text()
     assert "[answered] Does the source ECS still exist? -> Yes" in text
-    report = (session.journal.runs_dir / f"{run_id}.md").read_text()
+    report = report_path(session.journal, run_id).read_text()
     assert "## Session transcript" in report
     assert "answered: Start the repair now? -> yes" in report
     # what was shown on several lines (the evidence, the flowchart) keeps its lines, in a code block
@@ -214,7 +216,7 @@ def test_second_ctrl_c_stops_at_once_and_the_run_stays_resumable(session, emu):
     run = Journal(session.journal.directory).runs()[0]
     assert run.resumable
     assert f"resume with: ecs-wizard resume {run.run_id}" in out
-    assert (session.journal.runs_dir / f"{run.run_id}.md").is_file()
+    assert report_path(session.journal, run.run_id).is_file()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
