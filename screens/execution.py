@@ -135,7 +135,7 @@ class ExecutionScreen(WizardScreen):
         elif status == "cancelled":
             text = f"[||] Cancelled: {event.message}. Press r to resume now, or later: ecs-wizard resume {run_id}"
         else:
-            failed = next((s for s in self.run.plan.steps if s.status in ("failed", "timed-out")), None)
+            failed = self.run.plan.failed_step()
             if failed is not None and failed.error:
                 # The error itself (code, message, request id, what to do) is in the step's panel, once.
                 code = failed.error.get("code")
