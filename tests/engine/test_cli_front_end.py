@@ -157,6 +157,18 @@ def test_report_to_a_file_in_a_missing_directory_is_a_clear_error(capsys, tmp_pa
     assert not target.exists()
 
 
+def test_report_to_a_file_is_readable_by_its_owner_only(capsys, tmp_path):
+    cli(capsys, tmp_path, "run", SOURCE_EXISTS, *FAST)  # exit 3, but journaled
+    run_id = Journal(tmp_path).runs()[0].run_id
+    target = tmp_path / "ticket.json"
+    target.write_text("an older file")
+    target.chmod(0o644)
+    code, out, err = cli(capsys, tmp_path, "report", run_id, "--format", "json", "-o", str(target))
+    assert code == 0 and out == "" and f"report written to {target}" in err
+    assert json.loads(target.read_text())["run_id"] == run_id
+    assert target.stat().st_mode & 0o777 == 0o600  # as the journal and the reports the wizard writes
+
+
 # -- 4. needs confirmation, and run-finished on every way out of --json -------------------------
 
 

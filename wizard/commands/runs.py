@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 from wizard import errors
 from wizard.commands.context import Invocation
 from wizard.console import table
 from wizard.journal import Journal
-from wizard.report import render
+from wizard.report import render, write_report
 
 
 def _utc(ts: float) -> str:
@@ -64,11 +63,11 @@ def cmd_runs(invocation: Invocation) -> int:
 
 def cmd_report(invocation: Invocation) -> int:
     args = invocation.args
-    run = Journal(args.state_dir).load(args.run_id)
-    text = render(run, args.format)
+    journal = Journal(args.state_dir)
+    run = journal.load(args.run_id)
     if args.output:
         try:
-            Path(args.output).write_text(text)
+            write_report(run, journal, args.format, args.output)
         except OSError as exc:
             raise errors.UsageError(
                 f"Cannot write the report to {args.output}: {exc.strerror or exc}.",
@@ -76,5 +75,5 @@ def cmd_report(invocation: Invocation) -> int:
             ) from None
         print(f"report written to {args.output}", file=sys.stderr)
     else:
-        print(text)
+        print(render(run, args.format))
     return errors.EXIT_OK
