@@ -161,9 +161,12 @@ class CloudWork(App[int]):
         thread=True, exit_on_error=False, group="cloud", exclusive=True, name="plan", description="Planning the repair"
     )
     def make_plan(self, target: MessagePump, diagnosis: Diagnosis, answers: Answers, run_id: str | None = None) -> None:
+        from wizard.ownership import planned_names
         from wizard.plan import build_plan
 
-        target.post_message(PlanReady(build_plan(self.session.clients, diagnosis, answers, run_id=run_id)))
+        reserved = planned_names(self.session.journal, diagnosis.image_id)  # a second repair names its copy apart
+        plan = build_plan(self.session.clients, diagnosis, answers, run_id=run_id, reserved_names=reserved)
+        target.post_message(PlanReady(plan))
 
     @work(
         thread=True,

@@ -390,6 +390,12 @@ def open_runs(journal: Journal, image_id: str, project_id: str | None = None) ->
     return runs
 
 
+def planned_names(journal: Journal, image_id: str) -> set[str]:
+    """The names this machine's open runs on ``image_id`` will give their new images, so that a second
+    repair (``run --new``) names its copy differently."""
+    return {r.plan.new_image_name for r in open_runs(journal, image_id)}
+
+
 def describe_open_run(journal: Journal, run: Run) -> str:
     """``<run id> (failed)`` or ``<run id> (running in pid 123)``."""
     holder = RunLock(journal, run.run_id).holder()

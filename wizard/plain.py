@@ -313,7 +313,8 @@ class PlainWizard:
             return instead
         answers = self.ask_answers(d)
         try:
-            plan = build_plan(self.session.clients, d, answers)
+            reserved = ownership.planned_names(self.session.journal, d.image_id)
+            plan = build_plan(self.session.clients, d, answers, reserved_names=reserved)
         except errors.WizardError as exc:
             self.show(f"\nCannot plan the repair: {exc}")
             return exc.exit_code

@@ -117,7 +117,15 @@ def default_server_choice(clients: Clients, diagnosis: Diagnosis) -> ServerChoic
     )
 
 
-def build_plan(clients: Clients, diagnosis: Diagnosis, answers: Answers, run_id: str | None = None) -> Plan:
+def build_plan(
+    clients: Clients,
+    diagnosis: Diagnosis,
+    answers: Answers,
+    run_id: str | None = None,
+    reserved_names: Collection[str] = (),
+) -> Plan:
+    """The plan; the new image's name is free in the cloud and not among ``reserved_names`` (the names
+    open runs on the image will give theirs: ``ownership.planned_names``)."""
     if not diagnosis.affected:
         raise UsageError(
             f"Image {diagnosis.image_name} ({diagnosis.image_id}) is not affected: {diagnosis.summary}",
@@ -127,6 +135,7 @@ def build_plan(clients: Clients, diagnosis: Diagnosis, answers: Answers, run_id:
     short = run_id[:8]
     path = flowchart.path_for(answers.service, answers.source_exists)
     taken = {i.name for i in clients.ims.find_images_by_name(new_image_name(diagnosis.image_name))}
+    taken |= set(reserved_names)
     image_name = new_image_name(diagnosis.image_name, taken)
     steps: list[Step] = []
     notes: list[str] = []

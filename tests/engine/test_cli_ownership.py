@@ -23,11 +23,16 @@ def test_a_second_repair_of_an_image_with_an_open_run_needs_new(capsys, tmp_path
     assert f"has an open repair: run {run_id} (cancelled)" in err
     assert f"ecs-wizard resume {run_id}" in err and "--new" in err and "Traceback" not in err
     assert len(Journal(tmp_path).runs()) == 1  # nothing new was started
+    code, out, err = cli(capsys, tmp_path, "run", SOURCE_EXISTS, "--service", "cbr", "--dry-run", *FAST)
+    assert code == 0 and "a real run would need --new" in err  # a dry run is only told
 
     code, out, err = cli(capsys, tmp_path, "run", SOURCE_EXISTS, "--service", "cbr", "--yes", "--new", *FAST)
     assert code == 0, err
     assert f"warning: image erp-app-full-2019 has an open repair: run {run_id}" in err
-    assert len(Journal(tmp_path).runs()) == 2
+    runs = Journal(tmp_path).runs()
+    assert len(runs) == 2
+    second = next(r for r in runs if r.run_id != run_id)
+    assert second.plan.new_image_name == "erp-app-full-2019-fast-2"  # named apart from the open run's copy
 
 
 def test_scan_and_diagnose_show_the_open_run_and_the_fast_copy(capsys, tmp_path):

@@ -93,7 +93,10 @@ def test_two_runs_on_one_image_never_touch_each_other(tmp_path):
     first = stopped_run(session, SOURCE_EXISTS, stop_after="cbr_backup")
     d = diagnose(session.clients, SOURCE_EXISTS)
     answers = Answers(service="cbr", source_exists=True)
-    second = session.new_run(SOURCE_EXISTS, d, answers, build_plan(session.clients, d, answers))
+    reserved = ownership.planned_names(session.journal, SOURCE_EXISTS)
+    second = session.new_run(
+        SOURCE_EXISTS, d, answers, build_plan(session.clients, d, answers, reserved_names=reserved)
+    )
     assert session.runner(second, confirm=ok).run().status == "succeeded"
     assert session.runner(session.journal.load(first.run_id), confirm=ok).run().status == "succeeded"
     # the source server sits in one vault: the second run backs up into the first run's vault, which
@@ -105,6 +108,7 @@ def test_two_runs_on_one_image_never_touch_each_other(tmp_path):
     new_images = [emu.state.images[i] for i in live(emu)["images"] - before["images"]]
     marks = sorted(t for i in new_images for t in i.tags if t.startswith(MARK_KEY))
     assert marks == sorted(f"{MARK_KEY}.{r.run_id}" for r in (first, second))
+    assert sorted(i.name for i in new_images) == ["erp-app-full-2019-fast", "erp-app-full-2019-fast-2"]
 
 
 def test_two_resume_processes_one_exits_2_naming_the_holder(served, tmp_path):

@@ -42,7 +42,7 @@ def _run(invocation: Invocation) -> int:
         return errors.EXIT_NOT_AFFECTED
     _one_repair_per_image(invocation, session, d)
     answers = _answers_from_args(invocation, session, d)
-    plan = build_plan(session.clients, d, answers)
+    plan = build_plan(session.clients, d, answers, reserved_names=ownership.planned_names(session.journal, d.image_id))
     if args.dry_run:
         if args.json:
             print(json.dumps({"event": "plan", **plan_json(plan)}, default=str))
@@ -67,12 +67,14 @@ def _one_repair_per_image(invocation: Invocation, session: CloudSession, d: Diag
         instead = f"use {copy.name}"
     else:
         return
-    if not invocation.args.new:
+    args = invocation.args
+    if not args.new and not args.dry_run:  # a dry run starts nothing: it is only told
         raise errors.UsageError(
             f"Image {d.image_name} ({d.image_id}) has {what}.",
             f"Rather than a second repair, {instead}; --new starts a second repair anyway.",
         )
-    print(f"ecs-wizard: warning: image {d.image_name} has {what}; starting a second repair (--new).", file=sys.stderr)
+    doing = "starting a second repair (--new)" if args.new else f"a real run would need --new; {instead}"
+    print(f"ecs-wizard: warning: image {d.image_name} has {what}; {doing}.", file=sys.stderr)
 
 
 def _answers_from_args(invocation: Invocation, session: CloudSession, diagnosis: Diagnosis) -> Answers:
