@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from tests.reliability import matrix
 from wizard import ownership, runner
 from wizard.ownership import ReconcileWindow
+from wizard.status import RunStatus
 
 
 @contextlib.contextmanager
@@ -47,7 +48,7 @@ def verdict(outcome: matrix.Outcome) -> str:
     if outcome.ok:
         return "ok"
     parts = []
-    if outcome.status != "succeeded":
+    if outcome.status != RunStatus.SUCCEEDED:
         parts.append(outcome.status)
     if outcome.duplicates:
         parts.append(f"{outcome.duplicates} dup")

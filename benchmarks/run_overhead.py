@@ -26,6 +26,7 @@ from wizard.questions import Answers
 from wizard.runner import DEMO_POLL, PollPolicy
 from wizard.session import open_session
 from wizard.sim import Emulator
+from wizard.status import RunStatus
 
 
 def _run(emu: Emulator, state_dir: str, *, poll: PollPolicy, frozen: bool):
@@ -43,7 +44,7 @@ def _run(emu: Emulator, state_dir: str, *, poll: PollPolicy, frozen: bool):
     started = time.perf_counter()
     result = session.runner(run, confirm=lambda step: True).run()
     wall = time.perf_counter() - started
-    assert result.status == "succeeded", result.error
+    assert result.status == RunStatus.SUCCEEDED, result.error
     return wall, len(emu.request_log) - calls_before, virtual_started
 
 

@@ -1,40 +1,41 @@
-"""Advice written for the command line, said the TUI's way.
-
-The engine's remedies name CLI commands ("ecs-wizard scan lists the full-ECS images", "resume the
-run (ecs-wizard resume)"); in the TUI the same thing is a screen or a key away. ``tui_advice``
-rewrites the phrases it knows and leaves the rest as it is.
-"""
+"""What to do, said the TUI's way: the engine's remedies are data (``wizard.remedy``); here each
+action is phrased as the key, screen or palette command that does it in this app, where the
+command line would print a command."""
 
 from __future__ import annotations
 
-import re
-
-# (pattern, replacement), applied in order
-REWRITES: list[tuple[re.Pattern[str], str]] = [
-    (
-        re.compile(r"\(ecs-wizard scan lists the full-ECS images\)"),
-        "(close this message: the image list shows the project's full-ECS images)",
-    ),
-    (
-        re.compile(r"ecs-wizard scan lists the full-ECS images"),
-        "close this message: the image list shows the project's full-ECS images",
-    ),
-    (
-        re.compile(r"ecs-wizard runs lists the runs this machine knows"),
-        "Ctrl+P, 'Open runs' lists the runs this machine knows",
-    ),
-    (re.compile(r"resume the run \(ecs-wizard resume\)"), "press r to resume the run"),
-    (re.compile(r"\(ecs-wizard run IMAGE --service cbr\)"), "(go back to the questions and choose CBR)"),
-    (re.compile(r" \(--source-exists no(?: or auto)?\)"), " on the questions screen"),
-    (
-        re.compile(r"run the repair again with --source-exists no \(or auto\)"),
-        "start a new repair of this image and answer No to 'Does the source ECS still exist?'",
-    ),
-    (re.compile(r"\(ecs-wizard report (\w+) lists it\)"), r"(the run's report lists it: e on the summary)"),
-]
+from wizard.remedy import QUESTION_TEXTS, Phrases, Remedy
 
 
-def tui_advice(text: str) -> str:
-    for pattern, replacement in REWRITES:
-        text = pattern.sub(replacement, text)
-    return text
+class Tui(Phrases):
+    def resume(self, remedy: Remedy) -> str:
+        return "press r to resume the run"
+
+    def run_again(self, remedy: Remedy) -> str:
+        question = QUESTION_TEXTS[remedy.question or ""]
+        return f"start a new repair of this image and answer {(remedy.answer or '').capitalize()} to '{question}'"
+
+    def change_answer(self, remedy: Remedy) -> str:
+        question = QUESTION_TEXTS[remedy.question or ""]
+        return f"answer '{(remedy.answer or '').capitalize()}' to '{question}' on the questions screen"
+
+    def choose_cbr(self, remedy: Remedy) -> str:
+        return "start a new repair of this image and choose CBR"
+
+    def delete_temp_server(self, remedy: Remedy) -> str:
+        return "d on the summary deletes it"
+
+    def test_launch(self, remedy: Remedy) -> str:
+        return "t on the summary launches a test ECS"
+
+    def list_images(self, remedy: Remedy) -> str:
+        return "close this message: the image list shows the project's full-ECS images"
+
+    def list_runs(self, remedy: Remedy) -> str:
+        return "Ctrl+P, 'Open runs' lists the runs this machine knows"
+
+    def report_lists_it(self, remedy: Remedy) -> str:
+        return "the run's report lists it: e on the summary"
+
+
+TUI = Tui()

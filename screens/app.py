@@ -14,6 +14,7 @@ from textual.screen import Screen
 from screens.messages import RunReady
 from screens.workers import CloudWork
 from wizard.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from wizard.status import RunStatus
 from wizard.transcript import Transcript
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ class WizardApp(CloudWork):
         self.progress_clock: Clock | None = MockClock() if frozen else None
         self.transcript = Transcript()
         self.active_run: Run | None = None
-        self.last_status: str | None = None
+        self.last_status: RunStatus | None = None
         # The questions' answers given in this session, for one image: going back and forward keeps
         # them; choosing another image starts afresh.
         self._answers: tuple[str, dict[str, Any]] | None = None
@@ -110,9 +111,9 @@ class WizardApp(CloudWork):
         return any(isinstance(s, ExecutionScreen) and s.running for s in self.screen_stack)
 
     def exit_code(self) -> int:
-        if self.last_status in (None, "succeeded"):
+        if self.last_status in (None, RunStatus.SUCCEEDED):
             return EXIT_OK
-        if self.last_status == "cancelled":
+        if self.last_status == RunStatus.CANCELLED:
             return EXIT_INTERRUPTED
         return EXIT_FAILED
 

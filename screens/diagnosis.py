@@ -19,14 +19,6 @@ from wizard.diagnose import Diagnosis
 from wizard.journal import Run
 
 
-def verdict_mark(diagnosis: Diagnosis) -> str:
-    if diagnosis.affected:
-        return "✗"
-    if diagnosis.verdict.startswith("not-affected"):
-        return "✓"
-    return "!"
-
-
 class DiagnosisScreen(WizardScreen):
     STEP_LABEL = "3/7 Diagnosis"
     SCROLL = "#diagnosis"
@@ -56,9 +48,9 @@ class DiagnosisScreen(WizardScreen):
         yield Header()
         with MainScroll(id="diagnosis"):
             yield Plain(f"Image {d.image_name} ({d.image_id})", classes="screen-title")
-            verdict = Plain(f"{verdict_mark(d)} {d.summary}", id="verdict", classes="verdict")
+            verdict = Plain(f"{d.verdict.icon} {d.summary}", id="verdict", classes="verdict")
             verdict.set_class(d.affected, "-affected")
-            verdict.set_class(d.verdict.startswith("not-affected"), "-fine")
+            verdict.set_class(d.verdict.unaffected, "-fine")
             yield verdict
             if self.open_run is not None:
                 described = ownership.describe_open_run(self.wizard.session.journal, self.open_run)
@@ -76,11 +68,9 @@ class DiagnosisScreen(WizardScreen):
                 yield Plain(
                     f"Source ECS: {server.name or '(name unknown)'} ({server.id}) {exists}{status}", id="source-server"
                 )
-            node_id = flowchart.VERDICT_NODES.get(d.verdict)
-            if node_id:
-                n = flowchart.node(node_id)
-                yield Plain("Explanation", classes="section-title")
-                yield Plain(f"{n.title}: {n.explanation}", id="explanation")
+            n = flowchart.node(d.verdict.node)
+            yield Plain("Explanation", classes="section-title")
+            yield Plain(f"{n.title}: {n.explanation}", id="explanation")
             yield Plain("What to do" if d.affected else "What to look at instead", classes="section-title")
             yield Plain(d.advice, id="advice")
         yield self.more_hint()

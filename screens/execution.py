@@ -20,6 +20,7 @@ from screens.widgets.step_panel import StepPanel
 from screens.workers import RunControl
 from wizard.journal import Run
 from wizard.runner import RunEvent, if_declined, skippable
+from wizard.status import RunStatus
 
 CANCEL_HINT = "Esc/c cancel (stops after the current call; the run stays resumable)"
 
@@ -130,15 +131,15 @@ class ExecutionScreen(WizardScreen):
         status = event.status or self.run.status
         self.finished_status = status
         run_id = self.run.run_id
-        if status == "succeeded":
+        if status == RunStatus.SUCCEEDED:
             text = f"[ok] The run succeeded: {event.message}. Enter or s: summary."
-        elif status == "cancelled":
+        elif status == RunStatus.CANCELLED:
             text = f"[||] Cancelled: {event.message}. Press r to resume now, or later: ecs-wizard resume {run_id}"
         else:
             failed = self.run.plan.failed_step()
             if failed is not None and failed.error:
                 # The error itself (code, message, request id, what to do) is in the step's panel, once.
-                code = failed.error.get("code")
+                code = failed.error.code
                 what = f" ({code}; the error is in its panel)" if code else " (the error is in its panel)"
                 text = f"[XX] The run failed at '{failed.title}'{what}."
             else:
@@ -149,7 +150,7 @@ class ExecutionScreen(WizardScreen):
                 "s: summary and report."
             )
         self._banner(text)
-        self.query_one("#banner").set_class(status != "succeeded", "-problem")
+        self.query_one("#banner").set_class(status != RunStatus.SUCCEEDED, "-problem")
 
     def on_run_done(self, message: RunDone) -> None:
         self.running = False
@@ -164,7 +165,7 @@ class ExecutionScreen(WizardScreen):
         if self.quit_when_stopped:
             self.wizard.exit_after_run(message.run)
             return
-        if message.run.status == "succeeded":
+        if message.run.status == RunStatus.SUCCEEDED:
             self.action_summary()
 
     def work_failed(self, name: str | None, error: Any) -> None:
@@ -220,7 +221,7 @@ class ExecutionScreen(WizardScreen):
         if action == "cancel":
             return self.running
         if action == "continue":
-            return self.gate is not None or (self.finished_status == "succeeded")
+            return self.gate is not None or (self.finished_status == RunStatus.SUCCEEDED)
         if action == "resume":
             return not self.running and self.finished_status is not None and self.run.resumable
         if action == "summary":
@@ -240,7 +241,7 @@ class ExecutionScreen(WizardScreen):
             gate.answer(True)
             self._banner("Continuing…")
             self.refresh_bindings()
-        elif self.finished_status == "succeeded":
+        elif self.finished_status == RunStatus.SUCCEEDED:
             self.action_summary()
 
     def action_resume(self) -> None:

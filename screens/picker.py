@@ -13,18 +13,11 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from screens.base import WizardScreen
 from screens.messages import DiagnosisReady, ImagesListed, ScanFinished, ScanResult
 from screens.widgets.plain import Plain
-from wizard.diagnose import AFFECTED, Diagnosis
+from wizard.diagnose import Diagnosis
+from wizard.verdict import Verdict
 
-VERDICT_WORDS = {
-    AFFECTED: "✗ affected: repair",
-    "not-affected-cbr": "✓ not affected (CBR)",
-    "not-affected-new-format": "✓ not affected (new CSBS)",
-    "not-full-ecs-image": "- not a full-ECS image",
-    "image-not-active": "! not active",
-    "backup-missing": "! backup deleted",
-}
 DIAGNOSING = "… diagnosing"
-VERDICT_WIDTH = max(len(w) for w in [*VERDICT_WORDS.values(), DIAGNOSING])
+VERDICT_WIDTH = max(len(w) for w in [*(v.marked for v in Verdict), DIAGNOSING])
 KEEP_TAIL = 12  # ids differ at the end: an id too long for its column keeps its last 12 characters
 
 
@@ -122,7 +115,7 @@ class PickerScreen(WizardScreen):
         self.verdicts[d.image_id] = d
         table = self.query_one("#images", DataTable)
         if d.image_id in table.rows:
-            table.update_cell(d.image_id, "verdict", Text(VERDICT_WORDS.get(d.verdict, d.verdict)))
+            table.update_cell(d.image_id, "verdict", Text(d.verdict.marked))
         self._status()
 
     def on_scan_finished(self, message: ScanFinished) -> None:
@@ -158,7 +151,7 @@ class PickerScreen(WizardScreen):
             if needle and needle not in image.name.lower() and needle not in image.id.lower():
                 continue
             d = self.verdicts.get(image.id)
-            verdict = VERDICT_WORDS.get(d.verdict, d.verdict) if d else DIAGNOSING
+            verdict = d.verdict.marked if d else DIAGNOSING
             table.add_row(Text(image.name), Text(verdict), Text(fit_id(image.id, id_width)), key=image.id)
         if keep_cursor and table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))

@@ -18,6 +18,7 @@ from screens.widgets.plain import Plain
 from wizard.journal import Run
 from wizard.plan import FOLLOW_UPS, follow_ups
 from wizard.report import RunSummary, report_path, write_report
+from wizard.status import RunStatus
 
 
 class SummaryScreen(WizardScreen):
@@ -126,11 +127,11 @@ class SummaryScreen(WizardScreen):
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "follow_up":
-            return self.run.status == "succeeded" and parameters[0] in follow_ups(self.run.plan)
+            return self.run.status == RunStatus.SUCCEEDED and parameters[0] in follow_ups(self.run.plan)
         return super().check_action(action, parameters)
 
     def action_follow_up(self, kind: str) -> None:
-        if self.run.status != "succeeded" or kind not in follow_ups(self.run.plan):
+        if self.run.status != RunStatus.SUCCEEDED or kind not in follow_ups(self.run.plan):
             return
         self.wizard.transcript.answered("follow-up", FOLLOW_UPS[kind])
         self.wizard.add_follow_up(self, self.run, kind)

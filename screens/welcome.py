@@ -15,6 +15,7 @@ from screens.messages import RunReady
 from screens.widgets.main_scroll import MainScroll
 from screens.widgets.plain import Plain
 from wizard.journal import Run
+from wizard.status import StepStatus
 
 INTRO = (
     "Creating ECSs from a full-ECS image is slow when the image was made from an old-format CSBS "
@@ -117,7 +118,7 @@ class WelcomeScreen(WizardScreen):
     @staticmethod
     def _stopped_at(run: Run) -> str:
         for step in run.plan.steps:
-            if step.status != "succeeded":
+            if step.status != StepStatus.SUCCEEDED:
                 return step.title
         return "-"
 

@@ -18,7 +18,7 @@ from textual.app import App
 from textual.message_pump import MessagePump
 from textual.worker import Worker, WorkerState
 
-from screens.advice import tui_advice
+from screens.advice import TUI
 from screens.messages import (
     ConfirmRequest,
     DiagnosisReady,
@@ -94,7 +94,7 @@ def describe_error(error: BaseException | None) -> tuple[str, list[str]]:
             lines.append(f"Request id: {error.request_id}")
         return f"The cloud answered with an error ({error.code or error.status})", lines
     if isinstance(error, WizardError):
-        return error.message, [f"What to do: {tui_advice(error.remedy)}"] if error.remedy else []
+        return error.message, [f"What to do: {TUI.say(error.remedy)}"] if error.remedy else []
     if isinstance(error, CloudUnreachable):
         return "The cloud did not answer", [str(error), "Check the network and the endpoint, then try again."]
     return f"Unexpected error: {type(error).__name__}", [str(error)]

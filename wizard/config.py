@@ -23,7 +23,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from wizard.cloud.secrets import Secret, mask_id
 from wizard.cloud.services import SERVICES
@@ -31,10 +31,13 @@ from wizard.errors import ConfigError
 
 OTC_DEFAULT_REGION = "eu-de"
 
+CloudName = Literal["hwc", "otc", "demo"]  # Huawei Cloud, Open Telekom Cloud, the built-in emulator
+CredentialKind = Literal["aksk", "password"]  # AK/SK signing, or an IAM token from a password
+
 
 @dataclass
 class Credentials:
-    kind: str  # "aksk" | "password"
+    kind: CredentialKind
     ak: str | None = None
     sk: Secret | None = None
     security_token: Secret | None = None
@@ -52,7 +55,7 @@ class Credentials:
 
 @dataclass
 class Settings:
-    cloud: str  # "hwc" | "otc" | "demo"
+    cloud: CloudName
     region: str
     project_id: str | None
     project_name: str | None
@@ -154,7 +157,9 @@ def resolve(
     if settings is None and cloud in (None, "otc"):
         settings = _from_openstack(env, region, sources, home=home, cwd=cwd)
     if settings is None:
-        settings = Settings(cloud or "otc", region or OTC_DEFAULT_REGION, None, None, None, {}, sources=sources)
+        settings = Settings(
+            "hwc" if cloud == "hwc" else "otc", region or OTC_DEFAULT_REGION, None, None, None, {}, sources=sources
+        )
         sources["cloud"] = "default (no settings found)"
     template = hwc_endpoint if settings.cloud == "hwc" else otc_endpoint
     for service in SERVICES:

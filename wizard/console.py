@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
 from wizard.runner import RunEvent, effect
+from wizard.status import RunStatus
 
 if TYPE_CHECKING:
     from wizard.diagnose import Diagnosis
@@ -120,7 +121,7 @@ class EventPrinter:
         if e.event == "run-finished":
             image = (
                 f"; new image {e.data['new_image_id']}"
-                if e.data.get("new_image_id") and e.status == "succeeded"
+                if e.data.get("new_image_id") and e.status == RunStatus.SUCCEEDED
                 else ""
             )
             hint = f"\n      resume with: ecs-wizard resume {e.run_id}" if e.data.get("resumable") else ""

@@ -18,42 +18,11 @@ from typing import TYPE_CHECKING, Any
 from wizard.cloud.errors import CloudError
 from wizard.cloud.models import Backup, Image
 from wizard.errors import UsageError
+from wizard.remedy import Action, Remedy
+from wizard.verdict import Verdict
 
 if TYPE_CHECKING:
     from wizard.cloud.client import Clients
-
-AFFECTED = "affected"
-NOT_AFFECTED_CBR = "not-affected-cbr"
-NOT_AFFECTED_NEW_FORMAT = "not-affected-new-format"
-NOT_FULL_ECS_IMAGE = "not-full-ecs-image"
-IMAGE_NOT_ACTIVE = "image-not-active"
-BACKUP_MISSING = "backup-missing"
-
-VERDICTS = (AFFECTED, NOT_AFFECTED_CBR, NOT_AFFECTED_NEW_FORMAT, NOT_FULL_ECS_IMAGE, IMAGE_NOT_ACTIVE, BACKUP_MISSING)
-
-SUMMARIES = {
-    AFFECTED: "Affected: this image was made from an old-format CSBS backup, so ECSs created from it build slowly.",
-    NOT_AFFECTED_CBR: "Not affected: this image was made from a CBR backup, which supports fast ECS creation.",
-    NOT_AFFECTED_NEW_FORMAT: "Not affected: this image was made from a new-format CSBS backup, "
-    "which supports fast ECS creation.",
-    NOT_FULL_ECS_IMAGE: "Out of scope: this is not a full-ECS image.",
-    IMAGE_NOT_ACTIVE: "Not ready: the image is not active, so no ECS can be created from it yet.",
-    BACKUP_MISSING: "The backup this image was made from no longer exists.",
-}
-
-OTHER_CAUSE = "Slow creation has another cause: check the flavor, the disk types, quotas and the region's capacity."
-
-ADVICE = {
-    AFFECTED: "Repair it: back the server up again (CBR recommended) and make a new full-ECS image from that backup.",
-    NOT_AFFECTED_CBR: OTHER_CAUSE,
-    NOT_AFFECTED_NEW_FORMAT: OTHER_CAUSE,
-    NOT_FULL_ECS_IMAGE: "Fast creation for system-disk images is a different feature (image replication); "
-    "this wizard only repairs full-ECS images.",
-    IMAGE_NOT_ACTIVE: "Wait until the image is active (or, if it is 'killed', create it again), "
-    "then run the diagnosis again.",
-    BACKUP_MISSING: "ECS creation from this image may fail (Ecs.0034). If a server made from this image still runs, "
-    "back that server up with CBR and make a new full-ECS image from it.",
-}
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 ID_LIKE_RE = re.compile(r"^[0-9a-f-]{16,}$", re.I)
@@ -82,7 +51,7 @@ class SourceServer:
 class Diagnosis:
     image_id: str
     image_name: str
-    verdict: str
+    verdict: Verdict
     evidence: list[Evidence]
     backup_service: str | None = None
     backup_id: str | None = None
@@ -94,21 +63,21 @@ class Diagnosis:
 
     @property
     def summary(self) -> str:
-        return SUMMARIES[self.verdict]
+        return self.verdict.summary
 
     @property
     def advice(self) -> str:
         server = self.source_server
-        if self.verdict == AFFECTED and server is not None and server.exists is False:
+        if self.verdict == Verdict.AFFECTED and server is not None and server.exists is False:
             return (
                 "Repair it: its source ECS was deleted, so first create a temporary ECS from this image, back that up "
                 "(CBR recommended) and make a new full-ECS image from that backup."
             )
-        return ADVICE[self.verdict]
+        return self.verdict.advice
 
     @property
     def affected(self) -> bool:
-        return self.verdict == AFFECTED
+        return self.verdict == Verdict.AFFECTED
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -119,6 +88,7 @@ class Diagnosis:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Diagnosis:
         data = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        data["verdict"] = Verdict(data["verdict"])
         data["evidence"] = [Evidence(**e) for e in data.get("evidence") or []]
         if data.get("source_server"):
             data["source_server"] = SourceServer(**data["source_server"])
@@ -149,7 +119,7 @@ def find_image(clients: Clients, ref: str) -> Image:
             if error.status == 404 or error.code in {"IMG.0027", "IMG.0144"}:
                 raise UsageError(
                     f"No image with id {ref} in this project.",
-                    "Check the id, the region and the project (ecs-wizard scan lists the full-ECS images).",
+                    Remedy(Action.LIST_IMAGES, "Check the id, the region and the project"),
                 ) from None
             raise
     if ID_LIKE_RE.match(ref) and "-" in ref:
@@ -160,7 +130,7 @@ def find_image(clients: Clients, ref: str) -> Image:
     if not matches:
         raise UsageError(
             f"No image named {ref!r} in this project.",
-            "Names must match exactly; ecs-wizard scan lists the full-ECS images.",
+            Remedy(Action.LIST_IMAGES, "Names must match exactly"),
         )
     if len(matches) > 1:
         ids = ", ".join(m.id for m in matches[:5])
@@ -188,10 +158,15 @@ def diagnose_image(clients: Clients, image: Image) -> Diagnosis:
         ),
     ]
     d = Diagnosis(
-        image.id, image.name, AFFECTED, evidence, image_min_disk=image.min_disk, image_min_ram=_int(raw.get("min_ram"))
+        image.id,
+        image.name,
+        Verdict.AFFECTED,
+        evidence,
+        image_min_disk=image.min_disk,
+        image_min_ram=_int(raw.get("min_ram")),
     )
     if not image.whole_image:
-        d.verdict = NOT_FULL_ECS_IMAGE
+        d.verdict = Verdict.NOT_FULL_ECS_IMAGE
         return d
     evidence.append(Evidence("__backup_id", image.backup_id or "(empty)", read, "the backup the image was made from"))
     evidence.append(
@@ -203,21 +178,21 @@ def diagnose_image(clients: Clients, image: Image) -> Diagnosis:
         )
     )
     if image.status != "active":
-        d.verdict = IMAGE_NOT_ACTIVE
+        d.verdict = Verdict.IMAGE_NOT_ACTIVE
         return d
     if not image.backup_id:
-        d.verdict = BACKUP_MISSING
+        d.verdict = Verdict.BACKUP_MISSING
         return d
     d.backup_id = image.backup_id
     backup = _find_backup(clients, image.backup_id, evidence)
     if backup is None:
-        d.verdict = BACKUP_MISSING
+        d.verdict = Verdict.BACKUP_MISSING
         return d
     d.backup_service = backup.service
     d.support_lld = backup.support_lld
     d.backup_details = _backup_details(backup)
     if backup.service == "cbr":
-        d.verdict = NOT_AFFECTED_CBR
+        d.verdict = Verdict.NOT_AFFECTED_CBR
     else:
         where = f"CSBS GET checkpoint_items/{backup.id}"
         value = backup.extend_info.get("support_lld", "(absent)")
@@ -231,7 +206,7 @@ def diagnose_image(clients: Clients, image: Image) -> Diagnosis:
                 else "old format: no lazy loading, slow ECS creation",
             )
         )
-        d.verdict = NOT_AFFECTED_NEW_FORMAT if backup.support_lld else AFFECTED
+        d.verdict = Verdict.NOT_AFFECTED_NEW_FORMAT if backup.support_lld else Verdict.AFFECTED
     d.source_server = _source_server(clients, backup, evidence)
     return d
 

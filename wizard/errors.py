@@ -1,6 +1,9 @@
-"""User-facing errors: a message, what to do about it, and the exit code the CLI returns."""
+"""User-facing errors: a message, what to do about it (a :class:`~wizard.remedy.Remedy`), and the exit code
+the CLI returns."""
 
 from __future__ import annotations
+
+from wizard.remedy import Remedy, said
 
 # Exit codes (documented in the README).
 EXIT_OK = 0
@@ -16,15 +19,16 @@ class WizardError(Exception):
 
     exit_code = EXIT_FAILED
 
-    def __init__(self, message: str, remedy: str = "", exit_code: int | None = None):
+    def __init__(self, message: str, remedy: str | Remedy = "", exit_code: int | None = None):
         super().__init__(message)
         self.message = message
-        self.remedy = remedy
+        self.remedy = said(remedy)  # a sentence is a reason the wizard can do nothing about
         if exit_code is not None:
             self.exit_code = exit_code
 
     def __str__(self) -> str:
-        return self.message + (f"\n  → {self.remedy}" if self.remedy else "")
+        """As the command line says it."""
+        return self.message + (f"\n  → {self.remedy.sentence}" if self.remedy else "")
 
 
 class UsageError(WizardError):

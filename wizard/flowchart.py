@@ -208,16 +208,6 @@ def reachable_from(start: str = "symptom") -> set[str]:
     return seen
 
 
-VERDICT_NODES = {
-    "not-full-ecs-image": "out_of_scope",
-    "image-not-active": "not_active",
-    "not-affected-cbr": "fast_already",
-    "not-affected-new-format": "fast_already",
-    "backup-missing": "backup_gone",
-    "affected": "csbs_format",
-}
-"""Which node of the chart each diagnosis verdict stops at."""
-
 _OUTLINE = (  # (node, where its other branches lead)
     ("symptom", ""),
     ("is_full_ecs", "no -> out_of_scope"),

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wizard.errors import UsageError
+from wizard.remedy import Action, Remedy, StepError
+from wizard.status import RunStatus
 
 if TYPE_CHECKING:
     from wizard.plan import Plan
 
-RUNNING, SUCCEEDED, FAILED, CANCELLED = "running", "succeeded", "failed", "cancelled"
-RESUMABLE = frozenset({RUNNING, FAILED, CANCELLED})
 FORMAT_VERSION = 1
 
 
@@ -41,13 +41,13 @@ class Run:
     diagnosis: dict[str, Any]
     answers: dict[str, Any]
     plan: Plan
-    status: str = RUNNING
+    status: RunStatus = RunStatus.RUNNING
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)
     events: list[dict[str, Any]] = field(default_factory=list)
     transcript: list[dict[str, Any]] = field(default_factory=list)
     calls: list[dict[str, Any]] = field(default_factory=list)
-    error: dict[str, Any] | None = None
+    error: StepError | None = None  # the failed step's, when the run failed
 
     @property
     def new_image_id(self) -> str | None:
@@ -58,7 +58,7 @@ class Run:
 
     @property
     def resumable(self) -> bool:
-        return self.status in RESUMABLE
+        return RunStatus(self.status).resumable
 
     def resources(self) -> list[dict[str, str]]:
         return [dict(r, step=s.name) for s in self.plan.steps for r in s.resources]
@@ -72,7 +72,7 @@ class Run:
             "status": self.status,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
-            "error": self.error,
+            "error": self.error.to_dict() if self.error else None,
             "diagnosis": self.diagnosis,
             "answers": self.answers,
             "plan": self.plan.to_dict(),
@@ -92,13 +92,13 @@ class Run:
             diagnosis=data.get("diagnosis") or {},
             answers=data.get("answers") or {},
             plan=Plan.from_dict(data["plan"]),
-            status=data.get("status", RUNNING),
+            status=RunStatus(data.get("status", RunStatus.RUNNING)),
             created_at=data.get("created_at", 0.0),
             updated_at=data.get("updated_at", 0.0),
             events=list(data.get("events") or []),
             transcript=list(data.get("transcript") or []),
             calls=list(data.get("calls") or []),
-            error=data.get("error"),
+            error=StepError.from_dict(data["error"]) if data.get("error") else None,
         )
 
 
@@ -144,9 +144,7 @@ class Journal:
     def load(self, run_id: str) -> Run:
         path = self.path(run_id)
         if not path.is_file():
-            raise UsageError(
-                f"No run {run_id!r} in {self.runs_dir}.", "ecs-wizard runs lists the runs this machine knows."
-            )
+            raise UsageError(f"No run {run_id!r} in {self.runs_dir}.", Remedy(Action.LIST_RUNS))
         try:
             data = json.loads(path.read_text())
             if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:

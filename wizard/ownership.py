@@ -60,6 +60,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wizard.errors import UsageError
+from wizard.remedy import Action, Remedy
+from wizard.status import RunStatus
 
 if TYPE_CHECKING:
     from wizard.cloud.client import Clients
@@ -303,7 +305,11 @@ class RunLocked(UsageError):
     def __init__(self, run_id: str, holder: str):
         super().__init__(
             f"Run {run_id} is open in another process ({holder}).",
-            "Only one process may work on a run at a time: wait for it to finish or stop it, then resume.",
+            Remedy(
+                Action.RESUME,
+                "Only one process may work on a run at a time: wait for it to finish or stop it",
+                run_id=run_id,
+            ),
         )
         self.run_id, self.holder = run_id, holder
 
@@ -399,7 +405,7 @@ def planned_names(journal: Journal, image_id: str) -> set[str]:
 def describe_open_run(journal: Journal, run: Run) -> str:
     """``<run id> (failed)`` or ``<run id> (running in pid 123)``."""
     holder = RunLock(journal, run.run_id).holder()
-    state = f"running in pid {holder}" if holder else ("interrupted" if run.status == "running" else run.status)
+    state = f"running in pid {holder}" if holder else ("interrupted" if run.status == RunStatus.RUNNING else run.status)
     return f"{run.run_id} ({state})"
 
 

@@ -39,20 +39,12 @@ from wizard.plan import Plan, build_plan, follow_up_hints
 from wizard.questions import Question, answers_from, finishing_questions, repair_questions, server_questions
 from wizard.report import RunSummary, duration_text, report_path, write_report
 from wizard.runner import RunEvent, confirmation_text, effect, if_declined
+from wizard.status import RunStatus
 from wizard.steps import KINDS, Step
 from wizard.transcript import Transcript
 
 TYPE_AN_ID = "Type an image id or name"
 ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-
-VERDICT_LABELS = {
-    diagnosis_mod.AFFECTED: "AFFECTED: slow, repair it",
-    diagnosis_mod.NOT_AFFECTED_CBR: "not affected (CBR backup)",
-    diagnosis_mod.NOT_AFFECTED_NEW_FORMAT: "not affected (new-format CSBS backup)",
-    diagnosis_mod.NOT_FULL_ECS_IMAGE: "out of scope (not a full-ECS image)",
-    diagnosis_mod.IMAGE_NOT_ACTIVE: "not active yet",
-    diagnosis_mod.BACKUP_MISSING: "its backup was deleted",
-}
 
 
 class NoMoreInput(Exception):
@@ -333,10 +325,7 @@ class PlainWizard:
             affected = sum(1 for d in results if d.affected)
             self.show(f"{len(results)} full-ECS images, {affected} affected.")
             width = max(len(d.image_name) for d in results)
-            options = [
-                (f"{d.image_name.ljust(width)}  {VERDICT_LABELS.get(d.verdict, d.verdict)}", _image_help(d))
-                for d in results
-            ]
+            options = [(f"{d.image_name.ljust(width)}  {d.verdict.marked}", _image_help(d)) for d in results]
             options.append(
                 (TYPE_AN_ID, "An image that is not in the list (for example a system-disk image, to check it).")
             )
@@ -456,9 +445,9 @@ class PlainWizard:
             result = runner.run()
         self.summary(result)
         self.finish_records()
-        if result.status == "succeeded":
+        if result.status == RunStatus.SUCCEEDED:
             return errors.EXIT_OK
-        if result.status == "cancelled":
+        if result.status == RunStatus.CANCELLED:
             if self.cancel_requested:
                 return errors.EXIT_INTERRUPTED
             return errors.EXIT_NEEDS_CONFIRMATION
@@ -573,11 +562,11 @@ class PlainWizard:
             kept = "" if summary.old_image_deletion else f"; the old image {summary.image_id} was left as it was"
             lines.append(f"Create ECSs from image {summary.new_image_id} from now on{kept}.")
             lines += self.follow_up_hints(run)
-        elif summary.status == "failed":
+        elif summary.status == RunStatus.FAILED:
             if summary.failed is not None:
                 lines.append(f"The run failed at '{summary.failed.title}': {summary.failed.message}")
                 if summary.failed.remedy:
-                    lines.append(f"What to do: {summary.failed.remedy}")
+                    lines.append(f"What to do: {summary.failed.remedy.sentence}")
             lines.append(f"Time taken: {summary.duration}" + self.cloud_time())
         else:
             lines.append("The run stopped before finishing; nothing more will be created until it is resumed.")

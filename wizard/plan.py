@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 from wizard import flowchart
 from wizard.errors import UsageError
 from wizard.questions import Answers, ServerChoice, server_questions
-from wizard.steps import FAILED, KINDS, SKIPPED, TIMED_OUT, TIMEOUTS, ApiCall, Step, ref, vault_size_gb
+from wizard.remedy import Action, Remedy
+from wizard.status import StepStatus
+from wizard.steps import KINDS, TIMEOUTS, ApiCall, Step, ref, vault_size_gb
 
 if TYPE_CHECKING:
     from wizard.cloud.client import Clients
@@ -50,7 +52,7 @@ class Plan:
 
     def failed_step(self) -> Step | None:
         """The step the run stopped at with an error (failed or timed out), or None."""
-        return next((s for s in self.steps if s.status in (FAILED, TIMED_OUT)), None)
+        return next((s for s in self.steps if s.status in (StepStatus.FAILED, StepStatus.TIMED_OUT)), None)
 
     def resolve(self, value: Any) -> Any:
         """Replace ``{"$ref": "step.key"}`` with that step's output (or state, once recorded)."""
@@ -158,15 +160,19 @@ def build_plan(
         if not server or not server.id:
             raise UsageError(
                 "The source ECS is not known for this image.",
-                "Answer 'no' to 'does the source ECS still exist?' (--source-exists no).",
+                Remedy(Action.CHANGE_ANSWER, question="source_exists", answer="no"),
             )
         if (
             server.exists is False
         ):  # the cloud said so (Ecs.0114): a backup of it could only fail, after a billable vault
             raise UsageError(
                 f"The source ECS {server.id} does not exist any more: the cloud says so, so it cannot be backed up.",
-                "Answer 'no' to 'does the source ECS still exist?' (--source-exists no or auto): "
-                "the wizard then first creates a temporary ECS from the slow image.",
+                Remedy(
+                    Action.CHANGE_ANSWER,
+                    outcome="the wizard then first creates a temporary ECS from the slow image",
+                    question="source_exists",
+                    answer="no",
+                ),
             )
         server_ref = server.id
     else:
@@ -282,8 +288,10 @@ FOLLOW_UPS = {
 def follow_ups(plan: Plan) -> list[str]:
     """What can still be added to a repair that has made its image: a test launch if there was none,
     and deleting the temporary ECS if it was kept."""
-    kinds = {s.kind for s in plan.steps if s.status != "skipped"}  # a declined optional step can be asked again
-    image_made = any(s.kind == "verify_image" and s.status == "succeeded" for s in plan.steps)
+    kinds = {
+        s.kind for s in plan.steps if s.status != StepStatus.SKIPPED
+    }  # a declined optional step can be asked again
+    image_made = any(s.kind == "verify_image" and s.status == StepStatus.SUCCEEDED for s in plan.steps)
     out = []
     if image_made and "test_launch" not in kinds:
         out.append("test_launch")
@@ -294,24 +302,24 @@ def follow_ups(plan: Plan) -> list[str]:
 
 def follow_up_hints(plan: Plan, *, demo: bool) -> list[str]:
     """One line per follow-up, with the command that does it later."""
-    return list(follow_up_commands(plan, demo=demo).values())
+    return [remedy.sentence for remedy in follow_up_remedies(plan, demo=demo).values()]
 
 
-def follow_up_commands(plan: Plan, *, demo: bool) -> dict[str, str]:
-    """Each follow-up still on offer (its step kind) -> a line with the command that does it later. A
-    demo keeps its world only while a temporary ECS it made is kept (see ``CloudSession.close``), so a
-    demo offers only the cleanup."""
+def follow_up_remedies(plan: Plan, *, demo: bool) -> dict[str, Remedy]:
+    """Each follow-up still on offer (its step kind) -> why, as a remedy each front end phrases. A demo
+    keeps its world only while a temporary ECS it made is kept (see ``CloudSession.close``), so a demo
+    offers only the cleanup."""
     offered = follow_ups(plan)
-    hints = {}
+    remedies = {}
     if "delete_temp_server" in offered:
         temp = plan.step("create_temp_server").outputs.get("server_id")
-        hints["delete_temp_server"] = (
-            f"The temporary ECS {temp} was kept{'' if demo else ' and is billed until deleted'}: "
-            f"ecs-wizard resume {plan.run_id} --cleanup"
+        billed = "" if demo else " and is billed until deleted"
+        remedies["delete_temp_server"] = Remedy(
+            Action.DELETE_TEMP_SERVER, f"The temporary ECS {temp} was kept{billed}", run_id=plan.run_id
         )
     if "test_launch" in offered and not demo:
-        hints["test_launch"] = f"To time an ECS from the new image: ecs-wizard resume {plan.run_id} --test-launch"
-    return hints
+        remedies["test_launch"] = Remedy(Action.TEST_LAUNCH, "To time an ECS from the new image", run_id=plan.run_id)
+    return remedies
 
 
 def add_follow_up(plan: Plan, kind: str, clients: Clients, diagnosis: Diagnosis) -> Step:
@@ -322,8 +330,8 @@ def add_follow_up(plan: Plan, kind: str, clients: Clients, diagnosis: Diagnosis)
             "Only a test launch (once the image is verified) or deleting a kept temporary ECS can be added.",
         )
     declined = plan.first(kind)
-    if declined is not None and declined.status == SKIPPED:  # asked again: the same step, pending once more
-        declined.status = "pending"
+    if declined is not None and declined.status == StepStatus.SKIPPED:  # asked again: the same step, pending once more
+        declined.status = StepStatus.PENDING
         declined.state.pop("confirmed", None)
         return declined
     if kind == "delete_temp_server":

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wizard.journal import Run
-from wizard.plan import follow_up_commands, follow_ups
-from wizard.steps import SKIPPED, SUCCEEDED
+from wizard.plan import follow_up_remedies, follow_ups
+from wizard.remedy import Remedy
+from wizard.status import RunStatus, StepStatus
 
 if TYPE_CHECKING:
     from wizard.journal import Journal
@@ -68,19 +69,19 @@ class TempServer:
 
     @property
     def deleted(self) -> bool:
-        return self.deletion == SUCCEEDED
+        return self.deletion == StepStatus.SUCCEEDED
 
     @property
     def kept(self) -> bool:
         """Never asked to delete it, or the deletion was declined: it exists and is billed."""
-        return self.deletion in (None, SKIPPED)
+        return self.deletion in (None, StepStatus.SKIPPED)
 
 
 @dataclass(frozen=True)
 class FailedStep:
     title: str
     message: str
-    remedy: str
+    remedy: Remedy | None  # each front end phrases it
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ class RunSummary:
         verify, delete_old = plan.first("verify_image"), plan.first("delete_old_image")
         resources = run.resources()
         demo = run.cloud.get("cloud") == "demo"
-        succeeded = run.status == SUCCEEDED
+        succeeded = run.status == RunStatus.SUCCEEDED
         return cls(
             run_id=run.run_id,
             status=run.status,
@@ -131,12 +132,14 @@ class RunSummary:
             failed=_failed(plan),
             resources=resources,
             follow_ups=follow_ups(plan) if succeeded else [],
-            follow_up_hints=follow_up_commands(plan, demo=demo) if succeeded else {},
+            follow_up_hints={kind: r.sentence for kind, r in follow_up_remedies(plan, demo=demo).items()}
+            if succeeded
+            else {},
         )
 
     @property
     def succeeded(self) -> bool:
-        return self.status == SUCCEEDED
+        return self.status == RunStatus.SUCCEEDED
 
     @property
     def duration(self) -> str:
@@ -179,7 +182,7 @@ class RunSummary:
         if self.old_image_deletion is None:
             lines.append(("", f"The old image {self.image_id} was kept. Delete it once nothing uses it any more."))
         else:
-            mark = "ok" if self.old_image_deletion == SUCCEEDED else ".."
+            mark = "ok" if self.old_image_deletion == StepStatus.SUCCEEDED else ".."
             lines.append((mark, f"The old image: {self.old_image_deletion}."))
         if self.backup_ids:
             lines.append(("", f"Keep the new backup: the new image needs it ({', '.join(self.backup_ids)})."))
@@ -205,8 +208,9 @@ def _failed(plan: Plan) -> FailedStep | None:
     step = plan.failed_step()
     if step is None:
         return None
-    error = step.error or {}
-    return FailedStep(step.title, error.get("message") or step.status, error.get("remedy") or "")
+    if step.error is None:
+        return FailedStep(step.title, step.status, None)
+    return FailedStep(step.title, step.error.message or step.status, step.error.remedy)
 
 
 # -- where reports go --------------------------------------------------------------------------
@@ -337,7 +341,7 @@ def to_markdown(run: Run) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for n, s in enumerate(plan.steps, start=1):
-        result = s.error["message"] if s.error else s.message
+        result = s.error.message if s.error else s.message
         took = _took(s.started_at, s.ended_at)
         lines.append(
             f"| {n} | {_cell(s.title)} | {s.status} | {s.attempts} | {_when(s.started_at)} | {took} | {_cell(result)} |"
@@ -346,18 +350,13 @@ def to_markdown(run: Run) -> str:
     lines += ["", "## Resources created by this run", ""]
     lines += [f"- {r['type']} `{r['id']}` ({r['name']}), step {r['step']}" for r in resources] or ["- none"]
     lines += _sweeps(run)
-    errors = [s for s in plan.steps if s.error]
+    errors = [(s.title, s.error) for s in plan.steps if s.error is not None]
     if errors:
         lines += ["", "## Errors", ""]
-        for s in errors:
-            e = s.error
-            code = (
-                f" `{(e['service'] or '').upper() + ' ' if e.get('service') else ''}{e['code']}`"
-                if e.get("code")
-                else ""
-            )
-            rid = f" (request id `{e['request_id']}`)" if e.get("request_id") else ""
-            lines.append(f"- **{s.title}**{code}: {e['message']}{rid}. {e.get('remedy', '')}")
+        for title, e in errors:
+            code = f" `{e.service.upper() + ' ' if e.service else ''}{e.code}`" if e.code else ""
+            rid = f" (request id `{e.request_id}`)" if e.request_id else ""
+            lines.append(f"- **{title}**{code}: {e.message}{rid}. {e.remedy.sentence if e.remedy else ''}")
     request_ids = [c for c in run.calls if c.get("request_id")]
     if request_ids:
         lines += ["", "## API calls", "", "| service | call | status | request id |", "|---|---|---|---|"]

@@ -20,33 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 from wizard import ownership
 from wizard.cloud.errors import CallRecord, CloudError, CloudUnreachable
-from wizard.journal import CANCELLED, FAILED, RUNNING, SUCCEEDED, Journal, Run
+from wizard.journal import Journal, Run
 from wizard.ownership import ReconcileWindow, RunLock
 from wizard.plan import Plan
 from wizard.polling import DEMO_POLL, REAL_POLL, PollPolicy  # noqa: F401  (re-exported: the runner's pace)
-from wizard.steps import (
-    CANCELLED as STEP_CANCELLED,
-)
-from wizard.steps import (
-    FAILED as STEP_FAILED,
-)
-from wizard.steps import (
-    KINDS,
-    PENDING,
-    SKIPPED,
-    TIMED_OUT,
-    WAITING,
-    Step,
-    StepContext,
-    StepFailed,
-    Tick,
-)
-from wizard.steps import (
-    RUNNING as STEP_RUNNING,
-)
-from wizard.steps import (
-    SUCCEEDED as STEP_SUCCEEDED,
-)
+from wizard.remedy import Action, Remedy, StepError
+from wizard.status import RunStatus, StepStatus
+from wizard.steps import KINDS, Step, StepContext, StepFailed, Tick
 
 if TYPE_CHECKING:
     from wizard.cloud.client import Clients
@@ -185,30 +165,32 @@ class Runner:
     def _run(self) -> Run:
         run = self.run_
         resumed = bool(run.events)
-        run.status, run.error = RUNNING, None
+        run.status, run.error = RunStatus.RUNNING, None
         self._emit("run-started", resumed=resumed, path=run.plan.path_id, image_id=run.plan.image_id)
         try:
             for step in run.plan.steps:
-                if step.status in (STEP_SUCCEEDED, SKIPPED):
+                if step.status in (StepStatus.SUCCEEDED, StepStatus.SKIPPED):
                     continue
                 if not self._gate(step):
                     if self._declined is step and skippable(run.plan, step):
-                        step.status = SKIPPED
+                        step.status = StepStatus.SKIPPED
                         self._emit("step-skipped", step, message="declined; the new image is ready without it")
                         continue
-                    return self._finish(CANCELLED, message=f"stopped before '{step.title}'; resume to continue")
+                    return self._finish(
+                        RunStatus.CANCELLED, message=f"stopped before '{step.title}'; resume to continue"
+                    )
                 self._run_step(step)
-                if step.status == STEP_SUCCEEDED and step.kind in CREATING_KINDS:
+                if step.succeeded and step.kind in CREATING_KINDS:
                     self.sweep(f"after '{step.title}'")
-                if step.status != STEP_SUCCEEDED:
+                if not step.succeeded:
                     self.sweep("at the end of the run")
                     return self._finish(
-                        FAILED, message=step.error["message"] if step.error else step.status, error=step.error
+                        RunStatus.FAILED, message=step.error.message if step.error else step.status, error=step.error
                     )
         except Cancelled:
-            return self._finish(CANCELLED, message="cancelled after the current call; resume to continue")
+            return self._finish(RunStatus.CANCELLED, message="cancelled after the current call; resume to continue")
         self.sweep("at the end of the run")
-        return self._finish(SUCCEEDED, message="the new image is ready")
+        return self._finish(RunStatus.SUCCEEDED, message="the new image is ready")
 
     def sweep(self, when: str) -> ownership.SweepReport:
         """List what carries the run's mark, keep what the journal holds, delete the surplus; say so."""
@@ -216,7 +198,7 @@ class Runner:
         self._emit("sweep", message=report.message, sweep=report.to_dict())
         return report
 
-    def _finish(self, status: str, message: str, error: dict[str, Any] | None = None) -> Run:
+    def _finish(self, status: RunStatus, message: str, error: StepError | None = None) -> Run:
         self.run_.status = status
         self.run_.error = error
         self._emit(
@@ -224,7 +206,7 @@ class Runner:
             status=status,
             message=message,
             new_image_id=self.run_.new_image_id,
-            resumable=status != SUCCEEDED,
+            resumable=status != RunStatus.SUCCEEDED,
         )
         return self.run_
 
@@ -234,7 +216,7 @@ class Runner:
         if self.step_mode and not step.state.get("presented") and not self.step_mode(step):
             return False
         if step.needs_confirmation and not step.state.get("confirmed"):
-            step.status = WAITING
+            step.status = StepStatus.WAITING
             self._emit(
                 "waiting-for-confirmation",
                 step,
@@ -244,7 +226,7 @@ class Runner:
             )
             if not (self.confirm and self.confirm(step)):
                 self._declined = step
-                step.status = PENDING
+                step.status = StepStatus.PENDING
                 self._emit("message", step, message="not confirmed: nothing was created for this step")
                 return False
             step.state["confirmed"] = True
@@ -253,10 +235,15 @@ class Runner:
 
     def _run_step(self, step: Step) -> None:
         kind = KINDS[step.kind]
-        resumed = step.status in (STEP_RUNNING, STEP_CANCELLED, STEP_FAILED, TIMED_OUT) or bool(step.state.get("sent"))
-        if step.status in (STEP_FAILED, TIMED_OUT):
+        resumed = step.status in (
+            StepStatus.RUNNING,
+            StepStatus.CANCELLED,
+            StepStatus.FAILED,
+            StepStatus.TIMED_OUT,
+        ) or bool(step.state.get("sent"))
+        if step.status.stopped_on_error:
             step.attempts, step.error = 0, None
-        step.status = STEP_RUNNING
+        step.status = StepStatus.RUNNING
         step.started_at = step.started_at or self.clock()
         waiting_since = self.clock()
         self._emit("step-started", step, resumed=resumed, billable=step.billable, destructive=step.destructive)
@@ -274,7 +261,7 @@ class Runner:
         try:
             while True:
                 if self.should_cancel():
-                    step.status = STEP_CANCELLED
+                    step.status = StepStatus.CANCELLED
                     self._emit("message", step, message="cancelled; the run can be resumed")
                     raise Cancelled()
                 try:
@@ -282,7 +269,7 @@ class Runner:
                     tick = kind.advance(ctx, step)
                     calls += 1
                 except StepFailed as failure:
-                    return self._fail(step, failure.message, failure.remedy, failure.code, failure.request_id)
+                    return self._fail(step, failure.error)
                 except CloudError as error:
                     if error.transient and step.attempts < step.max_attempts:
                         step.attempts += 1
@@ -293,7 +280,9 @@ class Runner:
                         )
                         self.sleep(self.retry_delay)
                         continue
-                    return self._fail(step, error.message, _remedy(error), error.code, error.request_id, error.service)
+                    return self._fail(
+                        step, StepError(error.message, _remedy(error), error.code, error.request_id, error.service)
+                    )
                 except CloudUnreachable as error:
                     if step.attempts < step.max_attempts:
                         step.attempts += 1
@@ -305,13 +294,13 @@ class Runner:
                         self.sleep(self.retry_delay)
                         continue
                     return self._fail(
-                        step, str(error), "Check the network and the endpoint, then resume the run (ecs-wizard resume)."
+                        step, StepError(str(error), Remedy(Action.RESUME, "Check the network and the endpoint"))
                     )
                 if tick.progress is not None:
                     step.progress = tick.progress
                 step.message = tick.message
                 if tick.done:
-                    step.status = STEP_SUCCEEDED
+                    step.status = StepStatus.SUCCEEDED
                     step.ended_at = self.clock()
                     self.status_calls[step.name] = calls
                     if step.outputs:
@@ -333,14 +322,9 @@ class Runner:
                     elapsed=round(self.clock() - step.started_at, 1),
                 )
                 if self.clock() - step.started_at > step.timeout:
-                    step.status = TIMED_OUT
-                    step.error = {
-                        "message": f"'{step.title}' did not finish within {step.timeout:.0f} s",
-                        "remedy": "Resume later: the cloud may still finish it.",
-                    }
-                    step.ended_at = self.clock()
-                    self._emit("step-failed", step, message=step.error["message"], remedy=step.error["remedy"])
-                    return
+                    message = f"'{step.title}' did not finish within {step.timeout:.0f} s"
+                    remedy = Remedy(Action.RESUME, "The cloud may still finish it: wait a while")
+                    return self._fail(step, StepError(message, remedy), StepStatus.TIMED_OUT)
                 self._wait(tick, waited)
         finally:
             self._unhook_calls(previous_hook)
@@ -351,23 +335,16 @@ class Runner:
         if delay > 0:
             self.sleep(delay)
 
-    def _fail(
-        self,
-        step: Step,
-        message: str,
-        remedy: str = "",
-        code: str | None = None,
-        request_id: str | None = None,
-        service: str | None = None,
-    ) -> None:
-        """Record the failure as parts (the cloud's bare message, its service, code and request id),
-        so each front end can show every part once."""
-        step.status = STEP_FAILED
+    def _fail(self, step: Step, error: StepError, status: StepStatus = StepStatus.FAILED) -> None:
+        """Record the failure as parts (the cloud's bare message, its service, code and request id, and
+        what to do, for this run), so each front end can show every part once."""
+        if error.remedy:
+            error.remedy = error.remedy.about(self.run_.run_id, self.run_.plan.image_id)
+        step.status = status
         step.ended_at = self.clock()
-        step.error = {"message": message, "remedy": remedy, "code": code, "request_id": request_id, "service": service}
-        self._emit(
-            "step-failed", step, message=message, remedy=remedy, code=code, request_id=request_id, service=service
-        )
+        step.error = error
+        data = error.to_dict()
+        self._emit("step-failed", step, **data)
 
     def _hook_calls(self):
         # Record every call's request id in the journal while a step runs.
@@ -394,7 +371,7 @@ def skippable(plan: Plan, step: Step) -> bool:
     (the summary offers it again as a follow-up). Declining anything else stops the run."""
     from wizard.flowchart import OPTIONAL_STEPS
 
-    verified = any(s.kind == "verify_image" and s.status == STEP_SUCCEEDED for s in plan.steps)
+    verified = any(s.kind == "verify_image" and s.status == StepStatus.SUCCEEDED for s in plan.steps)
     return step.kind in OPTIONAL_STEPS and verified
 
 
@@ -414,16 +391,25 @@ def confirmation_text(step: Step) -> str:
     return f"'{step.title}' {effect(step.billable)}. Continue?"
 
 
-def _remedy(error: CloudError) -> str:
+def _remedy(error: CloudError) -> Remedy:
+    """What to do about a permanent cloud error, by its code; else fix what the cloud said and resume."""
+    already_made = "This backup already has an image; the wizard will not make a second one. Check the project's images"
     hints = {
-        "IMG.0015": "The private-image quota is used up: delete an unused private image or raise the quota, then resume.",
-        "IMG.0029": "This backup already has an image; the wizard will not make a second one. Check the project's images.",
-        "IMG.0134": "This backup already has an image; the wizard will not make a second one. Check the project's images.",
-        "IMG.0032": "The backup is not available yet; resume in a few minutes.",
-        "Ecs.0001": "The ECS quota is used up: delete an unused ECS or raise the quota, then resume.",
-        "Ecs.0034": "The backup of the slow image was deleted, so no ECS can be created from it.",
-        "Ecs.0048": "The image cannot be used for ECS creation right now: it must be Normal and its backup Available.",
-        "BackupService.6114": "The vault is too small: enlarge it in the CBR console, then resume.",
-        "CSBS.9006": "The CSBS backup quota is used up: delete old backups or use CBR, then resume.",
+        "IMG.0015": Remedy(
+            Action.RESUME, "The private-image quota is used up: delete an unused private image or raise the quota"
+        ),
+        "IMG.0029": Remedy(Action.NOTHING, already_made),
+        "IMG.0134": Remedy(Action.NOTHING, already_made),
+        "IMG.0032": Remedy(Action.RESUME, "The backup is not available yet: wait a few minutes"),
+        "Ecs.0001": Remedy(Action.RESUME, "The ECS quota is used up: delete an unused ECS or raise the quota"),
+        "Ecs.0034": Remedy(
+            Action.NOTHING, "The backup of the slow image was deleted, so no ECS can be created from it"
+        ),
+        "Ecs.0048": Remedy(
+            Action.NOTHING,
+            "The image cannot be used for ECS creation right now: it must be Normal and its backup Available",
+        ),
+        "BackupService.6114": Remedy(Action.RESUME, "The vault is too small: enlarge it in the CBR console"),
+        "CSBS.9006": Remedy(Action.RESUME, "The CSBS backup quota is used up: delete old backups or use CBR"),
     }
-    return hints.get(error.code, "Fix the cause the cloud gave above, then resume the run (ecs-wizard resume).")
+    return hints.get(error.code or "", Remedy(Action.FIX_AND_RESUME))

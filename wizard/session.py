@@ -17,6 +17,7 @@ from wizard.config import Settings
 from wizard.journal import Journal, Run
 from wizard.ownership import ReconcileWindow
 from wizard.polling import DEMO_POLL, PollPolicy
+from wizard.status import RunStatus
 
 if TYPE_CHECKING:  # the engine is imported when first used, so a front end paints before it loads
     from wizard.cloud.client import Clients
@@ -148,7 +149,7 @@ class CloudSession:
                 or run.cloud.get("world", self.emulator.world_id) != self.emulator.world_id
             ):
                 return False
-            return run.resumable or (run.status == "succeeded" and "delete_temp_server" in follow_ups(run.plan))
+            return run.resumable or (run.status == RunStatus.SUCCEEDED and "delete_temp_server" in follow_ups(run.plan))
 
         if not any(needs_this_world(r) for r in self.journal.runs()):
             with contextlib.suppress(OSError):  # nothing to keep; a state dir that is not one holds nothing

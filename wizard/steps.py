@@ -23,29 +23,19 @@ from wizard import ownership
 from wizard.cloud.ecs import ServerSpec
 from wizard.cloud.errors import AnswerLost, CloudError, CloudUnreachable
 from wizard.ownership import ReconcileWindow
+from wizard.remedy import Action, Remedy, StepError
+from wizard.status import StepStatus
 
 if TYPE_CHECKING:
     from wizard.cloud.client import Clients
-
-PENDING, RUNNING, WAITING, SUCCEEDED, FAILED, SKIPPED, CANCELLED, TIMED_OUT = (
-    "pending",
-    "running",
-    "waiting-for-confirmation",
-    "succeeded",
-    "failed",
-    "skipped",
-    "cancelled",
-    "timed-out",
-)
-FINISHED = frozenset({SUCCEEDED, FAILED, SKIPPED, TIMED_OUT})
 
 
 class StepFailed(Exception):
     """A permanent failure with the cloud's reason and what the user can do next."""
 
-    def __init__(self, message: str, remedy: str = "", code: str | None = None, request_id: str | None = None):
+    def __init__(self, message: str, remedy: Remedy, code: str | None = None, request_id: str | None = None):
         super().__init__(message)
-        self.message, self.remedy, self.code, self.request_id = message, remedy, code, request_id
+        self.error = StepError(message, remedy, code, request_id)
 
 
 @dataclass
@@ -78,12 +68,12 @@ class Step:
     destructive: bool = False
     timeout: float = 3600.0
     max_attempts: int = 3
-    status: str = PENDING
+    status: StepStatus = StepStatus.PENDING
     attempts: int = 0
     state: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
     resources: list[dict[str, str]] = field(default_factory=list)
-    error: dict[str, Any] | None = None
+    error: StepError | None = None
     started_at: float | None = None
     ended_at: float | None = None
     progress: float | None = None
@@ -93,12 +83,20 @@ class Step:
     def needs_confirmation(self) -> bool:
         return self.billable or self.destructive
 
+    @property
+    def succeeded(self) -> bool:
+        return self.status == StepStatus.SUCCEEDED
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return asdict(self) | {"error": self.error.to_dict() if self.error else None}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Step:
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        fields["status"] = StepStatus(fields.get("status", StepStatus.PENDING))
+        if fields.get("error"):
+            fields["error"] = StepError.from_dict(fields["error"])
+        return cls(**fields)
 
 
 def ref(step: str, key: str) -> dict[str, str]:
@@ -222,11 +220,14 @@ def _forget(ctx: StepContext, step: Step, *keys: str) -> None:
     ctx.save()
 
 
-def _job_failure(service: str, job, remedy: str = "") -> StepFailed:
+_UNHEALTHY = Remedy(Action.RESUME, "Check that the ECS is running and its disks are healthy", "it tries a new backup")
+
+
+def _job_failure(service: str, job, remedy: Remedy | None = None) -> StepFailed:
     reason = job.fail_reason or "no reason given"
     return StepFailed(
         f"The {service} job {job.id} failed: {reason}",
-        remedy or "Check the reason above; fix it and resume the run (ecs-wizard resume).",
+        remedy or Remedy(Action.FIX_AND_RESUME),
         job.error_code,
     )
 
@@ -253,7 +254,9 @@ def _wait_delete_job(ctx: StepContext, step: Step, server_id: str, job_key: str)
     job = ctx.clients.ecs.get_job(step.state[job_key])
     if job.status == "FAIL":
         _forget(ctx, step, job_key)
-        raise _job_failure("ECS", job, f"ECS {server_id} may still exist: resume the run to delete it again.")
+        raise _job_failure(
+            "ECS", job, Remedy(Action.RESUME, outcome=f"it deletes ECS {server_id} again if it still exists")
+        )
     if job.status != "SUCCESS":
         return Tick(message=f"delete job {job.status.lower()}")
     return Tick(done=True, message=f"ECS {server_id} deleted")
@@ -265,20 +268,17 @@ def _source_gone(ctx: StepContext, step: Step) -> bool:
     return isinstance(server_id, str) and ctx.clients.ecs.find_server(server_id) is None
 
 
-def _source_gone_remedy(ctx: StepContext, step: Step) -> str:
+def _source_gone_remedy(step: Step) -> Remedy:
     """Resuming cannot back up an ECS that is gone; a new run that answers 'no' makes a temporary one."""
-    remedy = (
-        f"The ECS {step.inputs['server_id']} no longer exists, so resuming this run cannot work: run the repair again "
-        "with --source-exists no (or auto), which backs up a temporary ECS made from the image instead."
+    vault = next((r for r in step.resources if r["type"] == "vault"), None)
+    return Remedy(
+        Action.RUN_AGAIN,
+        f"The ECS {step.inputs['server_id']} no longer exists, so resuming this run cannot work",
+        "that run backs up a temporary ECS made from the image instead",
+        question="source_exists",
+        answer="no",
+        kept_vault=(vault["name"], vault["id"]) if vault else None,
     )
-    vaults = [r for r in step.resources if r["type"] == "vault"]
-    if vaults:
-        remedy += (
-            f" The vault this run made, {vaults[0]['name']} ({vaults[0]['id']}), is recorded in its journal as created by "
-            f"the wizard (ecs-wizard report {ctx.run_id} lists it); no cleanup deletes vaults, so remove it in the CBR "
-            "console if you do not need it."
-        )
-    return remedy
 
 
 # --- the step kinds ---------------------------------------------------------------------------
@@ -347,7 +347,7 @@ class CreateTempServer(StepKind):
             _forget(ctx, step, "job_id", "server_id")
             raise StepFailed(
                 f"The ECS {server_id} is gone: its creation failed or it was deleted.",
-                "Resume the run: it creates the ECS again.",
+                Remedy(Action.RESUME, outcome="it creates the ECS again"),
             )
         if server is not None and not step.state.get("seen"):
             step.state["seen"] = True
@@ -355,7 +355,7 @@ class CreateTempServer(StepKind):
             if server is not None and server.status == "ERROR":
                 raise StepFailed(
                     f"The temporary ECS {server.id} went into ERROR.",
-                    "Delete it, check quotas and the flavor, then resume.",
+                    Remedy(Action.RESUME, "Delete it, check quotas and the flavor"),
                 )
             return Tick(message=f"ECS {server.status if server else 'not visible yet'}")
         step.outputs["server_id"] = server.id
@@ -447,7 +447,7 @@ class EnsureVault(StepKind):
             except CloudError as error:
                 if error.transient or not _source_gone(ctx, step):
                     raise
-                raise StepFailed(error.message, _source_gone_remedy(ctx, step), error.code, error.request_id) from None
+                raise StepFailed(error.message, _source_gone_remedy(step), error.code, error.request_id) from None
             ctx.note(f"added ECS {server_id} to vault {vault.name}")
         step.outputs["vault_id"] = vault.id
         return Tick(done=True, message=f"ECS is in vault {vault.name}")
@@ -498,8 +498,9 @@ class _BackupStep(StepKind):
         if backup.status == "error":
             _forget(ctx, step, "checkpoint_id", "backup_id")
             raise StepFailed(
-                f"The {self.service.upper()} backup {backup.id} ended in error: {backup.fail_reason or 'no reason given'}",
-                "Check that the ECS is running and its disks are healthy, then resume to try a new backup.",
+                f"The {self.service.upper()} backup {backup.id} ended in error: "
+                f"{backup.fail_reason or 'no reason given'}",
+                _UNHEALTHY,
             )
         if backup.status != "available":
             return Tick(progress=backup.progress, message=f"backup {backup.status}")
@@ -557,7 +558,7 @@ class CbrBackup(_BackupStep):
             reason = task.error_message or f"the task ended '{task.status}'"
             raise StepFailed(
                 f"The CBR backup of the ECS failed: {reason}",
-                "Check that the ECS is running and its disks are healthy, then resume to try a new backup.",
+                _UNHEALTHY,
                 task.error_code,
             )
         return super()._poll(ctx, step)
@@ -609,7 +610,9 @@ class CbrBackup(_BackupStep):
             if skipped:
                 s = skipped[0]
                 raise StepFailed(
-                    f"CBR skipped the ECS: {s.get('reason')}", "Resolve the reason and resume.", s.get("code")
+                    f"CBR skipped the ECS: {s.get('reason')}",
+                    Remedy(Action.RESUME, "Resolve the reason CBR gave"),
+                    s.get("code"),
                 )
             _created(
                 ctx, step, "checkpoint_id", checkpoint["id"], ("restore point", checkpoint["id"], i["backup_name"])
@@ -661,9 +664,11 @@ class CsbsBackup(_BackupStep):
             check = csbs.check_protectable(i["server_id"])
             if not check.ok:
                 remedy = (
-                    _source_gone_remedy(ctx, step)
+                    _source_gone_remedy(step)
                     if _source_gone(ctx, step)
-                    else "Check the ECS status (it must be running or stopped, without shared disks), then resume."
+                    else Remedy(
+                        Action.RESUME, "Check the ECS status (it must be running or stopped, without shared disks)"
+                    )
                 )
                 raise StepFailed(
                     f"CSBS cannot back up ECS {i['server_id']}: {check.message or 'not protectable'}",
@@ -711,8 +716,9 @@ class CheckNewFormat(StepKind):
         backup = ctx.clients.csbs.get_checkpoint_item(ctx.resolve(step.inputs["backup_id"]))
         if backup.support_lld is not True:
             raise StepFailed(
-                f"The new CSBS backup {backup.id} is still in the old format (support_lld={backup.extend_info.get('support_lld')!r}).",
-                "CSBS makes old-format backups for some servers; use the CBR path instead (ecs-wizard run IMAGE --service cbr).",
+                f"The new CSBS backup {backup.id} is still in the old format "
+                f"(support_lld={backup.extend_info.get('support_lld')!r}).",
+                Remedy(Action.CHOOSE_CBR, "CSBS makes old-format backups for some servers"),
             )
         step.outputs["support_lld"] = True
         return Tick(done=True, message="the backup supports lazy loading (new format)")
@@ -746,7 +752,9 @@ class CreateImage(StepKind):
             if job.status == "FAIL":
                 _forget(ctx, step, "job_id")
                 raise _job_failure(
-                    "IMS", job, "Resume the run: it makes the image again unless one from the backup exists."
+                    "IMS",
+                    job,
+                    Remedy(Action.RESUME, outcome="it makes the image again unless one from the backup exists"),
                 )
             if job.image_id:
                 _created(ctx, step, "image_id", job.image_id, ("image", job.image_id, i["image_name"]))
@@ -758,7 +766,7 @@ class CreateImage(StepKind):
             _forget(ctx, step, "job_id", "image_id")
             raise StepFailed(
                 f"The new image {image_id} is gone ({image.status if image else 'not found'}).",
-                "Resume the run: it makes the image again from the same backup.",
+                Remedy(Action.RESUME, outcome="it makes the image again from the same backup"),
             )
         if image.status != "active":
             return Tick(progress=99.0, message=f"image {image.status}")
@@ -853,7 +861,7 @@ class VerifyImage(StepKind):
         if failed:
             raise StepFailed(
                 f"Image {image_id} failed verification: {', '.join(failed)}.",
-                "See the evidence in the report; resume to check again.",
+                Remedy(Action.RESUME, "See the evidence in the report", "it checks the image again"),
             )
         step.outputs["image_id"] = image_id
         return Tick(done=True, progress=100.0, message="active, full-ECS, from a backup that supports lazy loading")

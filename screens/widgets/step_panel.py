@@ -9,35 +9,32 @@ from textual.clock import Clock
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Collapsible, Log, ProgressBar, Static
 
-from screens.advice import tui_advice
+from screens.advice import TUI
 from screens.widgets.plain import Plain
+from wizard.remedy import StepError
 from wizard.runner import RunEvent
+from wizard.status import StepStatus
 from wizard.steps import Step
 
 ICONS = {
-    "pending": "[ ]",
-    "running": "[..]",
-    "waiting-for-confirmation": "[??]",
-    "succeeded": "[ok]",
-    "failed": "[XX]",
-    "skipped": "[--]",
-    "cancelled": "[||]",
-    "timed-out": "[T!]",
+    StepStatus.PENDING: "[ ]",
+    StepStatus.RUNNING: "[..]",
+    StepStatus.WAITING: "[??]",
+    StepStatus.SUCCEEDED: "[ok]",
+    StepStatus.FAILED: "[XX]",
+    StepStatus.SKIPPED: "[--]",
+    StepStatus.CANCELLED: "[||]",
+    StepStatus.TIMED_OUT: "[T!]",
 }
-WORDS = {
-    "pending": "pending",
-    "running": "running",
-    "waiting-for-confirmation": "waiting for your answer",
-    "succeeded": "succeeded",
-    "failed": "FAILED",
-    "skipped": "skipped",
-    "cancelled": "cancelled",
-    "timed-out": "TIMED OUT",
+WORDS = {  # where the status itself is not the word shown
+    StepStatus.WAITING: "waiting for your answer",
+    StepStatus.FAILED: "FAILED",
+    StepStatus.TIMED_OUT: "TIMED OUT",
 }
 
 
 # A step that stopped: its bar stands still and says why, in words.
-STOPPED = {"failed": "✗ failed", "timed-out": "✗ timed out", "cancelled": "|| cancelled"}
+STOPPED = {StepStatus.FAILED: "✗ failed", StepStatus.TIMED_OUT: "✗ timed out", StepStatus.CANCELLED: "|| cancelled"}
 
 
 def shown(value) -> str:
@@ -70,11 +67,11 @@ class StepPanel(Vertical):
         self.step = step
         self.frozen = frozen
         self.clock = clock
-        self.status = step.status
+        self.status = StepStatus(step.status)
         self.progress_value: float | None = step.progress
         self.elapsed: float | None = None
         self.message = step.message or ""
-        self.error = step.error
+        self.error: StepError | None = step.error
         self.outputs: list[str] = []
 
     # -- composition ---------------------------------------------------------------------------
@@ -105,25 +102,25 @@ class StepPanel(Vertical):
         return f"{resource.get('type', 'resource')}: {resource.get('id')}{name}"
 
     def _refresh_all(self) -> None:
-        self.set_class(self.status == "running", "-running")
-        self.set_class(self.status == "succeeded", "-succeeded")
-        self.set_class(self.status in ("failed", "timed-out"), "-failed")
-        self.set_class(self.status == "waiting-for-confirmation", "-waiting")
-        self.set_class(self.status == "pending", "-pending")
+        self.set_class(self.status == StepStatus.RUNNING, "-running")
+        self.set_class(self.status == StepStatus.SUCCEEDED, "-succeeded")
+        self.set_class(self.status.stopped_on_error, "-failed")
+        self.set_class(self.status == StepStatus.WAITING, "-waiting")
+        self.set_class(self.status == StepStatus.PENDING, "-pending")
         self.query_one(".step-header", Static).update(self._header())
         bar = self.query_one(ProgressBar)
         row = self.query_one(".step-bar-row")
-        active = self.status not in ("pending", "skipped")
+        active = self.status not in (StepStatus.PENDING, StepStatus.SKIPPED)
         row.display = active
         stopped = self.status in STOPPED
-        if self.status == "succeeded":
+        if self.status == StepStatus.SUCCEEDED:
             bar.update(total=100, progress=100)
         elif stopped:
             # A stopped step's bar stands still: where the cloud's percentage was, else empty.
             bar.update(total=100, progress=self.progress_value or 0)
         elif self.progress_value is not None:
             bar.update(total=100, progress=self.progress_value)
-        elif self.status == "running":
+        elif self.status == StepStatus.RUNNING:
             bar.update(total=None)
         for percentage in bar.query("#percentage"):
             percentage.display = not (stopped and self.progress_value is None)
@@ -136,28 +133,27 @@ class StepPanel(Vertical):
         self.query_one(".step-resources").display = bool(resources)
         error = self.error
         panel = self.query_one(".step-error", Static)
-        if error and self.status in ("failed", "timed-out"):
+        if error and self.status.stopped_on_error:
             panel.update(self._error_text(error))
             panel.display = True
         else:
             panel.display = False
-        self.query_one(".step-log").display = self.status != "pending"
+        self.query_one(".step-log").display = self.status != StepStatus.PENDING
         action = self.query_one(".step-action", Static)
         action.update(f"→ {self.message}" if self.message else "")
         # A failed step's message is its error, shown once, in the error panel.
-        action.display = bool(self.message) and self.status != "pending" and not panel.display
+        action.display = bool(self.message) and self.status != StepStatus.PENDING and not panel.display
 
     @staticmethod
-    def _error_text(error: dict) -> str:
+    def _error_text(error: StepError) -> str:
         """The code, the message, the request id and what to do, each once (the runner keeps them apart)."""
-        message = error.get("message") or ""
-        code, request_id, service = error.get("code"), error.get("request_id"), (error.get("service") or "").upper()
-        head = "✗ " + (f"{service} error" if service else "Error") + (f" {code}" if code else "")
-        lines = [f"{head}: {message}"]
-        if request_id:
-            lines.append(f"  request id: {request_id}")
-        if error.get("remedy"):
-            lines.append(f"  what to do: {tui_advice(error['remedy'])}")
+        service = (error.service or "").upper()
+        head = "✗ " + (f"{service} error" if service else "Error") + (f" {error.code}" if error.code else "")
+        lines = [f"{head}: {error.message}"]
+        if error.request_id:
+            lines.append(f"  request id: {error.request_id}")
+        if error.remedy:
+            lines.append(f"  what to do: {TUI.say(error.remedy)}")
         return "\n".join(lines)
 
     def log_line(self, text: str) -> None:
@@ -167,7 +163,7 @@ class StepPanel(Vertical):
         """Take one runner event for this step."""
         kind = event.event
         if event.status:  # every step event carries the step's status at that moment
-            self.status = event.status
+            self.status = StepStatus(event.status)
         if kind in ("progress", "step-succeeded") and event.progress is not None:
             self.progress_value = event.progress
         if "elapsed" in event.data:
@@ -177,9 +173,7 @@ class StepPanel(Vertical):
         if event.message and kind in ("progress", "step-succeeded", "message", "step-failed"):
             self.message = event.message
         if kind == "step-failed":
-            self.error = {k: event.data.get(k) for k in ("code", "request_id", "remedy", "service")} | {
-                "message": event.message
-            }
+            self.error = StepError.from_dict(event.data | {"message": event.message})
         if kind == "step-started":
             self.error = None
         if kind == "output":

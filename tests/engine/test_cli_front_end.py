@@ -248,10 +248,10 @@ def test_backing_up_a_source_ecs_deleted_after_the_diagnosis_says_to_answer_no_a
     run = _deleted_after_the_diagnosis(session, emu, "cbr")
     assert run.status == "failed"
     step = run.plan.step("ensure_vault")
-    request_id = step.error["request_id"]
-    assert step.error["code"] == "BackupService.7100" and request_id
+    request_id = step.error.request_id
+    assert step.error.code == "BackupService.7100" and request_id
     vault = next(r for r in run.resources() if r["type"] == "vault")  # what the run made is journaled
-    remedy = step.error["remedy"]
+    remedy = step.error.remedy.sentence
     assert (
         "run the repair again with --source-exists no (or auto)" in remedy and "resuming this run cannot work" in remedy
     )
@@ -263,9 +263,9 @@ def test_backing_up_a_source_ecs_deleted_after_the_diagnosis_says_to_answer_no_a
 def test_csbs_check_of_a_source_ecs_deleted_after_the_diagnosis_says_to_answer_no(session, emu):
     run = _deleted_after_the_diagnosis(session, emu, "csbs")
     step = run.plan.step("csbs_backup")
-    assert run.status == "failed" and step.error["code"] == "CSBS.6000"
-    assert "run the repair again with --source-exists no (or auto)" in step.error["remedy"]
-    assert "vault" not in step.error["remedy"]  # CSBS made none
+    assert run.status == "failed" and step.error.code == "CSBS.6000"
+    assert "run the repair again with --source-exists no (or auto)" in step.error.remedy.sentence
+    assert "vault" not in step.error.remedy.sentence  # CSBS made none
 
 
 # -- 7. the temporary ECS a finished run kept ----------------------------------------------------

@@ -116,7 +116,7 @@ def test_a_failed_delete_job_is_asked_again_on_resume(session, emu):
     before = inventory(session.clients)
     run = start(session, emu.ids[IMAGE_GONE], service="cbr", source_exists=False, cleanup=True)
     first = session.runner(run, confirm=ok).run()
-    assert first.status == "failed" and "locked by a backup" in first.error["message"]
+    assert first.status == "failed" and "locked by a backup" in first.error.message
     again = session.runner(session.journal.load(run.run_id), confirm=ok).run()
     assert again.status == "succeeded", again.error
     assert "servers" not in added(before, inventory(session.clients))

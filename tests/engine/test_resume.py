@@ -124,7 +124,7 @@ def test_image_job_that_fails_ends_the_run_with_the_cloud_reason_and_resumes(ses
     run = start(session, emu.ids["image_old_csbs_server_exists"], service="cbr", source_exists=True)
     result = session.runner(run, confirm=lambda s: True).run()
     assert result.status == "failed" and result.resumable
-    assert "disk snapshot failed" in result.error["message"]
+    assert "disk snapshot failed" in result.error.message
     again = session.runner(session.journal.load(run.run_id), confirm=lambda s: True).run()
     assert again.status == "succeeded"
 
@@ -134,7 +134,7 @@ def test_backup_that_ends_in_error_fails_the_run_with_its_reason(session, emu):
     run = start(session, emu.ids["image_old_csbs_server_exists"], service="cbr", source_exists=True)
     result = session.runner(run, confirm=lambda s: True).run()
     assert result.status == "failed"
-    assert "volume snapshot timed out" in result.error["message"]
+    assert "volume snapshot timed out" in result.error.message
     assert result.plan.step("cbr_backup").status == "failed"
 
 
@@ -143,8 +143,8 @@ def test_permanent_cloud_error_carries_code_request_id_and_remedy(session, emu):
     run = start(session, emu.ids["image_old_csbs_server_exists"], service="cbr", source_exists=True)
     result = session.runner(run, confirm=lambda s: True).run()
     assert result.status == "failed"
-    assert result.error["code"] == "IMG.0015" and result.error["request_id"]
-    assert "quota" in result.error["remedy"]
+    assert result.error.code == "IMG.0015" and result.error.request_id
+    assert "quota" in result.error.remedy.sentence
 
 
 def test_transient_errors_are_retried_within_the_step(session, emu):

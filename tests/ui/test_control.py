@@ -123,7 +123,7 @@ async def test_cloud_error_shown_in_an_error_panel(make_session):
         assert "quota" in text_of(error)  # the remedy
         assert "[XX] The run failed at 'Create a full-ECS image" in text_of(ex.query_one("#banner"))
         # each part of the error is shown once (the banner names the step and the code)
-        request_id = panel.step.error["request_id"]
+        request_id = panel.step.error.request_id
         shown = (
             "\n".join(text_of(w) for w in panel.query("Plain") if w.display) + "\n" + text_of(ex.query_one("#banner"))
         )

@@ -11,7 +11,7 @@ from rich.console import Console
 from textual.geometry import Region
 from textual.widgets import Button, DataTable, Input, ProgressBar, RadioSet
 
-from screens.advice import tui_advice
+from screens.advice import TUI
 from screens.app import WizardApp
 from screens.picker import KEEP_TAIL, fit_id
 from screens.widgets.evidence import NARROW, column_widths, evidence_table
@@ -34,6 +34,7 @@ from tests.ui.test_control import execution
 from wizard.diagnose import diagnose
 from wizard.plan import build_plan
 from wizard.questions import Answers
+from wizard.remedy import Action, Remedy, said
 from wizard.runner import RunEvent
 
 SMALL = (80, 24)
@@ -392,22 +393,28 @@ async def test_error_modal_gives_tui_advice(session):
         assert screen_name(app) == "PickerScreen"
 
 
-def test_tui_advice_rewrites_command_line_advice():
-    assert tui_advice("Check the id, the region and the project (ecs-wizard scan lists the full-ECS images).") == (
-        "Check the id, the region and the project (close this message: the image list shows the project's "
-        "full-ECS images)."
+def test_tui_phrases_remedies_from_data():
+    """The TUI's words for the engine's remedies (no rewriting of command-line prose any more; the
+    first and third wordings changed with that: they now come from the remedy's data)."""
+    assert TUI.say(Remedy(Action.LIST_IMAGES, "Check the id, the region and the project")) == (
+        "Check the id, the region and the project; close this message: the image list shows the project's "
+        "full-ECS images."
     )
-    assert tui_advice("Fix the cause the cloud gave above, then resume the run (ecs-wizard resume).") == (
+    assert TUI.say(Remedy(Action.FIX_AND_RESUME)) == (
         "Fix the cause the cloud gave above, then press r to resume the run."
     )
-    assert tui_advice(
-        "Answer 'no' to 'does the source ECS still exist?' (--source-exists no or auto): the wizard "
-        "then first creates a temporary ECS."
+    assert TUI.say(
+        Remedy(
+            Action.CHANGE_ANSWER,
+            outcome="the wizard then first creates a temporary ECS",
+            question="source_exists",
+            answer="no",
+        )
     ) == (
-        "Answer 'no' to 'does the source ECS still exist?' on the questions screen: the wizard then first creates "
+        "Answer 'No' to 'Does the source ECS still exist?' on the questions screen; the wizard then first creates "
         "a temporary ECS."
     )
-    assert tui_advice("Raise the quota, then resume.") == "Raise the quota, then resume."  # nothing to rewrite
+    assert TUI.say(said("Raise the quota, then resume.")) == "Raise the quota, then resume."  # a sentence as it is
 
 
 # -- 11. the report goes where the summary says ---------------------------------------------------

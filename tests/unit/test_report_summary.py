@@ -7,6 +7,7 @@ import pytest
 
 from wizard.journal import Journal, Run
 from wizard.plan import Plan
+from wizard.remedy import StepError, said
 from wizard.report import RunSummary, duration_text, render, report_path, write_report
 from wizard.steps import Step
 
@@ -79,10 +80,11 @@ def test_summary_of_a_repair_that_deleted_its_temporary_ecs_and_one_that_failed(
 
     run = source_gone_run(status="failed")
     run.plan.steps[3].status = "failed"
-    run.plan.steps[3].error = {"message": "quota used up", "remedy": "Raise the quota, then resume."}
+    run.plan.steps[3].error = StepError("quota used up", said("Raise the quota, then resume."))
     failed = RunSummary.of(run)
     assert failed.failed is not None and failed.failed.title == "create image"
-    assert (failed.failed.message, failed.failed.remedy) == ("quota used up", "Raise the quota, then resume.")
+    assert failed.failed.remedy is not None
+    assert (failed.failed.message, failed.failed.remedy.sentence) == ("quota used up", "Raise the quota, then resume.")
     assert failed.follow_ups == [] and failed.follow_up_hints == {}
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from wizard import errors
 from wizard.cloud.errors import CloudError, CloudUnreachable
+from wizard.status import RunStatus
 
 if TYPE_CHECKING:
     from wizard.config import Settings
@@ -96,13 +97,13 @@ class Invocation:
         try:
             return body(self)
         except errors.WizardError as exc:
-            self._close_unfinished("bad-input" if exc.exit_code == errors.EXIT_USAGE else "failed", exc.message)
+            self._close_unfinished("bad-input" if exc.exit_code == errors.EXIT_USAGE else RunStatus.FAILED, exc.message)
             raise
         except CLOUD_FAILURES as exc:
-            self._close_unfinished("failed", str(exc))
+            self._close_unfinished(RunStatus.FAILED, str(exc))
             raise
         except KeyboardInterrupt:
-            self._close_unfinished("cancelled", "interrupted")
+            self._close_unfinished(RunStatus.CANCELLED, "interrupted")
             raise
 
     def _close_unfinished(self, status: str, message: str) -> None:

@@ -14,11 +14,12 @@ from wizard import errors, ownership
 from wizard.commands.context import Invocation, interactive
 from wizard.console import EventPrinter, diagnosis_text, plan_json, plan_text
 from wizard.diagnose import Diagnosis, diagnose
-from wizard.journal import CANCELLED, Journal, Run
+from wizard.journal import Journal, Run
 from wizard.plan import FOLLOW_UPS, add_follow_up, build_plan, default_server_choice, follow_up_hints, follow_ups
 from wizard.questions import Answers, ServerChoice
 from wizard.runner import RunEvent, confirmation_text
 from wizard.session import CloudSession
+from wizard.status import RunStatus
 from wizard.steps import Step
 
 
@@ -122,9 +123,7 @@ def _server_from_args(invocation: Invocation, session: CloudSession, diagnosis: 
 def _execute(invocation: Invocation, session: CloudSession, run: Run) -> int:
     args = invocation.args
     invocation.active_run_id = run.run_id
-    pending = [
-        s for s in run.plan.steps if s.needs_confirmation and s.status != "succeeded" and not s.state.get("confirmed")
-    ]
+    pending = [s for s in run.plan.steps if s.needs_confirmation and not s.succeeded and not s.state.get("confirmed")]
     if pending and not args.yes and not interactive():
         if not run.events:
             _record_needs_confirmation(session, run)
@@ -143,17 +142,17 @@ def _execute(invocation: Invocation, session: CloudSession, run: Run) -> int:
         result = runner.run()
     except KeyboardInterrupt:
         # The journal was written after the last event; nothing created is forgotten.
-        run.status = "cancelled"
+        run.status = RunStatus.CANCELLED
         session.journal.save(run)
         print(f"\ninterrupted; resume with: ecs-wizard resume {run.run_id}", file=sys.stderr)
         if args.json:
             invocation.print_run_finished(
-                "cancelled", run.run_id, "interrupted; the run can be resumed", resumable=True
+                RunStatus.CANCELLED, run.run_id, "interrupted; the run can be resumed", resumable=True
             )
         return errors.EXIT_INTERRUPTED
-    if result.status == "succeeded":
+    if result.status == RunStatus.SUCCEEDED:
         return errors.EXIT_OK
-    if result.status == "cancelled":
+    if result.status == RunStatus.CANCELLED:
         return errors.EXIT_NEEDS_CONFIRMATION if not args.yes and not interactive() else errors.EXIT_FAILED
     return errors.EXIT_FAILED
 
@@ -191,7 +190,7 @@ def _event_printer(invocation: Invocation, run: Run, *, demo: bool) -> Callable[
 
     def on_event(event: RunEvent) -> None:
         finished = event.event == "run-finished"
-        hints = follow_up_hints(run.plan, demo=demo) if finished and event.status == "succeeded" else []
+        hints = follow_up_hints(run.plan, demo=demo) if finished and event.status == RunStatus.SUCCEEDED else []
         if hints and args.json:
             event = replace(event, data={**event.data, **_follow_up_fields(run, hints)})
         printer(event)
@@ -216,11 +215,11 @@ def _follow_up_fields(run: Run, hints: list[str]) -> dict[str, object]:
 def _record_needs_confirmation(session: CloudSession, run: Run) -> None:
     """A new run that stops for want of --yes is journaled as cancelled before any change (and
     resumable with --yes), not left 'running' as if it had been interrupted."""
-    run.status = CANCELLED
+    run.status = RunStatus.CANCELLED
     event = RunEvent(
         "run-finished",
         run.run_id,
-        status=CANCELLED,
+        status=RunStatus.CANCELLED,
         data={"reason": "needs-confirmation", "resumable": True},
         message=f"needs confirmation: stopped before any change; continue with: ecs-wizard resume {run.run_id} --yes",
     )
@@ -245,7 +244,7 @@ def _resume(invocation: Invocation) -> int:
             "No run to resume.", "ecs-wizard runs lists the runs; start one with ecs-wizard run IMAGE."
         )
     invocation.active_run_id = run.run_id
-    if follow_up and run.status != "succeeded":
+    if follow_up and run.status != RunStatus.SUCCEEDED:
         raise errors.UsageError(
             f"Run {run.run_id} has not succeeded ({run.status}).", f"Resume it first: ecs-wizard resume {run.run_id}"
         )
