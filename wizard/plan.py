@@ -214,7 +214,8 @@ def build_plan(
             {"vault_id": ref("ensure_vault", "vault_id"), "server_id": server_ref, "backup_name": backup_name},
         )
     else:
-        add("csbs_backup", {"server_id": server_ref, "backup_name": backup_name})
+        add("csbs_backup", {"server_id": server_ref, "backup_name": backup_name}, billable=True)
+        notes.append("A CSBS backup of the ECS is made: billable for its storage until it is deleted.")
         add("check_new_format", {"backup_id": ref("csbs_backup", "backup_id")})
     backup_ref = ref(f"{answers.service}_backup", "backup_id")
     add(

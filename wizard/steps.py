@@ -652,7 +652,7 @@ class CsbsBackup(_BackupStep):
                         "tags": [{"key": k, "value": v} for k, v in PLANNED_TAGS.items()],
                     }
                 },
-                "a full backup: new format",
+                "billable: a full backup (new format), stored until deleted",
             ),
             ApiCall("GET", "/v1/{project_id}/checkpoint_items?checkpoint_id={checkpoint_id}", note="the backup id"),
             ApiCall("GET", "/v1/{project_id}/checkpoint_items/{backup_id}", note="poll until available"),

@@ -51,6 +51,18 @@ def test_billable_run_without_yes_and_without_a_terminal_exits_3_and_changes_not
     assert "Create a temporary ECS" in err and "--yes" in err
 
 
+def test_a_csbs_backup_is_billable_and_confirmed_like_a_vault(capsys, tmp_path):
+    """A CSBS backup is billed for its storage until it is deleted: the plan flags it and lists it
+    among the steps that ask first, and without --yes nor a terminal nothing starts."""
+    image = IDS["image_old_csbs_server_exists"]
+    code, out, _ = cli(capsys, "run", image, "--service", "csbs", "--dry-run", state=tmp_path)
+    assert code == 0
+    assert "Make a full CSBS backup of the ECS  [BILLABLE: asks first]" in out
+    assert out.splitlines()[-1] == "Billable or destructive: Make a full CSBS backup of the ECS"
+    code, out, err = cli(capsys, "run", image, "--service", "csbs", state=tmp_path)
+    assert code == 3 and "Make a full CSBS backup of the ECS" in err
+
+
 def test_dry_run_prints_every_call_and_body(capsys, tmp_path):
     code, out, _ = cli(capsys, "run", IDS["image_old_csbs_server_deleted"], "--dry-run", "--cleanup", state=tmp_path)
     assert code == 0

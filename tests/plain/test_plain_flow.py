@@ -65,9 +65,13 @@ def test_source_gone_temporary_ecs_then_cleanup_line_by_line(session, emu):
         "y",
         "y",
         "y",
-    ]  # confirmations (temporary ECS, its deletion)
+    ]  # confirmations (temporary ECS, CSBS backup, its deletion)
     code, out = drive_lines(session, lines)
     assert code == 0, out
+    # a CSBS backup is billed for its storage: the plan lists it among what asks first, and it asks
+    asks_first = next(line for line in out.splitlines() if line.startswith("Billable or destructive:"))
+    assert "Make a full CSBS backup of the ECS" in asks_first
+    assert "'Make a full CSBS backup of the ECS' creates billable resources. Continue? [y/N] y" in out
     assert "detected: ECS" in out and "does not exist" in out  # the evidence behind the default
     assert "path csbs-source-gone" in out and "API calls, step by step:" in out
     assert "'Create a temporary ECS from the slow image' creates billable resources. Continue? [y/N] y" in out

@@ -74,6 +74,10 @@ async def test_repair_path(session, image_key, service, path_id):
         your_path = [line for line in chart.splitlines() if "your path" in line]
         assert len(your_path) == 1 and your_path[0].startswith(">>") and path_id in your_path[0]
         steps_text = text_of(screen.query_one("#plan-steps"))
+        asks_before = text_of(screen.query_one("#billable"))
+        if service == "csbs":  # a CSBS backup is billed for its storage, as a CBR vault is for its capacity
+            assert "Make a full CSBS backup of the ECS" in asks_before
+            assert "Make a full CSBS backup of the ECS  [BILLABLE" in steps_text
         if gone:
             assert "Create a temporary ECS" in steps_text and "BILLABLE" in steps_text
             assert "Delete the temporary ECS" in steps_text and "DESTRUCTIVE" in steps_text
