@@ -22,6 +22,13 @@ if TYPE_CHECKING:  # annotations only: the first screen paints before the engine
 
 
 @dataclass
+class ConnectionChecked(Message, bubble=False):
+    """The session's one signed call is done: None if the cloud accepted it, else what is wrong."""
+
+    problem: Any
+
+
+@dataclass
 class ImagesListed(Message, bubble=False):
     """The project's full-ECS images, before any of them is diagnosed."""
 

@@ -3,6 +3,8 @@ were found (never the secrets), and interrupted runs that can be resumed."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -11,7 +13,7 @@ from textual.containers import Vertical
 from textual.widgets import Button, DataTable, Footer, Header
 
 from screens.base import WizardScreen
-from screens.messages import RunReady
+from screens.messages import ConnectionChecked, RunReady
 from screens.widgets.main_scroll import MainScroll
 from screens.widgets.plain import Plain
 from wizard.journal import Run
@@ -41,6 +43,7 @@ class WelcomeScreen(WizardScreen):
         super().__init__()
         self.resumable: list[Run] = []
         self.shown_width = 0
+        self.problem: Any = None  # what the connection check found wrong, once it has run
 
     def compose(self) -> ComposeResult:
         session = self.wizard.session
@@ -48,9 +51,10 @@ class WelcomeScreen(WizardScreen):
         with MainScroll(id="welcome", classes="busy-target"):
             yield Plain("ECS image repair wizard: fast ECS creation from full-ECS images", classes="screen-title")
             yield Plain(INTRO, classes="intro")
-            yield Plain("Connected to", classes="section-title")
+            yield Plain("Cloud", classes="section-title")
             yield Plain(f"  {session.label}", id="where")
             yield Plain(f"  Credentials: {self._credentials()}", id="credentials")
+            yield Plain("  Connection: checking (one signed call)…", id="connection")
             yield Plain("Interrupted runs", classes="section-title")
             self.resumable = [r for r in session.journal.runs() if r.resumable]
             if self.resumable:
@@ -126,9 +130,21 @@ class WelcomeScreen(WizardScreen):
         super().on_mount()
         self.call_after_refresh(self._refit_runs)
         self.query_one("#start", Button).focus()
-        self.wizard.transcript.shown(f"Welcome: connected to {self.wizard.session.label}")
-        if not self.wizard.session.connected:
-            self.call_after_refresh(self.wizard.connect_session)  # after the first paint
+        self.wizard.transcript.shown(f"Welcome: {self.wizard.session.label}")
+        self.call_after_refresh(self.wizard.connect_session, self)  # after the first paint; checked once a session
+
+    def on_connection_checked(self, message: ConnectionChecked) -> None:
+        """Say "connected" only now that a signed call succeeded; else what is wrong and what to do."""
+        self.problem = message.problem
+        line = self.query_one("#connection", Plain)
+        if message.problem is None:
+            line.update("  Connection: connected (the cloud accepted a signed call)")
+            self.wizard.transcript.shown("Connected: the cloud accepted a signed call")
+            return
+        text = f"  Connection: NOT connected: {message.problem.text}.\n  What to do: {message.problem.fix}"
+        line.update(text)
+        line.add_class("problem")
+        self.wizard.transcript.shown(text.strip())
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_resume()
@@ -137,9 +153,18 @@ class WelcomeScreen(WizardScreen):
     def action_start(self) -> None:
         from screens.picker import PickerScreen
 
+        if self.problem is not None:
+            self.notify(
+                f"Not connected: {self.problem.text}. Fix the settings (see the welcome screen), then start again.",
+                severity="error",
+            )
+            return
         self.app.push_screen(PickerScreen())
 
     def action_resume(self) -> None:
+        if self.problem is not None:
+            self.notify(f"Not connected: {self.problem.text}. Fix the settings first.", severity="error")
+            return
         if not self.resumable:
             self.notify("There is no interrupted run to resume.", severity="warning")
             return

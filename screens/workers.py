@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerState
 from screens.advice import TUI
 from screens.messages import (
     ConfirmRequest,
+    ConnectionChecked,
     DiagnosisReady,
     ImagesListed,
     PlanReady,
@@ -37,6 +38,7 @@ from wizard.cloud.errors import CloudError, CloudUnreachable
 from wizard.errors import WizardError
 
 if TYPE_CHECKING:  # the engine's functions are imported inside the workers, after the first paint
+    from wizard.config import Settings
     from wizard.diagnose import Diagnosis
     from wizard.journal import Run
     from wizard.questions import Answers
@@ -82,7 +84,7 @@ class RunControl:
         return reply.wait()
 
 
-def describe_error(error: BaseException | None) -> tuple[str, list[str]]:
+def describe_error(error: BaseException | None, settings: Settings | None = None) -> tuple[str, list[str]]:
     """(title, lines) for an error panel: the cloud's code and message, or the remedy."""
     if isinstance(error, CloudError):
         lines = [
@@ -96,7 +98,13 @@ def describe_error(error: BaseException | None) -> tuple[str, list[str]]:
     if isinstance(error, WizardError):
         return error.message, [f"What to do: {TUI.say(error.remedy)}"] if error.remedy else []
     if isinstance(error, CloudUnreachable):
-        return "The cloud did not answer", [str(error), "Check the network and the endpoint, then try again."]
+        from wizard.doctor import unreachable_problem
+
+        problem = unreachable_problem(error, settings)
+        return "The cloud did not answer", [
+            problem.text[:1].upper() + problem.text[1:] + ".",
+            f"What to do: {problem.fix}",
+        ]
     return f"Unexpected error: {type(error).__name__}", [str(error)]
 
 
@@ -106,9 +114,12 @@ class CloudWork(App[int]):
     session: CloudSession
 
     @work(thread=True, exit_on_error=False, group="connect", name="connect", description="Connecting to the cloud")
-    def connect_session(self) -> None:
-        """Build the clients (and the demo emulator) while the user reads the welcome screen."""
+    def connect_session(self, target: MessagePump) -> None:
+        """Build the clients (and the demo emulator) while the user reads the welcome screen, then make
+        the one signed call that shows whether the cloud accepts them (the screen says "connected"
+        only after it succeeded)."""
         self.session.connect()
+        target.post_message(ConnectionChecked(self.session.check_connection()))
 
     @work(
         thread=True,
@@ -216,7 +227,7 @@ class CloudWork(App[int]):
         if event.state != WorkerState.ERROR:
             return
         worker = event.worker
-        title, lines = describe_error(worker.error)
+        title, lines = describe_error(worker.error, self.session.settings)
         from screens.base import WizardScreen
         from screens.modals import ErrorModal
 

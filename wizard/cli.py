@@ -25,6 +25,7 @@ COMMANDS = {
     "demo": "wizard.commands.start:cmd_demo",
     "diagnose": "wizard.commands.inspect:cmd_diagnose",
     "scan": "wizard.commands.inspect:cmd_scan",
+    "doctor": "wizard.commands.inspect:cmd_doctor",
     "run": "wizard.commands.repair:cmd_run",
     "resume": "wizard.commands.repair:cmd_resume",
     "runs": "wizard.commands.runs:cmd_runs",
@@ -38,6 +39,7 @@ COMMANDS_HELP = """commands:
   demo          start the wizard on the built-in cloud emulator (no account needed)
   diagnose      tell whether one image is affected, with the evidence
   scan          diagnose every full-ECS image in the project
+  doctor        check the settings, credentials, permissions and quotas before a repair (read-only)
   run           repair one image without a UI (scripts, CI)
   resume        continue an interrupted or failed run
   runs          list the runs this machine knows
@@ -190,6 +192,19 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.set_defaults(command_name="scan")
 
+    p = sub.add_parser(
+        "doctor",
+        help="check the configuration before a repair (read-only: creates nothing)",
+        description=(
+            "Read-only checks of the configuration: endpoints (TLS verified), credentials (one signed call per "
+            "service), the project, the clock, permissions (list calls and an ECS create dry run), quotas and the "
+            "API variants the region answers. Exit 0 when nothing failed, 1 when a check failed."
+        ),
+    )
+    p.add_argument("--json", action="store_true", help="print the checks as JSON")
+    _common(p)
+    p.set_defaults(command_name="doctor")
+
     p = sub.add_parser("run", help="repair one image without a UI")
     p.add_argument("image", metavar="IMAGE", help="image id or exact name")
     p.add_argument(
@@ -282,6 +297,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="RULE",
         help="fault rule, e.g. ims.create_whole_image:first=1:status=500 (repeatable)",
     )
+    serve.add_argument(
+        "--clock-skew",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="run the emulator's wall clock SECONDS ahead of this machine's (negative: behind), as a client "
+        "with a wrong clock sees a cloud: its Date header moves, and beyond 900 s signatures are refused",
+    )
     serve.set_defaults(command_name="sim serve")
     return parser
 
@@ -290,6 +313,19 @@ def load(command_name: str) -> Callable[[Invocation], int]:
     """The function behind a command, its module imported now (see :data:`COMMANDS`)."""
     module_name, _, function = COMMANDS[command_name].partition(":")
     return getattr(importlib.import_module(module_name), function)
+
+
+def _in_words(error: Exception, invocation: Invocation) -> str:
+    """A cloud failure as the user reads it: no answer at all says where and why (never a
+    ``HTTPConnectionPool(...)``); the cloud's own errors keep its code and message."""
+    from wizard.cloud.errors import AnswerLost, CloudUnreachable
+
+    if isinstance(error, CloudUnreachable) and not isinstance(error, AnswerLost):
+        from wizard.doctor import unreachable_problem
+
+        problem = unreachable_problem(error, invocation.session.settings if invocation.session else None)
+        return f"{problem.text}.\n  → {problem.fix}"
+    return str(error)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -307,7 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("\necs-wizard: interrupted", file=sys.stderr)
             return errors.EXIT_INTERRUPTED
         except CLOUD_FAILURES as exc:
-            print(f"ecs-wizard: {exc}", file=sys.stderr)
+            print(f"ecs-wizard: {_in_words(exc, invocation)}", file=sys.stderr)
             return errors.EXIT_FAILED
         except BrokenPipeError:  # the reader went away (`| head`): stop quietly, keep Python from complaining at exit
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -16,6 +16,7 @@ from wizard.status import RunStatus
 
 if TYPE_CHECKING:
     from wizard.diagnose import Diagnosis
+    from wizard.doctor import Row
     from wizard.plan import Plan
 
 MARKS = {
@@ -222,3 +223,91 @@ def diagnosis_text(d: Diagnosis) -> str:
     lines.append("")
     lines.append(f"What to do: {d.advice}")
     return "\n".join(lines)
+
+
+def doctor_text(rows: list[Row], where: str, width: int = 100) -> str:
+    """Doctor's table: a line per check (icon, name, verdict, summary), then, under a check that did
+    not pass, what it looked at and, under each problem, what to do (→)."""
+    import textwrap
+
+    from wizard.doctor import Status
+
+    name_width = max(len(r.check) for r in rows)
+    lines = [f"ecs-wizard doctor: {where}", ""]
+
+    def add(text: str, indent: int) -> None:
+        lines.extend(textwrap.wrap(text, width, initial_indent="", subsequent_indent=" " * indent) or [""])
+
+    for row in rows:
+        add(f"[{row.status.icon}] {row.check:<{name_width}}  {row.status:<7}  {row.summary}", name_width + 15)
+        if row.status is Status.PASS:
+            continue
+        groups: dict[tuple[str, str, str], list[str]] = {}  # one line for what several services share
+        for finding in row.findings:
+            groups.setdefault((finding.status, finding.detail, finding.fix), []).append(finding.name)
+        merged = list(groups.items())
+        for n, ((status, detail, fix), names) in enumerate(merged):
+            add(f"      {Status(status).icon} {', '.join(names)}: {detail}", 10)
+            next_fix = merged[n + 1][0][2] if n + 1 < len(merged) else None
+            if fix and status != Status.PASS and fix != next_fix:  # a fix shared by the next lines comes once
+                add(f"          → {fix}", 12)
+        if row.fix and not row.findings:
+            add(f"      → {row.fix}", 8)
+    failed = [r.check for r in rows if r.status in (Status.FAIL, Status.CRASH)]
+    unknown = [r.check for r in rows if r.status is Status.UNKNOWN]
+    lines.append("")
+    if failed:
+        add(f"Not ready: {', '.join(failed)} failed. Fix what the → lines say, then run 'ecs-wizard doctor' again.", 0)
+    else:
+        add("Ready: nothing failed.", 0)
+    if unknown and not failed:
+        add(
+            f"Unknown ({', '.join(unknown)}): the cloud does not tell before the repair gets there; "
+            "the repair stops with the cloud's reason if it refuses.",
+            0,
+        )
+    return "\n".join(lines)
+
+
+class ProgressLine:
+    """A spinner and what is being done, redrawn on one terminal line (stderr) while slow work runs;
+    after ``slow`` seconds on the same thing it says so. Does nothing when the stream is not a terminal."""
+
+    FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+    def __init__(
+        self, stream: IO[str] | None = None, *, enabled: bool = True, slow: float = 10.0, interval: float = 0.1
+    ) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = enabled and hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.slow, self.interval = slow, interval
+        self.text, self.since = "", time.monotonic()
+        self._stop: Any = None
+        self._thread: Any = None
+
+    def show(self, text: str) -> None:
+        self.text, self.since = text, time.monotonic()
+
+    def __enter__(self) -> ProgressLine:
+        if self.enabled:
+            import threading
+
+            self._stop = threading.Event()
+            self._thread = threading.Thread(target=self._spin, name="progress-line", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join()
+            self.stream.write("\r\x1b[2K")
+            self.stream.flush()
+
+    def _spin(self) -> None:
+        n = 0
+        while not self._stop.wait(self.interval):
+            late = " (taking longer than expected)" if time.monotonic() - self.since > self.slow else ""
+            self.stream.write(f"\r\x1b[2K{self.FRAMES[n % len(self.FRAMES)]} {self.text}…{late}")
+            self.stream.flush()
+            n += 1

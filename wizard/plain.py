@@ -295,6 +295,11 @@ class PlainWizard:
 
     def flow(self) -> int:
         self.show(f"ecs-wizard: repair full-ECS images that create servers slowly.\nCloud: {self.session.label}")
+        problem = self.session.check_connection()
+        if problem is not None:
+            self.show(f"Not connected: {problem.text}.\nWhat to do: {problem.fix}\nNothing was changed.")
+            return errors.EXIT_USAGE if problem.settings_wrong else errors.EXIT_FAILED
+        self.show("Connected: the cloud accepted a signed call.")
         d = self.choose_image()
         self.show("\n" + diagnosis_text(d), display="\n" + self.diagnosis_block(d))
         if not d.affected:

@@ -22,6 +22,7 @@ from wizard.status import RunStatus
 if TYPE_CHECKING:  # the engine is imported when first used, so a front end paints before it loads
     from wizard.cloud.client import Clients
     from wizard.diagnose import Diagnosis
+    from wizard.doctor import Problem
     from wizard.plan import Plan
     from wizard.questions import Answers
     from wizard.runner import Runner
@@ -45,6 +46,8 @@ class CloudSession:
     restored: bool = False  # demo: the emulator's world was restored from the last process
     _connection: tuple[Clients, Any] | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _check_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _checked: list[Problem | None] = field(default_factory=list, init=False, repr=False)  # [] until checked
 
     def connect(self) -> Clients:
         with self._lock:
@@ -54,7 +57,23 @@ class CloudSession:
 
     @property
     def connected(self) -> bool:
+        """The clients are built (no call was made yet: :meth:`check_connection` makes one)."""
         return self._connection is not None
+
+    def check_connection(self) -> Problem | None:
+        """Whether the cloud accepts a signed call from these settings: doctor's credentials check on
+        one service (one call, made once per session). None when it did; else what is wrong, in words.
+        Front ends say "connected" only after this returned None."""
+        with self._check_lock:
+            if not self._checked:
+                from wizard.doctor import Probe, connection_problem
+
+                self._checked.append(connection_problem(Probe(self.settings, self.connect)))
+            return self._checked[0]
+
+    @property
+    def connection_checked(self) -> bool:
+        return bool(self._checked) and self._checked[0] is None
 
     @property
     def clients(self) -> Clients:

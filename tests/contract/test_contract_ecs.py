@@ -302,3 +302,32 @@ def test_vpc_errors_use_the_flat_code_message_body(cloud):
     )
     cloud.emu.add_fault("vpc.list_vpcs:status=403:code=VPC.0403:message=Forbidden.")
     raises_cloud_error(cloud.clients.vpc.list_vpcs, service="vpc", status=403, code="VPC.0403", message="Forbidden.")
+
+
+# ---- dry run and quotas --------------------------------------------------------------------------
+def test_check_create_server_is_a_dry_run_202_that_creates_nothing(cloud):
+    """OTC-ECS ``apis_recommended/lifecycle_management/creating_ecss.rst``: ``dry_run`` true checks the
+    request, "no instances will be created"; a passing check answers 202, a failing one the error."""
+    ecs = cloud.clients.ecs
+    before = {s.id for s in ecs.list_servers()}
+    assert ecs.check_create_server(public_spec(cloud)) is None
+    assert [r[2] for r in cloud.requests("POST", cloud.pid_path("/cloudservers"))] == [202]
+    assert {s.id for s in ecs.list_servers()} == before
+    raises_cloud_error(
+        lambda: ecs.check_create_server(public_spec(cloud, flavor_id="no-such-flavor")),
+        service="ecs",
+        status=400,
+        code="Ecs.0029",
+        message="The flavor no-such-flavor does not exist.",
+    )
+    assert {s.id for s in ecs.list_servers()} == before
+
+
+def test_get_limits_reads_the_absolute_quotas(cloud):
+    """OTC-ECS ``apis_recommended/tenant_quota_management/querying_tenant_quotas.rst``: ``absolute``
+    with ``maxTotalInstances``/``totalInstancesUsed`` and the cores and RAM (MB)."""
+    limits = cloud.clients.ecs.get_limits()
+    assert (limits["maxTotalInstances"], limits["totalInstancesUsed"]) == (20, 3)
+    assert limits["totalCoresUsed"] > 0 and limits["maxTotalRAMSize"] >= limits["totalRAMUsed"] > 0
+    cloud.clients.ecs.create_server(public_spec(cloud))
+    assert cloud.clients.ecs.get_limits()["totalInstancesUsed"] == 4

@@ -326,3 +326,10 @@ def test_image_exists_raises_on_errors_other_than_404(cloud):
     with pytest.raises(CloudError) as info:
         cloud.clients.ims.image_exists(cloud.ids["image_cbr"])
     assert (info.value.status, info.value.code) == (403, "IMG.0403")
+
+
+def test_get_quota_reads_the_private_image_quota(cloud):
+    """OTC-IMS ``ims_apis/image_quota/querying_the_image_quota.rst``: ``quotas.resources[]`` with
+    ``type`` ``image``, ``used`` and ``quota``."""
+    used, quota = cloud.clients.ims.get_quota()["image"]
+    assert quota == 100 and used == len([i for i in cloud.clients.ims.list_images(__imagetype="private")])

@@ -108,3 +108,17 @@ def test_sim_imports_nothing_else_from_wizard():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
+
+
+def test_every_answer_carries_the_emulators_wall_clock_in_one_date_header():
+    """Clients read their clock skew from ``Date`` (RFC 9110 IMF-fixdate); over HTTP the server adds
+    no second one, so a skewed emulator clock (``sim serve --clock-skew``) is what the client sees."""
+    from email.utils import parsedate_to_datetime
+
+    emu = Emulator(speed=0, wall_clock=lambda: 1_700_000_000.0)
+    in_process = Api(emu).get("/v2/cloudimages")
+    assert in_process.headers["Date"] == "Tue, 14 Nov 2023 22:13:20 GMT"
+    with BackgroundServer(emu) as url:
+        raw = requests.get(url + "/v2/cloudimages", timeout=5)  # unsigned: a 401 carries the Date too
+        assert raw.status_code == 401 and raw.raw.headers.getlist("Date") == ["Tue, 14 Nov 2023 22:13:20 GMT"]
+    assert parsedate_to_datetime(in_process.headers["Date"]).timestamp() == 1_700_000_000.0

@@ -9,7 +9,18 @@ import time
 
 from screens.app import WizardApp
 from screens.execution import ExecutionScreen
-from tests.ui.helpers import RUN_ID, SIZE, run_to_end, screen_name, to_diagnosis, to_overview, to_picker, to_questions
+from tests.ui.helpers import (
+    RUN_ID,
+    SIZE,
+    run_to_end,
+    screen_name,
+    text_of,
+    to_diagnosis,
+    to_overview,
+    to_picker,
+    to_questions,
+    wait_for,
+)
 from wizard.diagnose import diagnose
 from wizard.plan import build_plan
 from wizard.questions import Answers
@@ -21,7 +32,10 @@ def frozen_app(session) -> WizardApp:
 
 
 def test_welcome(snap_compare, session):
-    assert snap_compare(frozen_app(session), terminal_size=SIZE)
+    async def before(pilot):  # once the connection is checked (one signed call)
+        await wait_for(pilot, lambda: any("connected (" in text_of(w) for w in pilot.app.screen.query("#connection")))
+
+    assert snap_compare(frozen_app(session), terminal_size=SIZE, run_before=before)
 
 
 def test_picker(snap_compare, session):

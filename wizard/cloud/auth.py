@@ -235,7 +235,9 @@ class PasswordAuth(requests.auth.AuthBase):
         try:
             response = session.post(url, json=body, timeout=self.timeout, verify=self.verify)
         except requests.RequestException as exc:
-            raise CloudUnreachable("iam", "POST", url, type(exc).__name__) from None
+            from wizard.cloud.http import unreachable_kind
+
+            raise CloudUnreachable("iam", "POST", url, type(exc).__name__, unreachable_kind(exc)) from None
         if response.status_code != 201:
             raise error_from_response("iam", response, secrets=[self.password])
         value = response.headers.get("X-Subject-Token", "")

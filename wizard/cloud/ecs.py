@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from wizard.cloud.errors import CloudError
+from wizard.cloud.errors import CloudError, DryRunIgnored
 from wizard.cloud.models import Flavor, Job, Network, Server
 
 if TYPE_CHECKING:
@@ -28,7 +28,8 @@ class ServerSpec:
     root_volume_size: int | None = None
     tags: tuple[tuple[str, str], ...] = ()
 
-    def to_body(self) -> dict[str, Any]:
+    def to_body(self, *, dry_run: bool = False) -> dict[str, Any]:
+        """The create body; ``dry_run`` asks ECS only to check the request (it answers 202, creating nothing)."""
         server: dict[str, Any] = {
             "imageRef": self.image_id,
             "flavorRef": self.flavor_id,
@@ -44,7 +45,7 @@ class ServerSpec:
             server["availability_zone"] = self.availability_zone
         if self.tags:
             server["server_tags"] = [{"key": k, "value": v} for k, v in self.tags]
-        return {"server": server}
+        return {"dry_run": True, "server": server} if dry_run else {"server": server}
 
 
 @dataclass
@@ -82,6 +83,27 @@ class EcsClient:
     def create_server(self, spec: ServerSpec) -> tuple[str, list[str]]:
         data = self.http.post(f"{self._base}/cloudservers", spec.to_body())
         return data.get("job_id", ""), list(data.get("serverIds") or [])
+
+    def check_create_server(self, spec: ServerSpec) -> None:
+        """Ask ECS whether it would accept this create (``"dry_run": true``): it answers 202 when the
+        request is valid (flavor, image, network, quota, permission) and the error it would give otherwise
+        (raised as :class:`CloudError`); nothing is created. A cloud that answers with a job has
+        ignored the dry run: :class:`DryRunIgnored` names what it started, for the caller to delete.
+        (OTC-ECS ``apis_recommended/lifecycle_management/creating_ecss.rst``, ``dry_run``.)"""
+        # Sent as a create (not repeated on a 5xx): a cloud that ignored dry_run must not be asked twice.
+        response = self.http.request("POST", f"{self._base}/cloudservers", body=spec.to_body(dry_run=True))
+        if response.status_code == 202:
+            return
+        data = response.json() if response.content else {}
+        raise DryRunIgnored("ecs", str(data.get("job_id") or ""), [str(s) for s in data.get("serverIds") or []])
+
+    def get_limits(self) -> dict[str, int]:
+        """``GET /v1/{project_id}/cloudservers/limits``: the tenant's quotas and their use, the integers of
+        ``absolute`` (``maxTotalInstances``, ``totalInstancesUsed``, ``maxTotalCores``, ``totalCoresUsed``,
+        ``maxTotalRAMSize``, ``totalRAMUsed`` in MB, ...). OTC-ECS
+        ``apis_recommended/tenant_quota_management/querying_tenant_quotas.rst``."""
+        absolute = self.http.get(f"{self._base}/cloudservers/limits").get("absolute") or {}
+        return {k: v for k, v in absolute.items() if isinstance(v, int) and not isinstance(v, bool)}
 
     def delete_servers(self, server_ids: list[str], *, delete_volume: bool = True, delete_publicip: bool = True) -> str:
         body = {

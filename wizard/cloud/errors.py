@@ -53,15 +53,30 @@ class CloudError(Exception):
 
 
 class CloudUnreachable(Exception):
-    """No answer at all (connection refused, DNS, timeout) after the retries allowed."""
+    """No answer at all (connection refused, DNS, timeout) after the retries allowed.
 
-    def __init__(self, service: str, method: str, url: str, reason: str):
-        self.service, self.method, self.url, self.reason = service, method, url, reason
+    ``kind`` says why in one word, so that a front end can say it in words: ``refused`` (nothing
+    listens there), ``dns`` (the host name does not resolve), ``timeout``, ``tls`` (the certificate
+    was not accepted), ``proxy``, ``dropped`` (the connection broke before the answer) or ``other``.
+    """
+
+    def __init__(self, service: str, method: str, url: str, reason: str, kind: str = "other"):
+        self.service, self.method, self.url, self.reason, self.kind = service, method, url, reason, kind
         super().__init__(f"{service.upper()} did not answer {method} {url}: {reason}")
 
 
 class AnswerLost(CloudUnreachable):
     """A create call was sent but its answer never came: it may or may not have happened."""
+
+
+class DryRunIgnored(Exception):
+    """A create sent with ``"dry_run": true`` was carried out anyway (the cloud answered with a job):
+    the caller must tell the user and delete what it made."""
+
+    def __init__(self, service: str, job_id: str, resource_ids: list[str]):
+        self.service, self.job_id, self.resource_ids = service, job_id, resource_ids
+        made = ", ".join(resource_ids) or "(ids not given)"
+        super().__init__(f"{service.upper()} ignored dry_run and started creating {made} (job {job_id})")
 
 
 @dataclass

@@ -41,6 +41,27 @@ def user_agent() -> str:
         return "ecs-wizard/unknown"
 
 
+def unreachable_kind(exc: requests.RequestException) -> str:
+    """Why a request got no answer, in one word (see :class:`CloudUnreachable`)."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "tls"
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return "proxy"
+    if isinstance(exc, requests.exceptions.Timeout):
+        return "timeout"
+    text = str(exc)
+    lowered = text.lower()
+    if "nameresolution" in lowered.replace(" ", "") or any(
+        s in lowered for s in ("name or service not known", "getaddrinfo", "nodename nor servname", "no address")
+    ):
+        return "dns"
+    if "refused" in lowered:
+        return "refused"
+    if any(s in lowered for s in ("aborted", "reset by peer", "remotedisconnected", "no answer")):
+        return "dropped"
+    return "other"
+
+
 def _find_error(body: Any) -> tuple[str, str] | None:
     if not isinstance(body, dict):
         return None
@@ -166,7 +187,7 @@ class HttpClient:
                     continue
                 self._record(method, path, None, None, attempt, started)
                 unanswered = CloudUnreachable if (idempotent or never_sent) else AnswerLost
-                raise unanswered(self.service, method, path, reason) from None
+                raise unanswered(self.service, method, path, reason, unreachable_kind(exc)) from None
             if response.status_code in ok:
                 self._record(method, path, response.status_code, response.headers.get("X-Request-Id"), attempt, started)
                 return response

@@ -81,6 +81,16 @@ class ImsClient:
         """``GET /v1/cloudimages/job/{job_id}``: the job plus ``entities.process_percent``."""
         return Job.from_api(self.http.get(f"/v1/cloudimages/job/{job_id}"))
 
+    def get_quota(self) -> dict[str, tuple[int, int]]:
+        """``GET /v1/cloudimages/quota``: ``{type: (used, quota)}`` for ``image`` (private images),
+        ``image_shared`` and ``image_member`` (OTC-IMS ``ims_apis/image_quota/querying_the_image_quota.rst``)."""
+        resources = (self.http.get("/v1/cloudimages/quota").get("quotas") or {}).get("resources") or []
+        return {
+            str(r.get("type")): (int(r.get("used") or 0), int(r.get("quota") or 0))
+            for r in resources
+            if isinstance(r, dict) and isinstance(r.get("quota"), int)
+        }
+
     def delete_image(self, image_id: str, delete_backup: bool = False) -> None:
         self.http.delete(f"/v2/images/{image_id}", body={"delete_backup": delete_backup})
 

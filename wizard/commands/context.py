@@ -59,8 +59,10 @@ class Invocation:
         a = self.args
         return resolve(demo=demo or a.demo, cloud=a.cloud, region=a.region, endpoint=a.endpoint, insecure=a.insecure)
 
-    def open_session(self, demo: bool = False) -> CloudSession:
-        """A session on the resolved settings (``demo``: on the emulator), kept to be closed at the end."""
+    def open_session(self, demo: bool = False, *, check: bool = False) -> CloudSession:
+        """A session on the resolved settings (``demo``: on the emulator), kept to be closed at the end.
+        ``check``: first make sure the cloud accepts a signed call, and stop with what is wrong, in
+        words, if it does not (exit 2 when the settings are wrong, 1 when the cloud cannot be reached)."""
         import wizard.session
 
         settings = self.settings(demo=demo)
@@ -73,6 +75,13 @@ class Invocation:
         if self.args.speed is not None and not settings.is_demo:
             raise errors.UsageError("--speed only applies to the demo emulator.")
         self.session = wizard.session.open_session(settings, state_dir=self.args.state_dir, speed=self.args.speed)
+        problem = self.session.check_connection() if check else None
+        if problem is not None:
+            raise errors.WizardError(
+                f"Not connected: {problem.text}.",
+                problem.fix,
+                exit_code=errors.EXIT_USAGE if problem.settings_wrong else errors.EXIT_FAILED,
+            )
         return self.session
 
     def print_run_finished(self, status: str, run_id: str | None, message: str = "", **fields: Any) -> None:

@@ -1,5 +1,6 @@
-"""Read-only commands on images: ``diagnose IMAGE`` and ``scan`` (every full-ECS image), each with
-the image's open run on this machine and the fast copy already made of it (``wizard.ownership``)."""
+"""Read-only commands: ``diagnose IMAGE`` and ``scan`` (every full-ECS image), each with the image's
+open run on this machine and the fast copy already made of it (``wizard.ownership``), and ``doctor``
+(is this configuration ready for a repair?)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from wizard.session import CloudSession
 
 def cmd_diagnose(invocation: Invocation) -> int:
     args = invocation.args
-    session = invocation.open_session()
+    session = invocation.open_session(check=True)
     d = diagnose(session.clients, args.image)
     runs = ownership.open_runs(session.journal, d.image_id, session.clients.project_id)
     copy = ownership.find_fast_copy(session.clients, d.image_id)
@@ -41,7 +42,7 @@ def cmd_scan(invocation: Invocation) -> int:
     args = invocation.args
     if args.concurrency < 1:
         raise errors.UsageError("--concurrency must be at least 1.")
-    session = invocation.open_session()
+    session = invocation.open_session(check=True)
     images = list(session.clients.ims.list_full_ecs_images())
     results = scan(session.clients, concurrency=args.concurrency, images=images)
     open_runs, copies = _ownership_columns(session, images, results)
@@ -93,3 +94,42 @@ def _ownership_columns(
             open_runs.setdefault(run.plan.image_id, ownership.open_run_row(session.journal, run))
     copies = ownership.fast_copies_among(images, {d.image_id: d.verdict for d in results})
     return open_runs, {k: {"image_id": v.id, "image_name": v.name} for k, v in copies.items()}
+
+
+def cmd_doctor(invocation: Invocation) -> int:
+    """Every check of :mod:`wizard.doctor`, as a table (a progress line on a terminal while they run)
+    or as JSON. Exit 0 when nothing failed, 1 when a check failed or crashed."""
+    from wizard.console import ProgressLine, doctor_text
+    from wizard.doctor import Probe, passed, run_checks
+
+    args = invocation.args
+    session = invocation.open_session()
+    probe = Probe(session.settings, session.connect)
+    with ProgressLine(enabled=not args.json) as progress:
+        rows = run_checks(probe, on_check=lambda name: progress.show(f"checking {name}"))
+    ok = passed(rows)
+    if args.json:
+        clients = probe.clients()
+        print(
+            json.dumps(
+                {
+                    "ok": ok,
+                    "cloud": session.settings.cloud,
+                    "region": session.settings.region,
+                    "project_id": (clients.project_id if clients else None) or session.settings.project_id,
+                    "rows": [r.to_dict() for r in rows],
+                },
+                indent=2,
+            )
+        )
+    else:
+        print(doctor_text(rows, _where(session)))
+    return errors.EXIT_OK if ok else errors.EXIT_FAILED
+
+
+def _where(session: CloudSession) -> str:
+    s = session.settings
+    if s.is_demo:
+        return f"the built-in demo emulator (project {s.project_id}, region {s.region})"
+    cloud = "Huawei Cloud" if s.cloud == "hwc" else "Open Telekom Cloud"
+    return f"{cloud}, region {s.region}, project {s.project_id or s.project_name}"

@@ -33,7 +33,7 @@ def cmd_resume(invocation: Invocation) -> int:
 
 def _run(invocation: Invocation) -> int:
     args = invocation.args
-    session = invocation.open_session()
+    session = invocation.open_session(check=True)
     d = diagnose(session.clients, args.image)
     if not d.affected:
         if args.json:
@@ -253,7 +253,7 @@ def _resume(invocation: Invocation) -> int:
             f"Run {run.run_id} has already {run.status}; there is nothing to resume.",
             f"ecs-wizard report {run.run_id} shows what it did; --test-launch or --cleanup add a follow-up.",
         )
-    session = invocation.open_session(demo=run.cloud.get("cloud") == "demo")
+    session = invocation.open_session(demo=run.cloud.get("cloud") == "demo", check=True)
     session.check_resumable_here(run)
     invocation.run_lock = ownership.RunLock(journal, run.run_id).acquire()  # follow-ups edit the journal
     if follow_up:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import errno
 import ipaddress
+import math
 import sys
+import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from wizard import errors
@@ -22,7 +25,13 @@ def cmd_sim_serve(invocation: Invocation) -> int:
         raise errors.UsageError(f"Bad --fault rule: {exc}") from None
     params = {"n": args.size} if args.scenario == "large" else {}
     try:
-        emulator = Emulator(scenario=args.scenario, speed=speed, faults=faults, scenario_params=params)
+        emulator = Emulator(
+            scenario=args.scenario,
+            speed=speed,
+            faults=faults,
+            scenario_params=params,
+            wall_clock=_skewed(args.clock_skew),
+        )
     except (KeyError, ValueError) as exc:
         raise errors.UsageError(f"Cannot start the emulator: {exc}") from None
 
@@ -52,6 +61,12 @@ def cmd_sim_serve(invocation: Invocation) -> int:
         pass
     print("# emulator stopped", file=sys.stderr)
     return errors.EXIT_OK
+
+
+def _skewed(seconds: float) -> Callable[[], float]:
+    if not math.isfinite(seconds):
+        raise errors.UsageError(f"--clock-skew must be a number of seconds (got {seconds}).")
+    return lambda: time.time() + seconds
 
 
 def _is_loopback(address: str) -> bool:

@@ -19,6 +19,7 @@ import uuid
 from calendar import timegm
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from email.utils import formatdate
 from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -46,6 +47,7 @@ URL_MAP = Map(
         Rule("/v2/images/<image_id>", methods=["DELETE"], endpoint="ims.delete_image"),
         Rule("/v1/cloudimages/wholeimages/action", methods=["POST"], endpoint="ims.create_whole_image"),
         Rule("/v1/cloudimages/job/<job_id>", methods=["GET"], endpoint="ims.get_job_progress"),
+        Rule("/v1/cloudimages/quota", methods=["GET"], endpoint="ims.get_quota"),
         Rule("/v1/<pid>/jobs/<job_id>", methods=["GET"], endpoint="jobs.get_job"),
         Rule("/v3/<pid>/vaults", methods=["GET"], endpoint="cbr.list_vaults"),
         Rule("/v3/<pid>/vaults", methods=["POST"], endpoint="cbr.create_vault"),
@@ -74,6 +76,7 @@ URL_MAP = Map(
         Rule("/v1/<pid>/cloudservers", methods=["POST"], endpoint="ecs.create_server"),
         Rule("/v1/<pid>/cloudservers/detail", methods=["GET"], endpoint="ecs.list_servers"),
         Rule("/v1/<pid>/cloudservers/flavors", methods=["GET"], endpoint="ecs.list_flavors"),
+        Rule("/v1/<pid>/cloudservers/limits", methods=["GET"], endpoint="ecs.get_limits"),
         Rule("/v1/<pid>/cloudservers/delete", methods=["POST"], endpoint="ecs.delete_servers"),
         Rule("/v1/<pid>/cloudservers/<server_id>", methods=["GET"], endpoint="ecs.get_server"),
         Rule("/v1/<pid>/vpcs", methods=["GET"], endpoint="vpc.list_vpcs"),
@@ -238,7 +241,12 @@ class SimApp:
             self.emu.request_log.append((request.method, request.path, 0 if lost else status))
         if lost:
             raise LostResponse(f"{request.method} {request.path}: the answer is lost (fault injection)")
-        headers = {"X-Request-Id": request_id, **(reply.headers or {})}
+        # Date from the emulator's wall clock, as a real server's: clients read their clock skew from it.
+        headers = {
+            "X-Request-Id": request_id,
+            "Date": formatdate(self.emu.wall_clock(), usegmt=True),
+            **(reply.headers or {}),
+        }
         if reply.body is None:
             response = Response(status=status, headers=headers)
         else:
@@ -557,6 +565,9 @@ class SimApp:
     def _ims_get_job_progress(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         return Reply(200, views.job(self.state, self._job_or_404(args["job_id"], "ims"), progress=True))
 
+    def _ims_get_quota(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        return Reply(200, views.image_quota(self.state))
+
     # ---- CBR --------------------------------------------------------------------------------------
     def _cbr_list_vaults(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         q = request.args
@@ -767,6 +778,9 @@ class SimApp:
             return Reply(200, {"flavors": []})
         zones = [az] if az else self.state.availability_zones
         return Reply(200, {"flavors": [views.flavor(f, zones) for f in self.state.flavors.values()]})
+
+    def _ecs_get_limits(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        return Reply(200, views.server_limits(self.state))
 
     def _ecs_create_server(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         body = self._json(request, "Ecs.0005")

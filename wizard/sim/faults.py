@@ -45,7 +45,15 @@ from typing import Any
 
 OPERATIONS: dict[str, tuple[str, ...]] = {
     "iam": ("create_token",),
-    "ims": ("list_images", "get_image", "delete_image", "create_whole_image", "get_job", "get_job_progress"),
+    "ims": (
+        "list_images",
+        "get_image",
+        "delete_image",
+        "create_whole_image",
+        "get_job",
+        "get_job_progress",
+        "get_quota",
+    ),
     "cbr": (
         "list_vaults",
         "list_vaults_by_tags",
@@ -61,7 +69,7 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
         "get_task",
     ),
     "csbs": ("check_protectable", "protect", "list_backups", "list_backups_by_tags", "get_backup", "delete_backup"),
-    "ecs": ("get_server", "list_servers", "create_server", "delete_servers", "get_job", "list_flavors"),
+    "ecs": ("get_server", "list_servers", "create_server", "delete_servers", "get_job", "list_flavors", "get_limits"),
     "vpc": ("list_vpcs", "list_subnets"),
 }
 """Every operation a rule can name, per service. ``ims.get_job`` and ``ecs.get_job`` are the same

@@ -22,6 +22,13 @@ class _QuietHandler(WSGIRequestHandler):
     def log_request(self, code: Any = "-", size: Any = "-") -> None:
         pass
 
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """As the base class, but without its own ``Date`` header: the application sends one from the
+        emulator's wall clock (which a test or ``--clock-skew`` may set apart from this machine's)."""
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Server", self.version_string())
+
 
 def _dropping(app: Callable[..., Any]) -> Callable[..., Any]:
     """Turn a lost answer into a closed connection with nothing written."""

@@ -282,6 +282,8 @@ class LateAction:
 class Quotas:
     private_images: int = 100
     servers: int = 20
+    cores: int = 80  # no document gives defaults for these two; a small account's figures
+    ram_mb: int = 163840
 
 
 @dataclass

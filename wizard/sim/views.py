@@ -497,3 +497,47 @@ def csbs_backup(state: State, b: CsbsBackup) -> dict[str, Any]:
         "extend_info": extend,
         "provider_id": CSBS_PROVIDER_ID,
     }
+
+
+def server_limits(state: State) -> dict[str, Any]:
+    """``GET /v1/{project_id}/cloudservers/limits`` (OTC-ECS ``apis_recommended/tenant_quota_management/
+    querying_tenant_quotas.rst``): the tenant's quotas and what is used, under ``absolute``."""
+    servers = state.visible_servers()
+    flavors = [state.flavors.get(s.flavor_id) for s in servers]
+    quotas = state.quotas
+    return {
+        "absolute": {
+            "maxTotalInstances": quotas.servers,
+            "totalInstancesUsed": len(servers),
+            "maxTotalCores": quotas.cores,
+            "totalCoresUsed": sum(f.vcpus for f in flavors if f),
+            "maxTotalRAMSize": quotas.ram_mb,
+            "totalRAMUsed": sum(f.ram for f in flavors if f),
+            "maxTotalKeypairs": -1,
+            "maxServerMeta": 128,
+            "maxPersonality": 5,
+            "maxPersonalitySize": 10240,
+            "maxServerGroups": 10,
+            "maxServerGroupMembers": 16,
+            "totalServerGroupsUsed": 0,
+            "maxSecurityGroups": 10,
+            "maxSecurityGroupRules": 20,
+            "totalSecurityGroupsUsed": 1,
+            "maxTotalFloatingIps": 10,
+            "totalFloatingIpsUsed": 0,
+            "maxImageMeta": 128,
+        }
+    }
+
+
+def image_quota(state: State) -> dict[str, Any]:
+    """``GET /v1/cloudimages/quota`` (OTC-IMS ``ims_apis/image_quota/querying_the_image_quota.rst``):
+    the private-image quota of the project in this region."""
+    private = [i for i in state.visible_images() if i.imagetype == "private"]
+    return {
+        "quotas": {
+            "resources": [
+                {"type": "image", "used": len(private), "quota": state.quotas.private_images, "min": 1, "max": 1000}
+            ]
+        }
+    }
