@@ -141,10 +141,6 @@ class Answer:
         return self.service != "iam" and origin == "iam"
 
     @property
-    def code(self) -> str:
-        return (self.error.code or str(self.error.status)) if self.error else ""
-
-    @property
     def cloud_says(self) -> str:
         """The cloud's own code and message, for the detail column."""
         if self.error is None:
@@ -192,10 +188,8 @@ class Probe:
             self._identity[service] = self.call(service, "GET", path, params=params)
         return self._identity[service]
 
-    def call(
-        self, service: str, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None
-    ) -> Answer:
-        """One call, never raising for what the cloud (or the network) answered."""
+    def call(self, service: str, method: str, path: str, *, params: dict[str, Any] | None = None) -> Answer:
+        """One read, never raising for what the cloud (or the network) answered."""
         shown = f"{method} {path}"
         clients = self.clients()
         if clients is None:
@@ -210,9 +204,7 @@ class Probe:
                 method,
                 path.format(project_id=clients.project_id),
                 params=params,
-                body=body,
                 ok=EVERY_STATUS,
-                idempotent=method == "GET",
             )
         except (CloudError, CloudUnreachable) as exc:  # an IAM token refused, or no answer at all
             return _failed(service, shown, exc)
