@@ -227,16 +227,19 @@ def diagnosis_text(d: Diagnosis) -> str:
 
 def doctor_text(rows: list[Row], where: str, width: int = 100) -> str:
     """Doctor's table: a line per check (icon, name, verdict, summary), then, under a check that did
-    not pass, what it looked at and, under each problem, what to do (→)."""
+    not pass, what did not pass and, under each problem, what to do (→). ``--json`` has every finding."""
     import textwrap
 
     from wizard.doctor import Status
 
     name_width = max(len(r.check) for r in rows)
-    lines = [f"ecs-wizard doctor: {where}", ""]
+    lines: list[str] = []
 
     def add(text: str, indent: int) -> None:
-        lines.extend(textwrap.wrap(text, width, initial_indent="", subsequent_indent=" " * indent) or [""])
+        lines.extend(textwrap.wrap(text, width, subsequent_indent=" " * indent, break_on_hyphens=False) or [""])
+
+    add(f"ecs-wizard doctor: {where}", 4)
+    lines.append("")
 
     for row in rows:
         add(f"[{row.status.icon}] {row.check:<{name_width}}  {row.status:<7}  {row.summary}", name_width + 15)
@@ -244,12 +247,13 @@ def doctor_text(rows: list[Row], where: str, width: int = 100) -> str:
             continue
         groups: dict[tuple[str, str, str], list[str]] = {}  # one line for what several services share
         for finding in row.findings:
-            groups.setdefault((finding.status, finding.detail, finding.fix), []).append(finding.name)
+            if finding.status is not Status.PASS:  # the summary counts what passed
+                groups.setdefault((finding.status, finding.detail, finding.fix), []).append(finding.name)
         merged = list(groups.items())
         for n, ((status, detail, fix), names) in enumerate(merged):
             add(f"      {Status(status).icon} {', '.join(names)}: {detail}", 10)
             next_fix = merged[n + 1][0][2] if n + 1 < len(merged) else None
-            if fix and status != Status.PASS and fix != next_fix:  # a fix shared by the next lines comes once
+            if fix and fix != next_fix:  # a fix shared by the next lines comes once
                 add(f"          → {fix}", 12)
         if row.fix and not row.findings:
             add(f"      → {row.fix}", 8)

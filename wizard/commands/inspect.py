@@ -123,7 +123,9 @@ def cmd_doctor(invocation: Invocation) -> int:
             )
         )
     else:
-        print(doctor_text(rows, _where(session)))
+        import shutil
+
+        print(doctor_text(rows, _where(session), width=min(100, shutil.get_terminal_size((100, 24)).columns - 1)))
     return errors.EXIT_OK if ok else errors.EXIT_FAILED
 
 
