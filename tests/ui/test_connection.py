@@ -9,7 +9,7 @@ import socket
 import pytest
 
 from screens.app import WizardApp
-from tests.ui.conftest import SIZE, screen_name, text_of, wait_for
+from tests.ui.helpers import SIZE, screen_name, text_of, wait_for
 from wizard.cloud.secrets import Secret
 from wizard.config import resolve
 from wizard.session import open_session
