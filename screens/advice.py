@@ -22,6 +22,9 @@ class Tui(Phrases):
     def choose_cbr(self, remedy: Remedy) -> str:
         return "start a new repair of this image and choose CBR"
 
+    def abandon(self, remedy: Remedy) -> str:
+        return ""  # the TUI has no abandon action yet: the reason alone
+
     def delete_temp_server(self, remedy: Remedy) -> str:
         return "d on the summary deletes it"
 

@@ -28,6 +28,7 @@ COMMANDS = {
     "doctor": "wizard.commands.inspect:cmd_doctor",
     "run": "wizard.commands.repair:cmd_run",
     "resume": "wizard.commands.repair:cmd_resume",
+    "abandon": "wizard.commands.repair:cmd_abandon",
     "runs": "wizard.commands.runs:cmd_runs",
     "report": "wizard.commands.runs:cmd_report",
     "flowchart": "wizard.commands.info:cmd_flowchart",
@@ -42,6 +43,7 @@ COMMANDS_HELP = """commands:
   doctor        check the settings, credentials, permissions and quotas before a repair (read-only)
   run           repair one image without a UI (scripts, CI)
   resume        continue an interrupted or failed run
+  abandon       delete what a failed or interrupted run made, and give the run up
   runs          list the runs this machine knows
   report        a run's report (Markdown or JSON)
   flowchart     print the troubleshooting flowchart (text or Mermaid)
@@ -242,7 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("resume", help="continue an interrupted or failed run, or add a follow-up to a finished one")
     p.add_argument("run_id", nargs="?", metavar="RUN_ID", help="default: the most recent resumable run")
     p.add_argument(
-        "--cleanup", action="store_true", help="on a finished run that kept its temporary ECS: delete it now"
+        "--cleanup",
+        action="store_true",
+        help="delete the temporary ECS now: on a finished run that kept it, or on a failed or interrupted run",
     )
     p.add_argument(
         "--test-launch",
@@ -252,6 +256,17 @@ def build_parser() -> argparse.ArgumentParser:
     _confirm_options(p)
     _common(p)
     p.set_defaults(command_name="resume")
+
+    p = sub.add_parser("abandon", help="delete what a failed or interrupted run made, and give the run up")
+    p.add_argument("run_id", metavar="RUN_ID")
+    p.add_argument(
+        "--keep-image",
+        action="store_true",
+        help="keep the run's new image, the backup it is made from and the vault holding that backup",
+    )
+    _confirm_options(p)
+    _common(p)
+    p.set_defaults(command_name="abandon")
 
     p = sub.add_parser("runs", help="list runs and their state")
     p.add_argument("--json", action="store_true")

@@ -29,8 +29,20 @@ MARKS = {
     "run-finished": "[end]",
     "run-started": "[run]",
     "step-skipped": "[skip]",
+    "abandon-started": "[abandon]",
+    "cleanup-started": "[cleanup]",
+    "deleting": "[..]",
+    "deleted": "[ok]",
+    "delete-failed": "[FAILED]",
 }
-COLOURS = {"step-succeeded": "32", "step-failed": "31;1", "waiting-for-confirmation": "33", "run-finished": "1"}
+COLOURS = {
+    "step-succeeded": "32",
+    "step-failed": "31;1",
+    "waiting-for-confirmation": "33",
+    "run-finished": "1",
+    "deleted": "32",
+    "delete-failed": "31;1",
+}
 
 
 def use_colour(stream: IO[str]) -> bool:

@@ -48,6 +48,8 @@ class Run:
     transcript: list[dict[str, Any]] = field(default_factory=list)
     calls: list[dict[str, Any]] = field(default_factory=list)
     error: StepError | None = None  # the failed step's, when the run failed
+    abandon: dict[str, Any] | None = None  # wizard.abandon: when it started, whether the image is kept
+    deletions: list[dict[str, Any]] = field(default_factory=list)  # each deletion abandon or cleanup made
 
     @property
     def new_image_id(self) -> str | None:
@@ -79,6 +81,8 @@ class Run:
             "events": self.events,
             "transcript": self.transcript,
             "calls": self.calls,
+            "abandon": self.abandon,
+            "deletions": self.deletions,
         }
 
     @classmethod
@@ -99,6 +103,8 @@ class Run:
             transcript=list(data.get("transcript") or []),
             calls=list(data.get("calls") or []),
             error=StepError.from_dict(data["error"]) if data.get("error") else None,
+            abandon=data.get("abandon"),
+            deletions=list(data.get("deletions") or []),
         )
 
 

@@ -37,9 +37,11 @@ The API (what ``abandon`` and the front ends call):
 
 - :func:`mark`, :data:`MARK_KEY`, :data:`SOURCE_KEY`, :func:`carries_mark`: the tags.
 - :func:`find_owned(clients, run) <find_owned>`: every resource in the cloud that is the run's, as
-  :class:`Owned` rows (type, id, name, status), already in :data:`DELETE_ORDER`.
+  :class:`Owned` rows (type, id, name, status, what it needs, what it costs by), already in
+  :data:`DELETE_ORDER`.
 - :func:`delete_owned(clients, owned) <delete_owned>`: delete one of those (a server's job is not
-  awaited); :func:`holds_others` says whether a vault also holds backups the run did not make.
+  awaited; its id is returned); :func:`holds_others` says whether a vault also holds backups the run
+  did not make.
 - :func:`journaled(run) <journaled>`: the ids the journal holds as the run's current resources.
 - :func:`sweep(clients, run, when) <sweep>` -> :class:`SweepReport` (``message``, ``to_dict()``).
 - :class:`RunLock` (a context manager; ``holder()`` without taking it), :class:`RunLocked` (exit 2).
@@ -161,6 +163,8 @@ class Owned:
     name: str
     status: str = ""
     checkpoint_id: str | None = None  # CSBS: the backup record a delete names
+    needs: str | None = None  # the id of what it cannot do without: an image's backup, a CBR backup's vault
+    detail: str = ""  # what it costs by: a server's flavor, a vault's capacity
 
     def to_dict(self) -> dict[str, str]:
         return {"type": self.type, "id": self.id, "name": self.name, "status": self.status}
@@ -170,7 +174,9 @@ def find_owned(clients: Clients, run: Run) -> list[Owned]:
     """Every resource in the cloud that carries ``run``'s mark (CBR backups: in its vaults, by name),
     in :data:`DELETE_ORDER`. This is what ``abandon`` lists and what a sweep chooses from."""
     run_id = run.run_id
-    found: list[Owned] = [Owned("image", i.id, i.name, i.status) for i in marked_images(clients, run_id)]
+    found: list[Owned] = [
+        Owned("image", i.id, i.name, i.status, needs=i.backup_id) for i in marked_images(clients, run_id)
+    ]
     found += [
         Owned("csbs backup", b.id, b.name, b.status, b.checkpoint_id) for b in marked_csbs_backups(clients, run_id)
     ]
@@ -182,10 +188,16 @@ def find_owned(clients: Clients, run: Run) -> list[Owned]:
     for vault_id in sorted(vault_ids):
         # by name only, even in a vault the run marked: another run may have used that vault since
         for backup in run_cbr_backups_named(clients, vault_id, backup_names):
-            found.append(Owned("cbr backup", backup.id, backup.name, backup.status, backup.checkpoint_id))
-    found += [Owned("vault", v.id, v.name, v.status or "") for v in vaults]
-    found += [Owned("server", s.id, s.name, s.status) for s in marked_servers(clients, run_id)]
+            found.append(
+                Owned("cbr backup", backup.id, backup.name, backup.status, backup.checkpoint_id, needs=vault_id)
+            )
+    found += [Owned("vault", v.id, v.name, v.status or "", detail=_capacity(v)) for v in vaults]
+    found += [Owned("server", s.id, s.name, s.status, detail=s.flavor_id or "") for s in marked_servers(clients, run_id)]
     return found
+
+
+def _capacity(vault: Vault) -> str:
+    return f"{vault.size_gb} GB" if vault.size_gb else ""
 
 
 HELD_KEYS = {
@@ -252,9 +264,11 @@ def holds_others(clients: Clients, run: Run, vault_id: str) -> bool:
     return any(b.name not in names for b in clients.cbr.list_backups(vault_id=vault_id))
 
 
-def delete_owned(clients: Clients, owned: Owned) -> None:
+def delete_owned(clients: Clients, owned: Owned) -> str | None:
     """Delete one resource a run made (the caller has checked it is the run's). A server's delete
-    is asynchronous: its job is not awaited here."""
+    is asynchronous: its job is not awaited here; its id is returned (None for the others)."""
+    if owned.type == "server":
+        return clients.ecs.delete_servers([owned.id])
     if owned.type == "image":
         clients.ims.delete_image(owned.id, delete_backup=False)
     elif owned.type == "csbs backup":
@@ -263,10 +277,9 @@ def delete_owned(clients: Clients, owned: Owned) -> None:
         clients.cbr.delete_backup(owned.id)
     elif owned.type == "vault":
         clients.cbr.delete_vault(owned.id)
-    elif owned.type == "server":
-        clients.ecs.delete_servers([owned.id])
     else:
         raise ValueError(f"unknown resource type {owned.type!r}")
+    return None
 
 
 def sweep(clients: Clients, run: Run, when: str) -> SweepReport:

@@ -24,7 +24,7 @@ class Action(StrEnum):
     RUN_AGAIN = "run-again"  # this run cannot finish: a new run of the image with another answer
     CHANGE_ANSWER = "change-answer"  # nothing has started: answer a question differently
     CHOOSE_CBR = "choose-cbr"  # a new run of the image on the CBR path
-    ABANDON = "abandon"  # give the run up (no command does it yet: no front end offers one)
+    ABANDON = "abandon"  # give the run up: delete what it made (wizard.abandon)
     DELETE_TEMP_SERVER = "delete-temp-server"  # a finished run kept its temporary ECS
     TEST_LAUNCH = "test-launch"  # time an ECS made from the new image
     LIST_IMAGES = "list-images"  # find the image among the project's full-ECS images
@@ -169,7 +169,7 @@ class Phrases:
         raise NotImplementedError
 
     def abandon(self, remedy: Remedy) -> str:
-        return ""  # no command abandons a run yet: nothing to offer but the reason
+        raise NotImplementedError
 
     def delete_temp_server(self, remedy: Remedy) -> str:
         raise NotImplementedError
@@ -211,6 +211,7 @@ class CommandLine(Phrases):
             Action.CHOOSE_CBR: f"ecs-wizard run {remedy.image_id or 'IMAGE'} --service cbr",
             Action.DELETE_TEMP_SERVER: f"ecs-wizard resume {run} --cleanup",
             Action.TEST_LAUNCH: f"ecs-wizard resume {run} --test-launch",
+            Action.ABANDON: f"ecs-wizard abandon {run}",
             Action.LIST_RUNS: "ecs-wizard runs",
         }.get(remedy.action)
 
@@ -229,6 +230,9 @@ class CommandLine(Phrases):
 
     def choose_cbr(self, remedy: Remedy) -> str:
         return f"use the CBR path instead ({self.command(remedy)})"
+
+    def abandon(self, remedy: Remedy) -> str:
+        return f"give the run up and delete what it made ({self.command(remedy)})"
 
     def delete_temp_server(self, remedy: Remedy) -> str:
         return self.command(remedy) or ""

@@ -105,6 +105,7 @@ class RunSummary:
     resources: list[dict[str, str]]
     follow_ups: list[str]  # step kinds still on offer (plan.FOLLOW_UPS), once the run succeeded
     follow_up_hints: dict[str, str]  # the same -> a line with the command that does it later
+    deletions: list[dict[str, Any]]  # what abandon or a cleanup deleted, could not delete, or kept (wizard.abandon)
 
     @classmethod
     def of(cls, run: Run) -> RunSummary:
@@ -115,6 +116,7 @@ class RunSummary:
         resources = run.resources()
         demo = run.cloud.get("cloud") == "demo"
         succeeded = run.status == RunStatus.SUCCEEDED
+        deleted = {d["id"] for d in run.deletions if d.get("status") == "deleted"}
         return cls(
             run_id=run.run_id,
             status=run.status,
@@ -126,7 +128,7 @@ class RunSummary:
             seconds=max(ends) - min(starts) if starts and ends else None,
             checks=dict((verify.outputs.get("checks") if verify else None) or {}),
             test_launch=_test_launch(plan),
-            temp_server=_temp_server(plan),
+            temp_server=_temp_server(plan, deleted),
             old_image_deletion=delete_old.status if delete_old else None,
             backup_ids=[r["id"] for r in resources if r.get("type") == "backup"],
             failed=_failed(plan),
@@ -135,11 +137,17 @@ class RunSummary:
             follow_up_hints={kind: r.sentence for kind, r in follow_up_remedies(plan, demo=demo).items()}
             if succeeded
             else {},
+            deletions=list(run.deletions),
         )
 
     @property
     def succeeded(self) -> bool:
         return self.status == RunStatus.SUCCEEDED
+
+    @property
+    def abandoned(self) -> bool:
+        """Given up (``ecs-wizard abandon``): what it made is deleted, or being deleted."""
+        return RunStatus(self.status).abandoned
 
     @property
     def duration(self) -> str:
@@ -150,6 +158,8 @@ class RunSummary:
         test = self.test_launch
         if test is None:
             return ""
+        if test.status == StepStatus.PENDING:
+            return "not done: the run stopped before it."
         if test.seconds is None:
             return f"{test.status}: {test.message}"
         text = f"An ECS from the new image was ACTIVE after {duration_text(test.seconds)} (the test ECS was deleted)."
@@ -164,11 +174,13 @@ class RunSummary:
         """(mark, sentence) for what became of the temporary ECS, the old image and the new backup. The
         mark: "ok" done, ".." not done (under way, failed), "!" kept and billed, "" a note.
         ``delete_hint`` follows "until you delete it" for a kept temporary ECS: how this front end does it."""
-        lines = []
+        lines = self.deletion_lines()
         temp = self.temp_server
-        if temp is not None:
+        if temp is not None and temp.server_id and temp.server_id not in {d["id"] for d in self.deletions}:
             if temp.deleted:
                 lines.append(("ok", f"The temporary ECS {temp.server_id} was deleted."))
+            elif not self.succeeded:  # the run may still need it; it bills meanwhile
+                lines.append(("!", f"The temporary ECS {temp.server_id} is billed while it exists{delete_hint}."))
             elif temp.kept:  # never asked for, or declined at its confirmation
                 lines.append(
                     (
@@ -184,8 +196,27 @@ class RunSummary:
         else:
             mark = "ok" if self.old_image_deletion == StepStatus.SUCCEEDED else ".."
             lines.append((mark, f"The old image: {self.old_image_deletion}."))
-        if self.backup_ids:
+        if self.backup_ids and self.new_image_id and self.new_image_id not in self._deleted_ids():
             lines.append(("", f"Keep the new backup: the new image needs it ({', '.join(self.backup_ids)})."))
+        return lines
+
+    def _deleted_ids(self) -> set[str]:
+        return {d["id"] for d in self.deletions if d.get("status") == "deleted"}
+
+    def deletion_lines(self) -> list[tuple[str, str]]:
+        """(mark, sentence) for each resource abandon or a cleanup deleted, could not delete, or kept."""
+        lines = []
+        for d in self.deletions:
+            what = f"{d['type']} {d['name']} ({d['id']})"
+            by = "abandoning the run" if d.get("by") == "abandon" else "cleanup"
+            if d.get("status") == "deleted":
+                lines.append(("ok", f"Deleted {what} ({by})."))
+            elif d.get("status") == "kept":
+                lines.append(("", f"Kept {what}: {d.get('reason', '')}."))
+            elif d.get("status") == "failed":
+                lines.append(("!", f"Could not delete {what}: {d.get('reason', '')}."))
+            else:
+                lines.append(("..", f"Deleting {what} ({by}) was under way when it stopped."))
         return lines
 
 
@@ -197,11 +228,15 @@ def _test_launch(plan: Plan) -> TestLaunch | None:
     return TestLaunch(test.status, test.message, test.outputs.get("seconds_to_active"), slow)
 
 
-def _temp_server(plan: Plan) -> TempServer | None:
+def _temp_server(plan: Plan, deleted: set[str]) -> TempServer | None:
+    """The temporary ECS; deleted by its step, or after the run (``deleted``: by abandon or a cleanup)."""
     temp, delete = plan.first("create_temp_server"), plan.first("delete_temp_server")
     if temp is None:
         return None
-    return TempServer(temp.outputs.get("server_id") or temp.state.get("server_id"), delete.status if delete else None)
+    server_id = temp.outputs.get("server_id") or temp.state.get("server_id")
+    if server_id in deleted:
+        return TempServer(server_id, StepStatus.SUCCEEDED)
+    return TempServer(server_id, delete.status if delete else None)
 
 
 def _failed(plan: Plan) -> FailedStep | None:
@@ -274,6 +309,14 @@ def _cell(value: Any) -> str:
 def _outcome(summary: RunSummary) -> list[str]:
     """The Outcome section: what the run achieved, as the summary screen and plain mode show it."""
     lines = ["## Outcome", ""]
+    if summary.status == RunStatus.ABANDONED:
+        kept = any(d.get("status") == "kept" for d in summary.deletions)
+        lines.append(f"- **Abandoned**: nothing the run made is left{' but what is kept below' if kept else ''}.")
+    elif summary.status == RunStatus.ABANDONING:
+        lines.append(
+            f"- **Being abandoned**: the abandon stopped before it finished; `ecs-wizard abandon {summary.run_id}` "
+            "finishes it."
+        )
     if summary.failed is not None:
         lines.append(f"- Stopped at **{summary.failed.title}** (the error is under Errors below).")
     if summary.checks:
@@ -285,6 +328,11 @@ def _outcome(summary: RunSummary) -> list[str]:
         lines.append("- Test launch: " + summary.test_launch_text().replace("\n", " "))
     later = dict(summary.follow_up_hints)
     cleanup = f" (`ecs-wizard resume {summary.run_id} --cleanup`)" if later.pop("delete_temp_server", None) else ""
+    if not summary.succeeded and not summary.abandoned:
+        cleanup = (
+            f" (`ecs-wizard resume {summary.run_id} --cleanup` deletes it; "
+            f"`ecs-wizard abandon {summary.run_id}` deletes everything the run made)"
+        )
     lines += [f"- {text}" for _, text in summary.cleanup_lines(cleanup)]
     lines += [f"- {text}" for text in later.values()]
     return [*lines, ""]

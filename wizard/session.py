@@ -20,6 +20,7 @@ from wizard.polling import DEMO_POLL, PollPolicy
 from wizard.status import RunStatus
 
 if TYPE_CHECKING:  # the engine is imported when first used, so a front end paints before it loads
+    from wizard.abandon import Abandon
     from wizard.cloud.client import Clients
     from wizard.diagnose import Diagnosis
     from wizard.doctor import Problem
@@ -121,6 +122,17 @@ class CloudSession:
         kw.setdefault("sleep", self.sleep)
         return Runner(self.clients, run, self.journal, **kw)
 
+    def abandoner(self, run: Run, **kw: Any) -> Abandon:
+        """What deletes ``run``'s resources (``abandon``, ``resume --cleanup`` of an unfinished run), at
+        this session's pace."""
+        from wizard.abandon import Abandon
+
+        kw.setdefault("poll", self.poll)
+        kw.setdefault("window", self.window)
+        kw.setdefault("clock", self.clock)
+        kw.setdefault("sleep", self.sleep)
+        return Abandon(self.clients, run, self.journal, **kw)
+
     def check_resumable_here(self, run: Run) -> None:
         """A run can only be resumed against the cloud and project it was started in, and by one
         process at a time (``RunLocked``, exit 2, names the process that holds it)."""
@@ -168,7 +180,9 @@ class CloudSession:
                 or run.cloud.get("world", self.emulator.world_id) != self.emulator.world_id
             ):
                 return False
-            return run.resumable or (run.status == RunStatus.SUCCEEDED and "delete_temp_server" in follow_ups(run.plan))
+            if run.resumable or run.status == RunStatus.ABANDONING:  # an interrupted abandon still has resources there
+                return True
+            return run.status == RunStatus.SUCCEEDED and "delete_temp_server" in follow_ups(run.plan)
 
         if not any(needs_this_world(r) for r in self.journal.runs()):
             with contextlib.suppress(OSError):  # nothing to keep; a state dir that is not one holds nothing

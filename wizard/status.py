@@ -31,8 +31,15 @@ class RunStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    ABANDONING = "abandoning"  # wizard.abandon is deleting what the run made (an interrupted abandon continues)
+    ABANDONED = "abandoned"  # given up: what it made is deleted (or kept on purpose); never resumed
 
     @property
     def resumable(self) -> bool:
-        """Anything but success: a run that stopped, for whatever reason, continues where it stopped."""
-        return self is not RunStatus.SUCCEEDED
+        """Running, failed or cancelled: a run that stopped, for whatever reason, continues where it stopped."""
+        return self in (RunStatus.RUNNING, RunStatus.FAILED, RunStatus.CANCELLED)
+
+    @property
+    def abandoned(self) -> bool:
+        """Given up with ``ecs-wizard abandon``: what it made is deleted, or being deleted."""
+        return self in (RunStatus.ABANDONING, RunStatus.ABANDONED)

@@ -35,9 +35,11 @@ def test_the_command_line_prints_the_command_with_the_run_and_the_image():
     )
 
 
-def test_abandon_offers_no_command_until_one_exists():
+def test_abandon_names_its_command_on_the_command_line():
     remedy = Remedy(Action.ABANDON, "This run cannot finish", run_id="r1")
-    assert COMMAND_LINE.say(remedy) == TUI.say(remedy) == "This run cannot finish."
+    assert COMMAND_LINE.say(remedy) == (
+        "This run cannot finish; give the run up and delete what it made (ecs-wizard abandon r1)."
+    )
 
 
 def test_a_kept_vault_is_named_with_where_each_front_end_lists_it():

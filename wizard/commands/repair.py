@@ -1,7 +1,8 @@
-"""Repairs without a UI: ``run IMAGE`` (diagnose, plan, execute) and ``resume [RUN_ID]`` (continue
-an interrupted or failed run, or add a follow-up to a finished one). Steps that are billable or
-destructive need ``--yes`` or a terminal to confirm on; with ``--json`` the last line on stdout is a
-``run-finished`` event on every way out."""
+"""Repairs without a UI: ``run IMAGE`` (diagnose, plan, execute), ``resume [RUN_ID]`` (continue
+an interrupted or failed run, or add a follow-up to a finished one, or delete the temporary ECS of an
+unfinished one) and ``abandon RUN_ID`` (delete what a run made and give it up, ``wizard.abandon``).
+Steps that are billable or destructive, and deletions, need ``--yes`` or a terminal to confirm on;
+with ``--json`` the last line on stdout is a ``run-finished`` event on every way out."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 
-from wizard import errors, ownership
+from wizard import abandon, errors, ownership
 from wizard.commands.context import Invocation, interactive
 from wizard.console import EventPrinter, diagnosis_text, plan_json, plan_text
 from wizard.diagnose import Diagnosis, diagnose
@@ -29,6 +30,10 @@ def cmd_run(invocation: Invocation) -> int:
 
 def cmd_resume(invocation: Invocation) -> int:
     return invocation.ends_with_run_finished(_resume)
+
+
+def cmd_abandon(invocation: Invocation) -> int:
+    return invocation.ends_with_run_finished(_abandon)
 
 
 def _run(invocation: Invocation) -> int:
@@ -157,10 +162,17 @@ def _execute(invocation: Invocation, session: CloudSession, run: Run) -> int:
     return errors.EXIT_FAILED
 
 
-def _needs_confirmation(invocation: Invocation, run: Run, titles: list[str], closing: str, **fields: object) -> int:
+def _needs_confirmation(
+    invocation: Invocation,
+    run: Run,
+    titles: list[str],
+    closing: str,
+    heading: str = "These steps are billable or destructive and need confirmation:",
+    **fields: object,
+) -> int:
     """Stop before any change: the steps that need --yes or a terminal (stderr) and, with --json, the
     closing event ``closing`` with ``fields``."""
-    print("These steps are billable or destructive and need confirmation:", file=sys.stderr)
+    print(heading, file=sys.stderr)
     for title in titles:
         print(f"  - {title}", file=sys.stderr)
     print(
@@ -244,18 +256,12 @@ def _resume(invocation: Invocation) -> int:
             "No run to resume.", "ecs-wizard runs lists the runs; start one with ecs-wizard run IMAGE."
         )
     invocation.active_run_id = run.run_id
-    if follow_up and run.status != RunStatus.SUCCEEDED:
-        raise errors.UsageError(
-            f"Run {run.run_id} has not succeeded ({run.status}).", f"Resume it first: ecs-wizard resume {run.run_id}"
-        )
-    if not run.resumable and not follow_up:
-        raise errors.UsageError(
-            f"Run {run.run_id} has already {run.status}; there is nothing to resume.",
-            f"ecs-wizard report {run.run_id} shows what it did; --test-launch or --cleanup add a follow-up.",
-        )
+    _check_resumable(run, follow_up)
     session = invocation.open_session(demo=run.cloud.get("cloud") == "demo", check=True)
     session.check_resumable_here(run)
     invocation.run_lock = ownership.RunLock(journal, run.run_id).acquire()  # follow-ups edit the journal
+    if follow_up == ["delete_temp_server"] and run.status != RunStatus.SUCCEEDED:
+        return _clean_up_unfinished(invocation, session, journal.load(run.run_id))
     if follow_up:
         if not args.yes and not interactive():  # checked before the journal changes
             return _needs_confirmation(
@@ -269,3 +275,125 @@ def _resume(invocation: Invocation) -> int:
             add_follow_up(run.plan, kind, session.clients, Diagnosis.from_dict(run.diagnosis))
         journal.save(run)
     return _execute(invocation, session, run)
+
+
+def _check_resumable(run: Run, follow_up: list[str]) -> None:
+    """What resume can do with ``run``: continue it unless it finished or was given up; a follow-up
+    only on a finished run, except the cleanup, which also deletes an unfinished run's temporary ECS."""
+    if run.status.abandoned:
+        finish = "" if run.status == RunStatus.ABANDONED else f"; finish the abandon with: ecs-wizard abandon {run.run_id}"
+        raise errors.UsageError(
+            f"Run {run.run_id} was abandoned{' (interrupted)' if run.status == RunStatus.ABANDONING else ''}: "
+            "it cannot be resumed.",
+            f"Start a new repair of its image instead{finish}.",
+        )
+    if follow_up == ["delete_temp_server"] and run.resumable:
+        return
+    if follow_up and run.status != RunStatus.SUCCEEDED:
+        raise errors.UsageError(
+            f"Run {run.run_id} has not succeeded ({run.status}).", f"Resume it first: ecs-wizard resume {run.run_id}"
+        )
+    if not run.resumable and not follow_up:
+        raise errors.UsageError(
+            f"Run {run.run_id} has already {run.status}; there is nothing to resume.",
+            f"ecs-wizard report {run.run_id} shows what it did; --test-launch or --cleanup add a follow-up.",
+        )
+
+
+def _clean_up_unfinished(invocation: Invocation, session: CloudSession, run: Run) -> int:
+    """``resume RUN_ID --cleanup`` on a failed or interrupted run: delete the ECSs it made (after
+    confirmation); the run stays resumable."""
+    found = abandon.survey(session.clients, run, types=frozenset({"server"}))
+    return _delete_confirmed(
+        invocation,
+        session,
+        run,
+        found,
+        what=f"Run {run.run_id} ({run.status}): the ECSs it made that still exist",
+        again=f"ecs-wizard resume {run.run_id} --cleanup --yes",
+        carry_out=lambda deleter: deleter.cleanup(),
+    )
+
+
+def _abandon(invocation: Invocation) -> int:
+    """``abandon RUN_ID``: list what the run made and what it costs, ask once, delete it in order."""
+    args = invocation.args
+    journal = Journal(args.state_dir)
+    invocation.active_run_id = args.run_id
+    run = journal.load(args.run_id)
+    abandon.check_abandonable(run)
+    session = invocation.open_session(demo=run.cloud.get("cloud") == "demo", check=True)
+    session.check_resumable_here(run)
+    invocation.run_lock = ownership.RunLock(journal, run.run_id).acquire()
+    run = journal.load(run.run_id)  # as it stands now that this process holds it
+    keep_image = bool(args.keep_image or (run.abandon or {}).get("keep_image"))
+    found = abandon.survey(session.clients, run, keep_image=keep_image)
+    return _delete_confirmed(
+        invocation,
+        session,
+        run,
+        found,
+        what=f"Run {run.run_id} ({_where_it_stopped(run)}) on image {run.plan.image_name}: what it made that still exists",
+        again=f"ecs-wizard abandon {run.run_id} --yes" + (" --keep-image" if keep_image else ""),
+        carry_out=lambda deleter: deleter.abandon(keep_image=keep_image),
+    )
+
+
+def _where_it_stopped(run: Run) -> str:
+    failed = run.plan.failed_step()
+    if run.status.abandoned:
+        return "abandoned" if run.status == RunStatus.ABANDONED else "being abandoned"
+    if failed is not None:
+        return f"{run.status} at '{failed.title}'"
+    return "interrupted" if run.status == RunStatus.RUNNING else run.status
+
+
+def _delete_confirmed(
+    invocation: Invocation,
+    session: CloudSession,
+    run: Run,
+    found: abandon.Survey,
+    *,
+    what: str,
+    again: str,
+    carry_out: Callable[[abandon.Abandon], abandon.Outcome],
+) -> int:
+    """Show ``found``, ask once (default no; --yes answers it; no terminal: exit 3), then delete."""
+    args = invocation.args
+    if args.json:
+        print(json.dumps({"event": "abandon-plan", "run_id": run.run_id, **found.to_dict()}, default=str), flush=True)
+    else:
+        print("\n".join([what, *found.lines()]), flush=True)
+    count = len(found.to_delete)
+    if count and not args.yes:
+        if not interactive():
+            return _needs_confirmation(
+                invocation,
+                run,
+                [f"delete {t.label}" for t in found.to_delete],
+                f"nothing was deleted; confirm with: {again}",
+                heading="These deletions need confirmation:",
+            )
+        question = f"Delete {'this resource' if count == 1 else f'these {count} resources'}? This cannot be undone. [y/N] "
+        print(question, end="", file=sys.stderr if args.json else sys.stdout, flush=True)
+        if input().strip().lower() not in {"y", "yes"}:
+            print("Not confirmed: nothing was deleted.", file=sys.stderr)
+            if args.json:
+                invocation.print_run_finished(RunStatus.CANCELLED, run.run_id, "not confirmed: nothing was deleted")
+            return errors.EXIT_NEEDS_CONFIRMATION
+    printer = EventPrinter(json_lines=args.json)
+
+    def on_event(event: RunEvent) -> None:
+        printer(event)
+        invocation.run_finished_shown |= event.event == "run-finished"
+
+    try:
+        outcome = carry_out(session.abandoner(run, on_event=on_event))
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; what was asked to be deleted is in the journal: {again}", file=sys.stderr)
+        if args.json:
+            invocation.print_run_finished(run.status, run.run_id, "interrupted; start it again to finish")
+        return errors.EXIT_INTERRUPTED
+    if outcome.cancelled:
+        return errors.EXIT_INTERRUPTED
+    return errors.EXIT_OK if outcome.complete else errors.EXIT_FAILED
