@@ -58,7 +58,11 @@ COSTS = {
     "csbs backup": "a CSBS backup: its storage is billed while it exists",
     "image": "a full-ECS image: it keeps its backup (billed) in use and counts against the image quota",
 }
-CREATING = {"image": ("queued", "saving"), "cbr backup": ("protecting", "waiting_protect"), "csbs backup": ("protecting",)}
+CREATING = {
+    "image": ("queued", "saving"),
+    "cbr backup": ("protecting", "waiting_protect"),
+    "csbs backup": ("protecting",),
+}
 GONE = ("deleted", "DELETED")
 DELETING = ("deleting", "waiting_delete", "pending_delete")
 NOT_FOUND = frozenset({"IMG.0027", "IMG.0144", "BackupService.6200", "BackupService.6105", "CSBS.3001", "Ecs.0114"})
@@ -391,9 +395,7 @@ class Abandon:
 
     def _wait_for_images_of(self, backup: Owned) -> None:
         started = self.clock()
-        while any(
-            i.needs == backup.id for i in ownership.find_owned(self.clients, self.run_) if i.type == "image"
-        ):
+        while any(i.needs == backup.id for i in ownership.find_owned(self.clients, self.run_) if i.type == "image"):
             if self.clock() - started > DELETE_TIMEOUTS["image"]:
                 return
             self._wait_a_little(started, f"waiting until the image made from {backup.name} is deleted")
@@ -429,13 +431,17 @@ class Abandon:
         entry["status"], entry["reason"], entry["at"] = "failed", reason, self.clock()
         self.failed[target.owned.id] = entry
         self._save()
-        self._emit("delete-failed", resource=target.owned.to_dict(), message=f"could not delete {target.label}: {reason}")
+        self._emit(
+            "delete-failed", resource=target.owned.to_dict(), message=f"could not delete {target.label}: {reason}"
+        )
 
     def _make_again_if_needed(self, deleted_ids: list[str]) -> None:
         """After a cleanup: the temporary ECS is gone, so a step that still has to back it up needs a new one."""
         plan = self.run_.plan
         temp = plan.first("create_temp_server")
-        backed_up = any(s.kind in ("cbr_backup", "csbs_backup") and s.status == StepStatus.SUCCEEDED for s in plan.steps)
+        backed_up = any(
+            s.kind in ("cbr_backup", "csbs_backup") and s.status == StepStatus.SUCCEEDED for s in plan.steps
+        )
         if temp is None or temp.state.get("server_id") not in deleted_ids or backed_up:
             return
         temp.state = {"failed": [*temp.state.get("failed", []), {"server_id": temp.state["server_id"]}]}

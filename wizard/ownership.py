@@ -192,7 +192,9 @@ def find_owned(clients: Clients, run: Run) -> list[Owned]:
                 Owned("cbr backup", backup.id, backup.name, backup.status, backup.checkpoint_id, needs=vault_id)
             )
     found += [Owned("vault", v.id, v.name, v.status or "", detail=_capacity(v)) for v in vaults]
-    found += [Owned("server", s.id, s.name, s.status, detail=s.flavor_id or "") for s in marked_servers(clients, run_id)]
+    found += [
+        Owned("server", s.id, s.name, s.status, detail=s.flavor_id or "") for s in marked_servers(clients, run_id)
+    ]
     return found
 
 

@@ -116,8 +116,9 @@ def test_keep_image_without_an_image_says_so_and_deletes_the_rest(session, emu):
 
 
 def test_csbs_path_abandon_deletes_the_image_before_its_backup(session, emu):
-    run = failed_run(session, emu, "ecs.create_server:first=1:status=400", image=IMAGE_EXISTS, service="csbs",
-                     test_launch=True)
+    run = failed_run(
+        session, emu, "ecs.create_server:first=1:status=400", image=IMAGE_EXISTS, service="csbs", test_launch=True
+    )
     assert marked(emu, run) == {"images": 1, "csbs_backups": 1}
     session.abandoner(run).abandon()
     deletes = [(m, p) for m, p, _ in emu.request_log if m == "DELETE"]

@@ -74,7 +74,12 @@ def test_abandon_yes_json_deletes_everything_and_ends_with_run_finished_abandone
     events = json_lines(out)
     assert [e["event"] for e in events if e["event"] in ("deleting", "deleted")] == ["deleting", "deleted"] * 3
     last = events[-1]
-    assert (last["event"], last["status"], last["run_id"], last["remaining"]) == ("run-finished", "abandoned", run_id, [])
+    assert (last["event"], last["status"], last["run_id"], last["remaining"]) == (
+        "run-finished",
+        "abandoned",
+        run_id,
+        [],
+    )
     assert left(failing, run_id) == {}
 
     code, out, _ = cli(capsys, tmp_path, "runs", "--json")
@@ -187,12 +192,20 @@ def test_abandon_of_a_run_that_made_nothing_needs_no_confirmation(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT), ECS_WIZARD_STATE_DIR=str(tmp_path))
     run = subprocess.run(
         [sys.executable, "-m", "wizard", "run", SOURCE_GONE, "--demo", "--source-exists", "no", "--json", *FAST],
-        capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
     )
     run_id = json.loads(run.stdout.splitlines()[-1])["run_id"]  # stopped before its first billable step
     done = subprocess.run(
         [sys.executable, "-m", "wizard", "abandon", run_id, "--demo", *FAST],
-        capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr  # nothing was made: nothing to confirm, the run is given up
     assert "Nothing this run made still exists." in done.stdout

@@ -281,7 +281,9 @@ def _check_resumable(run: Run, follow_up: list[str]) -> None:
     """What resume can do with ``run``: continue it unless it finished or was given up; a follow-up
     only on a finished run, except the cleanup, which also deletes an unfinished run's temporary ECS."""
     if run.status.abandoned:
-        finish = "" if run.status == RunStatus.ABANDONED else f"; finish the abandon with: ecs-wizard abandon {run.run_id}"
+        finish = (
+            "" if run.status == RunStatus.ABANDONED else f"; finish the abandon with: ecs-wizard abandon {run.run_id}"
+        )
         raise errors.UsageError(
             f"Run {run.run_id} was abandoned{' (interrupted)' if run.status == RunStatus.ABANDONING else ''}: "
             "it cannot be resumed.",
@@ -333,7 +335,8 @@ def _abandon(invocation: Invocation) -> int:
         session,
         run,
         found,
-        what=f"Run {run.run_id} ({_where_it_stopped(run)}) on image {run.plan.image_name}: what it made that still exists",
+        what=f"Run {run.run_id} ({_where_it_stopped(run)}) on image {run.plan.image_name}: "
+        "what it made that still exists",
         again=f"ecs-wizard abandon {run.run_id} --yes" + (" --keep-image" if keep_image else ""),
         carry_out=lambda deleter: deleter.abandon(keep_image=keep_image),
     )
@@ -374,7 +377,9 @@ def _delete_confirmed(
                 f"nothing was deleted; confirm with: {again}",
                 heading="These deletions need confirmation:",
             )
-        question = f"Delete {'this resource' if count == 1 else f'these {count} resources'}? This cannot be undone. [y/N] "
+        question = (
+            f"Delete {'this resource' if count == 1 else f'these {count} resources'}? This cannot be undone. [y/N] "
+        )
         print(question, end="", file=sys.stderr if args.json else sys.stdout, flush=True)
         if input().strip().lower() not in {"y", "yes"}:
             print("Not confirmed: nothing was deleted.", file=sys.stderr)
