@@ -28,6 +28,7 @@ from wizard.status import StepStatus
 
 if TYPE_CHECKING:
     from wizard.cloud.client import Clients
+    from wizard.cloud.models import Backup, BackupTask, Image, Job
 
 
 class StepFailed(Exception):
@@ -223,7 +224,7 @@ def _forget(ctx: StepContext, step: Step, *keys: str) -> None:
 _UNHEALTHY = Remedy(Action.RESUME, "Check that the ECS is running and its disks are healthy", "it tries a new backup")
 
 
-def _job_failure(service: str, job, remedy: Remedy | None = None) -> StepFailed:
+def _job_failure(service: str, job: Job, remedy: Remedy | None = None) -> StepFailed:
     reason = job.fail_reason or "no reason given"
     return StepFailed(
         f"The {service} job {job.id} failed: {reason}",
@@ -287,7 +288,7 @@ def _source_gone_remedy(step: Step) -> Remedy:
 class CreateTempServer(StepKind):
     kind = "create_temp_server"
 
-    def _spec(self, step: Step, resolve, tags: dict[str, str]) -> ServerSpec:
+    def _spec(self, step: Step, resolve: Callable[[Any], Any], tags: dict[str, str]) -> ServerSpec:
         i = {k: resolve(v) for k, v in step.inputs.items()}
         return ServerSpec(
             i["name"],
@@ -300,14 +301,14 @@ class CreateTempServer(StepKind):
             tags=tuple(tags.items()),
         )
 
-    def calls(self, step, resolve):
+    def calls(self, step: Step, resolve: Callable[[Any], Any]) -> list[ApiCall]:
         body = self._spec(step, resolve, PLANNED_TAGS).to_body()
         return [
             ApiCall("POST", "/v1/{project_id}/cloudservers", body, "billable: a new ECS"),
             ApiCall("GET", "/v1/{project_id}/jobs/{job_id}", note="poll until SUCCESS"),
         ]
 
-    def advance(self, ctx, step):
+    def advance(self, ctx: StepContext, step: Step) -> Tick:
         ecs = ctx.clients.ecs
         if "job_id" not in step.state and "server_id" not in step.state:
             pending = _pending_create(ctx, step, self)
@@ -361,7 +362,7 @@ class CreateTempServer(StepKind):
         step.outputs["server_id"] = server.id
         return Tick(done=True, message=f"ECS {server.id} is ACTIVE")
 
-    def reconcile(self, ctx, step):
+    def reconcile(self, ctx: StepContext, step: Step) -> bool:
         name = ctx.resolve(step.inputs["name"])
         servers = ownership.marked_servers(ctx.clients, ctx.run_id, name)
         return _adopt_named(ctx, step, "server_id", "server", name, servers)
@@ -372,7 +373,7 @@ class EnsureVault(StepKind):
 
     kind = "ensure_vault"
 
-    def calls(self, step, resolve):
+    def calls(self, step: Step, resolve: Callable[[Any], Any]) -> list[ApiCall]:
         i = {k: resolve(v) for k, v in step.inputs.items()}
         calls = [
             ApiCall(
@@ -415,7 +416,7 @@ class EnsureVault(StepKind):
             )
         return calls
 
-    def advance(self, ctx, step):
+    def advance(self, ctx: StepContext, step: Step) -> Tick:
         cbr = ctx.clients.cbr
         server_id = ctx.resolve(step.inputs["server_id"])
         name = ctx.resolve(step.inputs["vault_name"])
@@ -452,7 +453,7 @@ class EnsureVault(StepKind):
         step.outputs["vault_id"] = vault.id
         return Tick(done=True, message=f"ECS is in vault {vault.name}")
 
-    def reconcile(self, ctx, step):
+    def reconcile(self, ctx: StepContext, step: Step) -> bool:
         name = ctx.resolve(step.inputs["vault_name"])
         vaults = ownership.marked_vaults(ctx.clients, ctx.run_id, name)
         return _adopt_named(ctx, step, "vault_id", "vault", name, vaults)
@@ -463,20 +464,20 @@ class _BackupStep(StepKind):
 
     service = ""
 
-    def _start(self, ctx, step, inputs: dict[str, Any]) -> Tick:
+    def _start(self, ctx: StepContext, step: Step, inputs: dict[str, Any]) -> Tick:
         raise NotImplementedError
 
-    def _find_by_checkpoint(self, ctx, checkpoint_id):
+    def _find_by_checkpoint(self, ctx: StepContext, checkpoint_id: str) -> list[Backup]:
         raise NotImplementedError
 
-    def _get(self, ctx, backup_id):
+    def _get(self, ctx: StepContext, backup_id: str) -> Backup:
         raise NotImplementedError
 
-    def _backups_of(self, ctx, inputs: dict[str, Any]):
+    def _backups_of(self, ctx: StepContext, inputs: dict[str, Any]) -> list[Backup]:
         """The server's backups, where one a lost answer started would show up."""
         raise NotImplementedError
 
-    def advance(self, ctx, step):
+    def advance(self, ctx: StepContext, step: Step) -> Tick:
         if "checkpoint_id" not in step.state and "backup_id" not in step.state:
             pending = _pending_create(ctx, step, self)
             if pending is not None:
@@ -484,11 +485,11 @@ class _BackupStep(StepKind):
             return self._start(ctx, step, {k: ctx.resolve(v) for k, v in step.inputs.items()})
         return self._poll(ctx, step)
 
-    def reconcile(self, ctx, step):
+    def reconcile(self, ctx: StepContext, step: Step) -> bool:
         i = {k: ctx.resolve(v) for k, v in step.inputs.items()}
         return _adopt_named(ctx, step, "backup_id", "backup", i["backup_name"], self._backups_of(ctx, i))
 
-    def _poll(self, ctx, step) -> Tick:
+    def _poll(self, ctx: StepContext, step: Step) -> Tick:
         if "backup_id" not in step.state:
             found = self._find_by_checkpoint(ctx, step.state["checkpoint_id"])
             if not found:
@@ -513,7 +514,7 @@ class CbrBackup(_BackupStep):
     kind = "cbr_backup"
     service = "cbr"
 
-    def calls(self, step, resolve):
+    def calls(self, step: Step, resolve: Callable[[Any], Any]) -> list[ApiCall]:
         i = {k: resolve(v) for k, v in step.inputs.items()}
         return [
             ApiCall(
@@ -535,7 +536,7 @@ class CbrBackup(_BackupStep):
             ApiCall("GET", "/v3/{project_id}/backups/{backup_id}", note="the backup must be available"),
         ]
 
-    def _poll(self, ctx, step):
+    def _poll(self, ctx: StepContext, step: Step) -> Tick:
         """While CBR's task for the backup runs, poll the task: a CBR backup has no progress of its own."""
         task = self._task(ctx, step)
         if task is None:
@@ -563,7 +564,7 @@ class CbrBackup(_BackupStep):
             )
         return super()._poll(ctx, step)
 
-    def _task(self, ctx, step):
+    def _task(self, ctx: StepContext, step: Step) -> BackupTask | None:
         """The CBR task making this step's backup, found once by restore point (or backup) and journaled."""
         cbr = ctx.clients.cbr
         if step.state.get("task_id") == "":
@@ -592,7 +593,7 @@ class CbrBackup(_BackupStep):
         ctx.save()
         return task
 
-    def _start(self, ctx, step, i):
+    def _start(self, ctx: StepContext, step: Step, i: dict[str, Any]) -> Tick:
         checkpoint = _create(
             ctx,
             step,
@@ -619,13 +620,13 @@ class CbrBackup(_BackupStep):
             )
         return Tick(message="backup started")
 
-    def _find_by_checkpoint(self, ctx, checkpoint_id):
+    def _find_by_checkpoint(self, ctx: StepContext, checkpoint_id: str) -> list[Backup]:
         return ctx.clients.cbr.list_backups(checkpoint_id=checkpoint_id)
 
-    def _get(self, ctx, backup_id):
+    def _get(self, ctx: StepContext, backup_id: str) -> Backup:
         return ctx.clients.cbr.get_backup(backup_id)
 
-    def _backups_of(self, ctx, i):
+    def _backups_of(self, ctx: StepContext, i: dict[str, Any]) -> list[Backup]:
         return ownership.run_cbr_backups(ctx.clients, i["vault_id"], i["backup_name"], i["server_id"])
 
 
@@ -633,7 +634,7 @@ class CsbsBackup(_BackupStep):
     kind = "csbs_backup"
     service = "csbs"
 
-    def calls(self, step, resolve):
+    def calls(self, step: Step, resolve: Callable[[Any], Any]) -> list[ApiCall]:
         i = {k: resolve(v) for k, v in step.inputs.items()}
         return [
             ApiCall(
@@ -658,7 +659,7 @@ class CsbsBackup(_BackupStep):
             ApiCall("GET", "/v1/{project_id}/checkpoint_items/{backup_id}", note="poll until available"),
         ]
 
-    def _start(self, ctx, step, i):
+    def _start(self, ctx: StepContext, step: Step, i: dict[str, Any]) -> Tick:
         csbs = ctx.clients.csbs
         if not step.state.get("protectable"):
             check = csbs.check_protectable(i["server_id"])
@@ -694,25 +695,25 @@ class CsbsBackup(_BackupStep):
             )
         return Tick(message="full backup started")
 
-    def _find_by_checkpoint(self, ctx, checkpoint_id):
+    def _find_by_checkpoint(self, ctx: StepContext, checkpoint_id: str) -> list[Backup]:
         return ctx.clients.csbs.list_checkpoint_items(checkpoint_id=checkpoint_id)
 
-    def _get(self, ctx, backup_id):
+    def _get(self, ctx: StepContext, backup_id: str) -> Backup:
         return ctx.clients.csbs.get_checkpoint_item(backup_id)
 
-    def _backups_of(self, ctx, i):
+    def _backups_of(self, ctx: StepContext, i: dict[str, Any]) -> list[Backup]:
         return ownership.marked_csbs_backups(ctx.clients, ctx.run_id, i["backup_name"])
 
 
 class CheckNewFormat(StepKind):
     kind = "check_new_format"
 
-    def calls(self, step, resolve):
+    def calls(self, step: Step, resolve: Callable[[Any], Any]) -> list[ApiCall]:
         return [
             ApiCall("GET", "/v1/{project_id}/checkpoint_items/{backup_id}", note="extend_info.support_lld must be true")
         ]
 
-    def advance(self, ctx, step):
+    def advance(self, ctx: StepContext, step: Step) -> Tick:
         backup = ctx.clients.csbs.get_checkpoint_item(ctx.resolve(step.inputs["backup_id"]))
         if backup.support_lld is not True:
             raise StepFailed(
@@ -727,7 +728,7 @@ class CheckNewFormat(StepKind):
 class CreateImage(StepKind):
     kind = "create_image"
 
-    def calls(self, step, resolve):
+    def calls(self, step: Step, resolve: Callable[[Any], Any]) -> list[ApiCall]:
         i = {k: resolve(v) for k, v in step.inputs.items()}
         body = {"name": i["image_name"], "backup_id": i["backup_id"]}
         if i["service"] == "cbr":
@@ -737,7 +738,7 @@ class CreateImage(StepKind):
             ApiCall("GET", "/v1/cloudimages/job/{job_id}", note="poll until SUCCESS"),
         ]
 
-    def advance(self, ctx, step):
+    def advance(self, ctx: StepContext, step: Step) -> Tick:
         ims = ctx.clients.ims
         i = {k: ctx.resolve(v) for k, v in step.inputs.items()}
         if "job_id" not in step.state and "image_id" not in step.state:
@@ -773,7 +774,7 @@ class CreateImage(StepKind):
         step.outputs["image_id"] = image.id
         return Tick(done=True, progress=100.0, message=f"image {image.id} is active")
 
-    def reconcile(self, ctx, step):
+    def reconcile(self, ctx: StepContext, step: Step) -> bool:
         name = ctx.resolve(step.inputs["image_name"])
         images = ownership.marked_images(ctx.clients, ctx.run_id, name)
         return _adopt_named(ctx, step, "image_id", "image", name, images)
@@ -808,7 +809,7 @@ class CreateImage(StepKind):
             _created(ctx, step, "job_id", job_id)
         return Tick(message="image creation started")
 
-    def _adopt_from_backup(self, ctx, step, i) -> bool:
+    def _adopt_from_backup(self, ctx: StepContext, step: Step, i: dict[str, Any]) -> bool:
         """After a failed image job: one backup makes one full-ECS image, so an image of this run from
         that backup that still stands is the one to keep, not a reason to ask again."""
         images = [
@@ -822,7 +823,7 @@ class CreateImage(StepKind):
 BACKUP_HAS_IMAGE = frozenset({"IMG.0029", "IMG.0134"})  # "an image has already been created from this backup"
 
 
-def _find_image(ctx: StepContext, image_id: str):
+def _find_image(ctx: StepContext, image_id: str) -> Image | None:
     """The image, or None when IMS says it does not exist."""
     try:
         return ctx.clients.ims.get_image(image_id)
@@ -835,13 +836,13 @@ def _find_image(ctx: StepContext, image_id: str):
 class VerifyImage(StepKind):
     kind = "verify_image"
 
-    def calls(self, step, resolve):
+    def calls(self, step: Step, resolve: Callable[[Any], Any]) -> list[ApiCall]:
         return [
             ApiCall("GET", "/v2/images/{image_id}"),
             ApiCall("GET", "the new backup", note="support_lld must be true"),
         ]
 
-    def advance(self, ctx, step):
+    def advance(self, ctx: StepContext, step: Step) -> Tick:
         image_id = ctx.resolve(step.inputs["image_id"])
         service = ctx.resolve(step.inputs["service"])
         image = ctx.clients.ims.get_image(image_id)
@@ -850,12 +851,15 @@ class VerifyImage(StepKind):
             "full-ECS image": image.whole_image,
             "made from the new backup": image.backup_id == ctx.resolve(step.inputs["backup_id"]),
         }
-        backup = (
-            ctx.clients.cbr.get_backup(image.backup_id)
-            if service == "cbr"
-            else ctx.clients.csbs.get_checkpoint_item(image.backup_id or "")
-        )
-        checks["backup supports lazy loading"] = backup.support_lld is True
+        if image.backup_id:
+            backup = (
+                ctx.clients.cbr.get_backup(image.backup_id)
+                if service == "cbr"
+                else ctx.clients.csbs.get_checkpoint_item(image.backup_id)
+            )
+            checks["backup supports lazy loading"] = backup.support_lld is True
+        else:  # an image that names no backup has none to load lazily from
+            checks["backup supports lazy loading"] = False
         step.outputs["checks"] = checks
         failed = [name for name, ok in checks.items() if not ok]
         if failed:
@@ -872,26 +876,26 @@ class TestLaunch(CreateTempServer):
 
     kind = "test_launch"
 
-    def calls(self, step, resolve):
+    def calls(self, step: Step, resolve: Callable[[Any], Any]) -> list[ApiCall]:
         return super().calls(step, resolve) + [
             ApiCall("POST", "/v1/{project_id}/cloudservers/delete", note="the test ECS is deleted right after")
         ]
 
-    def advance(self, ctx, step):
-        server_id = step.state.get("server_id")
+    def advance(self, ctx: StepContext, step: Step) -> Tick:
+        if "deleted_job" not in step.state and "seconds_to_active" not in step.outputs:
+            return self._launch(ctx, step)
+        server_id = step.state["server_id"]  # launched and timed: only the delete is left
         if "deleted_job" in step.state:
             tick = _wait_delete_job(ctx, step, server_id, "deleted_job")
-        elif "seconds_to_active" in step.outputs:  # timed; only the delete is left (perhaps sent, not journaled)
+        else:  # perhaps sent, not journaled
             tick = _delete_server(ctx, step, server_id, "deleted_job")
-        else:
-            return self._launch(ctx, step)
         if not tick.done:
             return Tick(message=f"deleting the test ECS: {tick.message}")
         return Tick(
             done=True, message=f"new image: ECS ACTIVE in {step.outputs['seconds_to_active']:.1f} s; test ECS deleted"
         )
 
-    def _launch(self, ctx, step) -> Tick:
+    def _launch(self, ctx: StepContext, step: Step) -> Tick:
         if "launched_at" not in step.state:
             step.state["launched_at"] = ctx.clock()
         tick = super().advance(ctx, step)
@@ -907,7 +911,7 @@ class TestLaunch(CreateTempServer):
 class DeleteServer(StepKind):
     kind = "delete_temp_server"
 
-    def calls(self, step, resolve):
+    def calls(self, step: Step, resolve: Callable[[Any], Any]) -> list[ApiCall]:
         return [
             ApiCall(
                 "POST",
@@ -922,7 +926,7 @@ class DeleteServer(StepKind):
             ApiCall("GET", "/v1/{project_id}/jobs/{job_id}"),
         ]
 
-    def advance(self, ctx, step):
+    def advance(self, ctx: StepContext, step: Step) -> Tick:
         server_id = ctx.resolve(step.inputs["server_id"])
         if "job_id" in step.state:
             return _wait_delete_job(ctx, step, server_id, "job_id")
@@ -932,12 +936,12 @@ class DeleteServer(StepKind):
 class DeleteOldImage(StepKind):
     kind = "delete_old_image"
 
-    def calls(self, step, resolve):
+    def calls(self, step: Step, resolve: Callable[[Any], Any]) -> list[ApiCall]:
         return [
             ApiCall("DELETE", f"/v2/images/{resolve(step.inputs['image_id'])}", {"delete_backup": False}, "destructive")
         ]
 
-    def advance(self, ctx, step):
+    def advance(self, ctx: StepContext, step: Step) -> Tick:
         image_id = ctx.resolve(step.inputs["image_id"])
         if ctx.clients.ims.image_exists(image_id):
             ctx.clients.ims.delete_image(image_id, delete_backup=False)

@@ -1,6 +1,8 @@
 """All four repair paths end to end against the emulator: exactly the expected resources, and a
 verified fast image at the end."""
 
+import pytest
+
 from tests.engine.helpers import added, inventory, removed, repair
 from wizard.diagnose import diagnose
 
@@ -100,3 +102,16 @@ def test_the_run_journal_records_every_resource_and_request_id(session, emu):
     assert "image" in types and "backup" in types
     assert loaded.calls and all(c["request_id"] for c in loaded.calls)
     assert loaded.events[-1]["event"] == "run-finished" and loaded.events[-1]["status"] == "succeeded"
+
+
+def test_a_new_image_that_names_no_backup_fails_verification_instead_of_asking_the_cloud(session, emu):
+    from wizard.steps import KINDS, StepContext, StepFailed
+
+    run = repair(session, emu.ids["image_old_csbs_server_exists"], service="csbs", source_exists=True)
+    assert_fast_image(session, run)
+    emu.state.images[run.new_image_id].backup_id = ""  # as IMS shows an image whose backup link is gone
+    step = run.plan.step("verify_image")
+    ctx = StepContext(session.clients, run.run_id, run.plan.resolve, save=lambda: None)
+    with pytest.raises(StepFailed) as failure:
+        KINDS["verify_image"].advance(ctx, step)
+    assert "made from the new backup, backup supports lazy loading" in failure.value.error.message
