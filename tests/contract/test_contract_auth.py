@@ -8,7 +8,8 @@ import socket
 import pytest
 
 from tests.contract.conftest import AKSK_ENV, PASSWORD_ENV, clients_from_env, settings_from_env
-from tests.contract.helpers import raises_cloud_error
+from tests.contract.helpers import new_cbr_backup, raises_cloud_error
+from tests.contract.proxy import rewriting_proxy
 from wizard.cloud import CloudError, CloudUnreachable, Secret
 from wizard.cloud.auth import AkSkAuth, PasswordAuth
 from wizard.cloud.client import build_clients
@@ -173,3 +174,17 @@ def test_nobody_listening_is_cloud_unreachable_for_both_auth_kinds():
     with pytest.raises(CloudUnreachable) as info:
         clients.ims.get_image("anything")
     assert info.value.service == "ims" and len(sleeps) == 3  # retried: a read is safe to repeat
+
+
+def test_aksk_signatures_survive_a_proxy_that_rewrites_connection_and_accept_encoding(cloud):
+    """The signer signs what the official SDK signer signs (content-type;host;user-agent;x-project-id;
+    x-sdk-date, huaweicloud/huaweicloud-sdk-python-v3 huaweicloudsdkcore/signer/signer.py), so a proxy
+    that rewrites hop-by-hop headers does not turn every call into 401 APIGW.0301 (reference §10 item 2)."""
+    with rewriting_proxy(cloud.url) as (url, forwarded):
+        clients = clients_from_env(url, AKSK_ENV, sleep=cloud.sleeps.append)
+        image = clients.ims.get_image(cloud.ids["image_cbr"])
+        job = clients.ims.create_whole_image_from_backup(name="via-proxy", backup_id=new_cbr_backup(cloud).id, service="cbr")
+    assert image.name == "erp-db-full-2023" and len(job) == 32
+    assert forwarded and all(h["Connection"] == "close" and h["Accept-Encoding"] == "identity" for h in forwarded)
+    signed = {h["Authorization"].split("SignedHeaders=")[1].split(",")[0] for h in forwarded}
+    assert signed == {"content-type;host;user-agent;x-project-id;x-sdk-date"}

@@ -97,3 +97,22 @@ def test_security_token_and_project_id_are_signed():
     assert "x-project-id" in signed.headers["Authorization"]
     assert "TEMPTOKENVALUE" not in repr(auth)
     assert SK not in repr(auth)
+
+
+def test_only_the_headers_the_official_signer_signs_are_signed():
+    """huaweicloud/huaweicloud-sdk-python-v3 huaweicloudsdkcore/signer/signer.py signs the SDK's own
+    headers (Content-Type, Host, User-Agent, X-Project-Id, X-Sdk-Date, X-Security-Token), not the ones
+    requests adds (Accept, Accept-Encoding, Connection, Content-Length), which a proxy may rewrite."""
+    auth = AkSkAuth(AK, Secret(SK), project_id=PID, security_token=Secret("TEMPTOKENVALUE"))
+    session = requests.Session()
+    req = session.prepare_request(
+        requests.Request(
+            "POST",
+            "https://ims.eu-de.otc.t-systems.com/v1/cloudimages/wholeimages/action",
+            data=b"{}",
+            headers={"Content-Type": "application/json", "User-Agent": "ecs-wizard/test", "Accept": "application/json"},
+        )
+    )
+    assert {"Accept-Encoding", "Connection", "Content-Length"} <= set(req.headers)
+    signed = auth(req).headers["Authorization"].split("SignedHeaders=")[1].split(",")[0]
+    assert signed == "content-type;host;user-agent;x-project-id;x-sdk-date;x-security-token"

@@ -1,9 +1,10 @@
 """Authentication: AK/SK request signing (SDK-HMAC-SHA256) and IAM password tokens.
 
-Signing follows the Huawei Cloud SDK's "SDK-HMAC-SHA256" algorithm (reference §5.2): every
-request header is signed; the canonical URI gets a trailing slash the wire path does not carry;
-the query is sorted and percent-encoded (space as %20) and sent on the wire in that same order;
-the signature is a plain HMAC-SHA256 of the string to sign with the SK as key.
+Signing follows the Huawei Cloud SDK's "SDK-HMAC-SHA256" algorithm (reference §5.2): the headers the
+official signer signs are signed (see :data:`SIGNED_HEADERS`), never the ones ``requests`` or a proxy
+adds or rewrites on the way; the canonical URI gets a trailing slash the wire path does not carry; the
+query is sorted and percent-encoded (space as %20) and sent on the wire in that same order; the
+signature is a plain HMAC-SHA256 of the string to sign with the SK as key.
 """
 
 from __future__ import annotations
@@ -23,6 +24,13 @@ from wizard.cloud.secrets import Secret
 
 ALGORITHM = "SDK-HMAC-SHA256"
 EMPTY_BODY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+# The headers the official signer signs: the SDK signs the headers it set itself before ``requests``
+# adds its own (huaweicloud-sdk-python-v3, huaweicloudsdkcore/signer/signer.py ``_process_signed_headers``
+# over the SDK's ``header_params``: Content-Type, Host, User-Agent, X-Project-Id, X-Sdk-Date, plus
+# X-Security-Token for temporary credentials). Hop-by-hop headers such as Connection, and
+# Accept-Encoding, may be rewritten by a proxy or load balancer, which would break the signature
+# (401 APIGW.0301); reference §10 item 2. A request signs those of these it carries.
+SIGNED_HEADERS = frozenset({"content-type", "host", "user-agent", "x-project-id", "x-sdk-date", "x-security-token"})
 # Unreserved characters plus "~" stay literal in canonical paths and queries.
 _SAFE = "-_.~"
 
@@ -86,11 +94,12 @@ def sign(
 ) -> SignedParts:
     """Sign a request whose headers already include ``X-Sdk-Date`` and ``Host``.
 
-    Pure function over its inputs, so the reference's test vectors check it exactly.
+    Only :data:`SIGNED_HEADERS` are signed (those of them the request carries). Pure function over
+    its inputs, so the reference's test vectors check it exactly.
     """
     parts = urlsplit(url)
     lowered = {name.lower(): str(value) for name, value in headers.items()}
-    signed_names = sorted(lowered)
+    signed_names = sorted(name for name in lowered if name in SIGNED_HEADERS)
     canonical_headers = "".join(f"{name}:{lowered[name].strip()}\n" for name in signed_names)
     signed_headers = ";".join(signed_names)
     payload_hash = _payload_hash(lowered, body)
