@@ -144,7 +144,7 @@ def diagnose(clients: Clients, ref: str | Image) -> Diagnosis:
 
 
 def diagnose_image(clients: Clients, image: Image) -> Diagnosis:
-    read = f"IMS GET /v2/images/{image.id}"
+    read = f"IMS GET /v2/cloudimages?id={image.id}"
     raw = image.raw
     evidence = [
         Evidence(

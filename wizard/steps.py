@@ -735,7 +735,8 @@ class CreateImage(StepKind):
             body["whole_image_type"] = "CBR"
         return [
             ApiCall("POST", "/v1/cloudimages/wholeimages/action", body),
-            ApiCall("GET", "/v1/cloudimages/job/{job_id}", note="poll until SUCCESS"),
+            ApiCall("GET", "/v1/{project_id}/jobs/{job_id}", note="poll until SUCCESS"),
+            ApiCall("GET", "/v1/cloudimages/job/{job_id}", note="the percentage, where the region answers it"),
         ]
 
     def advance(self, ctx: StepContext, step: Step) -> Tick:
@@ -749,7 +750,7 @@ class CreateImage(StepKind):
                 return Tick(message="an image from the backup exists already: this run's, adopted", wait=0.0)
             return self._send(ctx, step, i)
         if "image_id" not in step.state:
-            job = ims.get_job_progress(step.state["job_id"])
+            job = ims.get_job(step.state["job_id"])
             if job.status == "FAIL":
                 _forget(ctx, step, "job_id")
                 raise _job_failure(
@@ -760,7 +761,7 @@ class CreateImage(StepKind):
             if job.image_id:
                 _created(ctx, step, "image_id", job.image_id, ("image", job.image_id, i["image_name"]))
             if job.status != "SUCCESS":
-                return Tick(progress=job.progress, message=f"IMS job {job.status.lower()}")
+                return Tick(progress=self._percentage(ctx, step), message=f"IMS job {job.status.lower()}")
         image_id = step.state["image_id"]
         image = _find_image(ctx, image_id)
         if image is None or image.status in ("killed", "deleted"):
@@ -773,6 +774,23 @@ class CreateImage(StepKind):
             return Tick(progress=99.0, message=f"image {image.status}")
         step.outputs["image_id"] = image.id
         return Tick(done=True, progress=100.0, message=f"image {image.id} is active")
+
+    def _percentage(self, ctx: StepContext, step: Step) -> float | None:
+        """The job's percentage from the progress path, an extra only some regions answer (Huawei
+        Cloud's SDK has it, OTC's reference does not). Once it answers 403/404 the run stops asking."""
+        if step.state.get("progress_path") == "absent":
+            return None
+        try:
+            return ctx.clients.ims.get_job_progress(step.state["job_id"]).progress
+        except CloudError as error:
+            if error.status in (403, 404):
+                step.state["progress_path"] = "absent"
+                ctx.save()
+                ctx.note(
+                    f"IMS does not report this job's percentage here ({error.code or error.status}); "
+                    "following the job without it."
+                )
+            return None
 
     def reconcile(self, ctx: StepContext, step: Step) -> bool:
         name = ctx.resolve(step.inputs["image_name"])
@@ -838,7 +856,7 @@ class VerifyImage(StepKind):
 
     def calls(self, step: Step, resolve: Callable[[Any], Any]) -> list[ApiCall]:
         return [
-            ApiCall("GET", "/v2/images/{image_id}"),
+            ApiCall("GET", "/v2/cloudimages?id={image_id}"),
             ApiCall("GET", "the new backup", note="support_lld must be true"),
         ]
 
@@ -934,17 +952,29 @@ class DeleteServer(StepKind):
 
 
 class DeleteOldImage(StepKind):
+    """Delete the old image, then wait until IMS has: it answers 204 at once and deletes later
+    (huaweicloud/terraform-provider-huaweicloud ``resourceWholeImageDelete`` polls until it is gone)."""
+
     kind = "delete_old_image"
 
     def calls(self, step: Step, resolve: Callable[[Any], Any]) -> list[ApiCall]:
+        image_id = resolve(step.inputs["image_id"])
         return [
-            ApiCall("DELETE", f"/v2/images/{resolve(step.inputs['image_id'])}", {"delete_backup": False}, "destructive")
+            ApiCall("DELETE", f"/v2/images/{image_id}", {"delete_backup": False}, "destructive"),
+            ApiCall("GET", f"/v2/cloudimages?id={image_id}", note="until the image is gone"),
         ]
 
     def advance(self, ctx: StepContext, step: Step) -> Tick:
+        ims = ctx.clients.ims
         image_id = ctx.resolve(step.inputs["image_id"])
-        if ctx.clients.ims.image_exists(image_id):
-            ctx.clients.ims.delete_image(image_id, delete_backup=False)
+        if not step.state.get("delete_sent"):
+            if ims.image_exists(image_id):
+                ims.delete_image(image_id, delete_backup=False)
+            step.state["delete_sent"] = True
+            ctx.save()
+            return Tick(message=f"deleting old image {image_id}")
+        if ims.image_exists(image_id):
+            return Tick(message="IMS is deleting the old image")
         return Tick(done=True, message=f"old image {image_id} deleted")
 
 

@@ -161,6 +161,7 @@ def test_create_server_from_a_missing_image_is_ecs_0031(cloud):
 def test_create_server_from_an_image_not_yet_active_is_ecs_0032(cloud):
     ims, ids = cloud.clients.ims, cloud.ids
     ims.delete_image(ids["image_new_csbs"])
+    cloud.emu.clock.advance(D.IMAGE_DELETE)
     job_id = ims.create_whole_image_from_backup(name="still-saving", backup_id=ids["backup_new_csbs"], service="csbs")
     [image] = ims.find_images_by_name("still-saving")
     raises_cloud_error(

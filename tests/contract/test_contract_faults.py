@@ -94,7 +94,7 @@ def test_5xx_on_a_read_that_persists_raises_the_cloud_error_after_the_last_attem
 
 
 def test_a_4xx_on_a_read_is_not_retried(cloud):
-    cloud.emu.add_fault("ims.get_image:status=400:code=IMG.0001:message=bad request")
+    cloud.emu.add_fault("ims.list_images:status=400:code=IMG.0001:message=bad request")
     raises_cloud_error(
         lambda: cloud.clients.ims.get_image(cloud.ids["image_cbr"]),
         service="ims",
@@ -102,7 +102,7 @@ def test_a_4xx_on_a_read_is_not_retried(cloud):
         code="IMG.0001",
         message="bad request",
     )
-    assert len(statuses(cloud, "GET", f"/v2/images/{cloud.ids['image_cbr']}")) == 1 and cloud.sleeps == []
+    assert len(statuses(cloud, "GET", "/v2/cloudimages")) == 1 and cloud.sleeps == []
 
 
 def test_5xx_on_a_create_is_an_answer_lost_and_is_not_repeated(cloud):
@@ -226,7 +226,7 @@ def test_repeatable_posts_whose_answer_is_lost_are_retried(cloud):
 
 # ---- latency -----------------------------------------------------------------------------------
 def test_added_latency_delays_the_answer_and_shows_in_the_call_record(cloud):
-    cloud.emu.add_fault("ims.get_image:first=1:latency=0.2")
+    cloud.emu.add_fault("ims.list_images:first=1:latency=0.2")
     started = time.perf_counter()
     assert cloud.clients.ims.get_image(cloud.ids["image_cbr"]).status == "active"
     assert time.perf_counter() - started >= 0.2
@@ -237,14 +237,14 @@ def test_added_latency_delays_the_answer_and_shows_in_the_call_record(cloud):
 
 # ---- probability -------------------------------------------------------------------------------
 def test_probabilistic_5xx_is_absorbed_by_retries_and_every_attempt_is_accounted_for(cloud):
-    cloud.emu.add_fault("ims.get_image:prob=0.3:status=503")
+    cloud.emu.add_fault("ims.list_images:prob=0.3:status=503")
     outcomes = []
     for _ in range(20):
         try:
             outcomes.append(cloud.clients.ims.get_image(cloud.ids["image_cbr"]).id)
         except CloudError as error:
             outcomes.append(error.status)
-    sent = statuses(cloud, "GET", f"/v2/images/{cloud.ids['image_cbr']}")
+    sent = statuses(cloud, "GET", "/v2/cloudimages")
     assert 0 < sent.count(503) < len(sent) and set(sent) == {200, 503}
     assert sent.count(200) == outcomes.count(cloud.ids["image_cbr"])
     assert sum(c.attempts for c in cloud.clients.calls) == len(sent)

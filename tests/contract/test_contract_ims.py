@@ -56,10 +56,9 @@ def test_list_full_ecs_images_lists_only_private_full_ecs_images_with_their_mark
     assert images[ids["image_cbr"]].lazyloading is True
     assert images[ids["image_old_csbs_server_exists"]].lazyloading is False
     assert images[ids["image_old_csbs_server_deleted"]].lazyloading is None  # the field is absent
-    assert (
-        images[ids["image_old_csbs_server_exists"]].raw["__data_origin"]
-        == f"csbs,{ids['backup_old_csbs_server_exists']}"
-    )
+    # A full-ECS image's __data_origin carries only its backup id (huaweicloud/terraform-provider-huaweicloud,
+    # huaweicloud/services/ims resources: "for whole images it only carries the backup ID").
+    assert images[ids["image_old_csbs_server_exists"]].raw["__data_origin"] == ids["backup_old_csbs_server_exists"]
 
 
 def test_get_image_returns_the_detail(shared_cloud):
@@ -74,11 +73,36 @@ def test_get_image_returns_the_detail(shared_cloud):
     assert image.created_at == "2020-01-20T09:00:00Z" and image.raw["__os_type"] == "Linux"
 
 
-def test_get_image_of_a_missing_image_is_404_img_0027(shared_cloud):
+def test_get_image_reads_the_facts_from_the_image_list_by_id(shared_cloud):
+    """``get_image`` reads ``GET /v2/cloudimages?id=<id>``, as Terraform does (huaweicloud/terraform-provider-
+    huaweicloud huaweicloud/services/ims/resource_huaweicloud_images_image.go): only there is ``__whole_image``
+    documented. The native detail omits it (opentelekomcloud-docs/image-management-service
+    api-ref/source/native_openstack_apis/image_native_openstack_apis/querying_image_details_native_openstack_api.rst)."""
+    image_id = shared_cloud.ids["image_cbr"]
+    before = len(shared_cloud.emu.request_log)
+    image = shared_cloud.clients.ims.get_image(image_id)
+    assert image.whole_image and image.backup_id == shared_cloud.ids["backup_cbr"]
+    assert shared_cloud.emu.request_log[before:] == [("GET", "/v2/cloudimages", 200)]
+    native = shared_cloud.clients.ims.http.get(f"/v2/images/{image_id}")
+    assert "__whole_image" not in native and native["__backup_id"] == shared_cloud.ids["backup_cbr"]
+
+
+def test_get_image_of_a_missing_image_is_404(shared_cloud):
+    """The list answers an unknown id with no image; the client says so as a 404."""
+    missing = "5ca1ab1e-dead-4000-8000-000000000000"
+    with pytest.raises(CloudError) as info:
+        shared_cloud.clients.ims.get_image(missing)
+    assert (info.value.service, info.value.status) == ("ims", 404) and missing in info.value.message
+
+
+def test_the_native_detail_of_a_missing_image_is_400_img_0027(shared_cloud):
+    """Every IMG code is a 400 in IMS's error-code table (opentelekomcloud-docs/image-management-service
+    api-ref/source/error_codes.rst)."""
+    missing = "5ca1ab1e-dead-4000-8000-000000000000"
     raises_cloud_error(
-        lambda: shared_cloud.clients.ims.get_image("5ca1ab1e-dead-4000-8000-000000000000"),
+        lambda: shared_cloud.clients.ims.http.get(f"/v2/images/{missing}"),
         service="ims",
-        status=404,
+        status=400,
         code="IMG.0027",
         message="does not exist",
     )
@@ -134,7 +158,7 @@ def test_create_from_a_cbr_backup_then_follow_the_job_to_an_active_image(cloud):
     assert job.finished and job.status == "SUCCESS" and job.image_id == image.id and job.error_code is None
     assert ims.get_job_progress(job_id).progress == pytest.approx(100.0)
     done = ims.get_image(image.id)
-    assert done.status == "active" and done.lazyloading is True and done.raw["__data_origin"] == f"cbr,{backup.id}"
+    assert done.status == "active" and done.lazyloading is True and done.raw["__data_origin"] == backup.id
     # The backup now names the image made from it.
     assert cloud.clients.cbr.get_backup(backup.id).extend_info["os_images_data"] == [{"image_id": image.id}]
 
@@ -283,10 +307,14 @@ def test_get_job_progress_of_an_ecs_job_is_404(cloud):
     )
 
 
-def test_delete_image_removes_it_and_frees_its_backup(cloud):
+def test_delete_image_answers_204_and_removes_it_a_little_later_freeing_its_backup(cloud):
+    """IMS deletes asynchronously: 204 at once, the image gone later (huaweicloud/terraform-provider-huaweicloud
+    resourceWholeImageDelete polls the list until it is)."""
     ims, ids = cloud.clients.ims, cloud.ids
     ims.delete_image(ids["image_new_csbs"])
     assert cloud.requests("DELETE", f"/v2/images/{ids['image_new_csbs']}")[-1][2] == 204
+    assert ims.image_exists(ids["image_new_csbs"]) is True  # still being deleted
+    cloud.emu.clock.advance(D.IMAGE_DELETE)
     assert ims.image_exists(ids["image_new_csbs"]) is False
     assert ids["image_new_csbs"] not in {i.id for i in ims.list_full_ecs_images()}
     # One backup, one image: the backup can be used again, and it still exists.
@@ -297,6 +325,7 @@ def test_delete_image_removes_it_and_frees_its_backup(cloud):
 def test_delete_image_with_its_backup_deletes_the_backup_too(cloud):
     ims, ids = cloud.clients.ims, cloud.ids
     ims.delete_image(ids["image_cbr"], delete_backup=True)
+    cloud.emu.clock.advance(D.IMAGE_DELETE)
     assert not ims.image_exists(ids["image_cbr"])
     raises_cloud_error(
         lambda: cloud.clients.cbr.get_backup(ids["backup_cbr"]),
@@ -307,22 +336,20 @@ def test_delete_image_with_its_backup_deletes_the_backup_too(cloud):
     )
 
 
-def test_delete_image_that_is_missing_or_public_is_404_img_0027(cloud):
+def test_delete_of_a_missing_or_public_image_answers_204_and_changes_nothing(cloud):
+    """IMS answers every delete with 204 (huaweicloud/terraform-provider-huaweicloud resourceWholeImageDelete)."""
     ims = cloud.clients.ims
     ims.delete_image(cloud.ids["image_system_disk"])
+    cloud.emu.clock.advance(D.IMAGE_DELETE)
     for image_id in (cloud.ids["image_system_disk"], cloud.ids["image_public"]):
-        raises_cloud_error(
-            lambda image_id=image_id: ims.delete_image(image_id),
-            service="ims",
-            status=404,
-            code="IMG.0027",
-            message=image_id,
-        )
+        ims.delete_image(image_id)
+        assert cloud.requests("DELETE", f"/v2/images/{image_id}")[-1][2] == 204
+    cloud.emu.clock.advance(D.IMAGE_DELETE)
     assert cloud.clients.ims.image_exists(cloud.ids["image_public"])
 
 
 def test_image_exists_raises_on_errors_other_than_404(cloud):
-    cloud.emu.add_fault("ims.get_image:first=1:status=403:code=IMG.0403:message=forbidden")
+    cloud.emu.add_fault("ims.list_images:first=1:status=403:code=IMG.0403:message=forbidden")
     with pytest.raises(CloudError) as info:
         cloud.clients.ims.image_exists(cloud.ids["image_cbr"])
     assert (info.value.status, info.value.code) == (403, "IMG.0403")

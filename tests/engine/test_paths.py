@@ -115,3 +115,16 @@ def test_a_new_image_that_names_no_backup_fails_verification_instead_of_asking_t
     with pytest.raises(StepFailed) as failure:
         KINDS["verify_image"].advance(ctx, step)
     assert "made from the new backup, backup supports lazy loading" in failure.value.error.message
+
+
+def test_deleting_the_old_image_waits_until_ims_has_deleted_it(session, emu):
+    """IMS answers the delete with 204 and deletes later (huaweicloud/terraform-provider-huaweicloud
+    resourceWholeImageDelete polls until the image is gone): the step ends only once it is gone."""
+    old = emu.ids["image_old_csbs_server_exists"]
+    run = repair(session, old, service="cbr", source_exists=True, delete_old_image=True)
+    assert_fast_image(session, run)
+    step = run.plan.step("delete_old_image")
+    assert step.status == "succeeded" and step.state["delete_sent"] is True
+    assert not session.clients.ims.image_exists(old)
+    deletes = [r for r in emu.request_log if r[0] == "DELETE" and r[1] == f"/v2/images/{old}"]
+    assert deletes == [("DELETE", f"/v2/images/{old}", 204)]

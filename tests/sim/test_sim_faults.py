@@ -92,6 +92,7 @@ def test_lost_answer_over_http_closes_the_connection(emu):
     with BackgroundServer(emu) as url:
         api = Api(emu, base=url)
         api.ok("DELETE", f"/v2/images/{emu.ids['image_new_csbs']}")
+        emu.clock.advance(D.IMAGE_DELETE)  # IMS deletes asynchronously
         with pytest.raises(requests.ConnectionError):
             api.post(WHOLE, {"name": "lost-image", "backup_id": emu.ids["backup_new_csbs"]})
         assert len(api.ok("GET", "/v2/cloudimages", name="lost-image")["images"]) == 1  # it was created
@@ -101,6 +102,7 @@ def test_lost_answer_over_http_closes_the_connection(emu):
 def test_job_that_fails_with_a_reason(api, emu):
     emu.add_fault("ims.create_whole_image:first=1:job=fail:reason=disk snapshot failed")
     api.ok("DELETE", f"/v2/images/{emu.ids['image_new_csbs']}")
+    emu.clock.advance(D.IMAGE_DELETE)  # IMS deletes asynchronously
     job_id = api.ok("POST", WHOLE, {"name": "doomed", "backup_id": emu.ids["backup_new_csbs"]})["job_id"]
     emu.clock.advance(D.JOB_INIT + 1)
     assert api.ok("GET", f"/v1/{{pid}}/jobs/{job_id}")["status"] == "RUNNING"

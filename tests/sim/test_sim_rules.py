@@ -62,6 +62,7 @@ def test_private_image_quota():
     fresh = api.ok("GET", "/v1/{pid}/checkpoint_items", checkpoint_id=item["id"])["checkpoint_items"][0]["id"]
     assert api.err("POST", WHOLE, {"name": "w", "backup_id": fresh})[:2] == (400, "IMG.0015")
     api.ok("DELETE", f"/v2/images/{emu.ids['image_system_disk']}")  # frees one
+    emu.clock.advance(D.IMAGE_DELETE)  # IMS deletes asynchronously
     assert api.ok("POST", WHOLE, {"name": "w", "backup_id": fresh})["job_id"]
 
 
@@ -84,6 +85,7 @@ def test_server_create_validations(api, emu, key, over, code):
 
 def test_server_from_an_image_that_is_not_active_yet(api, emu):
     api.ok("DELETE", f"/v2/images/{emu.ids['image_new_csbs']}")
+    emu.clock.advance(D.IMAGE_DELETE)  # IMS deletes asynchronously
     job = api.ok("POST", WHOLE, {"name": "n", "backup_id": emu.ids["backup_new_csbs"]})["job_id"]
     image = api.ok("GET", "/v2/cloudimages", name="n")["images"][0]
     assert api.err("POST", "/v1/{pid}/cloudservers", server_body(emu, image["id"]))[:2] == (400, "Ecs.0032")
@@ -129,7 +131,7 @@ def test_not_found_bodies(api, emu):
     assert api.err("GET", f"/v3/{{pid}}/vaults/{missing}")[:2] == (404, "BackupService.6105")
     assert api.err("GET", f"/v3/{{pid}}/backups/{missing}")[:2] == (404, "BackupService.6200")
     assert api.err("GET", f"/v1/{{pid}}/checkpoint_items/{missing}")[:2] == (404, "CSBS.3001")
-    assert api.err("GET", f"/v2/images/{missing}")[:2] == (404, "IMG.0027")
+    assert api.err("GET", f"/v2/images/{missing}")[:2] == (400, "IMG.0027")  # every IMG code is a 400
     assert api.err("GET", f"/v1/{{pid}}/jobs/{missing}")[:2] == (404, "SIM.0404")
 
 
@@ -174,5 +176,6 @@ def test_image_list_filters_sorting_and_delete(api, emu):
     assert len(api.ok("GET", "/v2/cloudimages", __whole_image="false")["images"]) == 2  # system-disk + public
     r = api.call("DELETE", f"/v2/images/{emu.ids['image_cbr']}", {"delete_backup": True})
     assert r.status_code == 204 and not r.content
-    assert api.err("GET", f"/v2/images/{emu.ids['image_cbr']}")[0] == 404
+    emu.clock.advance(D.IMAGE_DELETE)
+    assert api.err("GET", f"/v2/images/{emu.ids['image_cbr']}")[:2] == (400, "IMG.0027")
     assert api.err("GET", f"/v3/{{pid}}/backups/{emu.ids['backup_cbr']}")[0] == 404

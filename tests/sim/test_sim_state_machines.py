@@ -113,7 +113,7 @@ def test_cbr_vault_backup_and_whole_image(api, emu):
     job = api.ok("GET", f"/v1/cloudimages/job/{job_id}")
     assert job["entities"]["process_percent"] == 1.0 and job["entities"]["current_task"]
     image_id = api.ok("GET", f"/v1/{{pid}}/jobs/{job_id}")["entities"]["image_id"]
-    image = api.ok("GET", f"/v2/images/{image_id}")
+    [image] = api.ok("GET", "/v2/cloudimages", id=image_id)["images"]
     assert image["__whole_image"] == "true" and image["__backup_id"] == backup_id and image["__lazyloading"] == "true"
     assert image["status"] == "active" and image["created_at"].endswith("Z")
     assert api.ok("GET", f"/v3/{{pid}}/backups/{backup_id}")["backup"]["extend_info"]["os_images_data"] == [
@@ -181,7 +181,8 @@ def test_seeded_old_csbs_backups_lack_or_deny_lazy_loading(api, emu):
 
 def test_demo_images_are_what_their_keys_say(api, emu):
     def img(key):
-        return api.ok("GET", f"/v2/images/{emu.ids[key]}")
+        [image] = api.ok("GET", "/v2/cloudimages", id=emu.ids[key])["images"]
+        return image
 
     assert img("image_old_csbs_server_exists")["name"] == "erp-app-full-2019"
     for key in (

@@ -41,8 +41,17 @@ class ImsClient:
         return self.list_images(page_size=page_size, __imagetype="private", __whole_image=True)
 
     def get_image(self, image_id: str) -> Image:
-        """``GET /v2/images/{id}`` (native detail: same attribute set as the list)."""
-        return Image.from_api(self.http.get(f"/v2/images/{image_id}"))
+        """An image's facts from ``GET /v2/cloudimages?id=<id>`` (the first item), as Terraform reads a
+        full-ECS image (huaweicloud/terraform-provider-huaweicloud
+        huaweicloud/services/ims/resource_huaweicloud_images_image.go). The native
+        ``GET /v2/images/{id}`` does not document ``__whole_image`` (opentelekomcloud-docs/
+        image-management-service querying_image_details_native_openstack_api.rst), so the verdict
+        cannot rest on it. An id the list does not hold raises a 404 :class:`CloudError`."""
+        data = self.http.get("/v2/cloudimages", params={"id": image_id})
+        images = data.get("images") or []
+        if not images:
+            raise CloudError("ims", 404, "", f"The image {image_id} is not in this project's image list.")
+        return Image.from_api(images[0])
 
     def find_images_by_name(self, name: str) -> list[Image]:
         return list(self.list_images(name=name))
@@ -75,10 +84,15 @@ class ImsClient:
         return self.http.post("/v1/cloudimages/wholeimages/action", body)["job_id"]
 
     def get_job(self, job_id: str) -> Job:
+        """``GET /v1/{project_id}/jobs/{job_id}``: the documented IMS job query (opentelekomcloud-docs/
+        image-management-service ims_apis/image_jobs/querying_the_status_of_an_asynchronous_job.rst),
+        the one Terraform polls; ``entities.image_id`` once the job succeeded."""
         return Job.from_api(self.http.get(f"/v1/{self.project_id}/jobs/{job_id}"))
 
     def get_job_progress(self, job_id: str) -> Job:
-        """``GET /v1/cloudimages/job/{job_id}``: the job plus ``entities.process_percent``."""
+        """``GET /v1/cloudimages/job/{job_id}``: the job plus ``entities.process_percent``. Only the
+        Huawei Cloud SDK has it (``show_job_progress``); OTC's reference does not, so callers treat it
+        as an extra that may answer 404."""
         return Job.from_api(self.http.get(f"/v1/cloudimages/job/{job_id}"))
 
     def get_quota(self) -> dict[str, tuple[int, int]]:

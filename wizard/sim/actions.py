@@ -147,7 +147,7 @@ def create_whole_image(state: State, body: Any, *, fail: Fail = None) -> Job:
         whole_image=True,
         backup_id=backup_id,
         lazyloading=lld,
-        data_origin=f"{'cbr' if kind == 'CBR' else 'csbs'},{backup_id}",
+        data_origin=backup_id,  # a full-ECS image's origin is only its backup id (reference §10 item 9e)
         description=str(body.get("description") or ""),
         tags=tags,
         job_id=job_id,
@@ -155,11 +155,17 @@ def create_whole_image(state: State, body: Any, *, fail: Fail = None) -> Job:
     return job
 
 
-def delete_image(state: State, image_id: str) -> None:
+def delete_image(state: State, image_id: str) -> Image | None:
+    """Start deleting a private image; it is gone :data:`durations.IMAGE_DELETE` seconds later. An id
+    that is not a private image of the project changes nothing: IMS answers every delete with 204 and
+    finishes it asynchronously (huaweicloud/terraform-provider-huaweicloud resourceWholeImageDelete
+    polls the list until the image is gone)."""
     img = state.image(image_id)
     if img is None or img.imagetype != "private":
-        raise ApiError(404, "IMG.0027", f"The image {image_id} does not exist.")
-    img.deleted_at = state.now()
+        return None
+    if img.deleted_at is None:
+        img.deleted_at = state.now() + D.IMAGE_DELETE
+    return img
 
 
 # ---- CBR ------------------------------------------------------------------------------------

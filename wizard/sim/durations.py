@@ -12,6 +12,8 @@ SERVER_BUILD_SLOW = 600.0
 symptom the wizard repairs (10x slower)."""
 
 SERVER_DELETE = 20.0
+IMAGE_DELETE = 10.0
+"""IMS deletes an image after answering 204: it stays listed this long."""
 CBR_BACKUP = 240.0
 CSBS_BACKUP = 300.0
 IMS_WHOLE_IMAGE = 180.0

@@ -177,7 +177,7 @@ def _csbs(
     )
 
 
-def _full_image(state: State, n: int, name: str, backup_id: str, when: float, lazy: bool | None, origin: str) -> Image:
+def _full_image(state: State, n: int, name: str, backup_id: str, when: float, lazy: bool | None) -> Image:
     return Image(
         _uid(n, 0x1B),
         name,
@@ -188,7 +188,7 @@ def _full_image(state: State, n: int, name: str, backup_id: str, when: float, la
         whole_image=True,
         backup_id=backup_id,
         lazyloading=lazy,
-        data_origin=f"{origin},{backup_id}",
+        data_origin=backup_id,
         size=0,
     )
 
@@ -260,19 +260,17 @@ def demo(state: State, params: dict[str, Any]) -> dict[str, str]:
     images = [
         (
             "image_old_csbs_server_exists",
-            _full_image(state, 1, "erp-app-full-2019", old_a.id, _t("2019-05-15 09:00"), False, "csbs"),
+            _full_image(state, 1, "erp-app-full-2019", old_a.id, _t("2019-05-15 09:00"), False),
         ),
         (
             "image_old_csbs_server_deleted",
-            _full_image(state, 2, "erp-batch-full-2019", old_b.id, _t("2019-06-21 09:00"), None, "csbs"),
+            _full_image(state, 2, "erp-batch-full-2019", old_b.id, _t("2019-06-21 09:00"), None),
         ),
-        ("image_cbr", _full_image(state, 3, "erp-db-full-2023", cbr.id, _t("2023-03-03 09:00"), True, "cbr")),
-        ("image_new_csbs", _full_image(state, 4, "erp-web-full-2023", new_d.id, _t("2023-09-02 09:00"), True, "csbs")),
+        ("image_cbr", _full_image(state, 3, "erp-db-full-2023", cbr.id, _t("2023-03-03 09:00"), True)),
+        ("image_new_csbs", _full_image(state, 4, "erp-web-full-2023", new_d.id, _t("2023-09-02 09:00"), True)),
         (
             "image_backup_deleted",
-            _full_image(
-                state, 6, "erp-legacy-full-2018", ids["backup_deleted_id"], _t("2018-11-05 09:00"), False, "csbs"
-            ),
+            _full_image(state, 6, "erp-legacy-full-2018", ids["backup_deleted_id"], _t("2018-11-05 09:00"), False),
         ),
     ]
     system = Image(
@@ -363,7 +361,7 @@ def large(state: State, params: dict[str, Any]) -> dict[str, str]:
             )
         if kind in (0, 1, 3):
             state.csbs_backups[b.id] = b
-            backup_id, origin, lazy = b.id, "csbs", b.support_lld
+            backup_id, lazy = b.id, b.support_lld
         elif kind == 2:  # CBR
             s = servers[5 + i % 5]
             f = state.flavors[s.flavor_id]
@@ -386,10 +384,10 @@ def large(state: State, params: dict[str, Any]) -> dict[str, str]:
                 vault_id=vault.id,
             )
             state.cbr_backups[cb.id] = cb
-            backup_id, origin, lazy = cb.id, "cbr", True
+            backup_id, lazy = cb.id, True
         else:  # backup deleted
-            backup_id, origin, lazy = _uid(bn, 0x3C), "csbs", False
-        img = _full_image(state, 1000 + i, f"bulk-{i:04d}-full", backup_id, when + 86400, lazy, origin)
+            backup_id, lazy = _uid(bn, 0x3C), False
+        img = _full_image(state, 1000 + i, f"bulk-{i:04d}-full", backup_id, when + 86400, lazy)
         state.images[img.id] = img
         if i < 5:
             ids[

@@ -140,7 +140,7 @@ class Image:
     description: str = ""
     tags: list[str] = field(default_factory=list)  # "key=value" (or the older "key.value")
     job_id: str | None = None
-    deleted_at: float | None = None
+    deleted_at: float | None = None  # when an asked-for deletion completes
     size: int = 0
     listed_from: float = 0.0
 
@@ -340,7 +340,7 @@ class State:
 
     def image_status(self, image: Image) -> str:
         """queued -> saving -> active while its job runs; ``deleted`` when deleted or its job failed."""
-        if image.deleted_at is not None:
+        if image.deleted_at is not None and self.now() >= image.deleted_at:
             return "deleted"
         if image.job_id is None:
             return "active"

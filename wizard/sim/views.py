@@ -33,7 +33,9 @@ def image_updated_at(state: State, img: Image) -> float:
     return state.jobs[img.job_id].progression.end if img.job_id else img.created
 
 
-def image(state: State, img: Image) -> dict[str, Any]:
+def image(state: State, img: Image, *, native: bool = False) -> dict[str, Any]:
+    """An image as ``GET /v2/cloudimages`` lists it; ``native``: as ``GET /v2/images/{id}`` shows it,
+    without ``__whole_image`` (not among that call's documented attributes)."""
     status = state.image_status(img)
     job_done_at = state.jobs[img.job_id].progression.end if img.job_id else img.created
     body: dict[str, Any] = {
@@ -76,7 +78,8 @@ def image(state: State, img: Image) -> dict[str, Any]:
     if status == "active":
         body["active_at"] = iso_z(job_done_at)
     if img.whole_image:
-        body["__whole_image"] = "true"
+        if not native:
+            body["__whole_image"] = "true"
         body["__backup_id"] = img.backup_id
     if img.lazyloading is not None:
         body["__lazyloading"] = _bool_str(img.lazyloading)
