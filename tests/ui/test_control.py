@@ -155,7 +155,7 @@ async def test_worker_error_becomes_an_error_modal(session):
         # back to the picker, then the cloud refuses the next diagnosis
         await pilot.press("escape")
         session.emulator.add_fault(
-            FaultRule.parse("ims.get_image:first=5:status=403:code=IMG.0001:message=Forbidden here")
+            FaultRule.parse("ims.list_images:first=5:status=403:code=IMG.0001:message=Forbidden here")
         )
         app.screen.verdicts.clear()
         app.screen.query_one("#filter").value = session.emulator.ids["image_cbr"]
