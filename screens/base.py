@@ -91,6 +91,9 @@ class WizardScreen(Screen):
         main = self.main_scroll()
         if main is None:
             return
+        # Once the "more below" line hides at the end, the area grows a line and an aim left past the new
+        # end would swallow the next step up: aim from where the area can be.
+        main.scroll_target_y = min(main.scroll_target_y, main.max_scroll_y)
         {
             "page_down": main.scroll_page_down,
             "page_up": main.scroll_page_up,
