@@ -105,6 +105,7 @@ def test_deletes_of_vaults_and_backups(api, emu):
     emu.clock.advance(D.IMS_WHOLE_IMAGE + 1)
     image = api.ok("GET", "/v2/cloudimages", name="from-it")["images"][0]
     assert api.call("DELETE", f"/v2/images/{image['id']}").status_code == 204
+    emu.clock.advance(D.IMAGE_DELETE)  # IMS deletes asynchronously
     assert api.call("DELETE", path).status_code == 200
     assert api.err("GET", f"/v1/{{pid}}/checkpoint_items/{item['id']}")[:2] == (404, "CSBS.3001")
 
