@@ -270,49 +270,16 @@ class Runner:
                     calls += 1
                 except StepFailed as failure:
                     return self._fail(step, failure.error)
-                except CloudError as error:
-                    if error.transient and step.attempts < step.max_attempts:
-                        step.attempts += 1
-                        self._emit(
-                            "message",
-                            step,
-                            message=f"{error}; retrying (attempt {step.attempts} of {step.max_attempts})",
-                        )
-                        self.sleep(self.retry_delay)
+                except (CloudError, CloudUnreachable) as error:
+                    if _worth_retrying(error) and step.attempts < step.max_attempts:
+                        self._retry(step, error)
                         continue
-                    return self._fail(
-                        step, StepError(error.message, _remedy(error), error.code, error.request_id, error.service)
-                    )
-                except CloudUnreachable as error:
-                    if step.attempts < step.max_attempts:
-                        step.attempts += 1
-                        self._emit(
-                            "message",
-                            step,
-                            message=f"{error}; trying again (attempt {step.attempts} of {step.max_attempts})",
-                        )
-                        self.sleep(self.retry_delay)
-                        continue
-                    return self._fail(
-                        step, StepError(str(error), Remedy(Action.RESUME, "Check the network and the endpoint"))
-                    )
+                    return self._fail_on(step, error)
                 if tick.progress is not None:
                     step.progress = tick.progress
                 step.message = tick.message
                 if tick.done:
-                    step.status = StepStatus.SUCCEEDED
-                    step.ended_at = self.clock()
-                    self.status_calls[step.name] = calls
-                    if step.outputs:
-                        self._emit("output", step, outputs=dict(step.outputs))
-                    self._emit(
-                        "step-succeeded",
-                        step,
-                        progress=step.progress,
-                        message=tick.message,
-                        seconds=round(step.ended_at - step.started_at, 2),
-                    )
-                    return
+                    return self._succeed(step, tick, calls)
                 waited = self.clock() - waiting_since
                 self._emit(
                     "progress",
@@ -328,6 +295,34 @@ class Runner:
                 self._wait(tick, waited)
         finally:
             self._unhook_calls(previous_hook)
+
+    def _retry(self, step: Step, error: CloudError | CloudUnreachable) -> None:
+        """Advance the step again after a pause, as one more of its attempts."""
+        step.attempts += 1
+        self._emit("message", step, message=f"{error}; retrying (attempt {step.attempts} of {step.max_attempts})")
+        self.sleep(self.retry_delay)
+
+    def _fail_on(self, step: Step, error: CloudError | CloudUnreachable) -> None:
+        if isinstance(error, CloudError):
+            return self._fail(
+                step, StepError(error.message, _remedy(error), error.code, error.request_id, error.service)
+            )
+        return self._fail(step, StepError(str(error), Remedy(Action.RESUME, "Check the network and the endpoint")))
+
+    def _succeed(self, step: Step, tick: Tick, calls: int) -> None:
+        step.status = StepStatus.SUCCEEDED
+        step.ended_at = ended = self.clock()
+        started = step.started_at or ended  # set when the step began
+        self.status_calls[step.name] = calls
+        if step.outputs:
+            self._emit("output", step, outputs=dict(step.outputs))
+        self._emit(
+            "step-succeeded",
+            step,
+            progress=step.progress,
+            message=tick.message,
+            seconds=round(ended - started, 2),
+        )
 
     def _wait(self, tick: Tick, waited: float) -> None:
         """Until the next advance: what the step asked for (a reconcile window's pace), else the poll policy's."""
@@ -389,6 +384,12 @@ def effect(billable: bool) -> str:
 
 def confirmation_text(step: Step) -> str:
     return f"'{step.title}' {effect(step.billable)}. Continue?"
+
+
+def _worth_retrying(error: CloudError | CloudUnreachable) -> bool:
+    """No answer, or an answer that says try again (throttled, a server error): the same call may
+    succeed; any other error answer will not."""
+    return isinstance(error, CloudUnreachable) or error.transient
 
 
 def _remedy(error: CloudError) -> Remedy:

@@ -155,6 +155,29 @@ def test_transient_errors_are_retried_within_the_step(session, emu):
     assert result.status == "succeeded", result.error
 
 
+def test_a_cloud_that_does_not_answer_is_tried_again_within_the_step(session, emu):
+    run = start(session, emu.ids["image_old_csbs_server_exists"], service="cbr", source_exists=True)
+    # more unanswered reads in a row than one call's retries absorb: the step tries again, as for a 503
+    emu.add_fault(FaultRule.parse("cbr.get_backup:first=6:lost"))
+    session.clients.cbr.http.sleep = emu.clock.advance  # the client's backoff on the virtual clock
+    messages: list[str] = []
+    result = session.runner(
+        run, confirm=lambda s: True, on_event=lambda e: messages.append(e.message) if e.event == "message" else None
+    ).run()
+    assert result.status == "succeeded", result.error
+    assert any(m.endswith("; retrying (attempt 2 of 3)") and "did not answer" in m for m in messages)
+
+
+def test_a_cloud_that_never_answers_fails_the_step_after_its_attempts(session, emu):
+    run = start(session, emu.ids["image_old_csbs_server_exists"], service="cbr", source_exists=True)
+    emu.add_fault(FaultRule.parse("cbr.get_backup:lost"))
+    session.clients.cbr.http.sleep = emu.clock.advance
+    result = session.runner(run, confirm=lambda s: True).run()
+    step = result.plan.step("cbr_backup")
+    assert result.status == "failed" and result.resumable and step.attempts == step.max_attempts
+    assert "did not answer" in step.error["message"] and "Check the network" in step.error["remedy"]
+
+
 def test_cancel_leaves_a_resumable_run(session, emu):
     flag = {"cancel": False}
 
