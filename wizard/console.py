@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
+from wizard.report import duration_text
 from wizard.runner import RunEvent, effect
 from wizard.status import RunStatus
 
@@ -111,7 +112,7 @@ class EventPrinter:
             self._last[e.step or ""] = (self.clock(), None)
             return f"{e.title}" + (" (resumed)" if e.data.get("resumed") else "")
         if e.event == "step-succeeded":
-            return f"{e.title}: {e.message} ({e.data.get('seconds', 0):.1f} s)"
+            return f"{e.title}: {e.message} ({duration_text(e.data.get('seconds', 0))})"
         if e.event == "step-failed":
             service = f"{e.data['service'].upper()} " if e.data.get("service") else ""
             code = f" [{service}{e.data['code']}]" if e.data.get("code") else ""
