@@ -37,6 +37,7 @@ class WizardApp(CloudWork):
         ``run_id``: a fixed id for the next run (tests)."""
         super().__init__()
         self.session = session
+        session.notify = self.notice
         self.step_mode = step_mode
         self.frozen = frozen
         self.fixed_run_id = run_id
@@ -186,6 +187,13 @@ class WizardApp(CloudWork):
             return
         self.notify(f"Report written to {path}")
 
+    def notice(self, text: str) -> None:
+        """What the session has to say (a damaged demo world set aside): a warning, from any thread."""
+        try:
+            self.call_from_thread(self.notify, text, severity="warning", timeout=15)
+        except RuntimeError:  # on the app's own thread, or before it runs
+            self.notify(text, severity="warning", timeout=15)
+
     def command_runs(self) -> None:
         from screens.modals import RunsModal
 
@@ -208,8 +216,10 @@ class WizardApp(CloudWork):
 
 def run_app(session: CloudSession, step_mode: bool = False) -> int:
     """Run the wizard full-screen; the process exit code (0 ok, 1 failed, 130 interrupted)."""
+    on_the_terminal = session.notify
     app = WizardApp(session, step_mode=step_mode)
     result = app.run()
+    session.notify = on_the_terminal  # what closing the session says comes after the screen is gone
     if app.return_code not in (None, 0):
         return app.return_code
     return result if isinstance(result, int) else app.exit_code()

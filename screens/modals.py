@@ -11,7 +11,7 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable
 
-from screens.widgets.plain import Plain
+from screens.widgets.plain import Plain, as_text
 from wizard.journal import Run
 
 
@@ -160,11 +160,11 @@ class RunsModal(ModalScreen[Run | None]):
             yield Plain("Runs on this machine", classes="modal-title")
             if not self.runs:
                 yield Plain("No runs yet.")
-            table: DataTable[str] = DataTable(cursor_type="row", id="runs-table")
+            table: DataTable[str | Text] = DataTable(cursor_type="row", id="runs-table")
             table.add_columns("run", "status", "image", "path")
             for run in self.runs:
                 status = run.status + (" (resumable)" if run.resumable else "")
-                table.add_row(run.run_id, status, run.plan.image_name, run.plan.path_id, key=run.run_id)
+                table.add_row(run.run_id, status, as_text(run.plan.image_name), run.plan.path_id, key=run.run_id)
             yield table
             yield Plain("Enter resumes a resumable run; Esc closes.", classes="hint")
 

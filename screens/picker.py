@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from screens.base import WizardScreen
 from screens.messages import DiagnosisReady, ImagesListed, ScanFinished, ScanResult
-from screens.widgets.plain import Plain
+from screens.widgets.plain import Plain, as_text
 from wizard.diagnose import Diagnosis
 from wizard.verdict import Verdict
 
@@ -152,7 +152,7 @@ class PickerScreen(WizardScreen):
                 continue
             d = self.verdicts.get(image.id)
             verdict = d.verdict.marked if d else DIAGNOSING
-            table.add_row(Text(image.name), Text(verdict), Text(fit_id(image.id, id_width)), key=image.id)
+            table.add_row(as_text(image.name), Text(verdict), as_text(fit_id(image.id, id_width)), key=image.id)
         if keep_cursor and table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,7 +14,7 @@ from textual.widgets import Button, DataTable, Footer, Header
 from screens.base import WizardScreen
 from screens.messages import ConnectionChecked, RunReady
 from screens.widgets.main_scroll import MainScroll
-from screens.widgets.plain import Plain
+from screens.widgets.plain import Plain, as_text
 from wizard.journal import Run
 from wizard.status import StepStatus
 
@@ -106,7 +105,7 @@ class WelcomeScreen(WizardScreen):
         for header, _, w in columns:
             table.add_column(header, width=w)
         for run, row in zip(self.resumable, rows, strict=True):
-            table.add_row(*(Text(row[i]) if i else row[i] for _, i, _ in columns), key=run.run_id, height=None)
+            table.add_row(*(as_text(row[i]) if i else row[i] for _, i, _ in columns), key=run.run_id, height=None)
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 from wizard import errors
 from wizard.commands import SERVE_SPEED
+from wizard.text import visible
 
 TYPE_CHECKING = False  # what type checkers look for, without importing typing (~5 ms) on every start
 if TYPE_CHECKING:
@@ -67,15 +68,24 @@ def positive_speed(text: str) -> float:
     return speed
 
 
-def port_number(text: str) -> int:
-    """``--port``: 0 (pick a free one) to 65535."""
-    try:
-        port = int(text)
-    except ValueError:
-        port = -1
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535, 0 picking a free one (got {text!r})")
-    return port
+def whole_number(low: int, high: int, what: str, note: str = "") -> Callable[[str], int]:
+    """An option's whole number in [low, high] (``nan``, ``inf`` and ``1e9`` are not whole numbers)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be {what} from {low} to {high}{note} (got {text!r})")
+        return value
+
+    return parse
+
+
+port_number = whole_number(0, 65535, "a port number", ", 0 picking a free one")
+MAX_CONCURRENCY = 64  # images diagnosed at once: each is a thread and a few API calls in flight
+MAX_IMAGES = 100_000  # the large scenario's size (wizard.sim.scenarios.MAX_COUNT)
 
 
 class PrintVersion(argparse.Action):
@@ -190,7 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("scan", help="diagnose every full-ECS image in the project")
     p.add_argument("--json", action="store_true", help="print a JSON list")
-    p.add_argument("--concurrency", type=int, default=8, help="images diagnosed at once (default 8)")
+    p.add_argument(
+        "--concurrency",
+        type=whole_number(1, MAX_CONCURRENCY, "a number of images"),
+        default=8,
+        help=f"images diagnosed at once, 1 to {MAX_CONCURRENCY} (default 8)",
+    )
     _common(p)
     p.set_defaults(command_name="scan")
 
@@ -298,7 +313,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, loopback only)")
     serve.add_argument("--port", type=port_number, default=0, help="port, 0 to 65535 (default 0: pick a free one)")
     serve.add_argument("--scenario", default="demo", help="demo | empty | large (default demo)")
-    serve.add_argument("--size", type=int, default=1000, help="number of images for --scenario large")
+    serve.add_argument(
+        "--size",
+        type=whole_number(0, MAX_IMAGES, "a number of images"),
+        default=1000,
+        help=f"number of images for --scenario large, 0 to {MAX_IMAGES} (default 1000)",
+    )
     serve.add_argument(
         "--speed",
         type=positive_speed,
@@ -352,13 +372,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             return command(invocation)
         except errors.WizardError as exc:
-            print(f"ecs-wizard: {exc}", file=sys.stderr)
+            print(f"ecs-wizard: {visible(str(exc), lines=True)}", file=sys.stderr)
             return exc.exit_code
         except KeyboardInterrupt:
             print("\necs-wizard: interrupted", file=sys.stderr)
             return errors.EXIT_INTERRUPTED
         except CLOUD_FAILURES as exc:
-            print(f"ecs-wizard: {_in_words(exc, invocation)}", file=sys.stderr)
+            print(f"ecs-wizard: {visible(_in_words(exc, invocation), lines=True)}", file=sys.stderr)
             return errors.EXIT_FAILED
         except BrokenPipeError:  # the reader went away (`| head`): stop quietly, keep Python from complaining at exit
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -30,6 +30,10 @@ from wizard.cloud.services import SERVICES
 from wizard.errors import ConfigError
 
 OTC_DEFAULT_REGION = "eu-de"
+INSECURE_WARNING = (
+    "TLS certificate verification is OFF (--insecure): the cloud's answers could have come from anyone "
+    "between this machine and the cloud."
+)
 
 CloudName = Literal["hwc", "otc", "demo"]  # Huawei Cloud, Open Telekom Cloud, the built-in emulator
 CredentialKind = Literal["aksk", "password"]  # AK/SK signing, or an IAM token from a password
@@ -175,11 +179,42 @@ def resolve(
         for service in SERVICES:
             settings.endpoints[service] = one.rstrip("/")
             sources[f"endpoint.{service}"] = "--endpoint" if endpoint else "ECS_WIZARD_ENDPOINT"
+    _refuse_password_over_http(settings)
     if insecure or env.get("ECS_WIZARD_INSECURE") == "1":
         settings.verify_tls = False
         sources["verify_tls"] = "--insecure" if insecure else "ECS_WIZARD_INSECURE"
     settings.sources = sources
     return settings
+
+
+def _refuse_password_over_http(settings: Settings) -> None:
+    """A password goes to IAM in the body of a token request: never in clear text off this machine."""
+    from urllib.parse import urlsplit
+
+    url = settings.endpoints.get("iam", "")
+    if settings.credentials is None or settings.credentials.kind != "password":
+        return
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "http" or is_loopback(parts.hostname or ""):
+        return
+    raise ConfigError(
+        f"The IAM endpoint {url} is plain http: the password of {settings.credentials.user!r} would cross the "
+        "network unencrypted, so it is not sent.",
+        "Use an https:// auth_url (or --endpoint); plain http is accepted only on this machine "
+        "(127.0.0.1, ::1, localhost), as for a local emulator.",
+    )
+
+
+def is_loopback(host: str) -> bool:
+    """``host`` is this machine: localhost or a loopback address (127.0.0.0/8, ::1)."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
 
 
 def _check_url(url: str) -> None:
@@ -241,7 +276,67 @@ def _load_yaml(path: Path) -> dict[str, Any]:
         raise ConfigError(
             f"Cannot read {path}: {exc.__class__.__name__}.", "Check that the file is valid YAML."
         ) from None
-    return data if isinstance(data, dict) else {}
+    return _mapping(data, f"{path}: the top level")
+
+
+def _mapping(value: Any, what: str) -> dict[str, Any]:
+    """``value`` if it is a mapping (an absent one is empty); else a ConfigError naming ``what``."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f"{what} must be a mapping (key: value lines), not {_yaml_kind(value)}.",
+            "See the clouds.yaml layout: clouds: NAME: {auth: {auth_url, username, password, ...}, region_name}.",
+        )
+    return value
+
+
+def _text(value: Any, what: str) -> str | None:
+    """A setting that must be text: absent is None, a list, mapping, number or yes/no is an error."""
+    if value is None or isinstance(value, str):
+        return value
+    raise ConfigError(
+        f"{what} must be text, not {_yaml_kind(value)}.",
+        "Write it as one string; quote values that YAML would read otherwise (numbers, yes/no, 0123).",
+    )
+
+
+def _yaml_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"a yes/no value ({value})"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    return "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else type(value).__name__
+
+
+AUTH_TEXT_KEYS = (
+    "auth_url",
+    "username",
+    "password",
+    "user_domain_name",
+    "domain_name",
+    "user_domain_id",
+    "project_name",
+    "project_id",
+    "ak",
+    "sk",
+    "access_key",
+    "secret_key",
+)
+
+
+def _cloud_entry(path: Path, name: str) -> dict[str, Any] | None:
+    """Cloud ``name`` of the clouds.yaml or secure.yaml at ``path``, its types checked; None if absent."""
+    clouds = _mapping(_load_yaml(path).get("clouds"), f"{path}: clouds")
+    if name not in clouds:
+        return None
+    where = f"{path}: clouds.{name}"
+    entry = _mapping(clouds[name], where)
+    auth = _mapping(entry.get("auth"), f"{where}.auth")
+    for key in AUTH_TEXT_KEYS:
+        _text(auth.get(key), f"{where}.auth.{key}")
+    _text(entry.get("region_name"), f"{where}.region_name")
+    return entry
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -261,13 +356,12 @@ def _from_openstack(
         for path in _clouds_yaml_paths(env, home, cwd):
             if not path.is_file():
                 continue
-            clouds = _load_yaml(path).get("clouds") or {}
-            if name not in clouds:
+            entry = _cloud_entry(path, name)
+            if entry is None:
                 continue
-            entry = clouds[name]
             secure = path.with_name("secure.yaml")
             if secure.is_file():
-                entry = _merge(entry, (_load_yaml(secure).get("clouds") or {}).get(name) or {})
+                entry = _merge(entry, _cloud_entry(secure, name) or {})
             where = f"{path} (cloud {name!r})"
             return _openstack_settings(entry.get("auth") or {}, entry.get("region_name"), region, sources, where)
         raise ConfigError(

@@ -14,6 +14,7 @@ from typing import IO, TYPE_CHECKING, Any
 from wizard.report import duration_text
 from wizard.runner import RunEvent, effect
 from wizard.status import RunStatus
+from wizard.text import visible
 
 if TYPE_CHECKING:
     from wizard.diagnose import Diagnosis
@@ -143,12 +144,13 @@ class EventPrinter:
         return e.message
 
     def _write(self, line: str, colour: str | None = None) -> None:
+        line = visible(line, lines=True)  # names and messages from the cloud are text, never terminal codes
         self.lines.append(line)  # the transcript keeps the text, never escape codes
         print(f"\x1b[{colour}m{line}\x1b[0m" if colour else line, file=self.stream, flush=True)
 
 
 def table(rows: list[list[Any]], headers: list[str]) -> str:
-    cells = [[str(c) for c in row] for row in rows]
+    cells = [[visible(c) for c in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     out = [
         "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(),
@@ -186,7 +188,7 @@ def plan_text(plan: Plan, *, with_calls: bool = True) -> str:
     billable = [s for s in plan.steps if s.needs_confirmation]
     lines.append("")
     lines.append("Billable or destructive: " + ("; ".join(s.title for s in billable) if billable else "nothing"))
-    return "\n".join(lines)
+    return visible("\n".join(lines), lines=True)
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:
@@ -235,7 +237,7 @@ def diagnosis_text(d: Diagnosis) -> str:
         )
     lines.append("")
     lines.append(f"What to do: {d.advice}")
-    return "\n".join(lines)
+    return visible("\n".join(lines), lines=True)
 
 
 def doctor_text(rows: list[Row], where: str, width: int = 100) -> str:
@@ -283,7 +285,7 @@ def doctor_text(rows: list[Row], where: str, width: int = 100) -> str:
             "the repair stops with the cloud's reason if it refuses.",
             0,
         )
-    return "\n".join(lines)
+    return visible("\n".join(lines), lines=True)
 
 
 class ProgressLine:

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from wizard.cloud.errors import CloudError
-from wizard.cloud.models import Backup, Image
+from wizard.cloud.models import Backup, Image, whole_number
 from wizard.errors import UsageError
 from wizard.remedy import Action, Remedy
 from wizard.verdict import Verdict
@@ -163,7 +163,7 @@ def diagnose_image(clients: Clients, image: Image) -> Diagnosis:
         Verdict.AFFECTED,
         evidence,
         image_min_disk=image.min_disk,
-        image_min_ram=_int(raw.get("min_ram")),
+        image_min_ram=whole_number(raw.get("min_ram")),
     )
     if not image.whole_image:
         d.verdict = Verdict.NOT_FULL_ECS_IMAGE
@@ -277,13 +277,6 @@ def _shown(value: Any) -> str:
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower()
     return str(value)
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def scan(

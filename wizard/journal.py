@@ -1,27 +1,40 @@
 """The durable record of a run: written atomically (temp file + rename, mode 0600) after every
 event, in the user state directory (platformdirs) unless overridden. ``resume`` reads it back.
 
-No secret is ever stored: the settings are reduced to cloud, region, project and endpoints.
+No secret is ever stored: the settings are reduced to cloud, region, project and endpoints. The
+state directory and the journals are the user's own (:mod:`wizard.statedir`); a journal is checked
+against its schema (:mod:`wizard.journal_schema`) before anything reads it, and its run id must be
+the one its file is named after.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wizard import statedir
 from wizard.errors import UsageError
+from wizard.journal_schema import FORMAT_VERSION, RUN_ID_RE, DamagedJournal
 from wizard.remedy import Action, Remedy, StepError
 from wizard.status import RunStatus
 
 if TYPE_CHECKING:
     from wizard.plan import Plan
 
-FORMAT_VERSION = 1
+
+def check_run_id(run_id: str) -> str:
+    """``run_id`` if it has the form of a run id (so it names a file inside ``runs/`` and nothing else)."""
+    if not isinstance(run_id, str) or not RUN_ID_RE.fullmatch(run_id):
+        raise UsageError(
+            f"{run_id!r} is not a run id: a run id is 12 lowercase hexadecimal characters, such as 3f9c0a7b12de.",
+            Remedy(Action.LIST_RUNS),
+        )
+    return run_id
 
 
 def default_state_dir() -> Path:
@@ -108,84 +121,110 @@ class Run:
         )
 
 
+@dataclass
+class DamagedFile:
+    """A journal that was skipped: where it is and why."""
+
+    path: Path
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
 class Journal:
+    """The run journals in ``<state dir>/runs``. ``before_write(run)`` is called before each save
+    (a demo session keeps its emulated world there, so the world is never older than a journal)."""
+
     def __init__(self, state_dir: Path | str | None = None):
         self.directory = Path(state_dir) if state_dir else default_state_dir()
         self.runs_dir = self.directory / "runs"
+        self.before_write: Callable[[Run], None] | None = None
+        self._checked = False
 
     def path(self, run_id: str) -> Path:
-        return self.runs_dir / f"{run_id}.json"
+        return self.runs_dir / f"{check_run_id(run_id)}.json"
+
+    def prepare(self) -> None:
+        """Create (0700) or check the state and journal directories; the first time, remove the
+        temporary files that killed writes left behind."""
+        statedir.private_dir(self.directory, "state directory")
+        statedir.private_dir(self.runs_dir, "run journal directory")
+        if not self._checked:
+            statedir.remove_stale_temporaries(self.directory)
+            statedir.remove_stale_temporaries(self.runs_dir)
+            self._checked = True
 
     def save(self, run: Run) -> None:
+        path = self.path(run.run_id)
+        self.prepare()
+        if self.before_write is not None:
+            self.before_write(run)
         run.updated_at = time.time()
-        data = json.dumps(
-            run.to_dict(), separators=(",", ":"), default=str
-        ).encode()  # one line: the C encoder, 5x faster
-        try:
-            self._write(run.run_id, data)
-        except OSError as exc:
-            raise UsageError(
-                f"The run journal cannot be written in {self.runs_dir}: {exc.strerror or exc}.",
-                "Point ECS_WIZARD_STATE_DIR at a directory you can write to: "
-                "the journal is what makes a run resumable.",
-            ) from None
-
-    def _write(self, run_id: str, data: bytes) -> None:
-        self.runs_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(prefix=f".{run_id}.", suffix=".tmp", dir=self.runs_dir)
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path(run_id))
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
+        data = json.dumps(run.to_dict(), separators=(",", ":"), default=str, allow_nan=False).encode()  # C encoder
+        statedir.save_private(path, data, what="run journal")
 
     def load(self, run_id: str) -> Run:
         path = self.path(run_id)
-        if not path.is_file():
+        if not path.is_file() and not path.is_symlink():
             raise UsageError(f"No run {run_id!r} in {self.runs_dir}.", Remedy(Action.LIST_RUNS))
         try:
-            data = json.loads(path.read_text())
-            if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
-                raise ValueError("unknown format")
-            return Run.from_dict(data)
-        except (ValueError, KeyError, TypeError) as exc:
+            return self._read(path, run_id)
+        except DamagedJournal as exc:
             raise UsageError(
-                f"The journal of run {run_id} is damaged ({path}: {exc.__class__.__name__}).",
+                f"Damaged journal: {exc} ({path}).",
                 "Nothing was changed. Move the file aside to continue; the cloud resources it lists may need a look.",
             ) from None
 
+    def _read(self, path: Path, run_id: str) -> Run:
+        from wizard import journal_schema
+
+        self._check_directories()
+        raw = statedir.read_private(path, what="run journal")
+        try:
+            data = json.loads(raw, parse_constant=_refuse_constant)
+        except (ValueError, RecursionError) as exc:
+            raise DamagedJournal("(file)", f"not JSON: {exc}") from None
+        journal_schema.validate(data, run_id)
+        run = Run.from_dict(data)
+        journal_schema.check_step_inputs(run.plan)
+        return run
+
+    def _check_directories(self) -> None:
+        statedir.check_private(self.directory, "state directory")
+        statedir.check_private(self.runs_dir, "run journal directory")
+
+    def scan(self) -> tuple[list[Run], list[DamagedFile]]:
+        """Every readable run (newest first) and every journal file that was skipped, with why."""
+        runs: list[Run] = []
+        damaged: list[DamagedFile] = []
+        if self.directory.exists():
+            statedir.check_private(self.directory, "state directory")
+        if not self.runs_dir.is_dir():
+            return runs, damaged
+        self.prepare()
+        for path in sorted(self.runs_dir.glob("*.json")):
+            try:
+                runs.append(self._read(path, check_run_id(path.stem)))
+            except DamagedJournal as exc:
+                damaged.append(DamagedFile(path, f"damaged journal: {exc}"))
+            except UsageError as exc:
+                damaged.append(DamagedFile(path, exc.message))
+        return sorted(runs, key=lambda r: r.updated_at, reverse=True), damaged
+
     def runs(self) -> list[Run]:
         """Every readable run, the latest first (damaged journals are left out: see ``damaged``)."""
-        runs: list[Run] = []
-        if not self.runs_dir.is_dir():
-            return runs
-        for path in self.runs_dir.glob("*.json"):
-            try:
-                runs.append(self.load(path.stem))
-            except UsageError:
-                continue
-        return sorted(runs, key=lambda r: r.updated_at, reverse=True)
+        return self.scan()[0]
 
-    def damaged(self) -> list[Path]:
-        bad = []
-        if self.runs_dir.is_dir():
-            for path in self.runs_dir.glob("*.json"):
-                try:
-                    self.load(path.stem)
-                except UsageError:
-                    bad.append(path)
-        return bad
+    def damaged(self) -> list[DamagedFile]:
+        return self.scan()[1]
 
     def latest_resumable(self) -> Run | None:
         return next((r for r in self.runs() if r.resumable), None)
 
     def transcript_path(self, run_id: str) -> Path:
-        return self.runs_dir / f"{run_id}.transcript.txt"
+        return self.runs_dir / f"{check_run_id(run_id)}.transcript.txt"
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a journal can hold")

@@ -41,6 +41,7 @@ from wizard.report import RunSummary, duration_text, report_path, write_report
 from wizard.runner import RunEvent, confirmation_text, effect, if_declined
 from wizard.status import RunStatus
 from wizard.steps import KINDS, Step
+from wizard.text import visible
 from wizard.transcript import Transcript
 
 TYPE_AN_ID = "Type an image id or name"
@@ -143,7 +144,7 @@ class LinePrompter:
         self.echo = not _isatty(stdin)  # a piped answer is not echoed by a terminal: show it
 
     def _read(self, prompt: str, question: str) -> str:
-        print(prompt, end="", flush=True, file=self._stream)
+        print(visible(prompt, lines=True), end="", flush=True, file=self._stream)
         self.asking = True
         try:
             line = self.stdin.readline()
@@ -153,7 +154,7 @@ class LinePrompter:
             print("", file=self._stream, flush=True)
             raise NoMoreInput(question)
         if self.echo:
-            print(line.rstrip("\n"), file=self._stream, flush=True)
+            print(visible(line.rstrip("\n")), file=self._stream, flush=True)
         return line.strip()
 
     def select(self, message: str, options: list[tuple[str, str]], default: int) -> int:
@@ -201,7 +202,8 @@ class _Writer:
         self.transcript = transcript
 
     def __call__(self, text: str, *, display: str | None = None) -> None:
-        print(text if display is None else display, file=self.stream, flush=True)
+        text = visible(text, lines=True)  # cloud names and messages are text, never terminal codes
+        print(text if display is None else visible(display, lines=True), file=self.stream, flush=True)
         self.record(text)
 
     def record(self, text: str) -> None:
@@ -244,17 +246,18 @@ class PlainWizard:
     # -- asking, with the transcript ---------------------------------------------------------
 
     def ask_select(self, message: str, options: list[tuple[str, str]], default: int) -> int:
-        index = self.prompter.select(message, options, default)
+        options = [(visible(label), visible(hint, lines=True)) for label, hint in options]
+        index = self.prompter.select(visible(message, lines=True), options, default)
         self.transcript.answered(message, " ".join(options[index][0].split()))
         return index
 
     def ask_text(self, message: str) -> str:
-        answer = self.prompter.text(message).strip()
+        answer = self.prompter.text(visible(message, lines=True)).strip()
         self.transcript.answered(message, answer)
         return answer
 
     def ask_confirm(self, message: str, default: bool) -> bool:
-        answer = self.prompter.confirm(message, default)
+        answer = self.prompter.confirm(visible(message, lines=True), default)
         self.transcript.answered(message, "yes" if answer else "no")
         return answer
 

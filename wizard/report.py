@@ -16,10 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wizard import config
 from wizard.journal import Run
 from wizard.plan import follow_up_remedies, follow_ups
 from wizard.remedy import Remedy
 from wizard.status import RunStatus, StepStatus
+from wizard.text import visible
 
 if TYPE_CHECKING:
     from wizard.journal import Journal
@@ -350,6 +352,7 @@ def to_markdown(run: Run) -> str:
         f"- **New image:** {summary.new_image_name}" + (f" (`{summary.new_image_id}`)" if summary.new_image_id else ""),
         f"- **Cloud:** {run.cloud.get('cloud')} / {run.cloud.get('region')} / project `{run.cloud.get('project_id')}`",
         f"- **Started:** {_when(run.created_at)}; **last update:** {_when(run.updated_at)}",
+        *([f"- **Warning:** {config.INSECURE_WARNING}"] if run.cloud.get("verify_tls") is False else []),
         f"- **Time taken:** {summary.duration}",
         "",
         *_outcome(summary),
@@ -426,7 +429,7 @@ def to_markdown(run: Run) -> str:
             else:
                 lines.append(f"- {kind}: {_cell(text)}")
     lines += ["", f"_Flowchart path {plan.path_id}; the full chart: `ecs-wizard flowchart`._", ""]
-    return "\n".join(lines)
+    return visible("\n".join(lines), lines=True)  # a report is read in terminals too: no control codes
 
 
 def sweeps(run: Run) -> list[dict[str, Any]]:

@@ -1,5 +1,10 @@
 """What every front end needs to talk to a cloud: the settings, the clients, the journal, and in
-demo mode the in-process emulator (with the polling pace that suits it)."""
+demo mode the in-process emulator (with the polling pace that suits it).
+
+A demo's emulated world is kept in the state directory (``demo-world.json``, JSON data, mode 0600)
+while one of its runs can be resumed: it is written before every journal write of its runs, so a
+process killed at any moment leaves a world no older than its journals, and each journal records
+the world's save ``generation`` so that an older world is recognised and refused, not half-used."""
 
 from __future__ import annotations
 
@@ -13,7 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wizard.config import Settings
+from wizard import statedir
+from wizard.config import INSECURE_WARNING, Settings
+from wizard.errors import UsageError, WizardError
 from wizard.journal import Journal, Run
 from wizard.ownership import ReconcileWindow
 from wizard.polling import DEMO_POLL, PollPolicy
@@ -45,6 +52,7 @@ class CloudSession:
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
     restored: bool = False  # demo: the emulator's world was restored from the last process
+    notify: Callable[[str], None] = field(default=lambda text: print(f"ecs-wizard: {text}", file=sys.stderr))
     _connection: tuple[Clients, Any] | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _check_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -93,17 +101,21 @@ class CloudSession:
         if s.is_demo:
             return f"demo (built-in emulator, project {s.project_id}, region {s.region})"
         cloud = "Huawei Cloud" if s.cloud == "hwc" else "Open Telekom Cloud"
+        if not s.verify_tls:
+            cloud += " (TLS verification OFF: --insecure)"
         return f"{cloud}, region {s.region}, project {s.project_id or s.project_name or self.clients.project_id}"
 
     def cloud_record(self) -> dict[str, Any]:
         """What the journal keeps about where a run happened (never credentials)."""
         s = self.settings
-        record = {
+        record: dict[str, Any] = {
             "cloud": s.cloud,
             "region": s.region,
             "project_id": self.clients.project_id,
             "endpoints": dict(s.endpoints),
         }
+        if not s.verify_tls:
+            record["verify_tls"] = False  # said in the report: its answers were not authenticated
         if self.emulator is not None:  # demo: which emulated world the run's resources live in
             record["world"] = self.emulator.world_id
         return record
@@ -136,7 +148,6 @@ class CloudSession:
     def check_resumable_here(self, run: Run) -> None:
         """A run can only be resumed against the cloud and project it was started in, and by one
         process at a time (``RunLocked``, exit 2, names the process that holds it)."""
-        from wizard.errors import UsageError
         from wizard.ownership import RunLock, RunLocked
 
         holder = RunLock(self.journal, run.run_id).holder()
@@ -156,6 +167,14 @@ class CloudSession:
                     "A demo's world is kept only while one of its runs can be resumed or has kept a temporary ECS; "
                     "start a new demo run (the summary screen offers the test launch and the cleanup right away).",
                 )
+            needed = run.cloud.get("world_generation", 0)
+            if self.emulator is not None and needed > self.emulator.generation:
+                raise UsageError(
+                    f"The demo world kept in {demo_world_path(self.journal)} is older than run {run.run_id}'s journal "
+                    f"(world save {self.emulator.generation}, the run's last write saw save {needed}): the process "
+                    "that ran it stopped before the world was kept, so resources the journal names are missing.",
+                    "Those resources existed only in the newer world: start a new demo run (ecs-wizard demo).",
+                )
             return
         if (run.cloud.get("project_id"), run.cloud.get("region")) != (here["project_id"], here["region"]):
             raise UsageError(
@@ -170,28 +189,67 @@ class CloudSession:
         if not self.settings.is_demo or not self.connected or self.emulator is None:
             return
         from wizard.plan import follow_ups
-        from wizard.sim import snapshot
-
-        path = demo_snapshot_path(self.journal)
 
         def needs_this_world(run: Run) -> bool:
-            if (
-                run.cloud.get("cloud") != "demo"
-                or run.cloud.get("world", self.emulator.world_id) != self.emulator.world_id
-            ):
+            if not self.runs_in_this_world(run):
                 return False
             if run.resumable or run.status == RunStatus.ABANDONING:  # an interrupted abandon still has resources there
                 return True
             return run.status == RunStatus.SUCCEEDED and "delete_temp_server" in follow_ups(run.plan)
 
-        if not any(needs_this_world(r) for r in self.journal.runs()):
+        try:
+            runs = self.journal.runs()
+        except WizardError:
+            runs = []  # a state directory that cannot be used keeps nothing (the command said why)
+        if not any(needs_this_world(r) for r in runs):
             with contextlib.suppress(OSError):  # nothing to keep; a state dir that is not one holds nothing
-                path.unlink(missing_ok=True)
+                demo_world_path(self.journal).unlink(missing_ok=True)
             return
         try:
-            snapshot.save(self.emulator, path)
-        except OSError as exc:
-            print(f"ecs-wizard: the demo world could not be kept in {path}: {exc.strerror or exc}", file=sys.stderr)
+            self.keep_world()
+        except WizardError as exc:
+            self.notify(f"the demo world could not be kept: {exc.message}")
+
+    def runs_in_this_world(self, run: Run) -> bool:
+        return run.cloud.get("cloud") == "demo" and run.cloud.get("world", self.emulator.world_id) == (
+            self.emulator.world_id
+        )
+
+    def keep_world(self) -> int:
+        """Write the demo world to the state directory (a new save generation, which it returns)."""
+        from wizard.sim import snapshot
+
+        emu = self.emulator
+        with emu.app.lock:  # a consistent world: no request is half-served while it is read
+            emu.generation += 1
+            data = snapshot.dumps(emu)
+        statedir.private_dir(self.journal.directory)
+        statedir.save_private(demo_world_path(self.journal), data, what="demo world", durable=False)
+        return emu.generation
+
+    def keep_world_with(self, run: Run) -> None:
+        """Called before each journal write: a run of this world saves the world first and records
+        which save it saw, so its journal is never newer than the world that is kept."""
+        if self.connected and self.emulator is not None and self.runs_in_this_world(run):
+            run.cloud["world_generation"] = self.keep_world()
+
+    def restore_world(self, path: Path, speed: float) -> Any:
+        """The emulator kept at ``path``; None (and a notice) when the file is damaged. A file or
+        directory that is not the user's own is refused (UsageError): it is never read."""
+        from wizard.sim import snapshot
+
+        statedir.check_private(self.journal.directory, "state directory")
+        raw = statedir.read_private(path, what="demo world")
+        try:
+            return snapshot.loads(raw, speed)
+        except snapshot.SnapshotError as exc:
+            aside = path.with_name(path.name + ".damaged")
+            os.replace(path, aside)
+            self.notify(
+                f"the demo world kept in {path} is damaged ({exc}); it was moved to {aside} and the demo starts "
+                "from the fresh demo project (runs of the old world cannot be resumed)."
+            )
+            return None
 
     def emulator_knows(self, run: Run) -> bool:
         image_id = run.plan.image_id
@@ -202,8 +260,8 @@ class CloudSession:
             return False
 
 
-def demo_snapshot_path(journal: Journal) -> Path:
-    return journal.directory / "demo-emulator.pickle"
+def demo_world_path(journal: Journal) -> Path:
+    return journal.directory / "demo-world.json"
 
 
 def open_session(
@@ -223,17 +281,19 @@ def open_session(
 
             return build_clients(settings, settings.require_credentials()), None
 
-        return CloudSession(settings, journal, connect_cloud)
+        cloud = CloudSession(settings, journal, connect_cloud)
+        if not settings.verify_tls:
+            cloud.notify(f"warning: {INSECURE_WARNING}")  # once, before anything is asked of the cloud
+        return cloud
 
     def connect_emulator() -> tuple[Clients, Any]:
         from wizard.cloud.client import build_clients
 
         emu = emulator
         pace = DEMO_SPEED if speed is None else speed
-        if emu is None and scenario == "demo" and demo_snapshot_path(journal).exists():
-            from wizard.sim import snapshot
-
-            emu = snapshot.restore(demo_snapshot_path(journal), pace)
+        path = demo_world_path(journal)
+        if emu is None and scenario == "demo" and (path.exists() or path.is_symlink()):
+            emu = session.restore_world(path, pace)
             session.restored = emu is not None
             if emu is not None:
                 for rule in faults:
@@ -242,6 +302,8 @@ def open_session(
             from wizard.sim import Emulator
 
             emu = Emulator(scenario=scenario, speed=pace, faults=list(faults))
+        if emulator is None:  # a world the caller handed in is the caller's to keep
+            journal.before_write = session.keep_world_with
         return build_clients(settings, settings.require_credentials(), session_factory=emu.session), emu
 
     session = CloudSession(settings, journal, connect_emulator, DEMO_POLL)

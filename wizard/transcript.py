@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from wizard.journal import Journal, Run
 
+from wizard.statedir import save_private
+
 
 @dataclass
 class Transcript:
@@ -29,6 +31,5 @@ class Transcript:
         known = {(e["kind"], e["text"], e["at"]) for e in run.transcript}
         run.transcript.extend(e for e in self.entries if (e["kind"], e["text"], e["at"]) not in known)
         journal.save(run)
-        path = journal.transcript_path(run.run_id)
-        path.write_text("\n".join(f"[{e['kind']}] {e['text']}" for e in run.transcript) + "\n")
-        path.chmod(0o600)
+        text = "\n".join(f"[{e['kind']}] {e['text']}" for e in run.transcript) + "\n"
+        save_private(journal.transcript_path(run.run_id), text.encode(), what="transcript", durable=False)

@@ -19,7 +19,9 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from screens.widgets.plain import as_text
 from wizard.diagnose import Evidence
+from wizard.text import visible
 
 HEADERS = ("field", "value", "read from", "meaning")
 GAP = 3  # between two columns: padding, rule, padding
@@ -146,8 +148,12 @@ class EvidenceRenderable:
         for header, w in zip(HEADERS, widths, strict=True):
             table.add_column(header, width=w, no_wrap=True, overflow="crop")
         for e in self.evidence:
-            cells = (e.field, e.value, e.source, e.meaning)
-            table.add_row(*(Text("\n".join(wrap(cell, w))) for cell, w in zip(cells, widths, strict=True)))
+            table.add_row(
+                *(
+                    as_text("\n".join(wrap(visible(cell), w)))
+                    for cell, w in zip((e.field, e.value, e.source, e.meaning), widths, strict=True)
+                )
+            )
         return table
 
     def stacked(self, width: int) -> Text:

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import RadioButton, RadioSet, Select, Static
 
-from screens.widgets.plain import Plain
+from screens.widgets.plain import Plain, as_text
 from wizard.questions import Choice, Question
 
 RADIO_LIMIT = 4
@@ -63,10 +63,11 @@ class QuestionField(Vertical):
                 with QuestionRadioSet(id=f"q-{q.key}"):
                     for n, choice in enumerate(q.choices):
                         label = choice.label + ("  (default)" if choice.value == q.default else "")
-                        yield MarkedRadioButton(label, value=(n == index))
+                        yield MarkedRadioButton(as_text(label), value=(n == index))
             else:
                 options = [
-                    (c.label + ("  (default)" if c.value == q.default else ""), n) for n, c in enumerate(q.choices)
+                    (as_text(c.label + ("  (default)" if c.value == q.default else "")), n)
+                    for n, c in enumerate(q.choices)
                 ]
                 yield Select(
                     options,

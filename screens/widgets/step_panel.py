@@ -15,6 +15,7 @@ from wizard.remedy import StepError
 from wizard.runner import RunEvent
 from wizard.status import StepStatus
 from wizard.steps import Step
+from wizard.text import visible
 
 ICONS = {
     StepStatus.PENDING: "[ ]",
@@ -157,7 +158,7 @@ class StepPanel(Vertical):
         return "\n".join(lines)
 
     def log_line(self, text: str) -> None:
-        self.query_one(Log).write_line(text)
+        self.query_one(Log).write_line(visible(text))  # messages quote the cloud: text, never terminal codes
 
     def apply(self, event: RunEvent) -> None:
         """Take one runner event for this step."""

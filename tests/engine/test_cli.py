@@ -101,9 +101,9 @@ def test_bad_image_refs_exit_2_with_a_clear_message(capsys, tmp_path, ref, messa
 
 def test_corrupted_journal_exits_2(capsys, tmp_path):
     (tmp_path / "runs").mkdir(parents=True)
-    (tmp_path / "runs" / "abc.json").write_text("{broken")
-    code, out, err = cli(capsys, "resume", "abc", state=tmp_path)
-    assert code == 2 and "damaged" in err
+    (tmp_path / "runs" / "00000000abcd.json").write_text("{broken")
+    code, out, err = cli(capsys, "resume", "00000000abcd", state=tmp_path)
+    assert code == 2 and "Damaged journal" in err
 
 
 def test_diagnose_json_and_scan_json(capsys, tmp_path):

@@ -138,7 +138,8 @@ def test_sim_serve_warns_in_one_line_when_it_is_reachable_beyond_loopback():
     assert code == 0
     assert lines[0] == (
         "ecs-wizard: warning: serving on every network interface: anyone who can reach this machine "
-        "can use the emulator with the fixed, public demo keys\n"
+        "can use the emulator with the fixed, public demo keys, and its admin API (/_sim/state, /_sim/faults, "
+        "/_sim/clock: read the world, inject faults, move time) without authentication\n"
     )
     code, lines = serve_until_ready()  # loopback: no warning
     assert code == 0 and len(lines) == 1 and "warning" not in lines[0]
@@ -210,13 +211,13 @@ def test_run_json_always_ends_with_run_finished(capsys, tmp_path, args, code, st
 
 
 def test_resume_json_of_an_unknown_run_ends_with_run_finished(capsys, tmp_path):
-    code, out, err = cli(capsys, tmp_path, "resume", "nosuchrun", "--yes", "--json")
-    assert code == 2 and "No run 'nosuchrun'" in err
+    code, out, err = cli(capsys, tmp_path, "resume", "0000000000ff", "--yes", "--json")
+    assert code == 2 and "No run '0000000000ff'" in err
     [finished] = json_lines(out)
     assert (finished["event"], finished["status"], finished["run_id"], finished["new_image_id"]) == (
         "run-finished",
         "bad-input",
-        "nosuchrun",
+        "0000000000ff",
         None,
     )
 

@@ -5,7 +5,7 @@ import pytest
 
 from tests.engine.helpers import inventory, start
 from wizard.config import resolve
-from wizard.session import demo_snapshot_path, open_session
+from wizard.session import demo_world_path, open_session
 
 FAST = 100000.0  # virtual seconds per real second
 
@@ -21,7 +21,7 @@ def test_an_interrupted_demo_run_resumes_in_a_new_process(tmp_path):
     assert stopped.status == "cancelled" and stopped.resumable
     world = inventory(first.clients)
     first.close()
-    snapshot = demo_snapshot_path(first.journal)
+    snapshot = demo_world_path(first.journal)
     assert snapshot.exists() and snapshot.stat().st_mode & 0o777 == 0o600
 
     second = open_session(resolve(demo=True), state_dir=tmp_path, speed=FAST)
@@ -43,8 +43,8 @@ def test_an_interrupted_demo_run_resumes_in_a_new_process(tmp_path):
 
 def test_a_damaged_snapshot_means_a_fresh_demo(tmp_path):
     session = open_session(resolve(demo=True), state_dir=tmp_path, speed=FAST)  # connects on first use
-    demo_snapshot_path(session.journal).parent.mkdir(parents=True, exist_ok=True)
-    demo_snapshot_path(session.journal).write_bytes(b"not a pickle")
+    demo_world_path(session.journal).parent.mkdir(parents=True, exist_ok=True)
+    demo_world_path(session.journal).write_bytes(b"not a pickle")
     assert session.emulator.ids["image_old_csbs_server_exists"] and not session.restored
 
 
@@ -69,7 +69,7 @@ def test_a_kept_temporary_server_keeps_the_world_for_a_later_cleanup(tmp_path):
     assert second.runner(again, confirm=lambda step: True).run().status == "succeeded"
     assert second.clients.ecs.find_server(temp) is None
     second.close()
-    assert not demo_snapshot_path(second.journal).exists()  # nothing kept any more: forgotten
+    assert not demo_world_path(second.journal).exists()  # nothing kept any more: forgotten
 
     third = open_session(resolve(demo=True), state_dir=tmp_path, speed=FAST)
     with pytest.raises(

@@ -14,7 +14,7 @@ def test_a_run_needs_a_writable_journal_and_says_so(capsys, tmp_path):
     )
     err = capsys.readouterr().err
     assert code == 2
-    assert f"The run journal cannot be written in {not_a_dir / 'runs'}: Not a directory." in err
+    assert f"The state directory {not_a_dir} is not a directory." in err
     assert "ECS_WIZARD_STATE_DIR" in err and "Traceback" not in err
 
 

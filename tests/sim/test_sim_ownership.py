@@ -184,7 +184,6 @@ def test_late_actions_survive_the_demo_snapshot(tmp_path):
     emu.add_fault("cbr.create_vault:first=1:late=30")
     with pytest.raises(requests.ConnectionError):
         api.post("/v3/{pid}/vaults", vault_body("kept-late", 100, []))
-    snapshot.save(emu, tmp_path / "world.pickle")
-    again = snapshot.restore(tmp_path / "world.pickle", speed=0)
+    again = snapshot.loads(snapshot.dumps(emu), speed=0)
     again.clock.advance(30)
     assert Api(again).ok("GET", "/v3/{pid}/vaults", name="kept-late")["count"] == 1

@@ -9,8 +9,10 @@ from wizard.plan import IMAGE_NAME_MAX, Plan, new_image_name
 from wizard.runner import PollPolicy
 from wizard.steps import Step, ref, vault_size_gb
 
+RUN = "0123456789ab"
 
-def small_run(run_id="r1"):
+
+def small_run(run_id=RUN):
     plan = Plan(
         run_id,
         "cbr-source-exists",
@@ -19,7 +21,8 @@ def small_run(run_id="r1"):
         "name-fast",
         [Step("a", "verify_image", "A", {"x": ref("b", "y")}), Step("b", "verify_image", "B", {})],
     )
-    return Run(run_id, "name", {"cloud": "demo"}, {}, {}, plan)
+    diagnosis = {"image_id": "img", "image_name": "name", "verdict": "affected"}
+    return Run(run_id, "name", {"cloud": "demo"}, diagnosis, {}, plan)
 
 
 def test_journal_is_written_atomically_with_mode_0600_and_reads_back(tmp_path):
@@ -27,27 +30,27 @@ def test_journal_is_written_atomically_with_mode_0600_and_reads_back(tmp_path):
     run = small_run()
     run.plan.steps[1].outputs["y"] = "value"
     journal.save(run)
-    path = journal.path("r1")
+    path = journal.path(RUN)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
-    again = journal.load("r1")
+    again = journal.load(RUN)
     assert again.plan.resolve(again.plan.steps[0].inputs["x"]) == "value"
-    assert [r.run_id for r in journal.runs()] == ["r1"]
+    assert [r.run_id for r in journal.runs()] == [RUN]
 
 
 def test_damaged_journal_is_a_clear_usage_error(tmp_path):
     journal = Journal(tmp_path)
     journal.save(small_run())
-    journal.path("r1").write_text("{ not json")
-    with pytest.raises(UsageError, match="damaged") as info:
-        journal.load("r1")
+    journal.path(RUN).write_text("{ not json")
+    with pytest.raises(UsageError, match="Damaged journal") as info:
+        journal.load(RUN)
     assert info.value.exit_code == 2
-    assert journal.runs() == [] and journal.damaged() == [journal.path("r1")]
+    assert journal.runs() == [] and [d.path for d in journal.damaged()] == [journal.path(RUN)]
 
 
 def test_unknown_run_is_a_usage_error(tmp_path):
     with pytest.raises(UsageError, match="No run"):
-        Journal(tmp_path).load("nope")
+        Journal(tmp_path).load("0000000000ff")
 
 
 def test_new_image_name_keeps_within_128_characters_and_avoids_clashes():

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -120,16 +121,19 @@ class RetryPolicy:
 
 
 def _retry_after(response: requests.Response) -> float | None:
+    """Seconds the server asks us to wait, or None when it names no sane number (``nan``, ``inf``,
+    a negative or unreadable value): then the usual bounded backoff applies."""
     value = response.headers.get("Retry-After")
     if not value:
         return None
     try:
-        return float(value)
+        seconds = float(value)
     except ValueError:
         try:
-            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-        except (TypeError, ValueError):
+            seconds = max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError, OverflowError):
             return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 @dataclass
@@ -167,7 +171,7 @@ class HttpClient:
             idempotent = method.upper() in {"GET", "HEAD", "PUT", "DELETE"}
         query = encode_query(params)
         url = self.endpoint.rstrip("/") + path + (f"?{query}" if query else "")
-        data = json.dumps(body, separators=(",", ":")).encode() if body is not None else None
+        data = json.dumps(body, separators=(",", ":"), allow_nan=False).encode() if body is not None else None
         headers = {"Content-Type": "application/json", "User-Agent": user_agent(), "Accept": "application/json"}
         ok = set(ok)
         attempt = 0

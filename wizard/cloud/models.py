@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,10 +21,11 @@ def to_bool(value: Any) -> bool | None:
     return None
 
 
-def _int(value: Any) -> int | None:
+def whole_number(value: Any) -> int | None:
+    """An integer the cloud sent (as a number or text), or None: absent, unreadable, NaN or infinite."""
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
@@ -74,7 +76,7 @@ class Image(Tagged):
             backup_id=data.get("__backup_id") or None,
             lazyloading=to_bool(data.get("__lazyloading")),
             image_type=data.get("__imagetype"),
-            min_disk=_int(data.get("min_disk")),
+            min_disk=whole_number(data.get("min_disk")),
             created_at=data.get("created_at"),
             raw=data,
         )
@@ -152,8 +154,8 @@ class Vault(Tagged):
             id=data.get("id", ""),
             name=data.get("name", ""),
             object_type=billing.get("object_type", ""),
-            size_gb=_int(billing.get("size")),
-            used_mb=_int(billing.get("used")),
+            size_gb=whole_number(billing.get("size")),
+            used_mb=whole_number(billing.get("used")),
             status=billing.get("status"),
             resources=[
                 VaultResource(r.get("id", ""), r.get("type", ""), r.get("protect_status"))
@@ -262,10 +264,12 @@ class BackupTask:
 
 
 def _float(value: Any) -> float | None:
+    """A finite number the cloud sent, or None (absent, unreadable, NaN or infinite)."""
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if math.isfinite(number) else None
 
 
 @dataclass
@@ -310,7 +314,13 @@ class Flavor:
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> Flavor:
-        return cls(data.get("id", ""), data.get("name", ""), _int(data.get("vcpus")), _int(data.get("ram")), data)
+        return cls(
+            data.get("id", ""),
+            data.get("name", ""),
+            whole_number(data.get("vcpus")),
+            whole_number(data.get("ram")),
+            data,
+        )
 
 
 @dataclass

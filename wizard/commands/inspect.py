@@ -40,8 +40,6 @@ def cmd_diagnose(invocation: Invocation) -> int:
 
 def cmd_scan(invocation: Invocation) -> int:
     args = invocation.args
-    if args.concurrency < 1:
-        raise errors.UsageError("--concurrency must be at least 1.")
     session = invocation.open_session(check=True)
     images = list(session.clients.ims.list_full_ecs_images())
     results = scan(session.clients, concurrency=args.concurrency, images=images)

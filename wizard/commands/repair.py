@@ -22,6 +22,7 @@ from wizard.runner import RunEvent, confirmation_text
 from wizard.session import CloudSession
 from wizard.status import RunStatus
 from wizard.steps import Step
+from wizard.text import visible
 
 
 def cmd_run(invocation: Invocation) -> int:
@@ -190,7 +191,7 @@ def _confirm(invocation: Invocation, step: Step) -> bool:
     if invocation.args.yes:
         return True
     question = f"{confirmation_text(step)} [y/N] "
-    print(question, end="", file=sys.stderr if invocation.args.json else sys.stdout, flush=True)
+    print(visible(question), end="", file=sys.stderr if invocation.args.json else sys.stdout, flush=True)
     return input().strip().lower() in {"y", "yes"}
 
 
@@ -245,12 +246,12 @@ def _resume(invocation: Invocation) -> int:
     follow_up = [
         kind for kind, wanted in (("test_launch", args.test_launch), ("delete_temp_server", args.cleanup)) if wanted
     ]
-    if follow_up and not args.run_id:
+    if follow_up and args.run_id is None:
         raise errors.UsageError(
             "--cleanup and --test-launch need the RUN_ID of a finished run.", "ecs-wizard runs lists the runs."
         )
     invocation.active_run_id = args.run_id
-    run = journal.load(args.run_id) if args.run_id else journal.latest_resumable()
+    run = journal.load(args.run_id) if args.run_id is not None else journal.latest_resumable()  # "" is no id
     if run is None:
         raise errors.UsageError(
             "No run to resume.", "ecs-wizard runs lists the runs; start one with ecs-wizard run IMAGE."

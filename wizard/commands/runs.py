@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
-from wizard import errors
+from wizard import errors, statedir
 from wizard.commands.context import Invocation
 from wizard.console import table
 from wizard.journal import Journal
 from wizard.report import render, write_report
+from wizard.text import visible
 
 
 def _utc(ts: float) -> str:
@@ -56,8 +58,8 @@ def cmd_runs(invocation: Invocation) -> int:
         else:
             print("No runs yet.")
         print(f"Journals live in {journal.runs_dir}")
-    for path in journal.damaged():
-        print(f"warning: {path} is damaged and was skipped", file=sys.stderr)
+    for damaged in journal.damaged():
+        print(f"warning: {damaged.path}: {visible(damaged.reason)}; skipped", file=sys.stderr)
     return errors.EXIT_OK
 
 
@@ -66,9 +68,11 @@ def cmd_report(invocation: Invocation) -> int:
     journal = Journal(args.state_dir)
     run = journal.load(args.run_id)
     if args.output:
-        try:
+        try:  # private like the journal it comes from: mode 0600
             write_report(run, journal, args.format, args.output)
         except OSError as exc:
+            if exc.errno in statedir.NO_SPACE:
+                raise statedir.write_error(exc, Path(args.output).parent, "report") from None
             raise errors.UsageError(
                 f"Cannot write the report to {args.output}: {exc.strerror or exc}.",
                 "Name a file in a directory that exists and you can write to, or leave out -o to print it.",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import ipaddress
 import math
 import sys
 import time
@@ -13,6 +12,7 @@ from urllib.parse import urlsplit
 from wizard import errors
 from wizard.commands import SERVE_SPEED
 from wizard.commands.context import Invocation
+from wizard.config import is_loopback
 from wizard.sim import Emulator, FaultRule, export_lines, serve
 
 
@@ -37,11 +37,12 @@ def cmd_sim_serve(invocation: Invocation) -> int:
 
     def ready(url: str) -> None:
         address = urlsplit(url).hostname or ""
-        if not _is_loopback(address):
+        if not is_loopback(address):
             where = "every network interface" if address in ("0.0.0.0", "::") else f"{address}, which is not loopback"
             print(
                 f"ecs-wizard: warning: serving on {where}: anyone who can reach this machine can use the emulator "
-                "with the fixed, public demo keys",
+                "with the fixed, public demo keys, and its admin API (/_sim/state, /_sim/faults, /_sim/clock: "
+                "read the world, inject faults, move time) without authentication",
                 file=sys.stderr,
             )
         for line in export_lines(url):
@@ -67,10 +68,3 @@ def _skewed(seconds: float) -> Callable[[], float]:
     if not math.isfinite(seconds):
         raise errors.UsageError(f"--clock-skew must be a number of seconds (got {seconds}).")
     return lambda: time.time() + seconds
-
-
-def _is_loopback(address: str) -> bool:
-    try:
-        return ipaddress.ip_address(address.split("%")[0]).is_loopback
-    except ValueError:
-        return False

@@ -13,6 +13,7 @@ Emulator-specific choices (no document gives them): an unknown job id answers 40
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 import uuid
@@ -109,6 +110,17 @@ def error_body(service: str, code: str, message: str, request_id: str) -> dict[s
     if service == "vpc":
         return {"code": code, "message": message}
     return {"error_code": code, "error_msg": message, "request_id": request_id}
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")  # Python's json reads NaN and Infinity; the cloud does not
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range")
+    return value
 
 
 def _truthy(value: str | None) -> bool | None:
@@ -409,8 +421,8 @@ class SimApp:
         if not data:
             return {}
         try:
-            return json.loads(data)
-        except ValueError:
+            return json.loads(data, parse_constant=_not_json, parse_float=_finite_float)
+        except (ValueError, RecursionError):
             raise ApiError(400, code, "The request body is not valid JSON.") from None
 
     @property
@@ -846,9 +858,9 @@ class SimApp:
                 if operation == "clock":
                     if request.method == "POST" and isinstance(body, dict):
                         if "advance" in body:
-                            self.emu.clock.advance(float(body["advance"]))
+                            self.emu.clock.advance(body["advance"])
                         if "speed" in body:
-                            self.emu.clock.speed = float(body["speed"])
+                            self.emu.clock.speed = body["speed"]
                     now = self.emu.clock.now()
                     return Reply(200, {"now": now, "now_iso": iso_ms_z(now), "speed": self.emu.clock.speed})
         except (ValueError, TypeError) as exc:

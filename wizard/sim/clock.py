@@ -7,6 +7,7 @@ Changing ``speed`` re-bases the clock so virtual time never jumps.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -17,8 +18,7 @@ class VirtualClock:
     def __init__(
         self, speed: float = 60.0, start: float | None = None, real: Callable[[], float] = time.monotonic
     ) -> None:
-        if speed < 0:
-            raise ValueError("speed must be >= 0")
+        _check_speed(speed)
         self._real = real
         self._lock = threading.Lock()
         self._speed = float(speed)
@@ -31,8 +31,7 @@ class VirtualClock:
 
     @speed.setter
     def speed(self, value: float) -> None:
-        if value < 0:
-            raise ValueError("speed must be >= 0")
+        _check_speed(value)
         with self._lock:
             now_real = self._real()
             self._base_virtual += (now_real - self._base_real) * self._speed
@@ -46,13 +45,22 @@ class VirtualClock:
 
     def advance(self, seconds: float) -> None:
         """Move virtual time forward (never backward)."""
-        if seconds < 0:
-            raise ValueError("cannot advance the clock by a negative amount")
+        if not _is_number(seconds) or seconds < 0:
+            raise ValueError(f"advance must be a finite number of seconds >= 0, not {seconds!r}")
         with self._lock:
             self._base_virtual += float(seconds)
 
     def __repr__(self) -> str:
         return f"VirtualClock(now={iso_z(self.now())}, speed={self._speed:g})"
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_speed(value: object) -> None:
+    if not _is_number(value) or value < 0:  # type: ignore[operator]
+        raise ValueError(f"speed must be a finite number >= 0 (virtual seconds per real second), not {value!r}")
 
 
 def iso_z(t: float) -> str:

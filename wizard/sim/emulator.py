@@ -47,6 +47,7 @@ class Emulator:
         self.ids: dict[str, str] = seed_scenario(self.state, scenario, scenario_params)
         self.scenario = scenario
         self.world_id = uuid.uuid4().hex  # not seeded: two emulators of one scenario are different worlds
+        self.generation = 0  # how many times this world was saved (wizard.sim.snapshot)
         self.faults = FaultSet([FaultRule.parse(f) if isinstance(f, str) else f for f in faults], seed=seed)
         self.credentials: dict[str, str] = {DEMO.ak: DEMO.sk, **(credentials or {})}
         self.wall_clock = wall_clock

@@ -12,7 +12,7 @@ Command-line syntax (also accepted by :meth:`FaultRule.parse`)::
 * ``code=C``      the cloud error code of that answer (default: ``<service prefix>.0000``)
 * ``message=M``   its message (default: "Injected fault")
 * ``retry_after=SEC`` send a ``Retry-After: SEC`` header with that answer (needs ``status=``; e.g. 429)
-* ``latency=SEC`` delay the answer by SEC *real* seconds (keep it small)
+* ``latency=SEC`` delay the answer by SEC *real* seconds (0 to 60; keep it small)
 * ``lost``        perform the action, then never answer (connection dropped)
 * ``late=SEC``    never answer, and perform the action SEC *virtual* seconds later (a request that
                   outlived the client's read timeout and still lands: the case a reconcile window is for)
@@ -39,6 +39,7 @@ Without ``first`` or ``prob`` a rule applies to every matching request. Examples
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -123,6 +124,24 @@ DEFAULT_CODES = {
 }
 
 
+MAX_LATENCY = 60.0  # real seconds: the emulator sleeps them
+MAX_RETRY_AFTER = 86400.0
+MAX_VIRTUAL_DELAY = 30 * 86400.0  # late= and visible_after=: virtual seconds
+
+
+def _check_number(key: str, value: Any, low: float, high: float | None, whole: bool = False) -> None:
+    """A rule's number: finite, in [low, high], of the right kind (None means not given)."""
+    if value is None:
+        return
+    kinds = (int,) if whole else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value):
+        raise ValueError(f"{key} must be a {'whole' if whole else 'finite'} number, not {value!r}")
+    if value < low:
+        raise ValueError(f"{key} must be >= {low:g}, not {value!r}")
+    if high is not None and value > high:
+        raise ValueError(f"{key} must be between {low:g} and {high:g}, not {value!r}")
+
+
 def all_operations() -> list[str]:
     return [f"{svc}.{op}" for svc, ops in OPERATIONS.items() for op in ops]
 
@@ -162,16 +181,13 @@ class FaultRule:
 
     def __post_init__(self) -> None:
         self.target = _normalize_target(self.target)
-        if self.first is not None and self.first < 0:
-            raise ValueError("first must be >= 0")
-        if self.prob is not None and not 0.0 <= self.prob <= 1.0:
-            raise ValueError("prob must be between 0 and 1")
-        if self.status is not None and not 400 <= self.status <= 599:
-            raise ValueError("status must be an HTTP error status (400-599)")
-        if self.latency < 0:
-            raise ValueError("latency must be >= 0")
-        if self.retry_after is not None and (self.retry_after < 0 or self.status is None):
-            raise ValueError("retry_after must be >= 0 and goes with status= (the answer that carries the header)")
+        _check_number("first", self.first, 0, None, whole=True)
+        _check_number("status", self.status, 400, 599, whole=True)
+        _check_number("prob", self.prob, 0.0, 1.0)
+        _check_number("latency", self.latency, 0.0, MAX_LATENCY)
+        _check_number("retry_after", self.retry_after, 0.0, MAX_RETRY_AFTER)
+        if self.retry_after is not None and self.status is None:
+            raise ValueError("retry_after goes with status= (the answer that carries the header)")
         self._check_timing_effects()
         if self.job not in (None, "fail"):
             raise ValueError("job must be 'fail'")
@@ -195,8 +211,7 @@ class FaultRule:
             value = getattr(self, key)
             if value is None:
                 continue
-            if value < 0:
-                raise ValueError(f"{key} must be >= 0")
+            _check_number(key, value, 0.0, MAX_VIRTUAL_DELAY)
             if not any(self.matches(*op.split(".", 1)) for op in operations):
                 raise ValueError(f"{key}= needs an operation among {', '.join(sorted(operations))}, not {self.target}")
         if self.late is not None and (self.status is not None or self.lost):

@@ -27,6 +27,10 @@ data disk.
 
 ``empty`` flavors, the VPC and subnet, nothing else.
 
+``hostile`` the demo project with every name (images, servers, backups, vaults, VPC, subnet) wrapped in
+control characters and markup (:data:`HOSTILE_NAME`), for proving that the front ends show cloud
+text as text.
+
 ``large`` ``n`` (default 1000) full-ECS images cycling through the verdicts (old CSBS with the
 server alive / deleted, CBR, new CSBS, backup deleted) for scale tests; parameters ``n``.
 
@@ -56,6 +60,16 @@ from wizard.sim.state import (
     Volume,
     Vpc,
 )
+
+MAX_COUNT = 100_000  # images or quotas: enough for any scale test, not a way to exhaust memory
+
+
+def _whole(params: dict[str, Any], key: str, default: int) -> int:
+    """A count given as a scenario parameter: a whole number from 0 to MAX_COUNT."""
+    value = params.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+        raise ValueError(f"{key} must be a whole number from 0 to {MAX_COUNT}, not {value!r}")
+    return value
 
 
 def _t(text: str) -> float:
@@ -299,9 +313,7 @@ def empty(state: State, params: dict[str, Any]) -> dict[str, str]:
 
 def large(state: State, params: dict[str, Any]) -> dict[str, str]:
     """``n`` full-ECS images (default 1000) in five kinds, cycling; 10 live source servers."""
-    n = int(params.get("n", 1000))
-    if n < 0:
-        raise ValueError("n must be >= 0")
+    n = _whole(params, "n", 1000)
     ids: dict[str, str] = {}
     _base(state, ids)
     state.quotas.private_images = max(state.quotas.private_images, n + 100)
@@ -403,21 +415,53 @@ def large(state: State, params: dict[str, Any]) -> dict[str, str]:
     return ids
 
 
-SCENARIOS: dict[str, Callable[[State, dict[str, Any]], dict[str, str]]] = {"demo": demo, "empty": empty, "large": large}
+HOSTILE_NAME = "\x1b]0;pwned\x07[/x][bold red]{name}\r\x1b[2K\u202e"
+"""What the ``hostile`` scenario makes of every name: a terminal title escape (ESC ] … BEL), markup
+that Rich and Textual would interpret or choke on (``[/x]`` closes a tag never opened), a carriage
+return and an erase-line escape that would rewrite the line, and a right-to-left override."""
+
+
+def hostile(state: State, params: dict[str, Any]) -> dict[str, str]:
+    """The demo project, fault-free, with every name the cloud reports made hostile (HOSTILE_NAME):
+    for proving that front ends show cloud text as text."""
+    ids = demo(state, params)
+    named: list[Image | Server | Vault | Vpc | Subnet | CbrBackup | CsbsBackup] = [
+        *state.images.values(),
+        *state.servers.values(),
+        *state.vaults.values(),
+        *state.vpcs.values(),
+        *state.subnets.values(),
+        *state.cbr_backups.values(),
+        *state.csbs_backups.values(),
+    ]
+    for item in named:
+        item.name = HOSTILE_NAME.format(name=item.name)
+    for backup in (*state.cbr_backups.values(), *state.csbs_backups.values()):
+        backup.resource_name = HOSTILE_NAME.format(name=backup.resource_name)
+    return ids
+
+
+SCENARIOS: dict[str, Callable[[State, dict[str, Any]], dict[str, str]]] = {
+    "demo": demo,
+    "empty": empty,
+    "large": large,
+    "hostile": hostile,
+}
 
 
 def seed(state: State, name: str, params: dict[str, Any] | None = None) -> dict[str, str]:
     params = dict(params or {})
     if name not in SCENARIOS:
         raise ValueError(f"unknown scenario {name!r}; scenarios: {', '.join(SCENARIOS)}")
-    image_quota = params.pop("image_quota", None)
-    server_quota = params.pop("server_quota", None)
+    image_quota = _whole(params, "image_quota", 0) if "image_quota" in params else None
+    server_quota = _whole(params, "server_quota", 0) if "server_quota" in params else None
+    params.pop("image_quota", None), params.pop("server_quota", None)
     unknown = set(params) - ({"n"} if name == "large" else set())
     if unknown:
         raise ValueError(f"unknown parameter(s) for scenario {name!r}: {', '.join(sorted(unknown))}")
     ids = SCENARIOS[name](state, params)
     if image_quota is not None:
-        state.quotas.private_images = int(image_quota)
+        state.quotas.private_images = image_quota
     if server_quota is not None:
-        state.quotas.servers = int(server_quota)
+        state.quotas.servers = server_quota
     return ids
