@@ -175,7 +175,7 @@ def test_a_cloud_that_never_answers_fails_the_step_after_its_attempts(session, e
     result = session.runner(run, confirm=lambda s: True).run()
     step = result.plan.step("cbr_backup")
     assert result.status == "failed" and result.resumable and step.attempts == step.max_attempts
-    assert "did not answer" in step.error["message"] and "Check the network" in step.error["remedy"]
+    assert "did not answer" in step.error.message and "Check the network" in step.error.remedy.sentence
 
 
 def test_cancel_leaves_a_resumable_run(session, emu):

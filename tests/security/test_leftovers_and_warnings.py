@@ -75,7 +75,7 @@ def test_a_password_is_never_sent_to_a_plain_http_iam_url(tmp_path, url):
     env = {"OS_CLOUD": "otc", "OS_CLIENT_CONFIG_FILE": str(tmp_path / "clouds.yaml")}
     with pytest.raises(ConfigError, match="plain http") as info:
         resolve(env=env, home=tmp_path, cwd=tmp_path)
-    assert "password" in info.value.message and "https://" in info.value.remedy
+    assert "password" in info.value.message and "https://" in info.value.remedy.sentence
 
 
 def test_a_password_over_plain_http_through_one_endpoint_is_refused_too(tmp_path):

@@ -149,4 +149,4 @@ def test_a_world_older_than_the_journal_is_refused_clearly(tmp_path):
     again = third.journal.load(run.run_id)
     with pytest.raises(UsageError, match=r"is older than run \w+'s journal") as info:
         third.check_resumable_here(again)
-    assert "start a new demo run" in info.value.remedy
+    assert "start a new demo run" in info.value.remedy.sentence

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from screens.advice import TUI
+from tests.unit.test_journal_and_plan_units import RUN as RUN_ID
 from tests.unit.test_journal_and_plan_units import small_run
 from wizard.journal import Journal
 from wizard.remedy import COMMAND_LINE, Action, Remedy, StepError
@@ -56,15 +57,15 @@ def test_a_failed_step_is_journaled_with_the_same_keys_and_a_sentence_and_reads_
     run = small_run()
     step = run.plan.steps[0]
     step.status = StepStatus.FAILED
-    step.error = StepError("quota exceeded", Remedy(Action.RESUME, "Raise the quota", run_id="r1"), "Ecs.0001", "q-1")
+    step.error = StepError("quota exceeded", Remedy(Action.RESUME, "Raise the quota", run_id=RUN_ID), "Ecs.0001", "q-1")
     run.status, run.error = RunStatus.FAILED, step.error
     journal.save(run)
-    stored = json.loads(journal.path("r1").read_text())
+    stored = json.loads(journal.path(RUN_ID).read_text())
     error = stored["plan"]["steps"][0]["error"]
     assert {"message", "remedy", "code", "request_id", "service"} <= set(error)
-    assert error["remedy"] == "Raise the quota, then resume the run (ecs-wizard resume r1)."
+    assert error["remedy"] == f"Raise the quota, then resume the run (ecs-wizard resume {RUN_ID})."
     assert stored["status"] == "failed" and stored["plan"]["steps"][0]["status"] == "failed"
-    again = journal.load("r1")
+    again = journal.load(RUN_ID)
     assert again.plan.steps[0].error == step.error and again.error == step.error
     assert again.status is RunStatus.FAILED and again.plan.steps[0].status is StepStatus.FAILED
 
@@ -72,12 +73,12 @@ def test_a_failed_step_is_journaled_with_the_same_keys_and_a_sentence_and_reads_
 def test_a_journal_from_before_remedies_were_data_still_loads(tmp_path):
     journal = Journal(tmp_path)
     journal.save(small_run())
-    stored = json.loads(journal.path("r1").read_text())
+    stored = json.loads(journal.path(RUN_ID).read_text())
     old = {"message": "m", "remedy": "Raise the quota, then resume.", "code": "Ecs.0001", "request_id": "q"}
     stored["plan"]["steps"][0].update(status="failed", error=old)
     stored.update(status="failed", error=old)
-    journal.path("r1").write_text(json.dumps(stored))
-    run = journal.load("r1")
+    journal.path(RUN_ID).write_text(json.dumps(stored))
+    run = journal.load(RUN_ID)
     assert run.error.remedy.sentence == "Raise the quota, then resume."
     assert TUI.say(run.plan.steps[0].error.remedy) == "Raise the quota, then resume."
     assert run.plan.steps[0].error.code == "Ecs.0001" and run.resumable
