@@ -5,7 +5,12 @@ Update with: pytest tests/ui/test_snapshots.py --snapshot-update"""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
+from pathlib import Path
+
+import pytest
 
 from screens.app import WizardApp
 from screens.execution import ExecutionScreen
@@ -25,6 +30,19 @@ from wizard.diagnose import diagnose
 from wizard.plan import build_plan
 from wizard.questions import Answers
 from wizard.runner import RunEvent
+
+
+@pytest.fixture
+def session():
+    """A demo session whose state directory's path has the same length in every run: the summary shows
+    where the report goes, and a path that wraps differently moves the scrollbar (pytest's tmp_path
+    grows with its run counter and with xdist's worker name)."""
+    from wizard.config import resolve
+    from wizard.session import open_session
+
+    state = Path(tempfile.mkdtemp(prefix="ecs-wizard-snapshot-", dir="/tmp"))
+    yield open_session(resolve(demo=True), state_dir=state / "state", speed=6000, faults=[])
+    shutil.rmtree(state, ignore_errors=True)
 
 
 def frozen_app(session) -> WizardApp:
