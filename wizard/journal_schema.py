@@ -269,6 +269,14 @@ def _run() -> Check:
             "events": list_of(record({"event": text})),
             "transcript": list_of(record({"kind": text, "text": text, "at": number()})),
             "calls": list_of(CALL),
+            # wizard.abandon: when an abandon started and finished, and each deletion's intent and result
+            "abandon": optional(record({}, {"started_at": number(), "finished_at": number(), "keep_image": flag})),
+            "deletions": list_of(
+                record(
+                    {"type": text, "id": text, "status": one_of("deleting", "deleted", "kept", "failed")},
+                    {"name": text, "by": text, "at": number(), "reason": text},
+                )
+            ),
         },
     )
 
