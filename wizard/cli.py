@@ -35,6 +35,7 @@ COMMANDS = {
     "flowchart": "wizard.commands.info:cmd_flowchart",
     "config show": "wizard.commands.info:cmd_config_show",
     "sim serve": "wizard.commands.sim:cmd_sim_serve",
+    "serve": "wizard.commands.serve:cmd_serve",
 }
 
 COMMANDS_HELP = """commands:
@@ -49,6 +50,7 @@ COMMANDS_HELP = """commands:
   report        a run's report (Markdown or JSON)
   flowchart     print the troubleshooting flowchart (text or Mermaid)
   config show   print the cloud settings that were resolved, and where each came from
+  serve         the full-screen wizard in a web browser (the demo; each tab its own world)
   sim serve     serve the emulator over loopback HTTP for other shells and tools
 
 Without a command, the wizard starts (full screen on a terminal, line by line otherwise).
@@ -306,6 +308,18 @@ def build_parser() -> argparse.ArgumentParser:
     show = config_sub.add_parser("show", help="print what was resolved and from where (secrets masked)")
     _common(show)
     show.set_defaults(command_name="config show")
+
+    p = sub.add_parser(
+        "serve",
+        help="the full-screen wizard in a web browser",
+        description="Serve the full-screen wizard to web browsers (textual-serve). Each browser tab gets its own "
+        "process and its own demo world. textual-serve has no login: a real cloud is served only with --cloud and "
+        "a loopback --host.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, loopback only)")
+    p.add_argument("--port", type=port_number, default=8000, help="port, 0 to 65535 (default 8000; 0 picks a free one)")
+    _common(p)
+    p.set_defaults(command_name="serve")
 
     p = sub.add_parser("sim", help="the cloud emulator")
     sim_sub = p.add_subparsers(dest="sim_command", metavar="ACTION", required=True)

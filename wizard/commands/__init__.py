@@ -1,6 +1,7 @@
 """The command bodies, one module per group of commands: ``start`` (the wizard and the demo),
 ``inspect`` (diagnose, scan), ``repair`` (run, resume), ``runs`` (runs, report), ``info`` (flowchart,
-config show) and ``sim`` (sim serve). :mod:`wizard.cli` parses the arguments and imports only the
+config show), ``serve`` (the wizard in a web browser; ``serve_session`` is one browser tab's process)
+and ``sim`` (sim serve). :mod:`wizard.cli` parses the arguments and imports only the
 module of the command that runs; each command takes an :class:`~wizard.commands.context.Invocation`
 and returns the exit code."""
 

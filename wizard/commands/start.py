@@ -26,6 +26,12 @@ def cmd_demo(invocation: Invocation) -> int:
     return _start_wizard(invocation, demo=True)
 
 
+def served_in_browser() -> bool:
+    """textual-serve started this process for a browser tab: Textual's web driver draws the screen over
+    the pipes that are standard input and output (set by textual-serve, see ``ecs-wizard serve``)."""
+    return os.environ.get("TEXTUAL_DRIVER", "").endswith(":WebDriver")
+
+
 def _yes_or_no(question: str) -> bool:
     try:
         answer = input(question).strip().lower()
@@ -37,7 +43,7 @@ def _yes_or_no(question: str) -> bool:
 def _start_wizard(invocation: Invocation, demo: bool) -> int:
     args = invocation.args
     plain = args.plain
-    if not plain and (not interactive() or os.environ.get("TERM") == "dumb"):
+    if not plain and not served_in_browser() and (not interactive() or os.environ.get("TERM") == "dumb"):
         print("ecs-wizard: not a full terminal, using plain mode (line by line).", file=sys.stderr)
         plain = True
     if not demo and invocation.settings().credentials is None:
