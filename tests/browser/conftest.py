@@ -33,9 +33,11 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """A headless Chromium browser (Playwright ``Browser``)."""
+    """A headless Chromium browser (Playwright ``Browser``). Per module, not per session: while
+    Playwright's synchronous API is open its event loop is this thread's running loop, and
+    pytest-asyncio's tests in later modules could not start theirs."""
     executable = os.environ.get("ECS_WIZARD_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:
         _missing(f"Chromium is not installed: {INSTALL}")
