@@ -12,7 +12,7 @@ from textual.css.query import NoMatches
 from textual.widgets import Footer, Header, Static
 
 from screens.base import WizardScreen
-from screens.messages import ConfirmRequest, RunDone, RunEventMessage, StepGateRequest, StepProgress
+from screens.messages import ConfirmRequest, Reply, RunDone, RunEventMessage, StepGateRequest, StepProgress
 from screens.modals import ConfirmModal
 from screens.widgets.main_scroll import MainScroll
 from screens.widgets.plain import Plain
@@ -50,7 +50,7 @@ class ExecutionScreen(WizardScreen):
         self.control: RunControl | None = None
         self.running = False
         self.finished_status: str | None = None
-        self.gate = None
+        self.gate: Reply | None = None
         self.modal: ConfirmModal | None = None
         self.quit_when_stopped = False
 

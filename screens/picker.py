@@ -8,6 +8,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from screens.base import WizardScreen
@@ -62,7 +63,9 @@ class PickerScreen(WizardScreen):
                 select_on_focus=False,
             )
             yield Plain("Listing the project's full-ECS images…", id="scan-status")
-            table = DataTable(cursor_type="row", zebra_stripes=True, id="images", classes="busy-target")
+            table: DataTable[Text] = DataTable(
+                cursor_type="row", zebra_stripes=True, id="images", classes="busy-target"
+            )
             table.add_column("name", key="name")
             # As wide as the widest verdict from the start, so the ids' room does not change.
             table.add_column("verdict", key="verdict", width=VERDICT_WIDTH)
@@ -169,8 +172,9 @@ class PickerScreen(WizardScreen):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         ref = event.value.strip()
         table = self.query_one("#images", DataTable)
-        if table.row_count == 1 and ref:
-            self._choose(table.coordinate_to_cell_key((0, 0)).row_key.value)
+        only = table.coordinate_to_cell_key(Coordinate(0, 0)).row_key.value if table.row_count == 1 else None
+        if only and ref:
+            self._choose(only)
         elif ref:
             self._choose(ref)
 

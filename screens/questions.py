@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -58,8 +58,10 @@ class QuestionsScreen(WizardScreen):
             yield Button("Next: the plan (n)", id="next", variant="primary", compact=True)
         yield Footer()
 
-    async def on_mount(self) -> None:
-        super().on_mount()
+    @on(events.Mount)
+    async def _ask_first(self) -> None:
+        # Not an on_mount override: Textual calls WizardScreen.on_mount itself (every class's
+        # handler runs), and that one is not async.
         await self._rebuild()
         self.query_one("#repair-qs RadioSet").focus()
 

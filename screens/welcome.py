@@ -57,7 +57,7 @@ class WelcomeScreen(WizardScreen):
             yield Plain("Interrupted runs", classes="section-title")
             self.resumable = [r for r in session.journal.runs() if r.resumable]
             if self.resumable:
-                table = DataTable(cursor_type="row", id="resumable")
+                table: DataTable[Any] = DataTable(cursor_type="row", id="resumable")
                 self._fill_runs(table, self.app.size.width - 10)
                 yield table
                 yield Plain("Select a run and press r to resume it (or: ecs-wizard resume RUN_ID).", classes="hint")

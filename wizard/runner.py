@@ -341,13 +341,13 @@ class Runner:
         data = error.to_dict()
         self._emit("step-failed", step, **data)
 
-    def _hook_calls(self):
+    def _hook_calls(self) -> list[tuple[Any, Callable[[CallRecord], None] | None]]:
         # Record every call's request id in the journal while a step runs.
         hooks = []
         for client in (self.clients.ims, self.clients.cbr, self.clients.csbs, self.clients.ecs, self.clients.vpc):
             previous = client.http.on_call
 
-            def chained(record, previous=previous):
+            def chained(record: CallRecord, previous: Callable[[CallRecord], None] | None = previous) -> None:
                 self._record_call(record)
                 if previous:
                     previous(record)
@@ -356,7 +356,7 @@ class Runner:
             client.http.on_call = chained
         return hooks
 
-    def _unhook_calls(self, hooks) -> None:
+    def _unhook_calls(self, hooks: list[tuple[Any, Callable[[CallRecord], None] | None]]) -> None:
         for http, previous in hooks:
             http.on_call = previous
 

@@ -35,7 +35,7 @@ from wizard.sim.clock import iso_ms_z
 from wizard.sim.errors import ApiError, LostResponse
 from wizard.sim.faults import CREATING_OPERATIONS, MUTATING_OPERATIONS, Effects, FaultRule
 from wizard.sim.signing import SignatureError, verify
-from wizard.sim.state import LateAction, State
+from wizard.sim.state import Job, LateAction, State
 
 if TYPE_CHECKING:
     from wizard.sim.emulator import Emulator
@@ -564,7 +564,7 @@ class SimApp:
         job = actions.create_whole_image(self.state, self._json(request, "IMG.0001"), fail=effects.fail)
         return Reply(200, {"job_id": job.id})
 
-    def _job_or_404(self, job_id: str, service: str | None = None):  # noqa: ANN202
+    def _job_or_404(self, job_id: str, service: str | None = None) -> Job:
         job = self.state.jobs.get(job_id)
         if job is None or (service is not None and job.service != service):
             raise ApiError(404, "SIM.0404", f"The job {job_id} does not exist.")

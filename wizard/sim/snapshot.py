@@ -166,23 +166,33 @@ def _read(tp: Any, value: Any, where: str) -> Any:
             return None
         (inner,) = [a for a in args if a is not type(None)]
         return _read(inner, value, where)
+    if origin in (list, tuple, dict):
+        return _read_container(origin, args, value, where)
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        return tp(**_fields_of(tp, value, where))
+    return _read_scalar(tp, value, where)
+
+
+def _read_container(origin: Any, args: tuple[Any, ...], value: Any, where: str) -> Any:
+    """A list, a fixed-length tuple (a list in JSON) or a dict, each item checked against its type."""
+    if origin is dict:
+        return {k: _read(args[1], v, f"{where}.{k}") for k, v in _record(value, where).items()}
     if origin is list:
         if not isinstance(value, list):
             raise SnapshotError(where, f"expected a list, found {_kind(value)}")
         return [_read(args[0], v, f"{where}[{i}]") for i, v in enumerate(value)]
-    if origin is tuple:
-        if not isinstance(value, list) or len(value) != len(args):
-            raise SnapshotError(where, f"expected a list of {len(args)}, found {_kind(value)}")
-        return tuple(_read(a, v, f"{where}[{i}]") for i, (a, v) in enumerate(zip(args, value, strict=True)))
+    if not isinstance(value, list) or len(value) != len(args):
+        raise SnapshotError(where, f"expected a list of {len(args)}, found {_kind(value)}")
+    return tuple(_read(a, v, f"{where}[{i}]") for i, (a, v) in enumerate(zip(args, value, strict=True)))
+
+
+def _read_scalar(tp: Any, value: Any, where: str) -> Any:
+    """Bytes (base64 text in JSON), or a str, int, float or bool of exactly that type (a float finite)."""
     if tp is bytes:
         try:
             return base64.b64decode(_read(str, value, where), validate=True)
         except binascii.Error:
             raise SnapshotError(where, "not base64") from None
-    if origin is dict:
-        return {k: _read(args[1], v, f"{where}.{k}") for k, v in _record(value, where).items()}
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        return tp(**_fields_of(tp, value, where))
     if tp is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if type(value) is not tp:
