@@ -19,6 +19,9 @@ class Tui(Phrases):
         question = QUESTION_TEXTS[remedy.question or ""]
         return f"answer '{(remedy.answer or '').capitalize()}' to '{question}' on the questions screen"
 
+    def change_on_resume(self, remedy: Remedy) -> str:
+        return ""  # the TUI cannot change a run's answers yet: the reason alone
+
     def choose_cbr(self, remedy: Remedy) -> str:
         return "start a new repair of this image and choose CBR"
 

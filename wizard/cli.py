@@ -270,6 +270,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="on a finished run: launch a test ECS from the new image, time it, delete it",
     )
+    changes = p.add_argument_group(
+        "changing answers", "on a failed or interrupted run; refused when a step that has started would change"
+    )
+    changes.add_argument("--flavor", help="another flavor id for the ECS the run makes")
+    changes.add_argument("--vpc", help="another VPC id (default with --subnet: the subnet's)")
+    changes.add_argument("--subnet", help="another subnet id")
+    changes.add_argument("--az", help="another availability zone")
+    changes.add_argument("--volume-type", help="another system disk type")
+    changes.add_argument("--service", choices=["cbr", "csbs"], help="another backup service")
     _confirm_options(p)
     _common(p)
     p.set_defaults(command_name="resume")

@@ -63,6 +63,7 @@ class Run:
     error: StepError | None = None  # the failed step's, when the run failed
     abandon: dict[str, Any] | None = None  # wizard.abandon: when it started, whether the image is kept
     deletions: list[dict[str, Any]] = field(default_factory=list)  # each deletion abandon or cleanup made
+    answer_changes: list[dict[str, Any]] = field(default_factory=list)  # wizard.change: each change on resume
 
     @property
     def new_image_id(self) -> str | None:
@@ -96,6 +97,7 @@ class Run:
             "calls": self.calls,
             "abandon": self.abandon,
             "deletions": self.deletions,
+            "answer_changes": self.answer_changes,
         }
 
     @classmethod
@@ -118,6 +120,7 @@ class Run:
             error=StepError.from_dict(data["error"]) if data.get("error") else None,
             abandon=data.get("abandon"),
             deletions=list(data.get("deletions") or []),
+            answer_changes=list(data.get("answer_changes") or []),
         )
 
 

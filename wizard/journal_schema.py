@@ -277,6 +277,10 @@ def _run() -> Check:
                     {"name": text, "by": text, "at": number(), "reason": text},
                 )
             ),
+            # wizard.change: each change of answers on resume (answer -> [old, new]) and the steps rebuilt
+            "answer_changes": list_of(
+                record({"at": number(), "changes": mapping(list_of(optional_text)), "rebuilt": list_of(text)})
+            ),
         },
     )
 

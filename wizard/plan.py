@@ -125,9 +125,11 @@ def build_plan(
     answers: Answers,
     run_id: str | None = None,
     reserved_names: Collection[str] = (),
+    image_name: str | None = None,
 ) -> Plan:
     """The plan; the new image's name is free in the cloud and not among ``reserved_names`` (the names
-    open runs on the image will give theirs: ``ownership.planned_names``)."""
+    open runs on the image will give theirs: ``ownership.planned_names``), unless ``image_name`` is
+    given (a run's plan rebuilt keeps the name it chose: ``wizard.change``)."""
     if not diagnosis.affected:
         raise UsageError(
             f"Image {diagnosis.image_name} ({diagnosis.image_id}) is not affected: {diagnosis.summary}",
@@ -136,9 +138,7 @@ def build_plan(
     run_id = run_id or new_run_id()
     short = run_id[:8]
     path = flowchart.path_for(answers.service, answers.source_exists)
-    taken = {i.name for i in clients.ims.find_images_by_name(new_image_name(diagnosis.image_name))}
-    taken |= set(reserved_names)
-    image_name = new_image_name(diagnosis.image_name, taken)
+    image_name = image_name or _free_image_name(clients, diagnosis, reserved_names)
     steps: list[Step] = []
     notes: list[str] = []
 
@@ -244,6 +244,11 @@ def build_plan(
     if answers.delete_old_image:
         add("delete_old_image", {"image_id": diagnosis.image_id}, destructive=True)
     return Plan(run_id, path.id, diagnosis.image_id, diagnosis.image_name, image_name, steps, notes)
+
+
+def _free_image_name(clients: Clients, diagnosis: Diagnosis, reserved_names: Collection[str]) -> str:
+    taken = {i.name for i in clients.ims.find_images_by_name(new_image_name(diagnosis.image_name))}
+    return new_image_name(diagnosis.image_name, taken | set(reserved_names))
 
 
 def _new_step(

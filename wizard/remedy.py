@@ -23,6 +23,7 @@ class Action(StrEnum):
     FIX_AND_RESUME = "fix-and-resume"  # the cloud's own reason (shown with the error) says what to fix
     RUN_AGAIN = "run-again"  # this run cannot finish: a new run of the image with another answer
     CHANGE_ANSWER = "change-answer"  # nothing has started: answer a question differently
+    CHANGE_ON_RESUME = "change-on-resume"  # resume the run with another answer (wizard.change); question: which
     CHOOSE_CBR = "choose-cbr"  # a new run of the image on the CBR path
     ABANDON = "abandon"  # give the run up: delete what it made (wizard.abandon)
     DELETE_TEMP_SERVER = "delete-temp-server"  # a finished run kept its temporary ECS
@@ -115,6 +116,7 @@ JOINTS = {
     Action.FIX_AND_RESUME: ", then ",
     Action.RUN_AGAIN: ": ",
     Action.CHANGE_ANSWER: ": ",
+    Action.CHANGE_ON_RESUME: ": ",
     Action.DELETE_TEMP_SERVER: ": ",
     Action.TEST_LAUNCH: ": ",
 }
@@ -165,6 +167,9 @@ class Phrases:
     def change_answer(self, remedy: Remedy) -> str:
         raise NotImplementedError
 
+    def change_on_resume(self, remedy: Remedy) -> str:
+        raise NotImplementedError
+
     def choose_cbr(self, remedy: Remedy) -> str:
         raise NotImplementedError
 
@@ -197,6 +202,14 @@ QUESTION_TEXTS = {
 """The repair questions' words (``wizard.questions`` asks them), for remedies that name one."""
 
 OPTIONS = {"service": "--service", "source_exists": "--source-exists"}
+SERVER_OPTIONS = {
+    "flavor": "--flavor",
+    "vpc": "--vpc",
+    "subnet": "--subnet",
+    "az": "--az",
+    "volume_type": "--volume-type",
+}
+"""The temporary ECS's answers a resume can change (``wizard.change``), as the command line names them."""
 
 
 class CommandLine(Phrases):
@@ -227,6 +240,17 @@ class CommandLine(Phrases):
     def change_answer(self, remedy: Remedy) -> str:
         question = QUESTION_TEXTS[remedy.question or ""]
         return f"answer '{remedy.answer}' to '{question}' ({OPTIONS[remedy.question or '']} {remedy.answer})"
+
+    def change_on_resume(self, remedy: Remedy) -> str:
+        run = remedy.run_id or "RUN_ID"
+        if remedy.question in SERVER_OPTIONS:
+            change = f"{SERVER_OPTIONS[remedy.question]} {remedy.answer or remedy.question.upper()}"
+        else:
+            change = "/".join(SERVER_OPTIONS.values()) + " ..."
+        return (
+            f"resume the run with another answer (ecs-wizard resume {run} {change}), "
+            f"or give it up (ecs-wizard abandon {run})"
+        )
 
     def choose_cbr(self, remedy: Remedy) -> str:
         return f"use the CBR path instead ({self.command(remedy)})"

@@ -340,6 +340,19 @@ def _outcome(summary: RunSummary) -> list[str]:
     return [*lines, ""]
 
 
+def _answer_changes(run: Run) -> list[str]:
+    """Each change of answers on resume (``wizard.change``), as a line of the Answers section."""
+    lines = []
+    for changed in run.answer_changes:
+        what = "; ".join(
+            f"{key} {old or '(none)'} -> {new or '(none)'}" for key, (old, new) in changed["changes"].items()
+        )
+        lines.append(
+            f"- Changed on resume, {_when(changed.get('at'))}: {what} (rebuilt: {', '.join(changed['rebuilt'])})"
+        )
+    return lines
+
+
 def to_markdown(run: Run) -> str:
     d = run.diagnosis
     plan = run.plan
@@ -384,6 +397,7 @@ def to_markdown(run: Run) -> str:
     ]
     if not a.get("source_exists"):
         lines.append(f"- Delete the temporary ECS at the end: {'yes' if a.get('cleanup') else 'no'}")
+    lines += _answer_changes(run)
     lines += [
         "",
         f"## Path: {plan.path.title}",

@@ -167,6 +167,9 @@ class Runner:
         resumed = bool(run.events)
         run.status, run.error = RunStatus.RUNNING, None
         self._emit("run-started", resumed=resumed, path=run.plan.path_id, image_id=run.plan.image_id)
+        refused = self._preflight()
+        if refused is not None:
+            return refused
         try:
             for step in run.plan.steps:
                 if step.status in (StepStatus.SUCCEEDED, StepStatus.SKIPPED):
@@ -191,6 +194,22 @@ class Runner:
             return self._finish(RunStatus.CANCELLED, message="cancelled after the current call; resume to continue")
         self.sweep("at the end of the run")
         return self._finish(RunStatus.SUCCEEDED, message="the new image is ready")
+
+    def _preflight(self) -> Run | None:
+        """Check the answers of every ECS still to be made against the cloud (``wizard.preflight``)
+        before anything is made; a wrong one fails the run at that step, naming the valid choices."""
+        from wizard import preflight
+
+        problems = preflight.check(self.clients, self.run_.plan, note=lambda text: self._emit("message", message=text))
+        if not problems:
+            return None
+        problem = problems[0]
+        step = self.run_.plan.step(problem.step)
+        error = problem.error()
+        if problem.code in REMEDIES:  # the dry run met a limit that no other answer lifts (a quota)
+            error.remedy = REMEDIES[problem.code]
+        self._fail(step, error)
+        return self._finish(RunStatus.FAILED, message=f"preflight: {error.message}", error=step.error)
 
     def sweep(self, when: str) -> ownership.SweepReport:
         """List what carries the run's mark, keep what the journal holds, delete the surplus; say so."""
@@ -344,7 +363,8 @@ class Runner:
     def _hook_calls(self) -> list[tuple[Any, Callable[[CallRecord], None] | None]]:
         # Record every call's request id in the journal while a step runs.
         hooks = []
-        for client in (self.clients.ims, self.clients.cbr, self.clients.csbs, self.clients.ecs, self.clients.vpc):
+        clients = self.clients
+        for client in (clients.ims, clients.cbr, clients.csbs, clients.ecs, clients.vpc, clients.evs):
             previous = client.http.on_call
 
             def chained(record: CallRecord, previous: Callable[[CallRecord], None] | None = previous) -> None:
@@ -392,25 +412,26 @@ def _worth_retrying(error: CloudError | CloudUnreachable) -> bool:
     return isinstance(error, CloudUnreachable) or error.transient
 
 
+ALREADY_MADE = "This backup already has an image; the wizard will not make a second one. Check the project's images"
+REMEDIES = {
+    "IMG.0015": Remedy(
+        Action.RESUME, "The private-image quota is used up: delete an unused private image or raise the quota"
+    ),
+    "IMG.0029": Remedy(Action.NOTHING, ALREADY_MADE),
+    "IMG.0134": Remedy(Action.NOTHING, ALREADY_MADE),
+    "IMG.0032": Remedy(Action.RESUME, "The backup is not available yet: wait a few minutes"),
+    "Ecs.0001": Remedy(Action.RESUME, "The ECS quota is used up: delete an unused ECS or raise the quota"),
+    "Ecs.0034": Remedy(Action.NOTHING, "The backup of the slow image was deleted, so no ECS can be created from it"),
+    "Ecs.0048": Remedy(
+        Action.NOTHING,
+        "The image cannot be used for ECS creation right now: it must be Normal and its backup Available",
+    ),
+    "BackupService.6114": Remedy(Action.RESUME, "The vault is too small: enlarge it in the CBR console"),
+    "CSBS.9006": Remedy(Action.RESUME, "The CSBS backup quota is used up: delete old backups or use CBR"),
+}
+"""What to do about a permanent cloud error, by its code."""
+
+
 def _remedy(error: CloudError) -> Remedy:
     """What to do about a permanent cloud error, by its code; else fix what the cloud said and resume."""
-    already_made = "This backup already has an image; the wizard will not make a second one. Check the project's images"
-    hints = {
-        "IMG.0015": Remedy(
-            Action.RESUME, "The private-image quota is used up: delete an unused private image or raise the quota"
-        ),
-        "IMG.0029": Remedy(Action.NOTHING, already_made),
-        "IMG.0134": Remedy(Action.NOTHING, already_made),
-        "IMG.0032": Remedy(Action.RESUME, "The backup is not available yet: wait a few minutes"),
-        "Ecs.0001": Remedy(Action.RESUME, "The ECS quota is used up: delete an unused ECS or raise the quota"),
-        "Ecs.0034": Remedy(
-            Action.NOTHING, "The backup of the slow image was deleted, so no ECS can be created from it"
-        ),
-        "Ecs.0048": Remedy(
-            Action.NOTHING,
-            "The image cannot be used for ECS creation right now: it must be Normal and its backup Available",
-        ),
-        "BackupService.6114": Remedy(Action.RESUME, "The vault is too small: enlarge it in the CBR console"),
-        "CSBS.9006": Remedy(Action.RESUME, "The CSBS backup quota is used up: delete old backups or use CBR"),
-    }
-    return hints.get(error.code or "", Remedy(Action.FIX_AND_RESUME))
+    return REMEDIES.get(error.code or "", Remedy(Action.FIX_AND_RESUME))

@@ -288,7 +288,8 @@ def _source_gone_remedy(step: Step) -> Remedy:
 class CreateTempServer(StepKind):
     kind = "create_temp_server"
 
-    def _spec(self, step: Step, resolve: Callable[[Any], Any], tags: dict[str, str]) -> ServerSpec:
+    def spec(self, step: Step, resolve: Callable[[Any], Any], tags: dict[str, str]) -> ServerSpec:
+        """The create's request (``wizard.preflight`` sends it as a dry run first)."""
         i = {k: resolve(v) for k, v in step.inputs.items()}
         return ServerSpec(
             i["name"],
@@ -302,7 +303,7 @@ class CreateTempServer(StepKind):
         )
 
     def calls(self, step: Step, resolve: Callable[[Any], Any]) -> list[ApiCall]:
-        body = self._spec(step, resolve, PLANNED_TAGS).to_body()
+        body = self.spec(step, resolve, PLANNED_TAGS).to_body()
         return [
             ApiCall("POST", "/v1/{project_id}/cloudservers", body, "billable: a new ECS"),
             ApiCall("GET", "/v1/{project_id}/jobs/{job_id}", note="poll until SUCCESS"),
@@ -314,7 +315,7 @@ class CreateTempServer(StepKind):
             pending = _pending_create(ctx, step, self)
             if pending is not None:
                 return pending
-            spec = self._spec(step, ctx.resolve, ctx.tags())
+            spec = self.spec(step, ctx.resolve, ctx.tags())
             result = _create(ctx, step, "create server", lambda: ecs.create_server(spec))
             if result is not None:
                 job_id, server_ids = result

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from wizard.cloud.cbr import CbrClient
 from wizard.cloud.csbs import CsbsClient
-from wizard.cloud.ecs import EcsClient, VpcClient
+from wizard.cloud.ecs import EcsClient, EvsClient, VpcClient
 from wizard.cloud.ims import ImsClient
 
 HERE = Path(__file__).parent
@@ -19,7 +19,7 @@ def test_every_public_service_client_method_is_called_by_the_contract_suite():
     sources += (HERE / "helpers.py").read_text()
     methods = [
         f"{cls.__name__}.{name}"
-        for cls in (ImsClient, CbrClient, CsbsClient, EcsClient, VpcClient)
+        for cls in (ImsClient, CbrClient, CsbsClient, EcsClient, VpcClient, EvsClient)
         for name, _ in inspect.getmembers(cls, inspect.isfunction)
         if not name.startswith("_")
     ]

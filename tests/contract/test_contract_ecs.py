@@ -77,6 +77,31 @@ def test_list_flavors(shared_cloud):
     assert len(ecs.list_flavors("eu-de-02")) == 3 and ecs.list_flavors("eu-de-99") == []
 
 
+def test_list_availability_zones_keeps_those_available(shared_cloud):
+    assert shared_cloud.clients.ecs.list_availability_zones() == ["eu-de-01", "eu-de-02"]
+
+
+def test_evs_lists_the_disk_types_with_their_zones(shared_cloud):
+    types = {t.name: t for t in shared_cloud.clients.evs.list_volume_types()}
+    assert {"SATA", "SAS", "SSD", "GPSSD", "ESSD"} <= set(types)
+    assert types["SSD"].zones == ("eu-de-01", "eu-de-02") and types["SSD"].sold_out == ()
+    assert types["SSD"].available_in("eu-de-02") and not types["SSD"].available_in("eu-de-99")
+
+
+def test_a_dry_run_create_is_accepted_or_refused_as_the_create_would_be_and_makes_nothing(cloud):
+    ecs = cloud.clients.ecs
+    before = len(ecs.list_servers())
+    ecs.check_create_server(public_spec(cloud))  # 202
+    raises_cloud_error(
+        lambda: ecs.check_create_server(public_spec(cloud, flavor_id="s9.huge.8")),
+        service="ecs",
+        status=400,
+        code="Ecs.0029",
+        message="s9.huge.8",
+    )
+    assert len(ecs.list_servers()) == before
+
+
 def test_get_job_of_an_unknown_job_is_404(shared_cloud):
     raises_cloud_error(
         lambda: shared_cloud.clients.ecs.get_job("f" * 32),

@@ -17,7 +17,7 @@ import requests
 from wizard.cloud.auth import AkSkAuth, PasswordAuth
 from wizard.cloud.cbr import CbrClient
 from wizard.cloud.csbs import CsbsClient
-from wizard.cloud.ecs import EcsClient, VpcClient
+from wizard.cloud.ecs import EcsClient, EvsClient, VpcClient
 from wizard.cloud.http import CallRecord, HttpClient, RetryPolicy
 from wizard.cloud.ims import ImsClient
 from wizard.cloud.secrets import Secret
@@ -64,6 +64,7 @@ class Clients:
     csbs: CsbsClient
     ecs: EcsClient
     vpc: VpcClient
+    evs: EvsClient
     project_id: str
     calls: list[CallRecord] = field(default_factory=list, repr=False)
 
@@ -124,6 +125,7 @@ def build_clients(
         csbs=CsbsClient(http("csbs"), project_id),
         ecs=EcsClient(http("ecs"), project_id),
         vpc=VpcClient(http("vpc"), project_id),
+        evs=EvsClient(http("evs"), project_id),
         project_id=project_id,
         calls=calls,
     )

@@ -1,4 +1,5 @@
-"""ECS: show/create/delete servers, jobs, flavors; plus the VPC and subnet lists (reference §4)."""
+"""ECS: show/create/delete servers, jobs, flavors, availability zones, a create's dry run; plus the VPC
+and subnet lists and EVS's disk types (reference §4), which a preflight checks answers against."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from wizard.cloud.errors import CloudError, DryRunIgnored
-from wizard.cloud.models import Flavor, Job, Network, Server
+from wizard.cloud.models import Flavor, Job, Network, Server, VolumeType
 
 if TYPE_CHECKING:
     from wizard.cloud.http import HttpClient
@@ -105,6 +106,13 @@ class EcsClient:
         absolute = self.http.get(f"{self._base}/cloudservers/limits").get("absolute") or {}
         return {k: v for k, v in absolute.items() if isinstance(v, int) and not isinstance(v, bool)}
 
+    def list_availability_zones(self) -> list[str]:
+        """The zones that take new servers: ``GET /v2.1/{project_id}/os-availability-zone``, those whose
+        ``zoneState.available`` is true (HWC-ECS ``ecs_03_1801`` "Querying AZs", OTC-ECS the same)."""
+        data = self.http.get(f"/v2.1/{self.project_id}/os-availability-zone")
+        zones = data.get("availabilityZoneInfo") or []
+        return [z["zoneName"] for z in zones if z.get("zoneName") and (z.get("zoneState") or {}).get("available")]
+
     def delete_servers(self, server_ids: list[str], *, delete_volume: bool = True, delete_publicip: bool = True) -> str:
         body = {
             "servers": [{"id": s} for s in server_ids],
@@ -134,3 +142,14 @@ class VpcClient:
     def list_subnets(self, vpc_id: str | None = None) -> list[Network]:
         data = self.http.get(f"/v1/{self.project_id}/subnets", params={"vpc_id": vpc_id})
         return [Network.from_api(s) for s in data.get("subnets") or []]
+
+
+@dataclass
+class EvsClient:
+    http: HttpClient
+    project_id: str
+
+    def list_volume_types(self) -> list[VolumeType]:
+        """``GET /v2/{project_id}/types`` (HWC-EVS ``evs_04_2071``/``evs_04_3035`` "Querying EVS Disk Types")."""
+        data = self.http.get(f"/v2/{self.project_id}/types")
+        return [VolumeType.from_api(t) for t in data.get("volume_types") or []]

@@ -324,6 +324,33 @@ class Flavor:
 
 
 @dataclass
+class VolumeType:
+    """An EVS disk type; ``zones`` empty: offered in every zone (``RESKEY:availability_zones`` absent)."""
+
+    id: str
+    name: str
+    zones: tuple[str, ...] = ()
+    sold_out: tuple[str, ...] = ()  # ``os-vendor-extended:sold_out_availability_zones``
+
+    def available_in(self, zone: str) -> bool:
+        return (not self.zones or zone in self.zones) and zone not in self.sold_out
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> VolumeType:
+        specs = data.get("extra_specs") or {}
+
+        def zones(key: str) -> tuple[str, ...]:
+            return tuple(z.strip() for z in str(specs.get(key) or "").split(",") if z.strip())
+
+        return cls(
+            data.get("id", ""),
+            data.get("name", ""),
+            zones("RESKEY:availability_zones"),
+            zones("os-vendor-extended:sold_out_availability_zones"),
+        )
+
+
+@dataclass
 class Network:
     """A VPC or a subnet (``vpc_id`` set for subnets)."""
 

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 
-from wizard import abandon, errors, ownership
+from wizard import abandon, change, errors, ownership
 from wizard.commands.context import Invocation, interactive
 from wizard.console import EventPrinter, diagnosis_text, plan_json, plan_text
 from wizard.diagnose import Diagnosis, diagnose
@@ -246,9 +246,16 @@ def _resume(invocation: Invocation) -> int:
     follow_up = [
         kind for kind, wanted in (("test_launch", args.test_launch), ("delete_temp_server", args.cleanup)) if wanted
     ]
+    given = {key: getattr(args, key) for key in change.OPTIONS if getattr(args, key) is not None}
     if follow_up and args.run_id is None:
         raise errors.UsageError(
             "--cleanup and --test-launch need the RUN_ID of a finished run.", "ecs-wizard runs lists the runs."
+        )
+    if given and (follow_up or args.run_id is None):
+        raise errors.UsageError(
+            f"{', '.join(change.OPTIONS[k] for k in given)} change a failed or interrupted run's answers: "
+            "give its RUN_ID, without --cleanup or --test-launch.",
+            "ecs-wizard runs lists the runs.",
         )
     invocation.active_run_id = args.run_id
     run = journal.load(args.run_id) if args.run_id is not None else journal.latest_resumable()  # "" is no id
@@ -263,6 +270,9 @@ def _resume(invocation: Invocation) -> int:
     invocation.run_lock = ownership.RunLock(journal, run.run_id).acquire()  # follow-ups edit the journal
     if follow_up == ["delete_temp_server"] and run.status != RunStatus.SUCCEEDED:
         return _clean_up_unfinished(invocation, session, journal.load(run.run_id))
+    if given:
+        run = journal.load(run.run_id)  # as it stands now that this process holds it
+        _change_answers(invocation, session, run, given)
     if follow_up:
         if not args.yes and not interactive():  # checked before the journal changes
             return _needs_confirmation(
@@ -276,6 +286,28 @@ def _resume(invocation: Invocation) -> int:
             add_follow_up(run.plan, kind, session.clients, Diagnosis.from_dict(run.diagnosis))
         journal.save(run)
     return _execute(invocation, session, run)
+
+
+def _change_answers(invocation: Invocation, session: CloudSession, run: Run, given: dict[str, str]) -> None:
+    """``resume RUN_ID --flavor ...``: rebuild the steps not yet started with the new answers (or
+    refuse, naming the step that has), journal it and say what changed."""
+    changes = change.change_answers(session.clients, run, given)
+    if changes:
+        session.journal.save(run)
+    record = run.answer_changes[-1] if changes else {}
+    if invocation.args.json:
+        event = {
+            "event": "answers-changed",
+            "run_id": run.run_id,
+            "changes": record.get("changes", {}),
+            "rebuilt": record.get("rebuilt", []),
+        }
+        print(json.dumps(event, default=str), flush=True)
+    elif changes:
+        print(f"Run {run.run_id}: changed {'; '.join(c.text() for c in changes)}.", flush=True)
+        print(f"  rebuilt: {', '.join(record['rebuilt'])}", flush=True)
+    else:
+        print(f"Run {run.run_id}: those are its answers already; nothing changed.", flush=True)
 
 
 def _check_resumable(run: Run, follow_up: list[str]) -> None:

@@ -35,7 +35,7 @@ from wizard.sim.clock import iso_ms_z
 from wizard.sim.errors import ApiError, LostResponse
 from wizard.sim.faults import CREATING_OPERATIONS, MUTATING_OPERATIONS, Effects, FaultRule
 from wizard.sim.signing import SignatureError, verify
-from wizard.sim.state import Job, LateAction, State
+from wizard.sim.state import VOLUME_TYPES, Job, LateAction, State
 
 if TYPE_CHECKING:
     from wizard.sim.emulator import Emulator
@@ -78,6 +78,8 @@ URL_MAP = Map(
         Rule("/v1/<pid>/cloudservers/detail", methods=["GET"], endpoint="ecs.list_servers"),
         Rule("/v1/<pid>/cloudservers/flavors", methods=["GET"], endpoint="ecs.list_flavors"),
         Rule("/v1/<pid>/cloudservers/limits", methods=["GET"], endpoint="ecs.get_limits"),
+        Rule("/v2.1/<pid>/os-availability-zone", methods=["GET"], endpoint="ecs.list_availability_zones"),
+        Rule("/v2/<pid>/types", methods=["GET"], endpoint="evs.list_volume_types"),
         Rule("/v1/<pid>/cloudservers/delete", methods=["POST"], endpoint="ecs.delete_servers"),
         Rule("/v1/<pid>/cloudservers/<server_id>", methods=["GET"], endpoint="ecs.get_server"),
         Rule("/v1/<pid>/vpcs", methods=["GET"], endpoint="vpc.list_vpcs"),
@@ -99,7 +101,7 @@ class Reply:
 
 
 def error_body(service: str, code: str, message: str, request_id: str) -> dict[str, Any]:
-    if service in ("ims", "ecs", "jobs"):
+    if service in ("ims", "ecs", "jobs", "evs"):
         return {"error": {"message": message, "code": code}}
     if service == "iam":
         return {
@@ -286,7 +288,7 @@ class SimApp:
                 request_id,
             )
             return Reply(404, body), "gateway", False
-        service, operation = endpoint.split(".", 1)
+        service, operation = self._operation(endpoint, request)
         self._perform_due_late_actions()
         if service == "admin":
             return self._admin(operation, request), service, False
@@ -459,6 +461,7 @@ class SimApp:
                 ("data-protect", "csbs", f"/v1/{pid}"),
                 ("identity", "iam", "/v3"),
                 ("vpc", "vpc", ""),
+                ("volumev2", "evs", f"/v2/{pid}"),
             )
         ]
         out: dict[str, Any] = {
@@ -795,16 +798,43 @@ class SimApp:
     def _ecs_get_limits(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         return Reply(200, views.server_limits(self.state))
 
+    @classmethod
+    def _operation(cls, endpoint: str, request: Request) -> tuple[str, str]:
+        """(service, operation); a create with ``"dry_run": true`` is ``ecs.check_create_server``: a rule
+        on ``ecs.create_server`` meets it only when it refuses (``FaultRule.matches``)."""
+        service, operation = endpoint.split(".", 1)
+        if endpoint != "ecs.create_server":
+            return service, operation
+        try:
+            body = cls._json(request, "Ecs.0005")
+        except ApiError:
+            return service, operation  # the create itself says the body is not JSON
+        return service, "check_create_server" if isinstance(body, dict) and body.get("dry_run") is True else operation
+
     def _ecs_create_server(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
-        body = self._json(request, "Ecs.0005")
-        dry_run = isinstance(body, dict) and body.get("dry_run") is True
-        job = actions.create_server(self.state, body, fail=effects.fail, dry_run=dry_run)
-        if job is None:
-            return Reply(
-                202,
-                {"error": {"code": "Ecs.0000", "message": "The dry run passed: the request would have been accepted."}},
-            )
+        job = actions.create_server(self.state, self._json(request, "Ecs.0005"), fail=effects.fail)
+        assert job is not None  # not a dry run: _dispatch names that check_create_server
         return Reply(200, {"job_id": job.id, "serverIds": list(job.server_ids)})
+
+    def _ecs_check_create_server(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        """``"dry_run": true``: the create's own checks, nothing made; 202 when it would be accepted."""
+        job = actions.create_server(self.state, self._json(request, "Ecs.0005"), fail=effects.fail, dry_run=True)
+        if job is not None:  # a region that ignores dry_run (tests make one): it answers as a create
+            return Reply(200, {"job_id": job.id, "serverIds": list(job.server_ids)})
+        return Reply(
+            202, {"error": {"code": "Ecs.0000", "message": "The dry run passed: the request would have been accepted."}}
+        )
+
+    def _ecs_list_availability_zones(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        zones = [
+            {"zoneName": z, "zoneState": {"available": True}, "hosts": None} for z in self.state.availability_zones
+        ]
+        return Reply(200, {"availabilityZoneInfo": zones})
+
+    # ---- EVS --------------------------------------------------------------------------------------
+    def _evs_list_volume_types(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        zones = ",".join(self.state.availability_zones)
+        return Reply(200, {"volume_types": [views.volume_type(name, zones) for name in VOLUME_TYPES]})
 
     def _ecs_delete_servers(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         job = actions.delete_servers(self.state, self._json(request, "Ecs.0005"), fail=effects.fail)

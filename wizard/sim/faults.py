@@ -70,8 +70,19 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
         "get_task",
     ),
     "csbs": ("check_protectable", "protect", "list_backups", "list_backups_by_tags", "get_backup", "delete_backup"),
-    "ecs": ("get_server", "list_servers", "create_server", "delete_servers", "get_job", "list_flavors", "get_limits"),
+    "ecs": (
+        "get_server",
+        "list_servers",
+        "create_server",
+        "check_create_server",  # a create with "dry_run": true (a refusal of create_server applies to it too)
+        "delete_servers",
+        "get_job",
+        "list_flavors",
+        "get_limits",
+        "list_availability_zones",
+    ),
     "vpc": ("list_vpcs", "list_subnets"),
+    "evs": ("list_volume_types",),
 }
 """Every operation a rule can name, per service. ``ims.get_job`` and ``ecs.get_job`` are the same
 shared path (``/v1/{project_id}/jobs/{job_id}``); a rule naming either matches jobs of its service."""
@@ -121,6 +132,7 @@ DEFAULT_CODES = {
     "csbs": "CSBS.0000",
     "ecs": "Ecs.0000",
     "vpc": "VPC.0000",
+    "evs": "EVS.0000",
 }
 
 
@@ -298,7 +310,20 @@ class FaultRule:
 
     def matches(self, service: str, operation: str) -> bool:
         svc, op = self.target.split(".", 1)
-        return svc in ("*", service) and op in ("*", operation)
+        if svc not in ("*", service):
+            return False
+        if op in ("*", operation):
+            return True
+        # A create's dry run meets the create's refusals (a permission, a bad request), which ECS checks
+        # either way; what happens to what a create makes (a lost or late answer, a 5xx, a failed job)
+        # is the real create's, so a rule meant for it is not used up by a preflight.
+        return (op, operation) == ("create_server", "check_create_server") and self.refuses
+
+    @property
+    def refuses(self) -> bool:
+        """A permanent refusal: a 4xx other than 429, and nothing else."""
+        plain = not (self.lost or self.job or self.backup or self.late is not None or self.visible_after is not None)
+        return self.status is not None and 400 <= self.status < 500 and self.status != 429 and plain
 
 
 @dataclass

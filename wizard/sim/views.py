@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from wizard.sim.clock import iso_micro, iso_ms_z, iso_z
@@ -210,6 +211,23 @@ def server(state: State, s: Server) -> dict[str, Any]:
         "locked": False,
         "config_drive": "",
         "progress": 100 if status == "ACTIVE" else int(s.build.fraction(now) * 100),
+    }
+
+
+def volume_type(name: str, zones: str) -> dict[str, Any]:
+    """An EVS disk type, offered in ``zones`` (comma-separated), as ``GET /v2/{project_id}/types`` lists it."""
+    return {
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"evs-type-{name}")),
+        "name": name,
+        "extra_specs": {
+            "volume_backend_name": name,
+            "availability-zone": zones,
+            "RESKEY:availability_zones": zones,
+            "os-vendor-extended:sold_out_availability_zones": "",
+        },
+        "qos_specs_id": None,
+        "description": "",
+        "is_public": True,
     }
 
 

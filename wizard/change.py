@@ -1,0 +1,157 @@
+"""Answers that can change (issue 10 item 6): on a failed or interrupted run the temporary ECS's
+flavor, VPC, subnet, zone and disk type, and the backup service, may be answered again.
+
+The plan is rebuilt from the run's diagnosis and the new answers, with the run's id and the image
+name it chose. A step that has started (it succeeded, or holds an id of something it made or is
+making, or a create whose answer is outstanding) keeps its id, state and outputs, and must come out
+of the new plan the same: a change that would alter it, or drop it, is refused, naming that step
+(changing the service after the backup succeeded, the flavor after the temporary ECS was made).
+Every step that has not started is built afresh (and asks for confirmation again where it is
+billable). The journal records each change (``run.answer_changes``: what changed, from what to
+what, and which steps were rebuilt) and the report shows it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from wizard.errors import UsageError
+from wizard.ownership import HELD_KEYS
+from wizard.questions import Answers, ServerChoice
+from wizard.remedy import SERVER_OPTIONS, Action, Remedy
+from wizard.status import StepStatus
+
+if TYPE_CHECKING:
+    from wizard.cloud.client import Clients
+    from wizard.journal import Run
+    from wizard.steps import Step
+
+# The answers that can change: the option that names each, and the ServerChoice field it sets.
+SERVER_ANSWERS = {
+    "flavor": "flavor_id",
+    "vpc": "vpc_id",
+    "subnet": "subnet_id",
+    "az": "availability_zone",
+    "volume_type": "volume_type",
+}
+OPTIONS = {"service": "--service", **SERVER_OPTIONS}
+IN_FLIGHT = ("sent", "job_id", "checkpoint_id", "task_id")  # a create or job under way
+
+
+@dataclass(frozen=True)
+class Change:
+    key: str  # "service", or one of SERVER_ANSWERS
+    old: Any
+    new: Any
+
+    def text(self) -> str:
+        return f"{OPTIONS[self.key].lstrip('-')} {self.old or '(none)'} -> {self.new or '(none)'}"
+
+
+def started(step: Step) -> bool:
+    """Whether the step did something the cloud holds: it succeeded, or has an id of what it made or
+    is making, or a create whose answer never came. A step that failed before that, or was never
+    run, may be built again."""
+    if step.status == StepStatus.SUCCEEDED:
+        return True
+    return any(step.state.get(key) for key in (*HELD_KEYS, *IN_FLIGHT))
+
+
+def current_server(run: Run) -> ServerChoice | None:
+    """The temporary ECS (or, on a path without one, the test launch) as the run would make it now."""
+    answers = Answers.from_dict(run.answers)
+    if answers.server is not None:
+        return answers.server
+    step = run.plan.first("create_temp_server") or run.plan.first("test_launch")
+    if step is None:
+        return None
+    i = step.inputs
+    return ServerChoice(i["flavor_id"], i["vpc_id"], i["subnet_id"], i.get("availability_zone"), i["volume_type"])
+
+
+def changed(run: Run, clients: Clients, given: dict[str, Any]) -> tuple[Answers, list[Change]]:
+    """The run's answers with ``given`` (option key -> value; None: not given) applied, and what
+    changed. A subnet given without its VPC brings its VPC along."""
+    answers = Answers.from_dict(run.answers)
+    changes: list[Change] = []
+    service = given.get("service")
+    if service and service != answers.service:
+        changes.append(Change("service", answers.service, service))
+        answers = replace(answers, service=service)
+    wanted = {key: value for key, value in given.items() if key in SERVER_ANSWERS and value is not None}
+    if wanted:
+        server = current_server(run)
+        if server is None:
+            raise UsageError(
+                f"Run {run.run_id} backs up its source ECS and launches no test ECS: it makes no ECS, "
+                f"so {', '.join(OPTIONS[k] for k in wanted)} would change nothing.",
+                "Only --service can change on this run.",
+            )
+        if "subnet" in wanted and "vpc" not in wanted:
+            subnet = next((s for s in clients.vpc.list_subnets() if s.id == wanted["subnet"]), None)
+            if subnet is not None and subnet.vpc_id:
+                wanted["vpc"] = subnet.vpc_id
+        new_server = replace(server, **{SERVER_ANSWERS[key]: value for key, value in wanted.items()})
+        changes += [
+            Change(key, getattr(server, SERVER_ANSWERS[key]), value)
+            for key, value in wanted.items()
+            if getattr(server, SERVER_ANSWERS[key]) != value
+        ]
+        answers = replace(answers, server=new_server)
+    return answers, changes
+
+
+def change_answers(
+    clients: Clients, run: Run, given: dict[str, Any], *, clock: Callable[[], float] = time.time
+) -> list[Change]:
+    """Apply ``given`` to a failed or interrupted ``run``: rebuild its plan for the steps not yet
+    started and journal what changed (the caller saves the run). Refused (``UsageError``, naming
+    the step) when a change would alter a step that has started; [] when nothing changes."""
+    from wizard.diagnose import Diagnosis
+    from wizard.plan import build_plan
+
+    if not run.resumable:
+        raise UsageError(
+            f"Run {run.run_id} is {run.status}: only a failed or interrupted run's answers can change.",
+            "Start a new repair of its image with the answers you want.",
+        )
+    answers, changes = changed(run, clients, given)
+    if not changes:
+        return []
+    old = run.plan
+    new = build_plan(
+        clients, Diagnosis.from_dict(run.diagnosis), answers, run_id=run.run_id, image_name=old.new_image_name
+    )
+    by_name = {step.name: step for step in new.steps}
+    for step in old.steps:
+        if not started(step):
+            continue
+        counterpart = by_name.get(step.name)
+        if counterpart is None or counterpart.inputs != step.inputs:
+            raise UsageError(
+                f"Changing {', '.join(OPTIONS[c.key] for c in changes)} would alter '{step.title}', "
+                f"which has {'finished' if step.status == StepStatus.SUCCEEDED else 'started'}; nothing was changed.",
+                Remedy(
+                    Action.ABANDON,
+                    "Resume the run with its answers as they are, or start a new repair with the answers you want",
+                    run_id=run.run_id,
+                ),
+            )
+        by_name[step.name] = step  # kept as it is: its ids, state and outputs
+    kept = {step.name for step in old.steps if started(step)}
+    rebuilt = [s.title for s in new.steps if s.name not in kept]
+    new.steps = [by_name[s.name] for s in new.steps]
+    new.notes = new.notes or old.notes
+    run.plan = new
+    run.answers = answers.to_dict()
+    run.answer_changes.append(
+        {
+            "at": clock(),
+            "changes": {c.key: [c.old, c.new] for c in changes},
+            "rebuilt": rebuilt,
+        }
+    )
+    return changes
