@@ -418,18 +418,87 @@ class PlainWizard:
         )
         options = [
             (f"Resume run {run.run_id}", "Continue that run (its journal holds everything it made)."),
+            (
+                "Change its answers, then resume",
+                "Another flavor, network, zone, disk type or backup service for the steps not yet started.",
+            ),
+            (f"Abandon run {run.run_id}", "Delete what it made (listed first, with what it costs; asked once)."),
             ("Start a second repair anyway", "A new run with its own resources; the open run stays as it is."),
             ("Stop", "Nothing is changed."),
         ]
         choice = self.ask_select("What now?", options, 0)
-        if choice == 0:
+        if choice in (0, 1, 2):
             self.session.check_resumable_here(run)
+        if choice == 0:
             return self.run_to_end(run)
+        if choice == 1:
+            return self.change_answers(run, d)
         if choice == 2:
+            return self.abandon(run)
+        if choice == 4:
             self.show("Stopped: nothing was changed.")
             return errors.EXIT_NEEDS_CONFIRMATION
         self.show(f"Warning: starting a second repair of {d.image_name}; run {run.run_id} stays open.")
         return None
+
+    def change_answers(self, run: Run, d: Diagnosis) -> int:
+        """Ask the answers that can change (the current ones are the defaults), rebuild the steps not
+        yet started (``wizard.change``), then resume; a change that would alter a started step is
+        refused, naming it, and nothing changes."""
+        from wizard import change
+
+        service = next(q for q in repair_questions(d) if q.key == "service")
+        service.default = run.answers.get("service", "cbr")
+        values = {"service": self.ask_question(service)}
+        current = change.current_server(run)
+        if current is not None:
+            self.show("\nThe ECS the run makes:")
+            now = {
+                "flavor": current.flavor_id,
+                "network": f"{current.vpc_id}/{current.subnet_id}",
+                "availability_zone": current.availability_zone,
+                "volume_type": current.volume_type,
+            }
+            for q in server_questions(self.session.clients, d):
+                q.default = now.get(q.key, q.default)
+                values[q.key] = self.ask_question(q)
+            vpc_id, _, subnet_id = str(values["network"]).partition("/")
+            values.update(vpc=vpc_id, subnet=subnet_id, az=values["availability_zone"])
+        given = {key: values[key] for key in change.OPTIONS if key in values}
+        with ownership.RunLock(self.session.journal, run.run_id):
+            run = self.session.journal.load(run.run_id)
+            try:
+                changes = change.change_answers(self.session.clients, run, given)
+            except errors.WizardError as refused:
+                self.show(f"\n{refused}")
+                return refused.exit_code
+            if changes:
+                self.session.journal.save(run)
+        what = "; ".join(c.text() for c in changes) if changes else "nothing (those are its answers already)"
+        self.show(f"\nChanged: {what}.")
+        return self.run_to_end(run)
+
+    def abandon(self, run: Run) -> int:
+        """Give the run up: what it made that still exists and what it costs, one question (default
+        no), then the deletions in order, each journaled (``wizard.abandon``)."""
+        from wizard import abandon
+
+        session = self.session
+        with ownership.RunLock(session.journal, run.run_id):
+            run = session.journal.load(run.run_id)
+            found = abandon.survey(session.clients, run, keep_image=bool((run.abandon or {}).get("keep_image")))
+            self.show("\n" + "\n".join([f"Run {run.run_id}: what it made that still exists", *found.lines()]))
+            count = len(found.to_delete)
+            if count and not self.ask_confirm(f"Delete {count} resource(s)? This cannot be undone.", False):
+                self.show("Not confirmed: nothing was deleted; the run stays as it was.")
+                return errors.EXIT_NEEDS_CONFIRMATION
+            self.run = run
+            with self.sigint_cancels():
+                outcome = session.abandoner(run, on_event=self.on_event, should_cancel=self.should_cancel).abandon()
+        self.finish_records()
+        if outcome.cancelled:
+            return errors.EXIT_INTERRUPTED
+        return errors.EXIT_OK if outcome.complete else errors.EXIT_FAILED
 
     def execute(self, d: Diagnosis, answers: Any, plan: Plan) -> int:
         return self.run_to_end(self.session.new_run(d.image_id, d, answers, plan))

@@ -283,16 +283,16 @@ def test_long_choice_help_is_wrapped_to_the_terminal():
     assert _wrap_description("") is None
 
 
-def _open_run(session, image):
-    """A run on ``image`` stopped before its first billable step: cancelled, resumable."""
+def _open_run(session, image, answers=None, confirmed=False, status="cancelled"):
+    """A run on ``image`` left open: by default stopped before its first billable step (cancelled)."""
     from wizard.diagnose import diagnose
     from wizard.plan import build_plan
     from wizard.questions import Answers
 
     d = diagnose(session.clients, image)
-    answers = Answers(service="cbr", source_exists=True)
+    answers = answers or Answers(service="cbr", source_exists=True)
     run = session.new_run(image, d, answers, build_plan(session.clients, d, answers))
-    assert session.runner(run, confirm=lambda step: False).run().status == "cancelled"
+    assert session.runner(run, confirm=lambda step: confirmed).run().status == status
     return run
 
 
@@ -312,9 +312,50 @@ def test_a_second_repair_of_an_image_with_an_open_run_is_the_users_choice(sessio
     image = emu.ids["image_old_csbs_server_exists"]
     run = _open_run(session, image)
     index, _ = image_index(session, image)
-    code, out = drive_lines(session, [str(index + 1), "3"])  # the image; stop
+    code, out = drive_lines(session, [str(index + 1), "5"])  # the image; stop
     assert code == 3 and "Stopped: nothing was changed." in out
-    code, out = drive_lines(session, [str(index + 1), "2", "", "", "", "", "", "y", "y", "y"])
+    code, out = drive_lines(session, [str(index + 1), "4", "", "", "", "", "", "y", "y", "y"])
     assert code == 0, out
     assert f"Warning: starting a second repair of erp-app-full-2019; run {run.run_id} stays open." in out
     assert len(Journal(session.journal.directory).runs()) == 2
+
+
+def _failed_at_preflight(session, image):
+    """A run on ``image`` (source gone) whose preflight refused the flavor s99.huge: nothing made."""
+    from wizard.questions import Answers, ServerChoice
+
+    ids = session.emulator.ids
+    server = ServerChoice("s99.huge", ids["vpc_id"], ids["subnet_id"], "eu-de-02", "SAS")
+    return _open_run(session, image, Answers("cbr", False, server), confirmed=True, status="failed")
+
+
+def test_an_open_runs_answers_can_change_then_it_resumes(session, emu):
+    image = emu.ids["image_old_csbs_server_deleted"]
+    run = _failed_at_preflight(session, image)
+    index, _ = image_index(session, image)
+    # the image; change answers; service: CBR (current); flavor 1 (s3.medium.2); the rest as they are;
+    # then the billable steps' confirmations
+    code, out = drive_lines(session, [str(index + 1), "2", "", "1", "", "", "", "y", "y", "y", "y"])
+    assert code == 0, out
+    assert "Changed: flavor s99.huge -> s3.medium.2." in out and "Repaired. New image:" in out
+    [only] = Journal(session.journal.directory).runs()
+    assert only.run_id == run.run_id and only.status == "succeeded"
+    assert only.plan.step("create_temp_server").inputs["flavor_id"] == "s3.medium.2"
+
+
+def test_an_open_run_can_be_abandoned_after_seeing_what_it_made(session, emu):
+    from wizard.ownership import MARK_KEY
+
+    image = emu.ids["image_old_csbs_server_exists"]
+    session.emulator.add_fault("ims.create_whole_image:first=1:status=400:code=IMG.0015:message=quota exceeded")
+    run = _open_run(session, image, confirmed=True, status="failed")
+    index, _ = image_index(session, image)
+    code, out = drive_lines(session, [str(index + 1), "3", "n"])  # the image; abandon; not confirmed
+    assert code == 3 and "Not confirmed: nothing was deleted" in out
+    assert "To delete (" in out and "billed while it exists" in out
+    code, out = drive_lines(session, [str(index + 1), "3", "y"])
+    assert code == 0, out
+    again = Journal(session.journal.directory).load(run.run_id)
+    assert again.status == "abandoned"
+    emu.clock.advance(3600)
+    assert not any(emu.state.tag_counts().get(f"{MARK_KEY}={run.run_id}", {}).values())
