@@ -20,13 +20,15 @@ class Tui(Phrases):
         return f"answer '{(remedy.answer or '').capitalize()}' to '{question}' on the questions screen"
 
     def change_on_resume(self, remedy: Remedy) -> str:
-        return ""  # the TUI cannot change a run's answers yet: the reason alone
+        # the TUI does not change a run's answers (the command line and plain mode do): with nothing
+        # made, abandoning the run costs nothing, and a new repair asks every question again
+        return "abandon the run (a on the image's diagnosis screen) and start a new repair with another answer"
 
     def choose_cbr(self, remedy: Remedy) -> str:
         return "start a new repair of this image and choose CBR"
 
     def abandon(self, remedy: Remedy) -> str:
-        return ""  # the TUI has no abandon action yet: the reason alone
+        return "a on the image's diagnosis screen abandons the run, listing what it made before deleting it"
 
     def delete_temp_server(self, remedy: Remedy) -> str:
         return "d on the summary deletes it"

@@ -10,7 +10,8 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Footer, Header
 
 from screens.base import WizardScreen
-from screens.messages import RunReady
+from screens.messages import AbandonDone, AbandonSurveyed, RunEventMessage, RunReady
+from screens.modals import ConfirmModal
 from screens.widgets.evidence import EvidenceTable
 from screens.widgets.main_scroll import MainScroll
 from screens.widgets.plain import Plain
@@ -26,18 +27,21 @@ class DiagnosisScreen(WizardScreen):
         "The verdict and every fact it rests on: which field was read, its value, the API call it came "
         "from and what it means. An affected image continues to the questions; any other image ends here "
         "with what to look at instead. An image with an open repair (interrupted, failed or running) offers "
-        "that run to resume (r) rather than a second repair."
+        "that run to resume (r) rather than a second repair, or to abandon it (a): what it made is listed "
+        "with what it costs, and deleted only when you say so."
     )
     BINDINGS = [
         Binding("escape,b", "back", "Back", key_display="Esc"),
         Binding("n", "next", "Next: questions"),
         Binding("r", "resume_open", "Resume the open run"),
+        Binding("a", "abandon_open", "Abandon the open run"),
     ]
 
     def __init__(self, diagnosis: Diagnosis):
         super().__init__()
         self.diagnosis = diagnosis
         self.open_run: Run | None = None
+        self.abandoning = False  # an abandon is under way: no second one, no resume
 
     def compose(self) -> ComposeResult:
         d = self.diagnosis
@@ -55,8 +59,9 @@ class DiagnosisScreen(WizardScreen):
             if self.open_run is not None:
                 described = ownership.describe_open_run(self.wizard.session.journal, self.open_run)
                 yield Plain(
-                    f"This image has an open repair: run {described}. Resume it (r) to go on where it stopped; "
-                    "Next starts a second repair, which makes a second image.",
+                    f"This image has an open repair: run {described}. Resume it (r) to go on where it stopped, "
+                    "or abandon it (a) to delete what it made; Next starts a second repair, which makes a "
+                    "second image.",
                     id="open-run",
                 )
             yield Plain("Evidence", classes="section-title")
@@ -80,6 +85,7 @@ class DiagnosisScreen(WizardScreen):
                 yield Button(
                     f"Resume run {self.open_run.run_id} (r)", id="resume-open", variant="primary", compact=True
                 )
+                yield Button("Abandon it (a)", id="abandon-open", compact=True)
             if d.affected:
                 yield Button(
                     "Next: questions (n)",
@@ -101,7 +107,7 @@ class DiagnosisScreen(WizardScreen):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "next" and not self.diagnosis.affected:
             return False
-        if action == "resume_open" and self.open_run is None:
+        if action in ("resume_open", "abandon_open") and (self.open_run is None or self.abandoning):
             return False
         return super().check_action(action, parameters)
 
@@ -109,6 +115,62 @@ class DiagnosisScreen(WizardScreen):
     def action_resume_open(self) -> None:
         if self.open_run is not None:
             self.wizard.resume_run(self.open_run, self)  # checked in a worker; RunReady opens it
+
+    @on(Button.Pressed, "#abandon-open")
+    def action_abandon_open(self) -> None:
+        """List what the open run made and what it costs (a worker asks the cloud), then ask once."""
+        if self.open_run is not None and not self.abandoning:
+            self.wizard.survey_abandon(self, self.open_run)
+
+    def on_abandon_surveyed(self, message: AbandonSurveyed) -> None:
+        found, run = message.survey, message.run
+        count = len(found.to_delete)
+
+        def answered(delete: bool | None) -> None:
+            if delete:
+                self.abandoning = True
+                self._say(f"Abandoning run {run.run_id}: deleting {count} resource(s)...")
+                self.refresh_bindings()
+                self.wizard.abandon_run(self, run)
+
+        what = f"Delete {'this resource' if count == 1 else f'these {count} resources'}" if count else "Give it up"
+        self.app.push_screen(
+            ConfirmModal(
+                f"Abandon run {run.run_id}?",
+                "It is given up for good (it cannot be resumed). This cannot be undone."
+                if count
+                else "It is only marked abandoned, so it cannot be resumed.",
+                found.lines(),
+                yes=what,
+                no="Keep the run",
+                danger=bool(count),
+            ),
+            answered,
+        )
+
+    def on_run_event_message(self, message: RunEventMessage) -> None:
+        if message.event.message:  # abandon's progress: what it is deleting, and what is done
+            self._say(f"Abandoning run {message.event.run_id}: {message.event.message}")
+
+    def on_abandon_done(self, message: AbandonDone) -> None:
+        run, outcome = message.run, message.outcome
+        self.abandoning = False
+        if outcome.complete:
+            self.open_run = None
+            self._say(f"Run {run.run_id} was abandoned: {len(outcome.deleted)} resource(s) deleted.")
+            for selector in ("#resume-open", "#abandon-open"):
+                self.query(selector).remove()
+            self.query_one("#next", Button).focus()
+        else:
+            self._say(
+                f"Run {run.run_id} is not abandoned yet: {len(outcome.remaining)} resource(s) could not be "
+                "deleted. Abandon it again (a) to finish; its report lists each one."
+            )
+        self.refresh_bindings()
+
+    def _say(self, text: str) -> None:
+        self.query_one("#open-run", Plain).update(text)
+        self.wizard.transcript.shown(text)
 
     def on_run_ready(self, message: RunReady) -> None:
         self.wizard.open_execution(message.run, resumed=True)

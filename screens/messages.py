@@ -70,6 +70,22 @@ class RunReady(Message, bubble=False):
 
 
 @dataclass
+class AbandonSurveyed(Message, bubble=False):
+    """What an open run made that still exists (``wizard.abandon.Survey``), before asking to delete it."""
+
+    run: Run
+    survey: Any
+
+
+@dataclass
+class AbandonDone(Message, bubble=False):
+    """The abandon ended (``wizard.abandon.Outcome``); the run as its journal now has it."""
+
+    run: Run
+    outcome: Any
+
+
+@dataclass
 class RunEventMessage(Message, bubble=False):
     """A runner event other than progress (state changes, outputs, messages)."""
 

@@ -20,6 +20,8 @@ from textual.worker import Worker, WorkerState
 
 from screens.advice import TUI
 from screens.messages import (
+    AbandonDone,
+    AbandonSurveyed,
     ConfirmRequest,
     ConnectionChecked,
     DiagnosisReady,
@@ -206,6 +208,35 @@ class CloudWork(App[int]):
         add_follow_up(run.plan, kind, self.session.clients, Diagnosis.from_dict(run.diagnosis))
         self.session.journal.save(run)
         target.post_message(RunReady(run))
+
+    @work(
+        thread=True,
+        exit_on_error=False,
+        group="cloud",
+        exclusive=True,
+        name="abandon-survey",
+        description="Listing what the run made",
+    )
+    def survey_abandon(self, target: MessagePump, run: Run) -> None:
+        from wizard.abandon import check_abandonable, survey
+
+        check_abandonable(run)
+        self.session.check_resumable_here(run)
+        target.post_message(AbandonSurveyed(run, survey(self.session.clients, run)))
+
+    @work(
+        thread=True, exit_on_error=False, group="run", exclusive=True, name="abandon", description="Abandoning the run"
+    )
+    def abandon_run(self, target: MessagePump, run: Run) -> None:
+        """Delete what ``run`` made, in order, each deletion journaled (``wizard.abandon``), holding its lock."""
+        from wizard.ownership import RunLock
+
+        journal = self.session.journal
+        with RunLock(journal, run.run_id):
+            run = journal.load(run.run_id)  # as it stands now that this process holds it
+            abandoner = self.session.abandoner(run, on_event=lambda event: target.post_message(event_message(event)))
+            outcome = abandoner.abandon(keep_image=bool((run.abandon or {}).get("keep_image")))
+        target.post_message(AbandonDone(journal.load(run.run_id), outcome))
 
     @work(thread=True, exit_on_error=False, group="run", exclusive=True, name="run", description="Running the repair")
     def execute(self, target: MessagePump, run: Run, control: RunControl) -> Run:

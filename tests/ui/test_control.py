@@ -256,3 +256,41 @@ async def test_an_image_with_an_open_run_offers_that_run_first(make_session):
         await run_to_end(second, pilot)
         assert second.screen.run.run_id == run_id and second.screen.run.status == "succeeded"
     assert [r.run_id for r in session.journal.runs()] == [run_id]  # resumed, no second repair
+
+
+async def test_an_open_run_can_be_abandoned_from_the_diagnosis_after_seeing_what_it_made(make_session):
+    """a on the diagnosis of an image with an open run: what the run made is listed with what it costs,
+    one question (No has the focus), then each resource is deleted and the run ends abandoned."""
+    from wizard.ownership import MARK_KEY
+
+    session = make_session(faults=["ims.create_whole_image:first=1:status=400:code=IMG.0015"])
+    first = WizardApp(session)
+    async with first.run_test(size=SIZE) as pilot:
+        await to_overview(first, pilot, session.emulator.ids["image_old_csbs_server_deleted"])
+        await pilot.press("s")
+        await run_to_end(first, pilot)
+        run_id = execution(first).run.run_id
+    assert session.journal.load(run_id).status == "failed"
+
+    app = WizardApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_diagnosis(app, pilot, session.emulator.ids["image_old_csbs_server_deleted"])
+        assert "abandon it (a)" in text_of(app.screen.query_one("#open-run"))
+        await pilot.press("a")
+        await wait_for(pilot, lambda: screen_name(app) == "ConfirmModal")
+        shown = " ".join(text_of(p) for p in app.screen.query("Plain"))
+        assert f"Abandon run {run_id}?" in shown and "To delete (3), in this order:" in shown
+        assert "billed while it exists" in shown
+        assert app.focused.id == "no"
+        await pilot.press("n")  # kept: nothing deleted
+        await wait_for(pilot, lambda: screen_name(app) == "DiagnosisScreen")
+        assert session.journal.load(run_id).status == "failed"
+        await pilot.press("a")
+        await wait_for(pilot, lambda: screen_name(app) == "ConfirmModal")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "was abandoned" in text_of(app.screen.query_one("#open-run")), timeout=30)
+        await wait_for(pilot, lambda: not app.screen.query("#resume-open, #abandon-open"))
+        assert app.focused.id == "next"
+    assert session.journal.load(run_id).status == "abandoned"
+    session.emulator.clock.advance(3600)
+    assert not any(session.emulator.state.tag_counts().get(f"{MARK_KEY}={run_id}", {}).values())
