@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from screens.base import WizardScreen
 from screens.messages import DiagnosisReady, ImagesListed, ScanFinished, ScanResult
 from screens.widgets.plain import Plain, as_text
-from wizard.diagnose import Diagnosis
+from wizard.diagnose import Diagnosis, no_full_ecs_images
 from wizard.verdict import Verdict
 
 DIAGNOSING = "… diagnosing"
@@ -128,12 +128,18 @@ class PickerScreen(WizardScreen):
     def _status(self) -> None:
         total, done = len(self.images), len(self.verdicts)
         affected = sum(1 for d in self.verdicts.values() if d.affected)
-        if not total:
-            text = "No full-ECS images in this project." if self.scan_done else "Listing the project's full-ECS images…"
+        unknown = sum(1 for d in self.verdicts.values() if d.verdict is Verdict.UNKNOWN)
+        if not total and self.scan_done:
+            session = self.wizard.session
+            text = no_full_ecs_images(session.clients.project_id, session.settings.region)
+        elif not total:
+            text = "Listing the project's full-ECS images…"
         elif done < total:
             text = f"{total} full-ECS images; diagnosing in the background: {done} of {total} done"
         else:
-            text = f"{total} full-ECS images scanned: {affected} affected (marked ✗)."
+            text = f"{total} full-ECS images scanned: {affected} affected (marked ✗)" + (
+                f", {unknown} unknown (marked ?: the cloud's answers do not tell)." if unknown else "."
+            )
         self.query_one("#scan-status", Static).update(text)
 
     def _id_width(self) -> int:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from wizard.cloud.errors import CloudError
+from wizard.cloud.errors import CloudError, CloudUnreachable
 from wizard.cloud.models import Backup, Image, whole_number
 from wizard.errors import UsageError
 from wizard.remedy import Action, Remedy
@@ -60,10 +60,11 @@ class Diagnosis:
     image_min_disk: int | None = None
     image_min_ram: int | None = None
     backup_details: dict[str, Any] = field(default_factory=dict, repr=False)
+    reason: str | None = None  # why the verdict is unknown: what the cloud answered instead
 
     @property
     def summary(self) -> str:
-        return self.verdict.summary
+        return self.verdict.summary + (f" {self.reason[:1].upper()}{self.reason[1:]}." if self.reason else "")
 
     @property
     def advice(self) -> str:
@@ -104,6 +105,7 @@ class Diagnosis:
             "backup_id": self.backup_id,
             "source_server_id": server.id if server else None,
             "source_server_exists": server.exists if server else None,
+            **({"reason": self.reason} if self.reason else {}),
         }
 
 
@@ -138,12 +140,66 @@ def find_image(clients: Clients, ref: str) -> Image:
     return matches[0]
 
 
+class ProjectAnswers:
+    """Whether a service answers for this project at all, asked once (thread-safe) per diagnosis or
+    scan. A backup or server "not found" is evidence that it is gone only where the same service
+    lists the project's backups or servers: with a wrong project id, in a region without the service,
+    or without permission to list, every look-up answers "not found" or an error, and concludes nothing."""
+
+    LISTS = {
+        "CBR": ("GET /v3/{project_id}/backups?limit=1", lambda c: c.cbr.list_backups(limit=1)),
+        "CSBS": ("GET /v1/{project_id}/checkpoint_items?limit=1", lambda c: c.csbs.list_checkpoint_items(limit=1)),
+        "ECS": ("GET /v1/{project_id}/cloudservers/detail?limit=1", lambda c: c.ecs.list_servers(limit=1)),
+    }
+
+    def __init__(self, clients: Clients) -> None:
+        self.clients = clients
+        self._lock = threading.Lock()
+        self._said: dict[str, str | None] = {}
+
+    def problem(self, service: str) -> str | None:
+        """None when ``service`` lists the project's resources; else what it answered instead."""
+        with self._lock:
+            if service not in self._said:
+                self._said[service] = self._ask(service)
+            return self._said[service]
+
+    def call(self, service: str) -> str:
+        return f"{service} {self.LISTS[service][0]}"
+
+    def _ask(self, service: str) -> str | None:
+        try:
+            self.LISTS[service][1](self.clients)
+        except CloudError as error:
+            return f"{error.status} {error.code}".strip()
+        except CloudUnreachable:
+            return "no answer"
+        return None
+
+
+def no_full_ecs_images(project_id: str, region: str) -> str:
+    """What every front end says when the project lists no full-ECS image: maybe it has none, maybe
+    the settings point elsewhere (a project id of another region answers with an empty list, too)."""
+    return (
+        f"No full-ECS images in project {project_id}, region {region}. Are the project id and the region "
+        "right? ('ecs-wizard doctor' checks them.)"
+    )
+
+
+def tally(results: Sequence[Diagnosis]) -> str:
+    """The scan's one-line count: images, affected, and any the cloud did not tell about."""
+    affected = sum(1 for d in results if d.affected)
+    unknown = sum(1 for d in results if d.verdict is Verdict.UNKNOWN)
+    text = f"{len(results)} full-ECS images, {affected} affected"
+    return text + (f", {unknown} unknown (the cloud's answers do not tell; see why per image)." if unknown else ".")
+
+
 def diagnose(clients: Clients, ref: str | Image) -> Diagnosis:
     image = ref if isinstance(ref, Image) else find_image(clients, ref)
     return diagnose_image(clients, image)
 
 
-def diagnose_image(clients: Clients, image: Image) -> Diagnosis:
+def diagnose_image(clients: Clients, image: Image, project: ProjectAnswers | None = None) -> Diagnosis:
     read = f"IMS GET /v2/cloudimages?id={image.id}"
     raw = image.raw
     evidence = [
@@ -184,9 +240,14 @@ def diagnose_image(clients: Clients, image: Image) -> Diagnosis:
         d.verdict = Verdict.BACKUP_MISSING
         return d
     d.backup_id = image.backup_id
+    project = project or ProjectAnswers(clients)
     backup = _find_backup(clients, image.backup_id, evidence)
+    if isinstance(backup, str):  # a look-up that did not answer clearly
+        d.verdict, d.reason = Verdict.UNKNOWN, backup
+        return d
     if backup is None:
-        d.verdict = Verdict.BACKUP_MISSING
+        d.reason = _not_found_is_unclear(project, evidence)
+        d.verdict = Verdict.UNKNOWN if d.reason else Verdict.BACKUP_MISSING
         return d
     d.backup_service = backup.service
     d.support_lld = backup.support_lld
@@ -207,12 +268,13 @@ def diagnose_image(clients: Clients, image: Image) -> Diagnosis:
             )
         )
         d.verdict = Verdict.NOT_AFFECTED_NEW_FORMAT if backup.support_lld else Verdict.AFFECTED
-    d.source_server = _source_server(clients, backup, evidence)
+    d.source_server = _source_server(clients, backup, evidence, project)
     return d
 
 
-def _find_backup(clients: Clients, backup_id: str, evidence: list[Evidence]) -> Backup | None:
-    """The backup behind a full-ECS image: CBR first, then CSBS; None if neither has it."""
+def _find_backup(clients: Clients, backup_id: str, evidence: list[Evidence]) -> Backup | str | None:
+    """The backup behind a full-ECS image: CBR first, then CSBS; None if neither has it (404); the
+    reason, when a look-up got neither the backup nor a 404 (refused, denied, not answered)."""
     lookups = (
         ("CBR", clients.cbr.get_backup, "backups", "made by CBR: supports fast creation", "not a CBR backup"),
         ("CSBS", clients.csbs.get_checkpoint_item, "checkpoint_items", "made by CSBS", "the backup was deleted"),
@@ -223,15 +285,45 @@ def _find_backup(clients: Clients, backup_id: str, evidence: list[Evidence]) -> 
             backup = get(backup_id)
         except CloudError as error:
             if error.status != 404:
-                raise
+                said = f"{error.status} {error.code}".strip()
+                evidence.append(Evidence(f"{service} backup", f"not told ({said})", where, "no verdict rests on it"))
+                return f"{service} answered {said} ({error.message}) when asked for its backup"
             evidence.append(Evidence(f"{service} backup", f"not found ({error.code or 404})", where, missing_means))
             continue
+        except CloudUnreachable:
+            evidence.append(Evidence(f"{service} backup", "no answer", where))
+            return f"{service} did not answer when asked for its backup"
         evidence.append(Evidence(f"{service} backup", f"found ({backup.status})", where, found_means))
         return backup
     return None
 
 
-def _source_server(clients: Clients, backup: Backup, evidence: list[Evidence]) -> SourceServer:
+def _not_found_is_unclear(project: ProjectAnswers, evidence: list[Evidence]) -> str | None:
+    """Neither service found the backup: that it was deleted holds only if both answer for the
+    project. None when they do (the verdict is then backup-missing); else the reason it is unknown."""
+    unclear = {service: project.problem(service) for service in ("CBR", "CSBS")}
+    for service, said in unclear.items():
+        evidence.append(
+            Evidence(
+                f"{service} backups of the project",
+                "listed" if said is None else f"not listed ({said})",
+                project.call(service),
+                "the project answers here, so 'not found' means deleted"
+                if said is None
+                else "the project does not answer here: 'not found' proves nothing",
+            )
+        )
+    silent = [f"{service} ({said})" for service, said in unclear.items() if said is not None]
+    if not silent:
+        return None
+    return (
+        f"CBR and CSBS answer 'not found' for its backup, but {' and '.join(silent)} did not list this "
+        "project's backups either: the project id or the region may be wrong, or the service is not offered or "
+        "not permitted here"
+    )
+
+
+def _source_server(clients: Clients, backup: Backup, evidence: list[Evidence], project: ProjectAnswers) -> SourceServer:
     server_id = backup.resource_id
     name = backup.resource_name
     if not server_id:
@@ -239,6 +331,14 @@ def _source_server(clients: Clients, backup: Backup, evidence: list[Evidence]) -
     where = f"ECS GET cloudservers/{server_id}"
     server = clients.ecs.find_server(server_id)
     if server is None:
+        said = project.problem("ECS")
+        if said is not None:  # ECS does not answer for the project: "not found" proves nothing
+            evidence.append(
+                Evidence(
+                    "source ECS", f"{server_id}: not told", project.call("ECS"), f"ECS did not list servers ({said})"
+                )
+            )
+            return SourceServer(server_id, name, None)
         evidence.append(Evidence("source ECS", f"{server_id}: not found", where, "the source ECS was deleted"))
         return SourceServer(server_id, name, False)
     evidence.append(Evidence("source ECS", f"{server.name} ({server.status})", where, "the source ECS still exists"))
@@ -292,9 +392,10 @@ def scan(
     """
     images = list(images if images is not None else clients.ims.list_full_ecs_images())
     lock = threading.Lock()
+    project = ProjectAnswers(clients)  # asked once for the whole scan
 
     def one(image: Image) -> Diagnosis:
-        result = diagnose_image(clients, image)
+        result = diagnose_image(clients, image, project)
         if on_result:
             with lock:
                 on_result(result)

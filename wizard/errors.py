@@ -11,6 +11,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_NEEDS_CONFIRMATION = 3
 EXIT_NOT_AFFECTED = 4
+EXIT_UNKNOWN = 5  # the cloud's answers do not show whether an image is affected (verdict "unknown")
 EXIT_INTERRUPTED = 130
 
 

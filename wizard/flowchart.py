@@ -120,7 +120,8 @@ NODES: tuple[Node, ...] = (
         "check",
         "Which service made its backup?",
         "The image's __backup_id names the backup. Found in CBR: images from CBR backups always support fast "
-        "creation. Found in CSBS: look at its format. Found nowhere: the backup was deleted.",
+        "creation. Found in CSBS: look at its format. Found nowhere, while both services list the project's "
+        "backups: the backup was deleted. Any other answer: the cloud does not tell.",
     ),
     Node(
         "fast_already",
@@ -142,6 +143,14 @@ NODES: tuple[Node, ...] = (
         "The image's backup was deleted",
         "Creating servers from this image may fail outright (Ecs.0034). If a server made from it still runs, "
         "repair from that server; otherwise the image cannot be repaired.",
+    ),
+    Node(
+        "cannot_tell",
+        "end",
+        "The cloud's answers do not tell",
+        "A backup the services do not find counts as deleted only when the same services answer for the "
+        "project (they list its backups). When they do not (a wrong project id, a region without the service, "
+        "a call that is denied or not answered), nothing is concluded: the verdict is unknown, with the reason.",
     ),
     Node(
         "choose_service",
@@ -169,6 +178,7 @@ EDGES: tuple[Edge, ...] = (
     Edge("backup_service", "fast_already", "CBR"),
     Edge("backup_service", "csbs_format", "CSBS"),
     Edge("backup_service", "backup_gone", "deleted"),
+    Edge("backup_service", "cannot_tell", "no clear answer"),
     Edge("csbs_format", "fast_already", "new format"),
     Edge("csbs_format", "choose_service", "old format: repair"),
     Edge("choose_service", "source_exists", "CBR / CSBS"),
@@ -212,7 +222,7 @@ _OUTLINE = (  # (node, where its other branches lead)
     ("symptom", ""),
     ("is_full_ecs", "no -> out_of_scope"),
     ("is_active", "no -> not_active"),
-    ("backup_service", "CBR -> fast_already; deleted -> backup_gone"),
+    ("backup_service", "CBR -> fast_already; deleted -> backup_gone; no clear answer -> cannot_tell"),
     ("csbs_format", "new format -> fast_already"),
     ("choose_service", ""),
     ("source_exists", ""),

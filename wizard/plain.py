@@ -43,6 +43,7 @@ from wizard.status import RunStatus
 from wizard.steps import KINDS, Step
 from wizard.text import visible
 from wizard.transcript import Transcript
+from wizard.verdict import Verdict
 
 TYPE_AN_ID = "Type an image id or name"
 ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -305,6 +306,9 @@ class PlainWizard:
         self.show("Connected: the cloud accepted a signed call.")
         d = self.choose_image()
         self.show("\n" + diagnosis_text(d), display="\n" + self.diagnosis_block(d))
+        if d.verdict is Verdict.UNKNOWN:
+            self.show("\nNothing is repaired on a verdict the cloud's answers do not support.")
+            return errors.EXIT_UNKNOWN
         if not d.affected:
             self.show("\nNothing to repair for this image.")
             return errors.EXIT_NOT_AFFECTED
@@ -330,8 +334,7 @@ class PlainWizard:
         self.show("\nScanning the project's full-ECS images...")
         results = diagnosis_mod.scan(self.session.clients)
         if results:
-            affected = sum(1 for d in results if d.affected)
-            self.show(f"{len(results)} full-ECS images, {affected} affected.")
+            self.show(diagnosis_mod.tally(results))
             width = max(len(d.image_name) for d in results)
             options = [(f"{d.image_name.ljust(width)}  {d.verdict.marked}", _image_help(d)) for d in results]
             options.append(
@@ -342,7 +345,7 @@ class PlainWizard:
             if index < len(results):
                 return results[index]
         else:
-            self.show("No full-ECS images in this project.")
+            self.show(diagnosis_mod.no_full_ecs_images(self.session.clients.project_id, self.session.settings.region))
         while True:
             ref = self.ask_text("Image id or exact name:")
             if not ref:
@@ -710,7 +713,7 @@ def run_plain(
     through a pipe input); ``stream`` receives the printed lines (default standard output);
     ``stdin`` is read line by line when it is not a terminal. Returns the exit code: 0 repaired,
     1 failed, 2 no input, 3 a confirmation was declined (the run is resumable), 4 not affected,
-    130 interrupted."""
+    5 unknown (the cloud's answers do not tell), 130 interrupted."""
     return PlainWizard(
         session,
         step_mode=step_mode,

@@ -1,9 +1,11 @@
 """The diagnosis verdicts and everything every front end says about them, in one table.
 
 Each verdict carries its short ``label`` (the picker's column, plain mode's image list), its
-``icon`` (✗ repair, ✓ fine, ! look first, - out of scope), the ``node`` of the flowchart it stops at
-(``wizard.flowchart``), the one-line ``summary`` and the ``advice``. The values are the strings
-journals, ``scan --json`` and reports have always used.
+``icon`` (✗ repair, ✓ fine, ! look first, - out of scope, ? cannot tell), the ``node`` of the
+flowchart it stops at (``wizard.flowchart``), the one-line ``summary`` and the ``advice``. The values
+are the strings journals, ``scan --json`` and reports have always used. ``unknown`` is the verdict
+when the cloud's answers are ambiguous (a backup "not found" by a service that does not list the
+project's backups either): the diagnosis says why, and claims nothing the answers do not support.
 """
 
 from __future__ import annotations
@@ -79,6 +81,15 @@ class Verdict(StrEnum):
         "The backup this image was made from no longer exists.",
         "ECS creation from this image may fail (Ecs.0034). If a server made from this image still runs, "
         "back that server up with CBR and make a new full-ECS image from it.",
+    )
+
+    UNKNOWN = (
+        "unknown",
+        "unknown: look first",
+        "?",
+        "cannot_tell",
+        "Unknown: the cloud's answers do not show whether this image is affected.",
+        "Check the project id and the region (ecs-wizard doctor checks both), then diagnose the image again.",
     )
 
     @property

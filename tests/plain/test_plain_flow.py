@@ -359,3 +359,16 @@ def test_an_open_run_can_be_abandoned_after_seeing_what_it_made(session, emu):
     assert again.status == "abandoned"
     emu.clock.advance(3600)
     assert not any(emu.state.tag_counts().get(f"{MARK_KEY}={run.run_id}", {}).values())
+
+
+def test_an_unknown_verdict_is_said_with_its_reason_and_exits_5(session, emu):
+    """The backup-missing image, while CSBS will not list the project's backups: no confident verdict."""
+    index, _ = image_index(session, emu.ids["image_backup_deleted"])
+    emu.add_fault("csbs.list_backups:status=403:code=CSBS.0403")
+    code, out = drive_lines(session, [str(index + 1)])
+    assert code == 5, out
+    assert "5 full-ECS images, 2 affected, 1 unknown" in out
+    assert "? unknown: look first" in out  # its line in the image list
+    assert "Verdict: unknown" in out and "CSBS (403 CSBS.0403) did not list this project's backups" in out
+    assert "Nothing is repaired on a verdict the cloud's answers do not support." in out
+    assert not session.journal.runs_dir.exists()

@@ -13,6 +13,7 @@ from tests.ui.helpers import (
     run_to_end,
     screen_name,
     text_of,
+    to_diagnosis,
     to_overview,
     to_picker,
     to_questions,
@@ -205,3 +206,24 @@ async def test_declining_the_final_cleanup_skips_it_and_the_repair_succeeds(sess
             ),
         )
     assert session.clients.ecs.find_server(temp) is None
+
+
+async def test_an_unknown_verdict_is_marked_and_explained(make_session):
+    """CSBS will not list the project's backups, so the image whose backup nobody finds is 'unknown'
+    (marked ?), not 'backup deleted', and its diagnosis says why; nothing offers a repair."""
+    session = make_session(faults=["csbs.list_backups:status=403:code=CSBS.0403"])
+    app = WizardApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_picker(app, pilot)
+        image = session.emulator.ids["image_backup_deleted"]
+        table = app.screen.query_one("#images", DataTable)
+        assert str(table.get_row(image)[1]).startswith("? unknown: look first")
+        assert "1 unknown (marked ?" in text_of(app.screen.query_one("#scan-status"))
+        await pilot.press("escape")  # back to the welcome screen, then choose the image by its id
+        await to_diagnosis(app, pilot, image)
+        verdict = text_of(app.screen.query_one("#verdict"))
+        assert verdict.startswith("? Unknown: the cloud's answers do not show whether this image is affected.")
+        assert "CSBS (403 CSBS.0403) did not list this project's backups" in verdict
+        assert "The cloud's answers do not tell" in text_of(app.screen.query_one("#explanation"))
+        assert "ecs-wizard doctor" in text_of(app.screen.query_one("#advice"))
+        assert not app.screen.query("#next")  # no repair on an unknown verdict

@@ -11,14 +11,16 @@ from wizard import errors, ownership
 from wizard.cloud.models import Image
 from wizard.commands.context import Invocation
 from wizard.console import diagnosis_text, table
-from wizard.diagnose import Diagnosis, diagnose, scan
+from wizard.diagnose import Diagnosis, diagnose, no_full_ecs_images, scan, tally
 from wizard.session import CloudSession
+from wizard.verdict import Verdict
 
 
 def cmd_diagnose(invocation: Invocation) -> int:
     args = invocation.args
     session = invocation.open_session(check=True)
     d = diagnose(session.clients, args.image)
+    code = errors.EXIT_UNKNOWN if d.verdict is Verdict.UNKNOWN else errors.EXIT_OK
     runs = ownership.open_runs(session.journal, d.image_id, session.clients.project_id)
     copy = ownership.find_fast_copy(session.clients, d.image_id)
     if args.json:
@@ -28,14 +30,14 @@ def cmd_diagnose(invocation: Invocation) -> int:
             "fast_copy": {"image_id": copy.id, "image_name": copy.name} if copy else None,
         }
         print(json.dumps(shown, indent=2))
-        return errors.EXIT_OK
+        return code
     print(diagnosis_text(d))
     if runs:
         described = ownership.describe_open_run(session.journal, runs[0])
         print(f"\nOpen run: {described}; resume it with: ecs-wizard resume {runs[0].run_id}")
     if copy is not None:
         print(f"\nFast copy already made: {copy.name} ({copy.id}), by run {copy.tags.get(ownership.MARK_KEY)}")
-    return errors.EXIT_OK
+    return code
 
 
 def cmd_scan(invocation: Invocation) -> int:
@@ -44,13 +46,14 @@ def cmd_scan(invocation: Invocation) -> int:
     images = list(session.clients.ims.list_full_ecs_images())
     results = scan(session.clients, concurrency=args.concurrency, images=images)
     open_runs, copies = _ownership_columns(session, images, results)
+    code = errors.EXIT_UNKNOWN if any(d.verdict is Verdict.UNKNOWN for d in results) else errors.EXIT_OK
     if args.json:
         rows_json = [
             {**d.scan_row(), "open_run": open_runs.get(d.image_id), "fast_copy": copies.get(d.image_id)}
             for d in results
         ]
         print(json.dumps(rows_json, indent=2))
-        return errors.EXIT_OK
+        return code
     rows = []
     for d in results:
         server = d.source_server
@@ -69,17 +72,25 @@ def cmd_scan(invocation: Invocation) -> int:
                 copy["image_name"] if copy else "-",
             ]
         )
+    if not rows:
+        print(no_full_ecs_images(session.clients.project_id, session.settings.region))
+        return code
+    print(table(rows, ["image", "id", "verdict", "backup", "source ECS", "open run", "fast copy"]))
+    for reason, names in _unknown_by_reason(results).items():
+        print(f"\nUnknown ({', '.join(names)}): {reason}.")
     print(
-        table(rows, ["image", "id", "verdict", "backup", "source ECS", "open run", "fast copy"])
-        if rows
-        else "No full-ECS images in this project."
+        f"\n{tally(results)}" + (" Repair one with: ecs-wizard run IMAGE" if any(d.affected for d in results) else "")
     )
-    affected = sum(1 for d in results if d.affected)
-    print(
-        f"\n{len(results)} full-ECS images, {affected} affected."
-        + (" Repair one with: ecs-wizard run IMAGE" if affected else "")
-    )
-    return errors.EXIT_OK
+    return code
+
+
+def _unknown_by_reason(results: list[Diagnosis]) -> dict[str, list[str]]:
+    """The images whose verdict is unknown, by the reason (a wrong project gives them all the same one)."""
+    by_reason: dict[str, list[str]] = {}
+    for d in results:
+        if d.reason:
+            by_reason.setdefault(d.reason, []).append(d.image_name)
+    return by_reason
 
 
 def _ownership_columns(

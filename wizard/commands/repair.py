@@ -23,6 +23,7 @@ from wizard.session import CloudSession
 from wizard.status import RunStatus
 from wizard.steps import Step
 from wizard.text import visible
+from wizard.verdict import Verdict
 
 
 def cmd_run(invocation: Invocation) -> int:
@@ -42,11 +43,12 @@ def _run(invocation: Invocation) -> int:
     session = invocation.open_session(check=True)
     d = diagnose(session.clients, args.image)
     if not d.affected:
+        unknown = d.verdict is Verdict.UNKNOWN  # nothing is repaired on a verdict the cloud does not support
         if args.json:
-            invocation.print_run_finished("not-affected", None, d.summary, verdict=d.verdict)
+            invocation.print_run_finished("unknown" if unknown else "not-affected", None, d.summary, verdict=d.verdict)
         else:
             print(diagnosis_text(d))
-        return errors.EXIT_NOT_AFFECTED
+        return errors.EXIT_UNKNOWN if unknown else errors.EXIT_NOT_AFFECTED
     _one_repair_per_image(invocation, session, d)
     answers = _answers_from_args(invocation, session, d)
     plan = build_plan(session.clients, d, answers, reserved_names=ownership.planned_names(session.journal, d.image_id))

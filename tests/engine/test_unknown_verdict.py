@@ -1,0 +1,140 @@
+"""No confident verdict from an ambiguous answer. A backup that CBR and CSBS do not find counts as
+deleted only where both list the project's backups; with a wrong project id every call answers 404,
+so every image is ``unknown``, with the reason, not ``backup-missing``; a look-up that is refused or
+not answered says ``unknown`` too; a source ECS that ECS does not find is "deleted" only where ECS
+lists the project's servers. ``diagnose``, ``scan`` and ``run`` exit 5 on an unknown verdict."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from wizard.cloud.client import build_clients
+from wizard.config import resolve
+from wizard.diagnose import diagnose, scan
+from wizard.sim import DEMO, BackgroundServer, Emulator
+from wizard.verdict import Verdict
+
+WRONG_PROJECT = "0123456789abcdef0123456789abcdef"
+
+
+def clients_for(emu: Emulator, project_id: str = DEMO.project_id):
+    settings = resolve(demo=True)
+    settings.project_id = project_id
+    return build_clients(settings, settings.require_credentials(), session_factory=emu.session, sleep=lambda s: None)
+
+
+def test_a_wrong_project_id_makes_every_verdict_unknown_not_backup_missing():
+    """The issue's case: today every image was 'backup-missing', '0 affected', exit 0."""
+    results = scan(clients_for(Emulator(speed=0), WRONG_PROJECT))
+    assert len(results) == 5
+    assert {d.verdict for d in results} == {Verdict.UNKNOWN}
+    reason = results[0].reason or ""
+    assert "CBR (404 BackupService.0404) and CSBS (404 CSBS.0404) did not list this project's backups" in reason
+    assert "the project id or the region may be wrong" in reason
+    evidence = {e.field: e for e in results[0].evidence}
+    assert evidence["CSBS backups of the project"].value == "not listed (404 CSBS.0404)"
+    assert results[0].summary.startswith("Unknown: the cloud's answers do not show whether this image is affected.")
+
+
+def test_a_deleted_backup_is_backup_missing_once_both_services_answer_for_the_project():
+    emu = Emulator(speed=0)
+    d = diagnose(clients_for(emu), emu.ids["image_backup_deleted"])
+    assert d.verdict is Verdict.BACKUP_MISSING and d.reason is None
+    listed = [e for e in d.evidence if e.field.endswith("backups of the project")]
+    assert [e.value for e in listed] == ["listed", "listed"]
+
+
+def test_a_service_that_will_not_list_the_projects_backups_leaves_it_unknown():
+    emu = Emulator(speed=0, faults=["csbs.list_backups:status=403:code=CSBS.0403"])
+    results = {d.image_id: d for d in scan(clients_for(emu))}
+    missing = results[emu.ids["image_backup_deleted"]]
+    assert missing.verdict is Verdict.UNKNOWN and "CSBS (403 CSBS.0403)" in (missing.reason or "")
+    # images whose backup was found keep their verdicts: finding is evidence, not finding needs more
+    assert results[emu.ids["image_old_csbs_server_exists"]].verdict is Verdict.AFFECTED
+    assert results[emu.ids["image_cbr"]].verdict is Verdict.NOT_AFFECTED_CBR
+
+
+def test_a_refused_backup_look_up_is_unknown_with_the_clouds_words():
+    emu = Emulator(speed=0, faults=["cbr.get_backup:status=403:code=BackupService.0403:message=denied"])
+    d = diagnose(clients_for(emu), emu.ids["image_old_csbs_server_exists"])
+    assert d.verdict is Verdict.UNKNOWN
+    assert d.reason == "CBR answered 403 BackupService.0403 (denied) when asked for its backup"
+
+
+def test_a_source_ecs_not_found_by_an_ecs_that_lists_nothing_is_not_called_deleted():
+    emu = Emulator(
+        speed=0, faults=["ecs.list_servers:status=403:code=Ecs.0403", "ecs.get_server:status=404:code=Ecs.0114"]
+    )
+    d = diagnose(clients_for(emu), emu.ids["image_old_csbs_server_exists"])
+    assert d.verdict is Verdict.AFFECTED  # the backup's format is evidence enough
+    assert d.source_server is not None and d.source_server.exists is None  # not "deleted"
+
+
+def test_a_scan_asks_the_project_once():
+    emu = Emulator(speed=0)
+    scan(clients_for(emu, WRONG_PROJECT), concurrency=4)
+    lists = [r for r in emu.request_log if r[0] == "GET" and r[1].endswith(("/backups", "/checkpoint_items"))]
+    assert len(lists) == 2
+
+
+# -- the commands -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def served():
+    servers = []
+
+    def serve(emu: Emulator) -> str:
+        server = BackgroundServer(emu)
+        servers.append(server)
+        return server.__enter__()
+
+    yield serve
+    for server in servers:
+        server.__exit__(None, None, None)
+
+
+def ecs_wizard(url: str, *args: str, state: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HUAWEICLOUD_", "OS_", "ECS_WIZARD_"))}
+    env.update(
+        HUAWEICLOUD_SDK_AK=DEMO.ak,
+        HUAWEICLOUD_SDK_SK=DEMO.sk,
+        HUAWEICLOUD_SDK_PROJECT_ID=DEMO.project_id,
+        ECS_WIZARD_ENDPOINT=url,
+        ECS_WIZARD_STATE_DIR=str(state),
+        PYTHONPATH=str(Path(__file__).resolve().parents[2]),
+    )
+    return subprocess.run([sys.executable, "-m", "wizard", *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_diagnose_scan_and_run_exit_5_on_an_unknown_verdict(served, tmp_path):
+    emu = Emulator(speed=0, faults=["csbs.list_backups:status=403:code=CSBS.0403"])
+    url = served(emu)
+    image = emu.ids["image_backup_deleted"]
+    done = ecs_wizard(url, "diagnose", image, state=tmp_path)
+    assert done.returncode == 5, done.stderr
+    assert "Verdict: unknown" in done.stdout and "CSBS (403 CSBS.0403)" in done.stdout
+    assert "ecs-wizard doctor" in done.stdout  # what to do
+    done = ecs_wizard(url, "scan", state=tmp_path)
+    assert done.returncode == 5, done.stderr
+    assert "5 full-ECS images, 2 affected, 1 unknown" in done.stdout
+    assert "Unknown (erp-legacy-full-2018): CBR and CSBS answer 'not found' for its backup" in done.stdout
+    done = ecs_wizard(url, "run", image, "--yes", "--json", state=tmp_path)
+    assert done.returncode == 5
+    last = json.loads(done.stdout.splitlines()[-1])
+    assert last["event"] == "run-finished" and last["status"] == "unknown" and last["verdict"] == "unknown"
+
+
+def test_scan_of_a_project_with_no_images_asks_about_the_project_and_region(served, tmp_path):
+    done = ecs_wizard(served(Emulator(scenario="empty", speed=0)), "scan", state=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == (
+        f"No full-ECS images in project {DEMO.project_id}, region eu-de. Are the project id and the region "
+        "right? ('ecs-wizard doctor' checks them.)"
+    )
