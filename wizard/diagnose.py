@@ -2,8 +2,10 @@
 
 The recipe (reference §0): the image's ``__whole_image`` and ``__backup_id``; the backup looked up
 in CBR (found: fast) then CSBS (``extend_info.support_lld`` true: new format, fast; false or
-absent: old format, slow); neither: the backup was deleted. The backup's ``resource_id`` names the
-source ECS, which is looked up (404 ``Ecs.0114``: gone).
+absent: old format, slow); neither: the backup was deleted, but only where both services list the
+project's backups (a wrong project id answers 404 to everything). An answer that supports no verdict
+gives ``unknown``, with the reason. The backup's ``resource_id`` names the source ECS, which is looked
+up (404 ``Ecs.0114``: gone, where ECS lists the project's servers).
 """
 
 from __future__ import annotations
@@ -155,9 +157,9 @@ class ProjectAnswers:
     def __init__(self, clients: Clients) -> None:
         self.clients = clients
         self._lock = threading.Lock()
-        self._said: dict[str, str | None] = {}
+        self._said: dict[str, Silence | None] = {}
 
-    def problem(self, service: str) -> str | None:
+    def problem(self, service: str) -> Silence | None:
         """None when ``service`` lists the project's resources; else what it answered instead."""
         with self._lock:
             if service not in self._said:
@@ -167,14 +169,37 @@ class ProjectAnswers:
     def call(self, service: str) -> str:
         return f"{service} {self.LISTS[service][0]}"
 
-    def _ask(self, service: str) -> str | None:
+    def _ask(self, service: str) -> Silence | None:
         try:
             self.LISTS[service][1](self.clients)
         except CloudError as error:
-            return f"{error.status} {error.code}".strip()
+            return Silence(service, error.status, error.code)
         except CloudUnreachable:
-            return "no answer"
+            return Silence(service, None, "")
         return None
+
+
+@dataclass(frozen=True)
+class Silence:
+    """A service that would not list the project's resources: what it answered, and what that may mean."""
+
+    service: str
+    status: int | None  # None: no answer at all
+    code: str
+
+    def __str__(self) -> str:
+        return "no answer" if self.status is None else f"{self.status} {self.code}".strip()
+
+    @property
+    def may_mean(self) -> str:
+        """What such an answer usually means (the same words for every service, so that they merge)."""
+        if self.status is None:
+            return "a service that does not answer may not be offered in this region, or not be reachable"
+        if self.status in (401, 403):
+            return "these credentials may not be permitted to list them"
+        if self.status == 404:
+            return "the project id or the region may be wrong"
+        return "the service failed to answer"
 
 
 def no_full_ecs_images(project_id: str, region: str) -> str:
@@ -273,12 +298,14 @@ def diagnose_image(clients: Clients, image: Image, project: ProjectAnswers | Non
 
 
 def _find_backup(clients: Clients, backup_id: str, evidence: list[Evidence]) -> Backup | str | None:
-    """The backup behind a full-ECS image: CBR first, then CSBS; None if neither has it (404); the
-    reason, when a look-up got neither the backup nor a 404 (refused, denied, not answered)."""
+    """The backup behind a full-ECS image: CBR first, then CSBS; None if neither has it (404). When a
+    look-up got neither the backup nor a 404 (refused, failed, not answered), the other service may
+    still find it; if it does not, the reason that look-up gave is returned instead."""
     lookups = (
         ("CBR", clients.cbr.get_backup, "backups", "made by CBR: supports fast creation", "not a CBR backup"),
-        ("CSBS", clients.csbs.get_checkpoint_item, "checkpoint_items", "made by CSBS", "the backup was deleted"),
+        ("CSBS", clients.csbs.get_checkpoint_item, "checkpoint_items", "made by CSBS", "not a CSBS backup either"),
     )
+    unclear: list[str] = []
     for service, get, path, found_means, missing_means in lookups:
         where = f"{service} GET {path}/{backup_id}"
         try:
@@ -287,39 +314,42 @@ def _find_backup(clients: Clients, backup_id: str, evidence: list[Evidence]) -> 
             if error.status != 404:
                 said = f"{error.status} {error.code}".strip()
                 evidence.append(Evidence(f"{service} backup", f"not told ({said})", where, "no verdict rests on it"))
-                return f"{service} answered {said} ({error.message}) when asked for its backup"
+                unclear.append(f"{service} answered {said} ({error.message}) when asked for its backup")
+                continue
             evidence.append(Evidence(f"{service} backup", f"not found ({error.code or 404})", where, missing_means))
             continue
         except CloudUnreachable:
-            evidence.append(Evidence(f"{service} backup", "no answer", where))
-            return f"{service} did not answer when asked for its backup"
+            evidence.append(Evidence(f"{service} backup", "no answer", where, "no verdict rests on it"))
+            unclear.append(f"{service} did not answer when asked for its backup")
+            continue
         evidence.append(Evidence(f"{service} backup", f"found ({backup.status})", where, found_means))
         return backup
-    return None
+    return "; ".join(unclear) if unclear else None
 
 
 def _not_found_is_unclear(project: ProjectAnswers, evidence: list[Evidence]) -> str | None:
     """Neither service found the backup: that it was deleted holds only if both answer for the
     project. None when they do (the verdict is then backup-missing); else the reason it is unknown."""
-    unclear = {service: project.problem(service) for service in ("CBR", "CSBS")}
-    for service, said in unclear.items():
+    said = {service: project.problem(service) for service in ("CBR", "CSBS")}
+    for service, silence in said.items():
         evidence.append(
             Evidence(
                 f"{service} backups of the project",
-                "listed" if said is None else f"not listed ({said})",
+                "listed" if silence is None else f"not listed ({silence})",
                 project.call(service),
-                "the project answers here, so 'not found' means deleted"
-                if said is None
-                else "the project does not answer here: 'not found' proves nothing",
+                f"{service} answers for this project: its 'not found' holds"
+                if silence is None
+                else f"{service} does not answer for this project: its 'not found' proves nothing",
             )
         )
-    silent = [f"{service} ({said})" for service, said in unclear.items() if said is not None]
+    silent = [s for s in said.values() if s is not None]
     if not silent:
         return None
+    listed = " and ".join(f"{s.service} ({s})" for s in silent)
+    meanings = "; ".join(dict.fromkeys(s.may_mean for s in silent))
     return (
-        f"CBR and CSBS answer 'not found' for its backup, but {' and '.join(silent)} did not list this "
-        "project's backups either: the project id or the region may be wrong, or the service is not offered or "
-        "not permitted here"
+        f"CBR and CSBS answer 'not found' for its backup, but {listed} did not list this project's backups "
+        f"either, so it may exist: {meanings}"
     )
 
 
@@ -335,7 +365,10 @@ def _source_server(clients: Clients, backup: Backup, evidence: list[Evidence], p
         if said is not None:  # ECS does not answer for the project: "not found" proves nothing
             evidence.append(
                 Evidence(
-                    "source ECS", f"{server_id}: not told", project.call("ECS"), f"ECS did not list servers ({said})"
+                    "source ECS",
+                    f"{server_id}: not found, not told",
+                    project.call("ECS"),
+                    f"ECS did not list the project's servers ({said}): 'not found' proves nothing",
                 )
             )
             return SourceServer(server_id, name, None)

@@ -89,7 +89,8 @@ class Verdict(StrEnum):
         "?",
         "cannot_tell",
         "Unknown: the cloud's answers do not show whether this image is affected.",
-        "Check the project id and the region (ecs-wizard doctor checks both), then diagnose the image again.",
+        "Run 'ecs-wizard doctor' (it checks the project id, the region, the endpoints and the permissions), fix what "
+        "it finds, then diagnose the image again. Nothing is repaired on an unknown verdict.",
     )
 
     @property

@@ -62,9 +62,28 @@ def test_a_service_that_will_not_list_the_projects_backups_leaves_it_unknown():
 
 def test_a_refused_backup_look_up_is_unknown_with_the_clouds_words():
     emu = Emulator(speed=0, faults=["cbr.get_backup:status=403:code=BackupService.0403:message=denied"])
-    d = diagnose(clients_for(emu), emu.ids["image_old_csbs_server_exists"])
+    d = diagnose(clients_for(emu), emu.ids["image_backup_deleted"])
     assert d.verdict is Verdict.UNKNOWN
     assert d.reason == "CBR answered 403 BackupService.0403 (denied) when asked for its backup"
+    assert {e.field: e.value for e in d.evidence}["CBR backup"] == "not told (403 BackupService.0403)"
+
+
+def test_a_refused_look_up_in_one_service_does_not_hide_the_backup_the_other_finds():
+    """A backup id lives in one service: CSBS finding it settles the verdict whatever CBR answered."""
+    emu = Emulator(speed=0, faults=["cbr.get_backup:status=403:code=BackupService.0403:message=denied"])
+    d = diagnose(clients_for(emu), emu.ids["image_old_csbs_server_exists"])
+    assert d.verdict is Verdict.AFFECTED and d.reason is None
+    assert d.backup_service == "csbs"
+
+
+def test_an_unanswered_list_says_so_and_what_that_may_mean():
+    emu = Emulator(speed=0, faults=["cbr.list_backups:status=503:code=SYS.503"])
+    d = diagnose(clients_for(emu), emu.ids["image_backup_deleted"])
+    assert d.verdict is Verdict.UNKNOWN
+    assert d.reason == (
+        "CBR and CSBS answer 'not found' for its backup, but CBR (503 SYS.503) did not list this project's "
+        "backups either, so it may exist: the service failed to answer"
+    )
 
 
 def test_a_source_ecs_not_found_by_an_ecs_that_lists_nothing_is_not_called_deleted():
