@@ -201,6 +201,7 @@ def _diagnosis() -> Check:
             "backup_details": mapping(),
             "summary": text,
             "advice": text,
+            "reason": optional_text,  # why a verdict is unknown
         },
     )
 

@@ -1,10 +1,11 @@
 """An emulator with a frozen virtual clock: the runner's sleeps advance it, so whole repairs run in
-milliseconds and deterministically."""
+milliseconds and deterministically; ``served`` puts an emulator behind a loopback HTTP server."""
 
 import pytest
 
 import wizard.session
 from tests.frozen import emu, session  # noqa: F401  (fixtures)
+from wizard.sim import BackgroundServer, Emulator
 
 
 @pytest.fixture
@@ -25,3 +26,18 @@ def opened(monkeypatch):
 
     monkeypatch.setattr(wizard.session, "open_session", opening)
     return Opened
+
+
+@pytest.fixture
+def served():
+    """``served(emulator)`` -> its loopback URL, for as long as the test runs."""
+    servers = []
+
+    def serve(emulator: Emulator) -> str:
+        server = BackgroundServer(emulator)
+        servers.append(server)
+        return server.__enter__()
+
+    yield serve
+    for server in servers:
+        server.__exit__(None, None, None)

@@ -14,8 +14,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from wizard.cloud.client import build_clients
 from wizard.config import resolve
 from wizard.doctor import (
@@ -32,7 +30,7 @@ from wizard.doctor import (
     passed,
     run_checks,
 )
-from wizard.sim import DEMO, BackgroundServer, Emulator
+from wizard.sim import DEMO, Emulator
 
 AKSK = {
     "HUAWEICLOUD_SDK_AK": DEMO.ak,
@@ -49,21 +47,6 @@ def settings_for(url: str, **env: str):
 
 def probe_for(settings) -> Probe:
     return Probe(settings, lambda: build_clients(settings, settings.require_credentials(), sleep=lambda s: None))
-
-
-@pytest.fixture
-def served():
-    """``served(emulator)`` -> its loopback URL, for as long as the test runs."""
-    servers = []
-
-    def serve(emu: Emulator) -> str:
-        server = BackgroundServer(emu)
-        servers.append(server)
-        return server.__enter__()
-
-    yield serve
-    for server in servers:
-        server.__exit__(None, None, None)
 
 
 def rows_by_check(probe: Probe) -> dict:

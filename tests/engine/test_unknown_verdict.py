@@ -17,7 +17,7 @@ import pytest
 from wizard.cloud.client import build_clients
 from wizard.config import resolve
 from wizard.diagnose import diagnose, scan
-from wizard.sim import DEMO, BackgroundServer, Emulator
+from wizard.sim import DEMO, Emulator
 from wizard.verdict import Verdict
 
 WRONG_PROJECT = "0123456789abcdef0123456789abcdef"
@@ -105,20 +105,6 @@ def test_a_scan_asks_the_project_once():
 # -- the commands -----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def served():
-    servers = []
-
-    def serve(emu: Emulator) -> str:
-        server = BackgroundServer(emu)
-        servers.append(server)
-        return server.__enter__()
-
-    yield serve
-    for server in servers:
-        server.__exit__(None, None, None)
-
-
 def ecs_wizard(url: str, *args: str, state: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HUAWEICLOUD_", "OS_", "ECS_WIZARD_"))}
     env.update(
@@ -157,3 +143,27 @@ def test_scan_of_a_project_with_no_images_asks_about_the_project_and_region(serv
         f"No full-ECS images in project {DEMO.project_id}, region eu-de. Are the project id and the region "
         "right? ('ecs-wizard doctor' checks them.)"
     )
+
+
+def test_the_journal_schema_accepts_an_unknown_verdict_with_its_reason_and_nothing_else_there(tmp_path):
+    """No run starts on an unknown verdict, but a journal holding one (a later version, an edited
+    file) loads, and a reason that is not text is refused, naming the field."""
+    from wizard.cli import main
+    from wizard.errors import UsageError
+    from wizard.journal import Journal
+
+    emu = Emulator(speed=0)
+    args = ["run", emu.ids["image_old_csbs_server_exists"], "--demo", "--speed", "100000", "--state-dir", str(tmp_path)]
+    assert main(args) == 3  # journaled as cancelled before any change: a real journal to edit
+    journal = Journal(tmp_path)
+    (run_id,) = [p.stem for p in journal.runs_dir.glob("*.json")]
+    path = journal.path(run_id)
+    data = json.loads(path.read_text())
+    data["diagnosis"].update(verdict="unknown", reason="CSBS (403 CSBS.0403) did not list this project's backups")
+    path.write_text(json.dumps(data))
+    loaded = journal.load(run_id).diagnosis
+    assert loaded["verdict"] == "unknown" and loaded["reason"].startswith("CSBS (403")
+    data["diagnosis"]["reason"] = 7
+    path.write_text(json.dumps(data))
+    with pytest.raises(UsageError, match="diagnosis.reason"):
+        journal.load(run_id)

@@ -13,6 +13,7 @@ from wizard.commands.context import Invocation
 from wizard.console import diagnosis_text, table
 from wizard.diagnose import Diagnosis, diagnose, no_full_ecs_images, scan, tally
 from wizard.session import CloudSession
+from wizard.text import visible
 from wizard.verdict import Verdict
 
 
@@ -73,11 +74,11 @@ def cmd_scan(invocation: Invocation) -> int:
             ]
         )
     if not rows:
-        print(no_full_ecs_images(session.clients.project_id, session.settings.region))
+        print(visible(no_full_ecs_images(session.clients.project_id, session.settings.region)))
         return code
     print(table(rows, ["image", "id", "verdict", "backup", "source ECS", "open run", "fast copy"]))
     for reason, names in _unknown_by_reason(results).items():
-        print(f"\nUnknown ({', '.join(names)}): {reason}.")
+        print(visible(f"\nUnknown ({', '.join(names)}): {reason}.", lines=True))  # names and words from the cloud
     print(
         f"\n{tally(results)}" + (" Repair one with: ecs-wizard run IMAGE" if any(d.affected for d in results) else "")
     )
