@@ -9,9 +9,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, Footer, Header
 
+from screens.abandoning import AbandonsRuns
 from screens.base import WizardScreen
-from screens.messages import AbandonDone, AbandonSurveyed, RunEventMessage, RunReady
-from screens.modals import ConfirmModal
+from screens.messages import RunReady
 from screens.widgets.evidence import EvidenceTable
 from screens.widgets.main_scroll import MainScroll
 from screens.widgets.plain import Plain
@@ -20,7 +20,7 @@ from wizard.diagnose import Diagnosis
 from wizard.journal import Run
 
 
-class DiagnosisScreen(WizardScreen):
+class DiagnosisScreen(AbandonsRuns, WizardScreen):
     STEP_LABEL = "3/7 Diagnosis"
     SCROLL = "#diagnosis"
     HELP = (
@@ -41,7 +41,6 @@ class DiagnosisScreen(WizardScreen):
         super().__init__()
         self.diagnosis = diagnosis
         self.open_run: Run | None = None
-        self.abandoning = False  # an abandon is under way: no second one, no resume
 
     def compose(self) -> ComposeResult:
         d = self.diagnosis
@@ -119,58 +118,17 @@ class DiagnosisScreen(WizardScreen):
     @on(Button.Pressed, "#abandon-open")
     def action_abandon_open(self) -> None:
         """List what the open run made and what it costs (a worker asks the cloud), then ask once."""
-        if self.open_run is not None and not self.abandoning:
-            self.wizard.survey_abandon(self, self.open_run)
+        if self.open_run is not None:
+            self.start_abandon(self.open_run)
 
-    def on_abandon_surveyed(self, message: AbandonSurveyed) -> None:
-        found, run = message.survey, message.run
-        count = len(found.to_delete)
-
-        def answered(delete: bool | None) -> None:
-            if delete:
-                self.abandoning = True
-                self._say(f"Abandoning run {run.run_id}: deleting {count} resource(s)...")
-                self.refresh_bindings()
-                self.wizard.abandon_run(self, run)
-
-        what = f"Delete {'this resource' if count == 1 else f'these {count} resources'}" if count else "Give it up"
-        self.app.push_screen(
-            ConfirmModal(
-                f"Abandon run {run.run_id}?",
-                "It is given up for good (it cannot be resumed). This cannot be undone."
-                if count
-                else "It is only marked abandoned, so it cannot be resumed.",
-                found.lines(),
-                yes=what,
-                no="Keep the run",
-                danger=bool(count),
-            ),
-            answered,
-        )
-
-    def on_run_event_message(self, message: RunEventMessage) -> None:
-        if message.event.message:  # abandon's progress: what it is deleting, and what is done
-            self._say(f"Abandoning run {message.event.run_id}: {message.event.message}")
-
-    def on_abandon_done(self, message: AbandonDone) -> None:
-        run, outcome = message.run, message.outcome
-        self.abandoning = False
-        if outcome.complete:
-            self.open_run = None
-            self._say(f"Run {run.run_id} was abandoned: {len(outcome.deleted)} resource(s) deleted.")
-            for selector in ("#resume-open", "#abandon-open"):
-                self.query(selector).remove()
-            self.query_one("#next", Button).focus()
-        else:
-            self._say(
-                f"Run {run.run_id} is not abandoned yet: {len(outcome.remaining)} resource(s) could not be "
-                "deleted. Abandon it again (a) to finish; its report lists each one."
-            )
-        self.refresh_bindings()
-
-    def _say(self, text: str) -> None:
+    def say(self, text: str) -> None:
         self.query_one("#open-run", Plain).update(text)
         self.wizard.transcript.shown(text)
+
+    def abandoned(self, run: Run) -> None:
+        self.open_run = None
+        self.query("#resume-open, #abandon-open").remove()
+        self.query_one("#next", Button).focus()
 
     def on_run_ready(self, message: RunReady) -> None:
         self.wizard.open_execution(message.run, resumed=True)

@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Button, DataTable, Footer, Header
 
+from screens.abandoning import AbandonsRuns
 from screens.base import WizardScreen
 from screens.messages import ConnectionChecked, RunReady
 from screens.widgets.main_scroll import MainScroll
@@ -26,16 +27,18 @@ INTRO = (
 )
 
 
-class WelcomeScreen(WizardScreen):
+class WelcomeScreen(AbandonsRuns, WizardScreen):
     STEP_LABEL = "1/7 Welcome"
     SCROLL = "#welcome"
     HELP = (
         "Check where the wizard is connected. Enter starts with choosing an image; "
-        "if a run was interrupted, pick it in the list and press r to resume it."
+        "if a run was interrupted, pick it in the list and press r to resume it, or a to abandon it "
+        "(what it made is listed with what it costs, and deleted only when you say so)."
     )
     BINDINGS = [
         Binding("enter,n", "start", "Choose an image", key_display="Enter"),
         Binding("r", "resume", "Resume selected run"),
+        Binding("a", "abandon", "Abandon selected run"),
     ]
 
     def __init__(self) -> None:
@@ -60,7 +63,12 @@ class WelcomeScreen(WizardScreen):
                 table: DataTable[Any] = DataTable(cursor_type="row", id="resumable")
                 self._fill_runs(table, self.app.size.width - 10)
                 yield table
-                yield Plain("Select a run and press r to resume it (or: ecs-wizard resume RUN_ID).", classes="hint")
+                yield Plain(
+                    "Select a run and press r to resume it (or: ecs-wizard resume RUN_ID), "
+                    "or a to abandon it and delete what it made.",
+                    classes="hint",
+                    id="runs-hint",
+                )
             else:
                 yield Plain("  none: nothing to resume.", id="no-runs")
             with Vertical(classes="buttons-row"):
@@ -161,15 +169,37 @@ class WelcomeScreen(WizardScreen):
         self.app.push_screen(PickerScreen())
 
     def action_resume(self) -> None:
+        run = self._selected("resume")
+        if run is not None and not self.abandoning:
+            self.wizard.resume_run(run, self)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "abandon" and (not self.resumable or self.abandoning):
+            return False  # offered only beside a run to abandon
+        return super().check_action(action, parameters)
+
+    def action_abandon(self) -> None:
+        run = self._selected("abandon")
+        if run is not None:
+            self.start_abandon(run)
+
+    def _selected(self, verb: str) -> Run | None:
         if self.problem is not None:
             self.notify(f"Not connected: {self.problem.text}. Fix the settings first.", severity="error")
-            return
+            return None
         if not self.resumable:
-            self.notify("There is no interrupted run to resume.", severity="warning")
-            return
+            self.notify(f"There is no interrupted run to {verb}.", severity="warning")
+            return None
         table = self.query_one("#resumable", DataTable)
-        run = self.resumable[min(table.cursor_row, len(self.resumable) - 1)]
-        self.wizard.resume_run(run, self)
+        return self.resumable[min(table.cursor_row, len(self.resumable) - 1)]
+
+    def say(self, text: str) -> None:
+        self.query_one("#runs-hint", Plain).update(text)
+        self.wizard.transcript.shown(text)
+
+    def abandoned(self, run: Run) -> None:
+        self.resumable = [r for r in self.resumable if r.run_id != run.run_id]
+        self.query_one("#resumable", DataTable).remove_row(run.run_id)
 
     def on_run_ready(self, message: RunReady) -> None:
         self.wizard.open_execution(message.run, resumed=True)

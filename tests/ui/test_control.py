@@ -294,3 +294,21 @@ async def test_an_open_run_can_be_abandoned_from_the_diagnosis_after_seeing_what
     assert session.journal.load(run_id).status == "abandoned"
     session.emulator.clock.advance(3600)
     assert not any(session.emulator.state.tag_counts().get(f"{MARK_KEY}={run_id}", {}).values())
+
+
+async def test_the_welcome_screen_abandons_the_selected_run(make_session):
+    """a on the welcome screen's list of interrupted runs: the same listing and question, then the
+    run leaves the list."""
+    session = make_session()
+    run_id = await stopped_before_the_first_billable_step(session)  # nothing made yet
+    app = WizardApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "connected" in text_of(app.screen.query_one("#connection")))
+        await pilot.press("a")
+        await wait_for(pilot, lambda: screen_name(app) == "ConfirmModal")
+        shown = " ".join(text_of(p) for p in app.screen.query("Plain"))
+        assert f"Abandon run {run_id}?" in shown and "Nothing this run made still exists." in shown
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "was abandoned" in text_of(app.screen.query_one("#runs-hint")))
+        assert app.screen.query_one("#resumable", DataTable).row_count == 0
+    assert session.journal.load(run_id).status == "abandoned"
