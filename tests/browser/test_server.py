@@ -70,13 +70,16 @@ async def wait_for_text(frames: Frames, text: str, timeout: float = 60.0) -> Non
         raise AssertionError(f"{text!r} did not arrive; the tab showed {frames.since()[-600:]!r}") from None
 
 
-def session_processes() -> set[int]:
-    out = subprocess.run(["pgrep", "-f", "wizard.commands.serve_session"], capture_output=True, text=True).stdout
+def session_processes(server: subprocess.Popen[str]) -> set[int]:
+    """The tab processes of this server: those in its session (it runs in a session of its own), so a
+    serve that another test run on this machine started at the same time is not counted."""
+    out = subprocess.run(
+        ["pgrep", "-s", str(server.pid), "-f", "wizard.commands.serve_session"], capture_output=True, text=True
+    ).stdout
     return {int(pid) for pid in out.split()}
 
 
 async def test_each_tab_has_its_own_process_and_state_directory_until_it_closes():
-    before = session_processes()
     process, url = start_server("--speed", "600")
     try:
         tabs = []
@@ -84,7 +87,7 @@ async def test_each_tab_has_its_own_process_and_state_directory_until_it_closes(
             frames = Frames()
             tabs.append((frames, *await open_tab(url, frames)))
             await wait_for_text(frames, "nothing to resume")
-        sessions = session_processes() - before
+        sessions = session_processes(process)
         command_lines = {Path(f"/proc/{pid}/cmdline").read_bytes() for pid in sessions}
         roots = {line.split(b"\0")[3].decode() for line in command_lines if b"python" in line.split(b"\0")[0]}
         assert len(roots) == 1  # one sessions root for the server, a directory per tab inside it
@@ -95,11 +98,11 @@ async def test_each_tab_has_its_own_process_and_state_directory_until_it_closes(
             await receiving
             await client.close()
         for _ in range(200):  # each tab's process quits when its websocket closes, and removes its directory
-            if not os.listdir(root) and not session_processes() - before:
+            if not os.listdir(root) and not session_processes(process):
                 break
             await asyncio.sleep(0.05)
         assert os.listdir(root) == []
-        assert session_processes() - before == set()
+        assert session_processes(process) == set()
     finally:
         err = stop_server(process)
     assert not os.path.exists(root)  # the server removes the sessions root when it stops
