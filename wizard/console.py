@@ -290,9 +290,14 @@ def doctor_text(rows: list[Row], where: str, width: int = 100) -> str:
 
 class ProgressLine:
     """A spinner and what is being done, redrawn on one terminal line (stderr) while slow work runs;
-    after ``slow`` seconds on the same thing it says so. Does nothing when the stream is not a terminal."""
+    after ``slow`` seconds on the same thing it says so. Given a count (``show(text, done, total)``)
+    it draws a bar. Does nothing when the stream is not a terminal.
+
+    A frame is drawn at once when the text first changes and when the count is complete (so what the
+    user last saw is the whole count), and by a thread every ``interval`` seconds in between."""
 
     FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+    BAR_WIDTH = 24
 
     def __init__(
         self, stream: IO[str] | None = None, *, enabled: bool = True, slow: float = 10.0, interval: float = 0.1
@@ -301,16 +306,26 @@ class ProgressLine:
         self.enabled = enabled and hasattr(self.stream, "isatty") and self.stream.isatty()
         self.slow, self.interval = slow, interval
         self.text, self.since = "", time.monotonic()
+        self.done: int | None = None
+        self.total: int | None = None
+        self._frame = 0
         self._stop: Any = None
         self._thread: Any = None
+        self._lock: Any = None
 
-    def show(self, text: str) -> None:
-        self.text, self.since = text, time.monotonic()
+    def show(self, text: str, done: int | None = None, total: int | None = None) -> None:
+        changed = text != self.text
+        if changed or done != self.done:  # a count that moves is not stuck
+            self.since = time.monotonic()
+        self.text, self.done, self.total = text, done, total
+        if self._thread is not None and (changed or (total is not None and done == total)):
+            self._draw()
 
     def __enter__(self) -> ProgressLine:
         if self.enabled:
             import threading
 
+            self._lock = threading.Lock()
             self._stop = threading.Event()
             self._thread = threading.Thread(target=self._spin, name="progress-line", daemon=True)
             self._thread.start()
@@ -320,13 +335,22 @@ class ProgressLine:
         if self._thread is not None:
             self._stop.set()
             self._thread.join()
-            self.stream.write("\r\x1b[2K")
-            self.stream.flush()
+            self._thread = None
+            with self._lock:
+                self.stream.write("\r\x1b[2K")
+                self.stream.flush()
 
     def _spin(self) -> None:
-        n = 0
         while not self._stop.wait(self.interval):
+            self._draw()
+
+    def _draw(self) -> None:
+        with self._lock:
             late = " (taking longer than expected)" if time.monotonic() - self.since > self.slow else ""
-            self.stream.write(f"\r\x1b[2K{self.FRAMES[n % len(self.FRAMES)]} {self.text}…{late}")
+            count = ""
+            if self.total:
+                filled = round(self.BAR_WIDTH * min(self.done or 0, self.total) / self.total)
+                count = f" {'█' * filled}{'░' * (self.BAR_WIDTH - filled)} {self.done or 0}/{self.total}"
+            self.stream.write(f"\r\x1b[2K{self.FRAMES[self._frame % len(self.FRAMES)]} {self.text}…{count}{late}")
             self.stream.flush()
-            n += 1
+            self._frame += 1

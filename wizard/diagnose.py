@@ -10,16 +10,17 @@ up (404 ``Ecs.0114``: gone, where ECS lists the project's servers).
 
 from __future__ import annotations
 
+import queue
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from wizard.cloud.errors import CloudError, CloudUnreachable
+from wizard.cloud.errors import CloudError, CloudUnreachable, is_throttle
 from wizard.cloud.models import Backup, Image, whole_number
 from wizard.errors import UsageError
+from wizard.pacing import DEFAULT_CEILING, AdaptiveLimit
 from wizard.remedy import Action, Remedy
 from wizard.verdict import Verdict
 
@@ -162,9 +163,12 @@ class ProjectAnswers:
     def problem(self, service: str) -> Silence | None:
         """None when ``service`` lists the project's resources; else what it answered instead."""
         with self._lock:
-            if service not in self._said:
-                self._said[service] = self._ask(service)
-            return self._said[service]
+            if service in self._said:
+                return self._said[service]
+            said = self._ask(service)
+            if said is None or not is_throttle(said.status or 0, said.code):  # a throttled answer is asked again
+                self._said[service] = said
+            return said
 
     def call(self, service: str) -> str:
         return f"{service} {self.LISTS[service][0]}"
@@ -412,29 +416,79 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+MAX_REQUEUES = 8
+
+
 def scan(
     clients: Clients,
     *,
-    concurrency: int = 8,
+    concurrency: int = DEFAULT_CEILING,
     on_result: Callable[[Diagnosis], None] | None = None,
     images: Iterable[Image] | None = None,
+    pace: AdaptiveLimit | None = None,
 ) -> list[Diagnosis]:
-    """Diagnose every full-ECS image in the project (paged), a bounded number at a time.
+    """Diagnose every full-ECS image in the project (paged), at most ``concurrency`` at a time: the
+    number adapts to the cloud's answers (:mod:`wizard.pacing`; pass ``pace`` to read its figures).
 
-    Results come back in the image list's order; ``on_result`` sees each as it finishes.
+    Results come back in the image list's order; ``on_result`` sees each as it finishes. An image
+    whose diagnosis was still throttled after the HTTP client's retries is diagnosed again later
+    (up to :data:`MAX_REQUEUES` times), so a rate-limited scan still ends with every image once.
     """
-    images = list(images if images is not None else clients.ims.list_full_ecs_images())
-    lock = threading.Lock()
-    project = ProjectAnswers(clients)  # asked once for the whole scan
+    pace = pace or AdaptiveLimit(concurrency)
+    with clients.throttles_to(pace.on_throttle):
+        images = list(images if images is not None else clients.ims.list_full_ecs_images())
+        todo: queue.SimpleQueue[tuple[int, int]] = queue.SimpleQueue()
+        for index in range(len(images)):
+            todo.put((index, 0))
+        results: list[Diagnosis | None] = [None] * len(images)
+        failures: list[BaseException] = []
+        lock = threading.Lock()
+        project = ProjectAnswers(clients)  # asked once for the whole scan (a throttled answer is asked again)
 
-    def one(image: Image) -> Diagnosis:
+        def work() -> None:
+            while not failures:
+                try:
+                    index, requeued = todo.get_nowait()
+                except queue.Empty:
+                    return
+                ticket = pace.acquire()
+                try:
+                    result = _unless_throttled(clients, images[index], project, pace, last=requeued >= MAX_REQUEUES)
+                except BaseException as error:
+                    failures.append(error)
+                    return
+                finally:
+                    pace.release(ticket)
+                if result is None:
+                    todo.put((index, requeued + 1))
+                    continue
+                results[index] = result
+                if on_result:
+                    with lock:
+                        on_result(result)
+
+        workers = [threading.Thread(target=work, name=f"scan-{n}") for n in range(min(pace.ceiling, len(images)))]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    if failures:
+        raise failures[0]
+    return [r for r in results if r is not None]
+
+
+def _unless_throttled(
+    clients: Clients, image: Image, project: ProjectAnswers, pace: AdaptiveLimit, *, last: bool
+) -> Diagnosis | None:
+    """The image's diagnosis, or None when the cloud throttled it past the client's retries (an error,
+    or an unknown verdict while this thread was throttled): the scan asks again later, unless ``last``."""
+    throttled_before = pace.throttled_here()
+    try:
         result = diagnose_image(clients, image, project)
-        if on_result:
-            with lock:
-                on_result(result)
-        return result
-
-    if concurrency <= 1:
-        return [one(i) for i in images]
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="scan") as pool:
-        return list(pool.map(one, images))
+    except CloudError as error:
+        if error.throttled and not last:
+            return None
+        raise
+    if result.verdict is Verdict.UNKNOWN and pace.throttled_here() > throttled_before and not last:
+        return None
+    return result

@@ -112,7 +112,9 @@ def test_diagnose_json_and_scan_json(capsys, tmp_path):
     assert d["verdict"] == "affected" and d["source_server"]["exists"] is False
     assert any(e["field"] == "extend_info.support_lld" for e in d["evidence"])
     code, out, _ = cli(capsys, "scan", "--json", state=tmp_path)
-    rows = json.loads(out)
+    shown = json.loads(out)
+    assert shown["throttled"] == 0
+    rows = shown["images"]
     by_id = {r["image_id"]: r for r in rows}
     assert by_id[IDS["image_old_csbs_server_exists"]]["verdict"] == "affected"
     assert by_id[IDS["image_old_csbs_server_exists"]]["source_server_exists"] is True

@@ -38,7 +38,7 @@ def test_a_second_repair_of_an_image_with_an_open_run_needs_new(capsys, tmp_path
 def test_scan_and_diagnose_show_the_open_run_and_the_fast_copy(capsys, tmp_path):
     run_id = open_run(capsys, tmp_path, SOURCE_GONE)
     code, out, _ = cli(capsys, tmp_path, "scan", "--json")
-    row = next(r for r in json.loads(out) if r["image_id"] == SOURCE_GONE)
+    row = next(r for r in json.loads(out)["images"] if r["image_id"] == SOURCE_GONE)
     assert row["open_run"] == {"run_id": run_id, "status": "cancelled", "held_by_pid": None}
     assert row["fast_copy"] is None
     code, out, _ = cli(capsys, tmp_path, "diagnose", SOURCE_GONE)

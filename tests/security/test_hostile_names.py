@@ -84,7 +84,7 @@ def test_json_output_keeps_the_names_exact_and_escaped(capsys, tmp_path, hostile
         for line in out.splitlines() if argv[0] == "run" else [out]:
             json.loads(line)  # still JSON
     code, out, _ = cli(capsys, "scan", "--json", state=tmp_path)
-    names = {row["image_name"] for row in json.loads(out)}
+    names = {row["image_name"] for row in json.loads(out)["images"]}
     assert HOSTILE_NAME.format(name="erp-app-full-2019") in names  # exact, not mangled
 
 

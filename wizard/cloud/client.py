@@ -7,8 +7,9 @@ what to do when credentials are missing is the caller's job.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -67,6 +68,20 @@ class Clients:
     evs: EvsClient
     project_id: str
     calls: list[CallRecord] = field(default_factory=list, repr=False)
+
+    @contextlib.contextmanager
+    def throttles_to(self, callback: Callable[[float | None], None]) -> Iterator[None]:
+        """Within the block, ``callback`` sees every throttled answer of every service, with the
+        Retry-After it named (None when it named none or no sane number)."""
+        https = [c.http for c in (self.ims, self.cbr, self.csbs, self.ecs, self.vpc)]
+        before = [h.on_throttle for h in https]
+        for h in https:
+            h.on_throttle = callback
+        try:
+            yield
+        finally:
+            for h, previous in zip(https, before, strict=True):
+                h.on_throttle = previous
 
 
 def build_clients(

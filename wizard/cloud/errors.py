@@ -10,6 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+THROTTLE_CODES = frozenset({"APIGW.0308"})
+"""API Gateway's "the throttling threshold has been reached", whatever status carries it."""
+
+
+def is_throttle(status: int, code: str | None) -> bool:
+    """Is this answer the cloud's rate limit (HTTP 429, or API Gateway's throttling code)?"""
+    return status == 429 or code in THROTTLE_CODES
 
 
 class CloudError(Exception):
@@ -49,7 +56,11 @@ class CloudError(Exception):
 
     @property
     def transient(self) -> bool:
-        return self.status in RETRYABLE_STATUS
+        return self.status in RETRYABLE_STATUS or self.throttled
+
+    @property
+    def throttled(self) -> bool:
+        return is_throttle(self.status, self.code)
 
 
 class CloudUnreachable(Exception):

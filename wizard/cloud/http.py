@@ -3,7 +3,8 @@
 Retry rules (why they differ by call):
 * reads and calls that are safe to repeat are retried on 429, 500/502/503/504 and connection
   errors, with exponential backoff and full jitter, honouring ``Retry-After``;
-* a create is retried only on 429 (the cloud refused it before doing anything). Any other lost or
+* a create is retried only when throttled (429 or ``APIGW.0308``: the cloud refused it before doing
+  anything). Any other lost or
   failed answer raises :class:`AnswerLost`, and the caller reconciles by looking the resource up
   (by the name or tag it gave it) instead of blindly creating a second one.
 """
@@ -149,6 +150,7 @@ class HttpClient:
     rng: random.Random = field(default_factory=random.Random)
     on_call: Callable[[CallRecord], None] | None = None
     secrets: tuple[Secret, ...] = ()
+    on_throttle: Callable[[float | None], None] | None = None  # sees each throttled answer and its Retry-After
 
     def __repr__(self) -> str:
         return f"HttpClient(service={self.service!r}, endpoint={self.endpoint!r})"
@@ -201,16 +203,19 @@ class HttpClient:
                 reauthenticated = True
                 if invalidate():
                     continue
-            retryable = response.status_code == 429 or (idempotent and response.status_code in RETRYABLE_STATUS)
+            error = error_from_response(self.service, response, self.secrets)
+            # A throttled call was refused before anything happened, so even a create may be repeated.
+            if error.throttled and self.on_throttle:
+                self.on_throttle(_retry_after(response))
+            retryable = error.throttled or (idempotent and response.status_code in RETRYABLE_STATUS)
             if retryable and attempt < self.retry.max_attempts:
                 self._wait(attempt, _retry_after(response))
                 continue
             self._record(method, path, response.status_code, response.headers.get("X-Request-Id"), attempt, started)
-            if not idempotent and response.status_code in RETRYABLE_STATUS - {429}:
+            if not idempotent and not error.throttled and response.status_code in RETRYABLE_STATUS:
                 # A 5xx on a create does not prove nothing was created: let the caller reconcile.
-                error = error_from_response(self.service, response, self.secrets)
                 raise AnswerLost(self.service, method, path, str(error)) from error
-            raise error_from_response(self.service, response, self.secrets)
+            raise error
 
     def get(self, path: str, **kw: Any) -> Any:
         return _json(self.request("GET", path, **kw))

@@ -8,10 +8,12 @@ import json
 from typing import Any
 
 from wizard import errors, ownership
+from wizard.cloud.ims import PAGE_SIZE
 from wizard.cloud.models import Image
 from wizard.commands.context import Invocation
-from wizard.console import diagnosis_text, table
+from wizard.console import ProgressLine, diagnosis_text, table
 from wizard.diagnose import Diagnosis, diagnose, no_full_ecs_images, scan, tally
+from wizard.pacing import AdaptiveLimit
 from wizard.session import CloudSession
 from wizard.text import visible
 from wizard.verdict import Verdict
@@ -44,8 +46,20 @@ def cmd_diagnose(invocation: Invocation) -> int:
 def cmd_scan(invocation: Invocation) -> int:
     args = invocation.args
     session = invocation.open_session(check=True)
-    images = list(session.clients.ims.list_full_ecs_images())
-    results = scan(session.clients, concurrency=args.concurrency, images=images)
+    pace = AdaptiveLimit(args.concurrency)
+    with session.clients.throttles_to(pace.on_throttle):  # the listing's throttled calls count too
+        images = list(session.clients.ims.list_full_ecs_images())
+    # a bar only when the wait is worth one: more images than one page of the listing
+    with ProgressLine(enabled=not args.json and len(images) > PAGE_SIZE) as progress:
+        done = 0
+
+        def count(_: Diagnosis) -> None:  # scan calls it under its lock
+            nonlocal done
+            done += 1
+            progress.show(f"scanning {len(images)} images", done, len(images))
+
+        progress.show(f"scanning {len(images)} images", 0, len(images))
+        results = scan(session.clients, images=images, pace=pace, on_result=count)
     open_runs, copies = _ownership_columns(session, images, results)
     code = errors.EXIT_UNKNOWN if any(d.verdict is Verdict.UNKNOWN for d in results) else errors.EXIT_OK
     if args.json:
@@ -53,7 +67,12 @@ def cmd_scan(invocation: Invocation) -> int:
             {**d.scan_row(), "open_run": open_runs.get(d.image_id), "fast_copy": copies.get(d.image_id)}
             for d in results
         ]
-        print(json.dumps(rows_json, indent=2))
+        shown = {
+            "images": rows_json,
+            "throttled": pace.throttled,
+            "concurrency": {"peak": pace.peak, "end": pace.limit},
+        }
+        print(json.dumps(shown, indent=2))
         return code
     rows = []
     for d in results:
@@ -82,6 +101,11 @@ def cmd_scan(invocation: Invocation) -> int:
     print(
         f"\n{tally(results)}" + (" Repair one with: ecs-wizard run IMAGE" if any(d.affected for d in results) else "")
     )
+    if pace.throttled:
+        print(
+            f"The cloud throttled {pace.throttled} requests; each was retried after the wait it asked for, "
+            f"and the scan slowed to {pace.limit} images at a time."
+        )
     return code
 
 
