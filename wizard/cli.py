@@ -16,6 +16,8 @@ from wizard.commands import SERVE_SPEED
 
 TYPE_CHECKING = False  # what type checkers look for, without importing typing (~5 ms) on every start
 if TYPE_CHECKING:
+    from typing import Any
+
     from wizard.commands.context import Invocation
 
 # command name -> "module:function" taking an Invocation and returning the exit code
@@ -163,6 +165,49 @@ def _confirm_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON event per line instead of readable lines")
 
 
+Configure = Callable[[argparse.ArgumentParser], None]
+COMMAND_PARSERS: dict[str, tuple[Configure, dict[str, Any]]] = {}
+"""Each command's ``add_parser`` arguments (its help line first) and the function that fills its parser."""
+
+
+class _LazyParsers(dict[str, argparse.ArgumentParser]):
+    """A command's parser, built the first time it is looked up: ``--help`` needs only the commands'
+    names and help lines, an argument error only its own command's parser, so neither pays for the
+    other fifteen (each parser's messages are looked up with gettext, which searches the disk)."""
+
+    def __init__(self, subcommands: argparse._SubParsersAction) -> None:
+        super().__init__()
+        self.subcommands = subcommands
+        self.builders: dict[str, tuple[Configure, dict[str, Any]]] = {}
+
+    def __missing__(self, name: str) -> argparse.ArgumentParser:
+        configure, kwargs = self.builders[name]
+        action = self.subcommands
+        parser = action._parser_class(prog=f"{action._prog_prefix} {name}", **kwargs)  # as add_parser does
+        configure(parser)
+        self[name] = parser
+        return parser
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.builders
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.builders)
+
+    def __len__(self) -> int:
+        return len(self.builders)
+
+
+def command(name: str, **kwargs: Any) -> Callable[[Configure], Configure]:
+    """Register the decorated function as what fills ``name``'s parser, built when first needed."""
+
+    def register(configure: Configure) -> Configure:
+        COMMAND_PARSERS[name] = (configure, kwargs)
+        return configure
+
+    return register
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ecs-wizard",
@@ -179,7 +224,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(command_name="wizard")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("demo", help="start the wizard on the built-in emulator")
+    subcommands = _LazyParsers(sub)
+    sub.choices = sub._name_parser_map = subcommands
+    for name, (configure, kwargs) in COMMAND_PARSERS.items():
+        help_line = kwargs.get("help")
+        sub._choices_actions.append(sub._ChoicesPseudoAction(name, (), help_line))
+        subcommands.builders[name] = (configure, {k: v for k, v in kwargs.items() if k != "help"})
+    return parser
+
+
+@command("demo", help="start the wizard on the built-in emulator")
+def _demo_parser(p: argparse.ArgumentParser) -> None:
     _common(p)
     p.add_argument(
         "--plain", action="store_true", default=argparse.SUPPRESS, help="line-by-line mode instead of full screen"
@@ -192,14 +247,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(command_name="demo")
 
-    p = sub.add_parser("diagnose", help="diagnose one image")
+
+@command("diagnose", help="diagnose one image")
+def _diagnose_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("image", metavar="IMAGE", help="image id or exact name")
     p.add_argument("--json", action="store_true", help="print the diagnosis as JSON")
     _common(p)
     p.set_defaults(command_name="diagnose")
 
-    p = sub.add_parser("scan", help="diagnose every full-ECS image in the project")
-    p.add_argument("--json", action="store_true", help="print a JSON list")
+
+@command("scan", help="diagnose every full-ECS image in the project")
+def _scan_parser(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--json", action="store_true", help="print the images, how many answers were throttled and the concurrency"
+    )
     p.add_argument(
         "--concurrency",
         type=whole_number(1, MAX_CONCURRENCY, "a number of images"),
@@ -212,20 +273,24 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.set_defaults(command_name="scan")
 
-    p = sub.add_parser(
-        "doctor",
-        help="check the configuration before a repair (read-only: creates nothing)",
-        description=(
-            "Read-only checks of the configuration: endpoints (TLS verified), credentials (one signed call per "
-            "service), the project, the clock, permissions (list calls and an ECS create dry run), quotas and the "
-            "API variants the region answers. Exit 0 when nothing failed, 1 when a check failed."
-        ),
-    )
+
+@command(
+    "doctor",
+    help="check the configuration before a repair (read-only: creates nothing)",
+    description=(
+        "Read-only checks of the configuration: endpoints (TLS verified), credentials (one signed call per "
+        "service), the project, the clock, permissions (list calls and an ECS create dry run), quotas and the "
+        "API variants the region answers. Exit 0 when nothing failed, 1 when a check failed."
+    ),
+)
+def _doctor_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the checks as JSON")
     _common(p)
     p.set_defaults(command_name="doctor")
 
-    p = sub.add_parser("run", help="repair one image without a UI")
+
+@command("run", help="repair one image without a UI")
+def _run_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("image", metavar="IMAGE", help="image id or exact name")
     p.add_argument(
         "--service",
@@ -259,7 +324,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.set_defaults(command_name="run")
 
-    p = sub.add_parser("resume", help="continue an interrupted or failed run, or add a follow-up to a finished one")
+
+@command("resume", help="continue an interrupted or failed run, or add a follow-up to a finished one")
+def _resume_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("run_id", nargs="?", metavar="RUN_ID", help="default: the most recent resumable run")
     p.add_argument(
         "--cleanup",
@@ -284,7 +351,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.set_defaults(command_name="resume")
 
-    p = sub.add_parser("abandon", help="delete what a failed or interrupted run made, and give the run up")
+
+@command("abandon", help="delete what a failed or interrupted run made, and give the run up")
+def _abandon_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("run_id", metavar="RUN_ID")
     p.add_argument(
         "--keep-image",
@@ -295,43 +364,55 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.set_defaults(command_name="abandon")
 
-    p = sub.add_parser("runs", help="list runs and their state")
+
+@command("runs", help="list runs and their state")
+def _runs_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true")
     _common(p)
     p.set_defaults(command_name="runs")
 
-    p = sub.add_parser("report", help="a run's report")
+
+@command("report", help="a run's report")
+def _report_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("run_id", metavar="RUN_ID")
     p.add_argument("--format", choices=["md", "json"], default="md")
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
     _common(p)
     p.set_defaults(command_name="report")
 
-    p = sub.add_parser("flowchart", help="print the troubleshooting flowchart")
+
+@command("flowchart", help="print the troubleshooting flowchart")
+def _flowchart_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=["text", "mermaid"], default="text")
     # Choices set after add_argument, which would read them at once (to check the metavar).
     p.add_argument("--path", help="highlight one repair path").choices = PathIds()
     p.set_defaults(command_name="flowchart")
 
-    p = sub.add_parser("config", help="show the resolved cloud settings")
+
+@command("config", help="show the resolved cloud settings")
+def _config_parser(p: argparse.ArgumentParser) -> None:
     config_sub = p.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     show = config_sub.add_parser("show", help="print what was resolved and from where (secrets masked)")
     _common(show)
     show.set_defaults(command_name="config show")
 
-    p = sub.add_parser(
-        "serve",
-        help="the full-screen wizard in a web browser",
-        description="Serve the full-screen wizard to web browsers (textual-serve). Each browser tab gets its own "
-        "process and its own demo world. textual-serve has no login: a real cloud is served only with --cloud and "
-        "a loopback --host.",
-    )
+
+@command(
+    "serve",
+    help="the full-screen wizard in a web browser",
+    description="Serve the full-screen wizard to web browsers (textual-serve). Each browser tab gets its own "
+    "process and its own demo world. textual-serve has no login: a real cloud is served only with --cloud and "
+    "a loopback --host.",
+)
+def _serve_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, loopback only)")
     p.add_argument("--port", type=port_number, default=8000, help="port, 0 to 65535 (default 8000; 0 picks a free one)")
     _common(p)
     p.set_defaults(command_name="serve")
 
-    p = sub.add_parser("sim", help="the cloud emulator")
+
+@command("sim", help="the cloud emulator")
+def _sim_parser(p: argparse.ArgumentParser) -> None:
     sim_sub = p.add_subparsers(dest="sim_command", metavar="ACTION", required=True)
     serve = sim_sub.add_parser("serve", help="serve the emulator on loopback HTTP until interrupted")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, loopback only)")
@@ -365,7 +446,6 @@ def build_parser() -> argparse.ArgumentParser:
         "with a wrong clock sees a cloud: its Date header moves, and beyond 900 s signatures are refused",
     )
     serve.set_defaults(command_name="sim serve")
-    return parser
 
 
 def load(command_name: str) -> Callable[[Invocation], int]:
