@@ -56,7 +56,7 @@ class WelcomeScreen(AbandonsRuns, WizardScreen):
             yield Plain("Cloud", classes="section-title")
             yield Plain(f"  {session.label}", id="where")
             yield Plain(f"  Credentials: {self._credentials()}", id="credentials")
-            yield Plain("  Connection: checking (one signed call)…", id="connection")
+            yield Plain("Connection: checking (one signed call)…", id="connection")
             yield Plain("Interrupted runs", classes="section-title")
             self.resumable = [r for r in session.journal.runs() if r.resumable]
             if self.resumable:
@@ -145,10 +145,10 @@ class WelcomeScreen(AbandonsRuns, WizardScreen):
         self.problem = message.problem
         line = self.query_one("#connection", Plain)
         if message.problem is None:
-            line.update("  Connection: connected (the cloud accepted a signed call)")
+            line.update("Connection: connected (the cloud accepted a signed call)")
             self.wizard.transcript.shown("Connected: the cloud accepted a signed call")
             return
-        text = f"  Connection: NOT connected: {message.problem.text}.\n  What to do: {message.problem.fix}"
+        text = f"Connection: NOT connected: {message.problem.text}.\nWhat to do: {message.problem.fix}"
         line.update(text)
         line.add_class("problem")
         self.wizard.transcript.shown(text.strip())

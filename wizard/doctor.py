@@ -145,7 +145,8 @@ class Answer:
         """The cloud's own code and message, for the detail column."""
         if self.error is None:
             return f"HTTP {self.status}"
-        return f"{self.error.code or self.error.status}: {self.error.message}"
+        # without the message's own full stop: it is quoted inside a sentence that ends with one
+        return f"{self.error.code or self.error.status}: {self.error.message.rstrip('. ')}"
 
 
 class Probe:

@@ -43,7 +43,7 @@ async def test_connected_only_after_the_signed_call(session):
         await pilot.pause()
         assert screen_name(app) == "WelcomeScreen"
         line = await connection_line(app, pilot)
-        assert line == "  Connection: connected (the cloud accepted a signed call)"
+        assert line == "Connection: connected (the cloud accepted a signed call)"
         assert session.check_connection() is None
 
 
