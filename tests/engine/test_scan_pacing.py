@@ -99,3 +99,24 @@ def test_the_limit_backs_off_when_the_answers_slow_down():
     assert pace.limit == 8
     finish(8, 0.5)
     assert pace.limit == 8
+
+
+def test_scan_says_how_often_the_cloud_throttled(monkeypatch, tmp_path, capsys):
+    import json
+
+    import wizard.session
+    from wizard.cli import main
+
+    opened = wizard.session.open_session
+
+    def throttled_demo(settings, **kw):
+        emu = Emulator(scenario="demo", speed=0)
+        emu.add_fault(FaultRule.parse("cbr.*:first=1:status=429:code=APIGW.0308:retry_after=0"))
+        return opened(settings, **kw, emulator=emu)
+
+    monkeypatch.setattr(wizard.session, "open_session", throttled_demo)
+    assert main(["scan", "--demo", "--state-dir", str(tmp_path)]) == 0
+    assert "The cloud throttled 1 request; each was retried after the wait it asked for" in capsys.readouterr().out
+    assert main(["scan", "--demo", "--json", "--state-dir", str(tmp_path)]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["throttled"] == 1 and shown["concurrency"]["end"] == 4  # halved once from 8

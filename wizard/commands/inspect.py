@@ -102,9 +102,11 @@ def cmd_scan(invocation: Invocation) -> int:
         f"\n{tally(results)}" + (" Repair one with: ecs-wizard run IMAGE" if any(d.affected for d in results) else "")
     )
     if pace.throttled:
+        requests = f"{pace.throttled} request{'s' if pace.throttled != 1 else ''}"
+        at_once = f"{pace.limit} image{'s' if pace.limit != 1 else ''}"
         print(
-            f"The cloud throttled {pace.throttled} requests; each was retried after the wait it asked for, "
-            f"and the scan slowed to {pace.limit} images at a time."
+            f"The cloud throttled {requests}; each was retried after the wait it asked for, "
+            f"and the scan slowed to {at_once} at a time."
         )
     return code
 
