@@ -31,6 +31,8 @@ COMMANDS = {
     "resume": "wizard.commands.repair:cmd_resume",
     "abandon": "wizard.commands.repair:cmd_abandon",
     "runs": "wizard.commands.runs:cmd_runs",
+    "runs export": "wizard.commands.runs:cmd_runs_export",
+    "runs import": "wizard.commands.runs:cmd_runs_import",
     "report": "wizard.commands.runs:cmd_report",
     "flowchart": "wizard.commands.info:cmd_flowchart",
     "config show": "wizard.commands.info:cmd_config_show",
@@ -46,7 +48,7 @@ COMMANDS_HELP = """commands:
   run           repair one image without a UI (scripts, CI)
   resume        continue an interrupted or failed run
   abandon       delete what a failed or interrupted run made, and give the run up
-  runs          list the runs this machine knows
+  runs          list the runs this machine knows (runs export|import: hand one to a colleague)
   report        a run's report (Markdown or JSON)
   flowchart     print the troubleshooting flowchart (text or Mermaid)
   config show   print the cloud settings that were resolved, and where each came from
@@ -365,11 +367,27 @@ def _abandon_parser(p: argparse.ArgumentParser) -> None:
     p.set_defaults(command_name="abandon")
 
 
-@command("runs", help="list runs and their state")
+@command("runs", help="list runs and their state; export or import one for a colleague")
 def _runs_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true")
     _common(p)
     p.set_defaults(command_name="runs")
+    runs_sub = p.add_subparsers(dest="runs_command", metavar="ACTION")
+    export = runs_sub.add_parser(
+        "export", help="write one file with a run's journal, transcript and report (no credentials), to hand over"
+    )
+    export.add_argument("run_id", metavar="RUN_ID")
+    export.add_argument(
+        "--output", "-o", metavar="FILE", help="where to write it (default: ecs-wizard-run-RUN_ID.json here)"
+    )
+    _common(export)
+    export.set_defaults(command_name="runs export")
+    imported = runs_sub.add_parser(
+        "import", help="add an exported run to this machine's runs (for the project your settings reach)"
+    )
+    imported.add_argument("file", metavar="FILE")
+    _common(imported)
+    imported.set_defaults(command_name="runs import")
 
 
 @command("report", help="a run's report")

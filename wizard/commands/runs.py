@@ -1,4 +1,5 @@
-"""The runs this machine knows: ``runs`` (a list) and ``report RUN_ID`` (one run's report)."""
+"""The runs this machine knows: ``runs`` (a list), ``report RUN_ID`` (one run's report), and ``runs
+export RUN_ID`` / ``runs import FILE`` (a run handed to a colleague, :mod:`wizard.handover`)."""
 
 from __future__ import annotations
 
@@ -80,4 +81,30 @@ def cmd_report(invocation: Invocation) -> int:
         print(f"report written to {args.output}", file=sys.stderr)
     else:
         print(render(run, args.format))
+    return errors.EXIT_OK
+
+
+def cmd_runs_export(invocation: Invocation) -> int:
+    from wizard.handover import default_export_path, write_export
+
+    args = invocation.args
+    journal = Journal(args.state_dir)
+    run = journal.load(args.run_id)
+    path = write_export(run, journal, Path(args.output) if args.output else default_export_path(run.run_id))
+    print(
+        f"Run {run.run_id} exported to {path}: its journal, transcript and report (no credentials; mode 0600).\n"
+        f"On the other machine: ecs-wizard runs import {path.name}"
+    )
+    return errors.EXIT_OK
+
+
+def cmd_runs_import(invocation: Invocation) -> int:
+    from wizard.handover import import_run, read_export
+
+    export = read_export(Path(invocation.args.file))
+    session = invocation.open_session()
+    run = import_run(export, session.journal, session.cloud_record())
+    follow = f"ecs-wizard resume {run.run_id}" if run.resumable else f"ecs-wizard report {run.run_id}"
+    image = visible(run.plan.image_name)
+    print(f"Run {run.run_id} ({run.status}, image {image}) imported into {session.journal.runs_dir}.\nNext: {follow}")
     return errors.EXIT_OK
