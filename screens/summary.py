@@ -80,7 +80,9 @@ class SummaryScreen(WizardScreen):
             yield Plain(self._cleanup_text(), id="cleanup")
             yield Plain("What to do next", classes="section-title")
             yield Plain(self._next_text(), id="next-steps")
-            yield Plain(f"Export report (e) writes it to {self._report_path()}", id="exported")
+            # In a browser tab (ecs-wizard serve) the file on the server is the tab's own, gone when it closes.
+            where = "downloads it to your browser" if self.app.is_web else f"writes it to {self._report_path()}"
+            yield Plain(f"Export report (e) {where}", id="exported")
         yield self.more_hint()
         with Horizontal(classes="buttons"):
             yield Button("Export report (e)", id="export", variant="primary", compact=True)
@@ -148,8 +150,13 @@ class SummaryScreen(WizardScreen):
             self.query_one("#exported", Static).update(f"[XX] The report could not be written: {error}")
             return
         self.exported = path
-        self.query_one("#exported", Static).update(f"[ok] Report written to {path}")
-        self.notify(f"Report written to {path}")
+        if self.app.is_web:
+            self.app.deliver_text(path, save_filename=path.name, mime_type="text/markdown")
+            done = f"Report {path.name} sent to your browser as a download"
+        else:
+            done = f"Report written to {path}"
+        self.query_one("#exported", Static).update(f"[ok] {done}")
+        self.notify(done)
 
     def action_back(self) -> None:
         self.app.pop_screen()

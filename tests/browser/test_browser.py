@@ -94,6 +94,13 @@ def test_a_whole_demo_repair_by_keyboard_leaves_another_tabs_world_alone(chromiu
         walk_a_repair(first)
         first.wait_for("erp-app-full-2019-fast")  # the summary names the new image
         first.screenshot(tmp_path / "summary.png")
+        # The report is the tab's own file on the server: exporting it downloads it to the browser.
+        first.focus()
+        with first.page.expect_download(timeout=60_000) as download:
+            first.page.keyboard.press("e")
+        assert download.value.suggested_filename.startswith("ecs-wizard-report-")
+        report = Path(download.value.path()).read_text()
+        assert "**Status:** succeeded" in report and "erp-app-full-2019-fast" in report
         # The second tab, opened before the repair, scans its own demo world: the old images only.
         second.press("Enter", then="2 affected")
         scanned = second.frames.since()
