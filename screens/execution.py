@@ -42,9 +42,11 @@ class ExecutionScreen(WizardScreen):
         Binding("l", "toggle_logs", "Logs"),
     ]
 
-    def __init__(self, run: Run, *, resumed: bool = False, start: bool = True):
+    def __init__(self, run: Run, *, resumed: bool = False, start: bool = True, opened: bool = False):
+        """``opened``: a run from an exported file, shown as it stands until the user continues it."""
         super().__init__()
         self.run = run
+        self.opened = opened
         self.resumed = resumed
         self.autostart = start
         self.control: RunControl | None = None
@@ -72,6 +74,19 @@ class ExecutionScreen(WizardScreen):
         super().on_mount()
         if self.autostart:
             self.begin()
+        elif self.opened:
+            self._show_opened()
+
+    def _show_opened(self) -> None:
+        run = self.run
+        self.finished_status = run.status
+        if run.resumable:
+            text = f"Opened from an exported file ({run.status}); nothing runs until you press r to continue it."
+        else:
+            text = f"Opened from an exported file ({run.status}). s: its summary."
+        self._banner(text)
+        self.query_one("#cancel-hint", Static).update("")
+        self.refresh_bindings()
 
     def panel(self, step_name: str | None) -> StepPanel | None:
         if not step_name:

@@ -86,6 +86,13 @@ class AbandonDone(Message, bubble=False):
 
 
 @dataclass
+class RunOpened(Message, bubble=False):
+    """A run imported from an exported file, to be shown before anyone continues it."""
+
+    run: Run
+
+
+@dataclass
 class RunEventMessage(Message, bubble=False):
     """A runner event other than progress (state changes, outputs, messages)."""
 

@@ -1,5 +1,5 @@
 """Modal screens: help, confirmation of billable/destructive steps, quit during a run, errors,
-and the list of runs."""
+the list of runs, and the file of an exported run to open."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable
+from textual.widgets import Button, DataTable, Input
 
 from screens.widgets.plain import Plain, as_text
 from wizard.journal import Run
@@ -174,6 +174,27 @@ class RunsModal(ModalScreen[Run | None]):
             self.dismiss(run)
         else:
             self.app.notify("That run cannot be resumed (it finished).", severity="warning")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class OpenExportModal(ModalScreen[str | None]):
+    """Which exported run to open: the path of the file ``ecs-wizard runs export`` wrote."""
+
+    BINDINGS = [Binding("escape", "close", "Close", key_display="Esc")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="open-export-box", classes="modal-box"):
+            yield Plain("Open an exported run", classes="modal-title")
+            yield Plain("The file a colleague's 'ecs-wizard runs export RUN_ID' wrote:")
+            yield Input(placeholder="path, e.g. ecs-wizard-run-3f9c0a7b12de.json", id="export-path")
+            yield Plain("Enter opens it (read only until you continue it); Esc closes.", classes="hint")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        path = event.value.strip()
+        if path:
+            self.dismiss(path)
 
     def action_close(self) -> None:
         self.dismiss(None)

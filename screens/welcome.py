@@ -13,7 +13,7 @@ from textual.widgets import Button, DataTable, Footer, Header
 
 from screens.abandoning import AbandonsRuns
 from screens.base import WizardScreen
-from screens.messages import ConnectionChecked, RunReady
+from screens.messages import ConnectionChecked, RunOpened, RunReady
 from screens.widgets.main_scroll import MainScroll
 from screens.widgets.plain import Plain, as_text
 from wizard.journal import Run
@@ -33,12 +33,14 @@ class WelcomeScreen(AbandonsRuns, WizardScreen):
     HELP = (
         "Check where the wizard is connected. Enter starts with choosing an image; "
         "if a run was interrupted, pick it in the list and press r to resume it, or a to abandon it "
-        "(what it made is listed with what it costs, and deleted only when you say so)."
+        "(what it made is listed with what it costs, and deleted only when you say so); "
+        "o opens a run a colleague exported (ecs-wizard runs export)."
     )
     BINDINGS = [
         Binding("enter,n", "start", "Choose an image", key_display="Enter"),
         Binding("r", "resume", "Resume selected run"),
         Binding("a", "abandon", "Abandon selected run"),
+        Binding("o", "open_export", "Open an exported run"),
     ]
 
     def __init__(self) -> None:
@@ -203,3 +205,19 @@ class WelcomeScreen(AbandonsRuns, WizardScreen):
 
     def on_run_ready(self, message: RunReady) -> None:
         self.wizard.open_execution(message.run, resumed=True)
+
+    def action_open_export(self) -> None:
+        from screens.modals import OpenExportModal
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self.wizard.transcript.answered("open an exported run", path)
+                self.wizard.open_export(self, path)
+
+        self.app.push_screen(OpenExportModal(), chosen)
+
+    def on_run_opened(self, message: RunOpened) -> None:
+        from screens.execution import ExecutionScreen
+
+        self.wizard.transcript.shown(f"Run {message.run.run_id} opened from an exported file")
+        self.app.push_screen(ExecutionScreen(message.run, start=False, opened=True))

@@ -29,6 +29,7 @@ from screens.messages import (
     PlanReady,
     Reply,
     RunDone,
+    RunOpened,
     RunReady,
     ScanFinished,
     ScanResult,
@@ -192,6 +193,16 @@ class CloudWork(App[int]):
     def check_resumable(self, target: MessagePump, run: Run) -> None:
         self.session.check_resumable_here(run)
         target.post_message(RunReady(run))
+
+    @work(thread=True, exit_on_error=False, group="cloud", exclusive=True, name="open", description="Opening the run")
+    def open_export(self, target: MessagePump, path: str) -> None:
+        """Import the exported run for this session's project (another is refused, naming both)."""
+        from pathlib import Path
+
+        from wizard.handover import import_run, read_export
+
+        run = import_run(read_export(Path(path).expanduser()), self.session.journal, self.session.cloud_record())
+        target.post_message(RunOpened(run))
 
     @work(
         thread=True,
