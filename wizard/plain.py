@@ -242,7 +242,6 @@ class PlainWizard:
         self.cancel_requested = False
         self._cancel_noted = False
         self._preconfirmed: set[str] = set()
-        self._cloud_started: float | None = None  # the emulator's clock when the run started
 
     # -- asking, with the transcript ---------------------------------------------------------
 
@@ -512,7 +511,6 @@ class PlainWizard:
         self.run = run
         self.transcript.attach(run, session.journal)
         self.show("")
-        self._cloud_started = self._cloud_now()
         runner = session.runner(
             run,
             on_event=self.on_event,
@@ -532,20 +530,6 @@ class PlainWizard:
                 return errors.EXIT_INTERRUPTED
             return errors.EXIT_NEEDS_CONFIRMATION
         return errors.EXIT_FAILED
-
-    def _cloud_now(self) -> float | None:
-        """The emulator's virtual time, when it is not the clock the session already runs on."""
-        clock = getattr(self.session.emulator, "clock", None)
-        now = getattr(clock, "now", None)
-        if now is None or self.session.clock == now:
-            return None
-        return now()
-
-    def cloud_time(self) -> str:
-        start, now = self._cloud_started, self._cloud_now()
-        if start is None or now is None:
-            return ""
-        return f" (emulator time: {duration_text(now - start)}, about what a real cloud takes)"
 
     def on_event(self, event: RunEvent) -> None:
         if event.event == "waiting-for-confirmation":
@@ -638,7 +622,7 @@ class PlainWizard:
                         f"The temporary ECS from the old image took {duration_text(test.slow_seconds)}: "
                         f"the new image creates ECSs {test.speedup:.0f}x faster."
                     )
-            lines.append(f"Time taken: {summary.duration}" + self.cloud_time())
+            lines.append(f"Time taken: {summary.duration}")
             kept = "" if summary.old_image_deletion else f"; the old image {summary.image_id} was left as it was"
             lines.append(f"Create ECSs from image {summary.new_image_id} from now on{kept}.")
             lines += self.follow_up_hints(run)
@@ -647,7 +631,7 @@ class PlainWizard:
                 lines.append(f"The run failed at '{summary.failed.title}': {summary.failed.message}")
                 if summary.failed.remedy:
                     lines.append(f"What to do: {summary.failed.remedy.sentence}")
-            lines.append(f"Time taken: {summary.duration}" + self.cloud_time())
+            lines.append(f"Time taken: {summary.duration}")
         else:
             lines.append("The run stopped before finishing; nothing more will be created until it is resumed.")
         if summary.resources:

@@ -26,6 +26,7 @@ from wizard.text import visible
 if TYPE_CHECKING:
     from wizard.journal import Journal
     from wizard.plan import Plan
+    from wizard.steps import Step
 
 FORMATS = {"md": "md", "markdown": "md", "json": "json"}  # format name -> file extension
 
@@ -42,6 +43,25 @@ def duration_text(seconds: float | None) -> str:
         return f"{seconds:.1f} s"
     minutes, rest = divmod(int(round(seconds)), 60)
     return f"{minutes} min {rest:02d} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def here_and_cloud(here: float | None, cloud: float | None) -> str:
+    """A working time: '24.0 s'; where the cloud's clock ran faster (a demo) '4 min of cloud time,
+    24.0 s here at 10x', the cloud's time first, as a real cloud would take it."""
+    if here is None or cloud is None or here <= 0 or abs(cloud - here) < 0.05 * here:
+        return duration_text(here)
+    ratio = cloud / here
+    speed = f"{ratio:.0f}" if ratio >= 10 else f"{ratio:.2g}"
+    return f"{duration_text(cloud)} of cloud time, {duration_text(here)} here at {speed}x"
+
+
+def _worked(step: Step) -> tuple[float, float]:
+    """(here, cloud) seconds a step worked (the runner's record), or, in a journal from before it kept
+    one, its start to its end."""
+    if "worked" in step.state:
+        return step.state["worked"], step.state.get("cloud_worked", step.state["worked"])
+    span = (step.ended_at or step.started_at or 0.0) - (step.started_at or 0.0)
+    return span, span
 
 
 @dataclass(frozen=True)
@@ -97,7 +117,8 @@ class RunSummary:
     image_name: str
     new_image_name: str
     new_image_id: str | None
-    seconds: float | None  # from the first step's start to the last step's end
+    seconds: float | None  # the steps' working time, not the time spent waiting for the user
+    cloud_seconds: float | None  # the same in the cloud's time (a demo's emulator runs faster)
     checks: dict[str, bool]  # the new image's verification, check -> passed
     test_launch: TestLaunch | None
     temp_server: TempServer | None
@@ -112,8 +133,7 @@ class RunSummary:
     @classmethod
     def of(cls, run: Run) -> RunSummary:
         plan = run.plan
-        starts = [s.started_at for s in plan.steps if s.started_at]
-        ends = [s.ended_at for s in plan.steps if s.ended_at]
+        worked = [_worked(s) for s in plan.steps if s.started_at]
         verify, delete_old = plan.first("verify_image"), plan.first("delete_old_image")
         resources = run.resources()
         demo = run.cloud.get("cloud") == "demo"
@@ -127,7 +147,8 @@ class RunSummary:
             image_name=plan.image_name,
             new_image_name=plan.new_image_name,
             new_image_id=run.new_image_id,
-            seconds=max(ends) - min(starts) if starts and ends else None,
+            seconds=sum(here for here, _ in worked) if worked else None,
+            cloud_seconds=sum(cloud for _, cloud in worked) if worked else None,
             checks=dict((verify.outputs.get("checks") if verify else None) or {}),
             test_launch=_test_launch(plan),
             temp_server=_temp_server(plan, deleted),
@@ -153,7 +174,8 @@ class RunSummary:
 
     @property
     def duration(self) -> str:
-        return duration_text(self.seconds)
+        """The run's working time; on a demo also in the cloud's time, with the speed."""
+        return here_and_cloud(self.seconds, self.cloud_seconds)
 
     def test_launch_text(self) -> str:
         """The test launch in one or two sentences, with the comparison when there is one."""

@@ -97,6 +97,7 @@ class Runner:
         step_mode: Callable[[Step], bool] | None = None,
         window: ReconcileWindow | None = None,
         lock: RunLock | None = None,
+        cloud_speed: float = 1.0,
     ):
         self.clients, self.run_, self.journal = clients, run, journal
         self.on_event = on_event
@@ -106,6 +107,7 @@ class Runner:
         self.poll, self.clock, self.sleep = poll, clock, sleep
         self.retry_delay = retry_delay
         self.step_mode = step_mode  # a presenter's pause before each step; False cancels
+        self.cloud_speed = cloud_speed  # the cloud's seconds per second of ``clock`` (a demo's emulator speed)
         self.window = window or ReconcileWindow()
         self.lock = lock or RunLock(journal, run.run_id)  # a command may hold it already (resume --cleanup)
         self.status_calls: dict[str, int] = {}
@@ -264,7 +266,7 @@ class Runner:
             step.attempts, step.error = 0, None
         step.status = StepStatus.RUNNING
         step.started_at = step.started_at or self.clock()
-        waiting_since = self.clock()
+        waiting_since = began = self.clock()
         self._emit("step-started", step, resumed=resumed, billable=step.billable, destructive=step.destructive)
         ctx = StepContext(
             self.clients,
@@ -298,14 +300,14 @@ class Runner:
                     step.progress = tick.progress
                 step.message = tick.message
                 if tick.done:
-                    return self._succeed(step, tick, calls)
+                    return self._succeed(step, tick, calls, began)
                 waited = self.clock() - waiting_since
                 self._emit(
                     "progress",
                     step,
                     progress=step.progress,
                     message=tick.message,
-                    elapsed=round(self.clock() - step.started_at, 1),
+                    **self._work(step, began, "elapsed"),
                 )
                 if self.clock() - step.started_at > step.timeout:
                     message = f"'{step.title}' did not finish within {step.timeout:.0f} s"
@@ -314,6 +316,16 @@ class Runner:
                 self._wait(tick, waited)
         finally:
             self._unhook_calls(previous_hook)
+            step.state.update(self._work(step, began, "worked"))
+
+    def _work(self, step: Step, began: float, name: str) -> dict[str, float]:
+        """The step's working time so far, here and in the cloud: what earlier runs of it recorded
+        (``state['worked']``, ``state['cloud_worked']``) plus this run since ``began``. Time spent waiting
+        for the user (a confirmation, a guided session's pause) or between processes is not in it."""
+        now = self.clock() - began
+        here = step.state.get("worked", 0.0) + now
+        cloud = step.state.get("cloud_worked", 0.0) + now * self.cloud_speed
+        return {name: round(here, 6), f"cloud_{name}": round(cloud, 6)}  # the speed stays exact in the ratio
 
     def _retry(self, step: Step, error: CloudError | CloudUnreachable) -> None:
         """Advance the step again after a pause, as one more of its attempts."""
@@ -328,10 +340,9 @@ class Runner:
             )
         return self._fail(step, StepError(str(error), Remedy(Action.RESUME, "Check the network and the endpoint")))
 
-    def _succeed(self, step: Step, tick: Tick, calls: int) -> None:
+    def _succeed(self, step: Step, tick: Tick, calls: int, began: float) -> None:
         step.status = StepStatus.SUCCEEDED
-        step.ended_at = ended = self.clock()
-        started = step.started_at or ended  # set when the step began
+        step.ended_at = self.clock()
         self.status_calls[step.name] = calls
         if step.outputs:
             self._emit("output", step, outputs=dict(step.outputs))
@@ -340,7 +351,7 @@ class Runner:
             step,
             progress=step.progress,
             message=tick.message,
-            seconds=round(ended - started, 2),
+            **self._work(step, began, "seconds"),
         )
 
     def _wait(self, tick: Tick, waited: float) -> None:

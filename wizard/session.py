@@ -96,6 +96,15 @@ class CloudSession:
         return self._connection[1]
 
     @property
+    def cloud_speed(self) -> float:
+        """Seconds of cloud time per second here: the demo emulator's speed, 1 on a real cloud, and 1 when
+        the runner's clock is the emulator's own (tests with a frozen clock)."""
+        clock = getattr(self.emulator, "clock", None)
+        if clock is None or self.clock == clock.now:
+            return 1.0
+        return float(clock.speed)
+
+    @property
     def label(self) -> str:
         s = self.settings
         if s.is_demo:
@@ -132,6 +141,7 @@ class CloudSession:
         kw.setdefault("window", self.window)
         kw.setdefault("clock", self.clock)
         kw.setdefault("sleep", self.sleep)
+        kw.setdefault("cloud_speed", self.cloud_speed)
         return Runner(self.clients, run, self.journal, **kw)
 
     def abandoner(self, run: Run, **kw: Any) -> Abandon:

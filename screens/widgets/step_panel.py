@@ -12,6 +12,7 @@ from textual.widgets import Collapsible, Log, ProgressBar, Static
 from screens.advice import TUI
 from screens.widgets.plain import Plain
 from wizard.remedy import StepError
+from wizard.report import here_and_cloud
 from wizard.runner import RunEvent
 from wizard.status import StepStatus
 from wizard.steps import Step
@@ -57,7 +58,7 @@ def flags(step: Step) -> str:
 class StepPanel(Vertical):
     DEFAULT_CSS = """
     StepPanel { height: auto; }
-    StepPanel .step-bar-row { height: 1; }
+    StepPanel .step-bar-row { height: auto; }
     StepPanel ProgressBar { width: auto; }
     StepPanel Log { height: 6; }
     """
@@ -70,7 +71,10 @@ class StepPanel(Vertical):
         self.clock = clock
         self.status = StepStatus(step.status)
         self.progress_value: float | None = step.progress
-        self.elapsed: float | None = None
+        # (here, cloud) seconds the step has worked; a step read from the journal has its record
+        self.elapsed: tuple[float, float | None] | None = (
+            (step.state["worked"], step.state.get("cloud_worked")) if "worked" in step.state else None
+        )
         self.message = step.message or ""
         self.error: StepError | None = step.error
         self.outputs: list[str] = []
@@ -127,7 +131,8 @@ class StepPanel(Vertical):
             percentage.display = not (stopped and self.progress_value is None)
         elapsed = f"  {STOPPED[self.status]}" if stopped else ""
         if self.elapsed is not None and not self.frozen:
-            elapsed += f"  elapsed {self.elapsed:.0f} s"
+            took = "took" if self.status == StepStatus.SUCCEEDED else "elapsed"
+            elapsed += f"  {took} {here_and_cloud(*self.elapsed)}"
         self.query_one(".step-elapsed", Static).update(elapsed)
         resources = self.resource_lines()
         self.query_one(".step-resources", Static).update("\n".join(resources))
@@ -168,9 +173,9 @@ class StepPanel(Vertical):
         if kind in ("progress", "step-succeeded") and event.progress is not None:
             self.progress_value = event.progress
         if "elapsed" in event.data:
-            self.elapsed = event.data["elapsed"]
+            self.elapsed = (event.data["elapsed"], event.data.get("cloud_elapsed"))
         if kind == "step-succeeded" and "seconds" in event.data:
-            self.elapsed = event.data["seconds"]
+            self.elapsed = (event.data["seconds"], event.data.get("cloud_seconds"))
         if event.message and kind in ("progress", "step-succeeded", "message", "step-failed"):
             self.message = event.message
         if kind == "step-failed":

@@ -436,3 +436,48 @@ async def test_export_goes_to_the_state_directory_and_says_where(session):
         assert summary.run.run_id in expected.read_text()
         assert any(str(expected) in n.message for n in app._notifications)
         assert not list(Path.cwd().glob("ecs-wizard-report-*"))  # nothing in the current directory
+
+
+async def test_a_step_panel_says_the_cloud_time_and_the_time_here_at_the_speed(session):
+    """A presenter's demo at 10x: the panel says what the step takes in a real cloud and here."""
+    from screens.execution import ExecutionScreen
+
+    ids = session.emulator.ids
+    diagnosis = diagnose(session.clients, ids["image_old_csbs_server_exists"])
+    plan = build_plan(session.clients, diagnosis, Answers(), run_id=RUN_ID)
+    run = session.new_run(diagnosis.image_id, diagnosis, Answers(), plan)
+    step = plan.steps[1]
+    app = WizardApp(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = ExecutionScreen(run, start=False)
+        await app.push_screen(screen)
+        await pilot.pause()
+        panel = screen.query_one(f"#step-{step.name}", StepPanel)
+        screen.apply_event(RunEvent("step-started", RUN_ID, step.name, step.title, status="running"))
+        screen.apply_event(
+            RunEvent(
+                "progress",
+                RUN_ID,
+                step.name,
+                step.title,
+                status="running",
+                progress=40.0,
+                data={"elapsed": 9.6, "cloud_elapsed": 96.0},
+            )
+        )
+        await pilot.pause()
+        elapsed = panel.query_one(".step-elapsed")
+        assert text_of(elapsed) == "  elapsed 1 min 36 s of cloud time, 9.6 s here at 10x"
+        screen.apply_event(
+            RunEvent(
+                "step-succeeded",
+                RUN_ID,
+                step.name,
+                step.title,
+                status="succeeded",
+                data={"seconds": 24.0, "cloud_seconds": 240.0},
+            )
+        )
+        await pilot.pause()
+        assert text_of(elapsed) == "  took 4 min 00 s of cloud time, 24.0 s here at 10x"
+        assert elapsed.region.height == 2  # at 80 columns it wraps beside the bar instead of being cut
