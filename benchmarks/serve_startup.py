@@ -6,8 +6,9 @@ the server; the clock starts when navigation starts and stops when the first scr
 the page's websocket frames (for the wizard its title, "1/7 Welcome"; for the baseline its "hello"). That
 span holds the page and its script, the websocket, textual-serve starting the tab's own process (a
 fresh interpreter, the app's imports; for the wizard also its fresh state directory) and the first
-paint. The page's ``load`` event is reported beside it. The two servers alternate; the median of
-``--repeat`` samples is reported. Needs Chromium (apt-get install -y chromium).
+paint. The page's ``load`` event is reported beside it. The two servers alternate, with a pause after
+each closed tab so that its process's exit does not slow the next sample; the median of ``--repeat``
+samples is reported. Needs Chromium (apt-get install -y chromium).
 
     python -m benchmarks.serve_startup [--repeat 7] [--json]
 """
@@ -56,6 +57,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+# After a tab closes its process quits (and the wizard's removes its state directory): that work must
+# not land on the next sample, which would bias against whichever server is measured after the wizard.
+SETTLE = 2.0
 
 
 def free_port() -> int:
@@ -124,6 +130,7 @@ def sample(browser: Any, url: str, marker: bytes) -> dict[str, float]:
         page.wait_for_timeout(5)
     arrived = time.perf_counter() - started
     page.close()
+    time.sleep(SETTLE)
     return {"page_load": loaded, "first_screen": arrived}
 
 
