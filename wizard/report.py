@@ -45,23 +45,21 @@ def duration_text(seconds: float | None) -> str:
     return f"{minutes} min {rest:02d} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
 
 
-def here_and_cloud(here: float | None, cloud: float | None) -> str:
-    """A working time: '24.0 s'; where the cloud's clock ran faster (a demo) '4 min of cloud time,
-    24.0 s here at 10x', the cloud's time first, as a real cloud would take it."""
-    if here is None or cloud is None or here <= 0 or abs(cloud - here) < 0.05 * here:
+def here_and_cloud(here: float | None, cloud: float | None, speed: float | None) -> str:
+    """A working time: '24.0 s'; where the cloud's clock ran ``speed`` times faster (a demo) '4 min of
+    cloud time, 24.0 s here at 10x', the cloud's time first, as a real cloud would take it."""
+    if here is None or cloud is None or not speed or speed == 1:
         return duration_text(here)
-    ratio = cloud / here
-    speed = f"{ratio:.0f}" if ratio >= 10 else f"{ratio:.2g}"
-    return f"{duration_text(cloud)} of cloud time, {duration_text(here)} here at {speed}x"
+    return f"{duration_text(cloud)} of cloud time, {duration_text(here)} here at {speed:g}x"
 
 
-def _worked(step: Step) -> tuple[float, float]:
-    """(here, cloud) seconds a step worked (the runner's record), or, in a journal from before it kept
-    one, its start to its end."""
+def _worked(step: Step) -> tuple[float, float, float]:
+    """(here, cloud) seconds a step worked and the cloud's speed (the runner's record), or, in a journal
+    from before it kept one, its start to its end."""
     if "worked" in step.state:
-        return step.state["worked"], step.state.get("cloud_worked", step.state["worked"])
+        return step.state["worked"], step.state.get("cloud_worked", step.state["worked"]), step.state.get("speed", 1)
     span = (step.ended_at or step.started_at or 0.0) - (step.started_at or 0.0)
-    return span, span
+    return span, span, 1.0
 
 
 @dataclass(frozen=True)
@@ -119,6 +117,7 @@ class RunSummary:
     new_image_id: str | None
     seconds: float | None  # the steps' working time, not the time spent waiting for the user
     cloud_seconds: float | None  # the same in the cloud's time (a demo's emulator runs faster)
+    speed: float | None  # the cloud's seconds per second here (a demo's emulator speed; 1 on a real cloud)
     checks: dict[str, bool]  # the new image's verification, check -> passed
     test_launch: TestLaunch | None
     temp_server: TempServer | None
@@ -147,8 +146,9 @@ class RunSummary:
             image_name=plan.image_name,
             new_image_name=plan.new_image_name,
             new_image_id=run.new_image_id,
-            seconds=sum(here for here, _ in worked) if worked else None,
-            cloud_seconds=sum(cloud for _, cloud in worked) if worked else None,
+            seconds=sum(here for here, _, _ in worked) if worked else None,
+            cloud_seconds=sum(cloud for _, cloud, _ in worked) if worked else None,
+            speed=max((speed for _, _, speed in worked), default=None),
             checks=dict((verify.outputs.get("checks") if verify else None) or {}),
             test_launch=_test_launch(plan),
             temp_server=_temp_server(plan, deleted),
@@ -175,7 +175,7 @@ class RunSummary:
     @property
     def duration(self) -> str:
         """The run's working time; on a demo also in the cloud's time, with the speed."""
-        return here_and_cloud(self.seconds, self.cloud_seconds)
+        return here_and_cloud(self.seconds, self.cloud_seconds, self.speed)
 
     def test_launch_text(self) -> str:
         """The test launch in one or two sentences, with the comparison when there is one."""

@@ -113,6 +113,7 @@ class Runner:
         self.status_calls: dict[str, int] = {}
         self._previous_on_call = None
         self._progress_saved_at = time.monotonic()
+        self._waited_on_cloud = 0.0
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -267,6 +268,7 @@ class Runner:
         step.status = StepStatus.RUNNING
         step.started_at = step.started_at or self.clock()
         waiting_since = began = self.clock()
+        self._waited_on_cloud = 0.0  # of this run of the step: its pauses between calls
         self._emit("step-started", step, resumed=resumed, billable=step.billable, destructive=step.destructive)
         ctx = StepContext(
             self.clients,
@@ -319,19 +321,23 @@ class Runner:
             step.state.update(self._work(step, began, "worked"))
 
     def _work(self, step: Step, began: float, name: str) -> dict[str, float]:
-        """The step's working time so far, here and in the cloud: what earlier runs of it recorded
-        (``state['worked']``, ``state['cloud_worked']``) plus this run since ``began``. Time spent waiting
-        for the user (a confirmation, a guided session's pause) or between processes is not in it."""
+        """The step's working time so far, here and in the cloud, and the cloud's speed: what earlier runs
+        of it recorded (``state['worked']``, ``state['cloud_worked']``) plus this run since ``began``. Time
+        spent waiting for the user (a confirmation, a guided session's pause) or between processes is not
+        in it."""
         now = self.clock() - began
+        waited = min(self._waited_on_cloud, now)
         here = step.state.get("worked", 0.0) + now
-        cloud = step.state.get("cloud_worked", 0.0) + now * self.cloud_speed
-        return {name: round(here, 6), f"cloud_{name}": round(cloud, 6)}  # the speed stays exact in the ratio
+        # Only the pauses waiting on the cloud run at the cloud's speed; the wizard's own work between
+        # them (the calls, this machine's CPU) takes as long in a real cloud as here.
+        cloud = step.state.get("cloud_worked", 0.0) + (now - waited) + waited * self.cloud_speed
+        return {name: round(here, 3), f"cloud_{name}": round(cloud, 3), "speed": self.cloud_speed}
 
     def _retry(self, step: Step, error: CloudError | CloudUnreachable) -> None:
         """Advance the step again after a pause, as one more of its attempts."""
         step.attempts += 1
         self._emit("message", step, message=f"{error}; retrying (attempt {step.attempts} of {step.max_attempts})")
-        self.sleep(self.retry_delay)
+        self._pause(self.retry_delay)
 
     def _fail_on(self, step: Step, error: CloudError | CloudUnreachable) -> None:
         if isinstance(error, CloudError):
@@ -358,7 +364,13 @@ class Runner:
         """Until the next advance: what the step asked for (a reconcile window's pace), else the poll policy's."""
         delay = self.poll.next_interval(waited, tick.progress) if tick.wait is None else tick.wait
         if delay > 0:
-            self.sleep(delay)
+            self._pause(delay)
+
+    def _pause(self, seconds: float) -> None:
+        """Wait for the cloud, counting the time for the step's cloud time (:meth:`_work`)."""
+        before = self.clock()
+        self.sleep(seconds)
+        self._waited_on_cloud += self.clock() - before
 
     def _fail(self, step: Step, error: StepError, status: StepStatus = StepStatus.FAILED) -> None:
         """Record the failure as parts (the cloud's bare message, its service, code and request id, and

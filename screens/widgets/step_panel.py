@@ -71,9 +71,11 @@ class StepPanel(Vertical):
         self.clock = clock
         self.status = StepStatus(step.status)
         self.progress_value: float | None = step.progress
-        # (here, cloud) seconds the step has worked; a step read from the journal has its record
-        self.elapsed: tuple[float, float | None] | None = (
-            (step.state["worked"], step.state.get("cloud_worked")) if "worked" in step.state else None
+        # (here, cloud) seconds the step has worked and the cloud's speed; from the journal if it ran before
+        self.elapsed: tuple[float, float | None, float | None] | None = (
+            (step.state["worked"], step.state.get("cloud_worked"), step.state.get("speed"))
+            if "worked" in step.state
+            else None
         )
         self.message = step.message or ""
         self.error: StepError | None = step.error
@@ -173,9 +175,9 @@ class StepPanel(Vertical):
         if kind in ("progress", "step-succeeded") and event.progress is not None:
             self.progress_value = event.progress
         if "elapsed" in event.data:
-            self.elapsed = (event.data["elapsed"], event.data.get("cloud_elapsed"))
+            self.elapsed = (event.data["elapsed"], event.data.get("cloud_elapsed"), event.data.get("speed"))
         if kind == "step-succeeded" and "seconds" in event.data:
-            self.elapsed = (event.data["seconds"], event.data.get("cloud_seconds"))
+            self.elapsed = (event.data["seconds"], event.data.get("cloud_seconds"), event.data.get("speed"))
         if event.message and kind in ("progress", "step-succeeded", "message", "step-failed"):
             self.message = event.message
         if kind == "step-failed":

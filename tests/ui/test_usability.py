@@ -462,7 +462,7 @@ async def test_a_step_panel_says_the_cloud_time_and_the_time_here_at_the_speed(s
                 step.title,
                 status="running",
                 progress=40.0,
-                data={"elapsed": 9.6, "cloud_elapsed": 96.0},
+                data={"elapsed": 9.6, "cloud_elapsed": 96.0, "speed": 10.0},
             )
         )
         await pilot.pause()
@@ -475,7 +475,7 @@ async def test_a_step_panel_says_the_cloud_time_and_the_time_here_at_the_speed(s
                 step.name,
                 step.title,
                 status="succeeded",
-                data={"seconds": 24.0, "cloud_seconds": 240.0},
+                data={"seconds": 24.0, "cloud_seconds": 240.0, "speed": 10.0},
             )
         )
         await pilot.pause()

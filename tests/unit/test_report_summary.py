@@ -124,11 +124,11 @@ def test_reports_go_to_the_reports_directory_readable_by_their_owner_only(tmp_pa
 def test_a_working_time_here_and_in_the_cloud():
     from wizard.report import here_and_cloud
 
-    assert here_and_cloud(24.0, 240.0) == "4 min 00 s of cloud time, 24.0 s here at 10x"
-    assert here_and_cloud(2.0, 1200.0) == "20 min 00 s of cloud time, 2.0 s here at 600x"
-    assert here_and_cloud(42.0, 42.0) == "42.0 s"  # a real cloud: one time
-    assert here_and_cloud(42.0, None) == "42.0 s"
-    assert here_and_cloud(None, None) == "-"
+    assert here_and_cloud(24.0, 240.0, 10) == "4 min 00 s of cloud time, 24.0 s here at 10x"
+    assert here_and_cloud(2.0, 1100.0, 600) == "18 min 20 s of cloud time, 2.0 s here at 600x"
+    assert here_and_cloud(42.0, 42.0, 1) == "42.0 s"  # a real cloud: one time
+    assert here_and_cloud(42.0, None, None) == "42.0 s"
+    assert here_and_cloud(None, None, None) == "-"
 
 
 def test_time_taken_is_the_steps_working_time_not_the_waits_between_them():
@@ -136,7 +136,9 @@ def test_time_taken_is_the_steps_working_time_not_the_waits_between_them():
     for s in run.plan.steps:  # each step worked a tenth of its span; the rest was the user reading
         s.state["worked"] = (s.ended_at - s.started_at) / 10
         s.state["cloud_worked"] = s.state["worked"] * 60
+        s.state["speed"] = 60.0
     summary = RunSummary.of(run)
     assert summary.seconds == pytest.approx(50.2) and summary.cloud_seconds == pytest.approx(3012.0)
+    assert summary.speed == 60.0
     assert summary.duration == "50 min 12 s of cloud time, 50.2 s here at 60x"
     assert "- **Time taken:** 50 min 12 s of cloud time, 50.2 s here at 60x" in render(run, "md")
