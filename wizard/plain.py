@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import shutil
 import signal
 import sys
@@ -63,7 +64,36 @@ class Prompter(Protocol):
 
     def text(self, message: str) -> str: ...
 
-    def confirm(self, message: str, default: bool) -> bool: ...
+    def confirm(self, message: str, default: bool | None) -> bool: ...
+
+
+def discard_pending_input(prompt_input: Any) -> None:
+    """Throw away keys typed before a question appears, so that they answer only the question they
+    were typed for: the Enter after a ``y``, or a key pressed while the run went on, never answers the
+    next question by itself (prompt_toolkit keeps keys read past the end of one prompt for the next).
+    A terminal's buffer is flushed; anything else (a pipe) is read until it has nothing more."""
+    from prompt_toolkit.input.typeahead import clear_typeahead
+
+    clear_typeahead(prompt_input)
+    try:
+        fd = prompt_input.fileno()
+        if os.isatty(fd):
+            import termios
+
+            termios.tcflush(fd, termios.TCIFLUSH)
+            return
+        while select.select([fd], [], [], 0)[0]:
+            if not os.read(fd, 4096):
+                return
+    except (OSError, ValueError, NotImplementedError):
+        return  # closed, or no descriptor: nothing is pending
+
+
+YES_OR_NO = {"y": True, "yes": True, "n": False, "no": False}
+
+
+def _yes_or_no(answer: str) -> bool | str:
+    return answer.strip().lower() in YES_OR_NO or "Type y or n, then Enter."
 
 
 class QuestionaryPrompter:
@@ -73,12 +103,13 @@ class QuestionaryPrompter:
 
     def __init__(self, prompt_input: Any = None, prompt_output: Any = None, *, colour: bool = True):
         import questionary
+        from prompt_toolkit.input import create_input
         from prompt_toolkit.output import ColorDepth
 
         self.q = questionary
-        self.kwargs: dict[str, Any] = {}
-        if prompt_input is not None:
-            self.kwargs["input"] = prompt_input
+        # One input for every question, so that keys typed ahead can be discarded before each one.
+        self.input = prompt_input if prompt_input is not None else create_input()
+        self.kwargs: dict[str, Any] = {"input": self.input}
         if prompt_output is not None:
             self.kwargs["output"] = prompt_output
         if not colour:
@@ -97,12 +128,14 @@ class QuestionaryPrompter:
             )
             self.kwargs["color_depth"] = ColorDepth.DEPTH_1_BIT
 
-    def _ask(self, question: Any, message: str) -> Any:
+    def _ask(self, question: Callable[[], Any], message: str) -> Any:
+        """Ask the question ``question()`` builds, once the keys typed before it are discarded."""
         # prompt_toolkit replaces the SIGINT handler while it runs and does not put ours back.
         main = threading.current_thread() is threading.main_thread()
         saved = signal.getsignal(signal.SIGINT) if main else None
+        discard_pending_input(self.input)
         try:
-            answer = question.unsafe_ask()
+            answer = question().unsafe_ask()
         except EOFError:
             raise NoMoreInput(message) from None
         finally:
@@ -115,13 +148,24 @@ class QuestionaryPrompter:
             self.q.Choice(label, value=i, description=_wrap_description(help_text))
             for i, (label, help_text) in enumerate(options)
         ]
-        return self._ask(self.q.select(message, choices=choices, default=choices[default], **self.kwargs), message)
+        return self._ask(
+            lambda: self.q.select(message, choices=choices, default=choices[default], **self.kwargs), message
+        )
 
     def text(self, message: str) -> str:
-        return self._ask(self.q.text(message, **self.kwargs), message) or ""
+        return self._ask(lambda: self.q.text(message, **self.kwargs), message) or ""
 
-    def confirm(self, message: str, default: bool) -> bool:
-        return bool(self._ask(self.q.confirm(message, default=default, **self.kwargs), message))
+    def confirm(self, message: str, default: bool | None) -> bool:
+        """Yes or no, with Enter (a ``y`` alone does not answer). ``default`` None: Enter alone does not
+        answer either; the question waits for y or n (a step that spends money or deletes)."""
+        if default is None:
+            answer = self._ask(
+                lambda: self.q.text(message, instruction="(y/n)", validate=_yes_or_no, **self.kwargs), message
+            )
+            return YES_OR_NO[(answer or "").strip().lower()]
+        return bool(
+            self._ask(lambda: self.q.confirm(message, default=default, auto_enter=False, **self.kwargs), message)
+        )
 
 
 def _wrap_description(text: str, width: int | None = None) -> str | None:
@@ -179,15 +223,15 @@ class LinePrompter:
     def text(self, message: str) -> str:
         return self._read(f"? {message} ", message)
 
-    def confirm(self, message: str, default: bool) -> bool:
+    def confirm(self, message: str, default: bool | None) -> bool:
+        """``default`` None: an empty line does not answer (a step that spends money or deletes)."""
+        choices = {True: "Y/n", False: "y/N", None: "y/n"}[default]
         while True:
-            answer = self._read(f"? {message} [{'Y/n' if default else 'y/N'}] ", message).lower()
-            if not answer:
+            answer = self._read(f"? {message} [{choices}] ", message).lower()
+            if not answer and default is not None:
                 return default
-            if answer in {"y", "yes"}:
-                return True
-            if answer in {"n", "no"}:
-                return False
+            if answer in YES_OR_NO:
+                return YES_OR_NO[answer]
             self.write("  Please answer y or n.")
 
 
@@ -256,7 +300,7 @@ class PlainWizard:
         self.transcript.answered(message, answer)
         return answer
 
-    def ask_confirm(self, message: str, default: bool) -> bool:
+    def ask_confirm(self, message: str, default: bool | None) -> bool:
         answer = self.prompter.confirm(visible(message, lines=True), default)
         self.transcript.answered(message, "yes" if answer else "no")
         return answer
@@ -544,16 +588,18 @@ class PlainWizard:
             self.transcript.answered(confirmation_text(step), "yes (confirmed at the step pause)")
             return True
         self.show(f"  No: {if_declined(self.run.plan, step)}.")
-        return self._gate_answer(confirmation_text(step), default=False)
+        return self._gate_answer(confirmation_text(step), default=None)
 
     def step(self, step: Step) -> bool:
+        """The pause before each step in step mode; a billable or destructive one takes an explicit y."""
         what = f" ({effect(step.billable)})" if step.needs_confirmation else ""
-        ok = self._gate_answer(f"Next: {step.title}{what}. Continue?", default=True)
+        default = None if step.needs_confirmation else True
+        ok = self._gate_answer(f"Next: {step.title}{what}. Continue?", default=default)
         if ok and step.needs_confirmation:
             self._preconfirmed.add(step.name)
         return ok
 
-    def _gate_answer(self, message: str, default: bool) -> bool:
+    def _gate_answer(self, message: str, default: bool | None) -> bool:
         """A question asked while the run is under way: Ctrl-C or no input stops the run resumably."""
         if self.cancel_requested:
             return False

@@ -168,7 +168,7 @@ def walk_plain(session, keys, monkeypatch, scenario: Scenario) -> Walk:
     def confirm(message, default=True, **kw):
         # after the plan: no list of API calls, and do not start
         assert message in ("Show the API calls each step makes?", "Start the repair now?"), message
-        keys.send_text(ENTER if message.startswith("Show") else "n")
+        keys.send_text(ENTER if message.startswith("Show") else "n" + ENTER)
         return real_confirm(message, default=default, **kw)
 
     def ask_answers(self, d):

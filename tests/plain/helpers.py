@@ -1,11 +1,14 @@
 import io
+from unittest import mock
 
 from prompt_toolkit.output import DummyOutput
 
+from wizard import plain
 from wizard.diagnose import scan
 from wizard.plain import run_plain
 
 DOWN, UP, ENTER, CTRL_C = "\x1b[B", "\x1b[A", "\r", "\x03"
+YES, NO = "y" + ENTER, "n" + ENTER
 
 
 def image_index(session, key_id):
@@ -22,12 +25,23 @@ def move(session, image_id):
     return DOWN * (target - default) if target >= default else UP * (default - target)
 
 
-def drive_keys(session, keys, text, stream=None, **kw):
-    """Run plain mode with questionary prompts fed by ``text`` through a pipe input."""
+def drive_keys(session, keys, answers, stream=None, **kw):
+    """Run plain mode with questionary prompts fed through a pipe input: ``answers[i]`` is what the
+    person types at the i-th prompt, sent once that prompt has discarded what was typed before it (as
+    a person types after reading the question). After the last answer the input ends."""
     stream = stream if stream is not None else io.StringIO()
-    if text:
-        keys.send_text(text)
-    code = run_plain(session, prompt_input=keys, prompt_output=DummyOutput(), stream=stream, **kw)
+    pending = list(answers)
+    discard = plain.discard_pending_input
+
+    def discard_then_type(prompt_input):
+        discard(prompt_input)
+        if pending:
+            prompt_input.send_text(pending.pop(0))
+        else:
+            prompt_input.close()
+
+    with mock.patch.object(plain, "discard_pending_input", discard_then_type):
+        code = run_plain(session, prompt_input=keys, prompt_output=DummyOutput(), stream=stream, **kw)
     return code, stream.getvalue()
 
 

@@ -23,7 +23,7 @@ def a_dead_url() -> str:
 
 
 def test_connected_is_said_after_the_signed_call(session, emu, keys):
-    code, out = drive_keys(session, keys, move(session, emu.ids["image_cbr"]) + ENTER)
+    code, out = drive_keys(session, keys, [move(session, emu.ids["image_cbr"]) + ENTER])
     assert code == 4, out  # not affected: nothing to repair
     lines = out.splitlines()
     connected = lines.index("Connected: the cloud accepted a signed call.")
@@ -47,7 +47,7 @@ def test_a_broken_connection_is_said_in_words_before_any_question(tmp_path, emu,
     else:
         settings.endpoints["ecs"] = a_dead_url()
     session = open_session(settings, state_dir=tmp_path / "state", emulator=emu)
-    returned, out = drive_keys(session, keys, "")
+    returned, out = drive_keys(session, keys, [])
     assert returned == code, out
     assert words in out and "What to do: " in out and "Nothing was changed." in out
     assert "Connected:" not in out and "Scanning" not in out and "HTTPConnectionPool" not in out

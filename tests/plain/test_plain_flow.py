@@ -9,7 +9,20 @@ from wizard.journal import Journal
 from wizard.report import report_path
 
 from .conftest import TtyStringIO
-from .helpers import CTRL_C, ENTER, drive_keys, drive_lines, image_index, move
+from .helpers import CTRL_C, ENTER, YES, drive_keys, drive_lines, image_index, move
+
+
+def whole_path(session, image):
+    """The keys of a repair on path cbr-source-exists, one string per prompt."""
+    return [
+        move(session, image) + ENTER,  # the image
+        ENTER,  # service: CBR (default)
+        ENTER,  # source ECS exists: yes (detected)
+        ENTER,  # test launch: no (default)
+        ENTER,  # show the API calls: no (default)
+        ENTER,  # start: yes (default)
+        *[YES] * 3,  # confirm the billable steps
+    ]
 
 
 def servers(session):
@@ -18,17 +31,7 @@ def servers(session):
 
 def test_whole_path_with_questionary_keys_cbr_source_exists(session, emu, keys):
     image = emu.ids["image_old_csbs_server_exists"]
-    text = (
-        move(session, image)
-        + ENTER  # the image
-        + ENTER  # service: CBR (default)
-        + ENTER  # source ECS exists: yes (detected)
-        + ENTER  # test launch: no (default)
-        + ENTER  # show the API calls: no (default)
-        + ENTER  # start: yes (default)
-        + "y" * 3
-    )  # confirm the billable steps
-    code, out = drive_keys(session, keys, text)
+    code, out = drive_keys(session, keys, whole_path(session, image))
     assert code == 0, out
     assert "Verdict: affected" in out
     assert "(your path)" in out and "path cbr-source-exists" in out
@@ -71,10 +74,10 @@ def test_source_gone_temporary_ecs_then_cleanup_line_by_line(session, emu):
     # a CSBS backup is billed for its storage: the plan lists it among what asks first, and it asks
     asks_first = next(line for line in out.splitlines() if line.startswith("Billable or destructive:"))
     assert "Make a full CSBS backup of the ECS" in asks_first
-    assert "'Make a full CSBS backup of the ECS' creates billable resources. Continue? [y/N] y" in out
+    assert "'Make a full CSBS backup of the ECS' creates billable resources. Continue? [y/n] y" in out
     assert "detected: ECS" in out and "does not exist" in out  # the evidence behind the default
     assert "path csbs-source-gone" in out and "API calls, step by step:" in out
-    assert "'Create a temporary ECS from the slow image' creates billable resources. Continue? [y/N] y" in out
+    assert "'Create a temporary ECS from the slow image' creates billable resources. Continue? [y/n] y" in out
     assert "Repaired. New image:" in out and "[ok] backup supports lazy loading" in out
     assert servers(session) == before  # the temporary ECS was deleted
     run = Journal(session.journal.directory).runs()[0]
@@ -98,7 +101,7 @@ def test_typed_unknown_image_is_asked_again(session, emu):
 
 
 def test_ctrl_c_before_execution_changes_nothing(session, keys):
-    code, out = drive_keys(session, keys, ENTER + CTRL_C)
+    code, out = drive_keys(session, keys, [ENTER, CTRL_C])
     assert code == 130
     assert "nothing was changed" in out
     assert not session.journal.runs_dir.exists()
@@ -135,21 +138,25 @@ def test_ctrl_c_during_execution_stops_after_the_current_call(session, emu):
 def test_step_mode_pauses_before_each_step_and_continues(session, emu):
     image = emu.ids["image_old_csbs_server_exists"]
     index, _ = image_index(session, image)
-    code, out = drive_lines(session, [str(index + 1), "", "", "", "", ""] + [""] * 8, step_mode=True)
+    code, out = drive_lines(session, [str(index + 1), "", "", "", "", ""] + ["y"] * 8, step_mode=True)
     assert code == 0, out
     run = Journal(session.journal.directory).runs()[0]
     assert out.count("? Next: ") == len(run.plan.steps)
+    # a billable step's pause defaults to nothing (y or n must be typed), any other step's to yes
+    for step in run.plan.steps:
+        assert (f"Next: {step.title} (" in out) == step.needs_confirmation
+    assert "resources). Continue? [y/n]" in out and "resources). Continue? [Y/n]" not in out
     for step in run.plan.steps:
         assert f"Next: {step.title}" in out
     # a billable step is confirmed at its pause, not asked twice
-    assert "creates billable resources. Continue? [y/N]" not in out
+    assert "creates billable resources. Continue? [y/n]" not in out
     assert any("confirmed at the step pause" in e["text"] for e in run.transcript) or not run.plan.billable()
 
 
 def test_step_mode_no_stops_resumably(session, emu):
     image = emu.ids["image_old_csbs_server_exists"]
     index, _ = image_index(session, image)
-    code, out = drive_lines(session, [str(index + 1), "", "", "", "", "", "", "n"], step_mode=True)
+    code, out = drive_lines(session, [str(index + 1), "", "", "", "", "", "y", "n"], step_mode=True)
     assert code == 3, out
     run = Journal(session.journal.directory).runs()[0]
     assert run.status == "cancelled" and run.resumable
@@ -182,9 +189,8 @@ def test_transcript_lands_in_the_journal_and_the_report(session, emu):
 
 def test_no_color_output_has_no_escape_codes(session, emu, keys, monkeypatch):
     image = emu.ids["image_old_csbs_server_exists"]
-    text = move(session, image) + ENTER * 6 + "y" * 3
     monkeypatch.setenv("NO_COLOR", "1")
-    code, out = drive_keys(session, keys, text, stream=TtyStringIO())
+    code, out = drive_keys(session, keys, whole_path(session, image), stream=TtyStringIO())
     assert code == 0, out
     assert "\x1b" not in out
 
@@ -194,7 +200,7 @@ def test_colour_is_used_on_a_terminal_without_no_color(session, emu, keys, monke
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("TERM", raising=False)
     image = emu.ids["image_old_csbs_server_exists"]
-    code, out = drive_keys(session, keys, move(session, image) + ENTER * 6 + "y" * 3, stream=TtyStringIO())
+    code, out = drive_keys(session, keys, whole_path(session, image), stream=TtyStringIO())
     assert code == 0, out
     assert "\x1b[" in out
     # colour is for the terminal only: the transcript (journal, report) keeps the plain text
@@ -226,7 +232,7 @@ def test_second_ctrl_c_stops_at_once_and_the_run_stays_resumable(session, emu):
 
 def test_ctrl_c_at_a_confirmation_stops_the_run_resumably(session, emu, keys):
     image = emu.ids["image_old_csbs_server_exists"]
-    code, out = drive_keys(session, keys, move(session, image) + ENTER * 6 + CTRL_C)
+    code, out = drive_keys(session, keys, whole_path(session, image)[:6] + [CTRL_C])
     assert code == 130, out
     run = Journal(session.journal.directory).runs()[0]
     assert run.status == "cancelled" and run.plan.steps[0].status == "pending"
@@ -236,7 +242,7 @@ def test_ctrl_c_at_a_confirmation_stops_the_run_resumably(session, emu, keys):
 
 def test_prompt_input_ending_is_a_clean_stop(session, keys):
     keys.close()
-    code, out = drive_keys(session, keys, "")
+    code, out = drive_keys(session, keys, [])
     assert code == 2
     assert "Standard input ended before this question was answered" in out and "Nothing was changed." in out
 
@@ -372,3 +378,59 @@ def test_an_unknown_verdict_is_said_with_its_reason_and_exits_5(session, emu):
     assert "Verdict: unknown" in out and "CSBS (403 CSBS.0403) did not list this project's backups" in out
     assert "Nothing is repaired on a verdict the cloud's answers do not support." in out
     assert not session.journal.runs_dir.exists()
+
+
+def test_y_enter_answers_one_question_and_only_one(session, emu, keys):
+    """At a step's pause, ``y`` and Enter (and an Enter typed ahead) answer that pause alone: the next
+    pause, a step that would run on Enter, waits for its own answer (here none comes)."""
+    image = emu.ids["image_old_csbs_server_exists"]
+    code, out = drive_keys(session, keys, whole_path(session, image)[:6] + [YES + ENTER], step_mode=True)
+    run = Journal(session.journal.directory).runs()[0]
+    first, second = run.plan.steps[:2]
+    assert first.needs_confirmation and not second.needs_confirmation  # Enter alone would run the second
+    assert first.status == "succeeded" and second.status == "pending", out
+    assert "no answer (standard input ended): not confirmed" in out
+    assert code == 3 and run.resumable
+
+
+def test_keys_typed_before_a_question_are_discarded(tmp_path):
+    """On a terminal, what was typed before the question appeared is flushed, not read as its answer."""
+    import os
+    import select
+
+    from wizard.plain import discard_pending_input
+
+    from prompt_toolkit.input import create_input
+    from prompt_toolkit.input.typeahead import get_typeahead, store_typeahead
+    from prompt_toolkit.key_binding.key_processor import KeyPress
+    from prompt_toolkit.keys import Keys
+
+    main, follower = os.openpty()
+    with os.fdopen(follower) as terminal:
+        terminal_input = create_input(terminal)
+        os.write(main, b"y\r")
+        store_typeahead(terminal_input, [KeyPress(Keys.ControlM, "\r")])  # read past the last prompt's end
+        assert select.select([follower], [], [], 1)[0]
+        discard_pending_input(terminal_input)
+        assert not select.select([follower], [], [], 0.2)[0]
+        assert get_typeahead(terminal_input) == []
+    os.close(main)
+
+
+def test_a_billable_confirmation_takes_an_explicit_answer(session, emu, keys):
+    """Enter alone does not answer a question that spends money: it waits for y or n."""
+    image = emu.ids["image_old_csbs_server_exists"]
+    answers = whole_path(session, image)
+    answers[6] = ENTER + ENTER + YES  # two Enters do not answer; the y does
+    code, out = drive_keys(session, keys, answers)
+    assert code == 0, out
+    run = Journal(session.journal.directory).runs()[0]
+    assert run.status == "succeeded"
+
+
+def test_a_billable_confirmation_line_by_line_takes_an_explicit_answer(session, emu):
+    image = emu.ids["image_old_csbs_server_exists"]
+    index, _ = image_index(session, image)
+    code, out = drive_lines(session, [str(index + 1), "", "", "", "", "", "", "y", "y", "y"])
+    assert code == 0, out
+    assert "Continue? [y/n] \n  Please answer y or n." in out
