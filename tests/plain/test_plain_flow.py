@@ -398,12 +398,12 @@ def test_keys_typed_before_a_question_are_discarded(tmp_path):
     import os
     import select
 
-    from wizard.plain import discard_pending_input
-
     from prompt_toolkit.input import create_input
     from prompt_toolkit.input.typeahead import get_typeahead, store_typeahead
     from prompt_toolkit.key_binding.key_processor import KeyPress
     from prompt_toolkit.keys import Keys
+
+    from wizard.plain import discard_pending_input
 
     main, follower = os.openpty()
     with os.fdopen(follower) as terminal:
