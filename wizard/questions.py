@@ -205,6 +205,16 @@ def finishing_questions(source_exists: bool) -> list[Question]:
                 "It was only needed to make the new backup; deleting it stops its charges.",
             )
         )
+    questions.append(
+        Question(
+            "delete_old_image",
+            "Delete the old, slow image once the new one is verified?",
+            [Choice(False, "No, keep it"), Choice(True, "Yes, delete it (cannot be undone; asks again first)")],
+            False,
+            "Only after the new image has passed its checks, and only when you confirm it then. Its backup is kept. "
+            "Keep it while launch templates, scripts or auto scaling still name it.",
+        )
+    )
     return questions
 
 

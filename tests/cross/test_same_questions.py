@@ -55,31 +55,32 @@ SCENARIOS = [
         "source-exists-cbr",
         "image_old_csbs_server_exists",
         expect={"service": "cbr", "source_exists": True, "server": None},
-        keys=["service", "source_exists", "test_launch"],
+        keys=["service", "source_exists", "test_launch", "delete_old_image"],
     ),
     Scenario(
         "source-gone-csbs",
         "image_old_csbs_server_deleted",
         {"service": 1},
         expect={"service": "csbs", "source_exists": False, "cleanup": True},
-        keys=["service", "source_exists", *SERVER_KEYS, "test_launch", "cleanup"],
+        keys=["service", "source_exists", *SERVER_KEYS, "test_launch", "cleanup", "delete_old_image"],
     ),
     # not the defaults: the smallest flavor, no zone (the value None), another disk type (the
     # drop-down), a test launch, keep the temporary ECS
     Scenario(
         "source-gone-cbr-overrides",
         "image_old_csbs_server_deleted",
-        {"flavor": 0, "availability_zone": 2, "volume_type": 0, "test_launch": 1, "cleanup": 1},
+        {"flavor": 0, "availability_zone": 2, "volume_type": 0, "test_launch": 1, "cleanup": 1, "delete_old_image": 1},
         expect={
             "service": "cbr",
             "source_exists": False,
             "test_launch": True,
             "cleanup": False,
+            "delete_old_image": True,
             "server.flavor_id": "s3.medium.2",
             "server.availability_zone": None,
             "server.volume_type": "SSD",
         },
-        keys=["service", "source_exists", *SERVER_KEYS, "test_launch", "cleanup"],
+        keys=["service", "source_exists", *SERVER_KEYS, "test_launch", "cleanup", "delete_old_image"],
     ),
     # the detection overridden: the source exists, the user says it does not
     Scenario(
@@ -87,7 +88,7 @@ SCENARIOS = [
         "image_old_csbs_server_exists",
         {"source_exists": 1},
         expect={"service": "cbr", "source_exists": False},
-        keys=["service", "source_exists", *SERVER_KEYS, "test_launch", "cleanup"],
+        keys=["service", "source_exists", *SERVER_KEYS, "test_launch", "cleanup", "delete_old_image"],
     ),
 ]
 

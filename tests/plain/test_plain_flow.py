@@ -19,6 +19,7 @@ def whole_path(session, image):
         ENTER,  # service: CBR (default)
         ENTER,  # source ECS exists: yes (detected)
         ENTER,  # test launch: no (default)
+        ENTER,  # delete the old image: no (default)
         ENTER,  # show the API calls: no (default)
         ENTER,  # start: yes (default)
         *[YES] * 3,  # confirm the billable steps
@@ -62,13 +63,15 @@ def test_source_gone_temporary_ecs_then_cleanup_line_by_line(session, emu):
         "",  # flavor, network, zone, disk type: the detected defaults
         "",  # test launch: no
         "",  # delete the temporary ECS: yes (default)
+        "2",  # delete the old image: yes
         "y",  # show the API calls
         "",  # start
         "y",
         "y",
         "y",
         "y",
-    ]  # confirmations (temporary ECS, CSBS backup, its deletion)
+        "y",
+    ]  # confirmations (temporary ECS, CSBS backup, its deletion, the old image's deletion)
     code, out = drive_lines(session, lines)
     assert code == 0, out
     # a CSBS backup is billed for its storage: the plan lists it among what asks first, and it asks
@@ -82,7 +85,21 @@ def test_source_gone_temporary_ecs_then_cleanup_line_by_line(session, emu):
     assert servers(session) == before  # the temporary ECS was deleted
     run = Journal(session.journal.directory).runs()[0]
     assert [s.status for s in run.plan.steps] == ["succeeded"] * len(run.plan.steps)
-    assert run.plan.steps[-1].kind == "delete_temp_server"
+    kinds = [s.kind for s in run.plan.steps]
+    assert kinds[-2:] == ["delete_temp_server", "delete_old_image"]
+    assert kinds.index("verify_image") < kinds.index("delete_old_image")  # only once the new image is verified
+    assert "'Delete the old, slow image' deletes resources. Continue? [y/n] y" in out
+    assert not session.clients.ims.image_exists(image)
+
+
+def test_the_old_image_is_kept_unless_asked(session, emu):
+    image = emu.ids["image_old_csbs_server_exists"]
+    index, _ = image_index(session, image)
+    code, out = drive_lines(session, [str(index + 1), "", "", "", "", "", "", "y", "y", "y"])
+    assert code == 0, out
+    assert "? Delete the old, slow image once the new one is verified?\n  1. No, keep it   (default)" in out
+    run = Journal(session.journal.directory).runs()[0]
+    assert run.plan.first("delete_old_image") is None and session.clients.ims.image_exists(image)
 
 
 def test_not_affected_prints_the_advice_and_exits_4(session, emu):
@@ -109,7 +126,7 @@ def test_ctrl_c_before_execution_changes_nothing(session, keys):
 
 def test_declining_to_start_changes_nothing(session, emu):
     index, _ = image_index(session, emu.ids["image_old_csbs_server_exists"])
-    code, out = drive_lines(session, [str(index + 1), "", "", "", "", "n"])
+    code, out = drive_lines(session, [str(index + 1), "", "", "", "", "", "n"])
     assert code == 3 and "Not started: nothing was changed." in out
     assert not session.journal.runs_dir.exists()
 
@@ -126,7 +143,7 @@ def test_ctrl_c_during_execution_stops_after_the_current_call(session, emu):
         real_sleep(seconds)
 
     session.sleep = sleep
-    code, out = drive_lines(session, [str(index + 1), "", "", "", "", "", "y", "y", "y"])
+    code, out = drive_lines(session, [str(index + 1), "", "", "", "", "", "", "y", "y", "y"])
     assert code == 130, out
     assert "stopping after the current call" in out
     run = Journal(session.journal.directory).runs()[0]
@@ -138,7 +155,7 @@ def test_ctrl_c_during_execution_stops_after_the_current_call(session, emu):
 def test_step_mode_pauses_before_each_step_and_continues(session, emu):
     image = emu.ids["image_old_csbs_server_exists"]
     index, _ = image_index(session, image)
-    code, out = drive_lines(session, [str(index + 1), "", "", "", "", ""] + ["y"] * 8, step_mode=True)
+    code, out = drive_lines(session, [str(index + 1), "", "", "", "", "", ""] + ["y"] * 8, step_mode=True)
     assert code == 0, out
     run = Journal(session.journal.directory).runs()[0]
     assert out.count("? Next: ") == len(run.plan.steps)
@@ -156,7 +173,7 @@ def test_step_mode_pauses_before_each_step_and_continues(session, emu):
 def test_step_mode_no_stops_resumably(session, emu):
     image = emu.ids["image_old_csbs_server_exists"]
     index, _ = image_index(session, image)
-    code, out = drive_lines(session, [str(index + 1), "", "", "", "", "", "y", "n"], step_mode=True)
+    code, out = drive_lines(session, [str(index + 1), "", "", "", "", "", "", "y", "n"], step_mode=True)
     assert code == 3, out
     run = Journal(session.journal.directory).runs()[0]
     assert run.status == "cancelled" and run.resumable
@@ -167,7 +184,7 @@ def test_step_mode_no_stops_resumably(session, emu):
 def test_transcript_lands_in_the_journal_and_the_report(session, emu):
     image = emu.ids["image_old_csbs_server_exists"]
     index, _ = image_index(session, image)
-    code, out = drive_lines(session, [str(index + 1), "", "", "", "", "", "y", "y", "y"])
+    code, out = drive_lines(session, [str(index + 1), "", "", "", "", "", "", "y", "y", "y"])
     assert code == 0, out
     run_id = Journal(session.journal.directory).runs()[0].run_id
     data = json.loads(session.journal.path(run_id).read_text())
@@ -221,7 +238,7 @@ def test_second_ctrl_c_stops_at_once_and_the_run_stays_resumable(session, emu):
         real_sleep(seconds)
 
     session.sleep = sleep
-    code, out = drive_lines(session, [str(index + 1), "", "", "", "", "", "y", "y", "y"])
+    code, out = drive_lines(session, [str(index + 1), "", "", "", "", "", "", "y", "y", "y"])
     assert code == 130, out
     run = Journal(session.journal.directory).runs()[0]
     assert run.resumable
@@ -232,7 +249,7 @@ def test_second_ctrl_c_stops_at_once_and_the_run_stays_resumable(session, emu):
 
 def test_ctrl_c_at_a_confirmation_stops_the_run_resumably(session, emu, keys):
     image = emu.ids["image_old_csbs_server_exists"]
-    code, out = drive_keys(session, keys, whole_path(session, image)[:6] + [CTRL_C])
+    code, out = drive_keys(session, keys, whole_path(session, image)[:7] + [CTRL_C])
     assert code == 130, out
     run = Journal(session.journal.directory).runs()[0]
     assert run.status == "cancelled" and run.plan.steps[0].status == "pending"
@@ -261,7 +278,7 @@ def test_a_failed_step_says_why_and_exits_1(tmp_path):
     session = open_session(resolve(demo=True), state_dir=tmp_path / "state", emulator=emu)
     session.clock, session.sleep, session.poll = emu.clock.now, emu.clock.advance, PollPolicy()
     index, _ = image_index(session, emu.ids["image_old_csbs_server_exists"])
-    code, out = drive_lines(session, [str(index + 1), "", "", "", "", "", "y", "y", "y"])
+    code, out = drive_lines(session, [str(index + 1), "", "", "", "", "", "", "y", "y", "y"])
     assert code == 1, out
     assert "The run failed at 'Create a full-ECS image from the new backup'" in out
     assert "disk snapshot failed" in out
@@ -271,7 +288,7 @@ def test_a_failed_step_says_why_and_exits_1(tmp_path):
 
 def test_test_launch_reports_how_fast_the_new_image_is(session, emu):
     index, _ = image_index(session, emu.ids["image_old_csbs_server_exists"])
-    code, out = drive_lines(session, [str(index + 1), "", "", "2", "", "", "y", "y", "y"])
+    code, out = drive_lines(session, [str(index + 1), "", "", "2", "", "", "", "y", "y", "y"])
     assert code == 0, out
     assert "Test ECS from the new image became ACTIVE in" in out
 
@@ -320,7 +337,7 @@ def test_a_second_repair_of_an_image_with_an_open_run_is_the_users_choice(sessio
     index, _ = image_index(session, image)
     code, out = drive_lines(session, [str(index + 1), "5"])  # the image; stop
     assert code == 3 and "Stopped: nothing was changed." in out
-    code, out = drive_lines(session, [str(index + 1), "4", "", "", "", "", "", "y", "y", "y"])
+    code, out = drive_lines(session, [str(index + 1), "4", "", "", "", "", "", "", "y", "y", "y"])
     assert code == 0, out
     assert f"Warning: starting a second repair of erp-app-full-2019; run {run.run_id} stays open." in out
     assert len(Journal(session.journal.directory).runs()) == 2
@@ -384,7 +401,7 @@ def test_y_enter_answers_one_question_and_only_one(session, emu, keys):
     """At a step's pause, ``y`` and Enter (and an Enter typed ahead) answer that pause alone: the next
     pause, a step that would run on Enter, waits for its own answer (here none comes)."""
     image = emu.ids["image_old_csbs_server_exists"]
-    code, out = drive_keys(session, keys, whole_path(session, image)[:6] + [YES + ENTER], step_mode=True)
+    code, out = drive_keys(session, keys, whole_path(session, image)[:7] + [YES + ENTER], step_mode=True)
     run = Journal(session.journal.directory).runs()[0]
     first, second = run.plan.steps[:2]
     assert first.needs_confirmation and not second.needs_confirmation  # Enter alone would run the second
@@ -421,7 +438,7 @@ def test_a_billable_confirmation_takes_an_explicit_answer(session, emu, keys):
     """Enter alone does not answer a question that spends money: it waits for y or n."""
     image = emu.ids["image_old_csbs_server_exists"]
     answers = whole_path(session, image)
-    answers[6] = ENTER + ENTER + YES  # two Enters do not answer; the y does
+    answers[7] = ENTER + ENTER + YES  # two Enters do not answer; the y does
     code, out = drive_keys(session, keys, answers)
     assert code == 0, out
     run = Journal(session.journal.directory).runs()[0]
@@ -431,6 +448,6 @@ def test_a_billable_confirmation_takes_an_explicit_answer(session, emu, keys):
 def test_a_billable_confirmation_line_by_line_takes_an_explicit_answer(session, emu):
     image = emu.ids["image_old_csbs_server_exists"]
     index, _ = image_index(session, image)
-    code, out = drive_lines(session, [str(index + 1), "", "", "", "", "", "", "y", "y", "y"])
+    code, out = drive_lines(session, [str(index + 1), "", "", "", "", "", "", "", "y", "y", "y"])
     assert code == 0, out
     assert "Continue? [y/n] \n  Please answer y or n." in out

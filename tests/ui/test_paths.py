@@ -227,3 +227,32 @@ async def test_an_unknown_verdict_is_marked_and_explained(make_session):
         assert "The cloud's answers do not tell" in text_of(app.screen.query_one("#explanation"))
         assert "ecs-wizard doctor" in text_of(app.screen.query_one("#advice"))
         assert not app.screen.query("#next")  # no repair on an unknown verdict
+
+
+async def test_the_old_image_is_deleted_when_asked_after_the_new_one_is_verified(session):
+    image_id = session.emulator.ids["image_old_csbs_server_exists"]
+    app = WizardApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_questions(app, pilot, image_id)
+        from textual.widgets import RadioSet
+
+        assert app.screen.query_one("#q-delete_old_image", RadioSet).pressed_index == 0  # No, keep it
+        await choose(app, pilot, "delete_old_image", 1)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: screen_name(app) == "OverviewScreen")
+        seen = []
+        original_push = app.push_screen
+
+        def spy(screen, *args, **kw):
+            if screen.__class__.__name__ == "ConfirmModal":
+                seen.append((screen.text, screen.danger))
+            return original_push(screen, *args, **kw)
+
+        app.push_screen = spy
+        await pilot.press("s")
+        await run_to_end(app, pilot)
+        run = session.journal.load(app.screen.run.run_id)
+    kinds = [s.kind for s in run.plan.steps]
+    assert kinds[-1] == "delete_old_image" and kinds.index("verify_image") < kinds.index("delete_old_image")
+    assert ("'Delete the old, slow image' deletes resources. Continue?", True) in seen  # confirmed as destructive
+    assert run.status == "succeeded" and not session.clients.ims.image_exists(image_id)
