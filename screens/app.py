@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.clock import Clock, MockClock
@@ -28,7 +29,12 @@ if TYPE_CHECKING:
 class WizardApp(CloudWork):
     CSS_PATH = "app.tcss"
     TITLE = "ecs-wizard"
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+    # Ctrl-C as Ctrl-Q: the wizard's own quit (during a run: stop after the current call, resumable),
+    # not Textual's "press ctrl+q to quit" notice.
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+    ]
 
     def __init__(
         self, session: CloudSession, *, step_mode: bool = False, frozen: bool = False, run_id: str | None = None
@@ -121,9 +127,12 @@ class WizardApp(CloudWork):
     def exit_after_run(self, run: Run) -> None:
         message = None
         if run.resumable:
-            message = f"Run {run.run_id} stopped ({run.status}); resume it with: ecs-wizard resume {run.run_id}"
-            if run.cloud.get("cloud") == "demo":
-                message += " --demo"
+            # one line, never wrapped by Rich: a command pasted from the terminal must not hold a newline
+            message = Text(
+                f"Run {run.run_id} stopped ({run.status}); resume it with: {self.session.resume_command(run.run_id)}",
+                no_wrap=True,
+                overflow="ignore",
+            )
         self.exit(self.exit_code(), return_code=self.exit_code(), message=message)
 
     # -- quitting -----------------------------------------------------------------------------------
@@ -146,7 +155,7 @@ class WizardApp(CloudWork):
             ConfirmModal(
                 "Quit while the repair runs?",
                 f"The run stops after the current call. Everything it created is in the journal; "
-                f"resume later with: ecs-wizard resume {run_id}",
+                f"resume later with: {self.session.resume_command(run_id)}",
                 [],
                 yes="Stop and quit",
                 no="Keep running",

@@ -52,6 +52,7 @@ class PickerScreen(WizardScreen):
         self.verdicts: dict[str, Diagnosis] = {}
         self.scan_done = False
         self.shown_id_width: int | None = None
+        self.aimed_row = 0  # where the list put the cursor itself; elsewhere: the user moved it
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -119,7 +120,22 @@ class PickerScreen(WizardScreen):
         table = self.query_one("#images", DataTable)
         if d.image_id in table.rows:
             table.update_cell(d.image_id, "verdict", Text(d.verdict.marked))
+        self._aim_at_first_affected()
         self._status()
+
+    def _aim_at_first_affected(self) -> None:
+        """The cursor on the first affected image, as plain mode's default, while the user has not
+        moved it: verdicts arrive in any order, so an earlier affected row takes it over."""
+        table = self.query_one("#images", DataTable)
+        if table.cursor_row != self.aimed_row:
+            return
+        affected = (
+            n for n, row in enumerate(table.ordered_rows) if (d := self.verdicts.get(str(row.key.value))) and d.affected
+        )
+        first = next(affected, None)
+        if first is not None and first != table.cursor_row:
+            table.move_cursor(row=first)
+            self.aimed_row = first
 
     def on_scan_finished(self, message: ScanFinished) -> None:
         self.scan_done = True
@@ -164,6 +180,9 @@ class PickerScreen(WizardScreen):
             table.add_row(as_text(image.name), Text(verdict), as_text(fit_id(image.id, id_width)), key=image.id)
         if keep_cursor and table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
+        else:
+            self.aimed_row = table.cursor_row
+            self._aim_at_first_affected()
 
     def on_resize(self, event: events.Resize) -> None:
         self.call_after_refresh(self._refit)

@@ -92,6 +92,21 @@ MAX_CONCURRENCY = 64  # images diagnosed at once: each is a thread and a few API
 MAX_IMAGES = 100_000  # the large scenario's size (wizard.sim.scenarios.MAX_COUNT)
 
 
+class FaultRulesBelowParser(argparse.ArgumentParser):
+    """``sim serve``'s parser: its help ends with the fault-rule syntax, read from the emulator's
+    faults module only when the help is shown (the other commands' parsing never loads wizard.sim)."""
+
+    @property
+    def epilog(self) -> str:
+        from wizard.sim.faults import rule_help
+
+        return rule_help()
+
+    @epilog.setter
+    def epilog(self, value: str | None) -> None:
+        """argparse sets it to None when it builds the parser; the property above answers instead."""
+
+
 class PrintVersion(argparse.Action):
     """``--version``: the installed package's version, read only when asked (importing
     :mod:`importlib.metadata` costs more than the rest of ``--help``)."""
@@ -431,8 +446,12 @@ def _serve_parser(p: argparse.ArgumentParser) -> None:
 
 @command("sim", help="the cloud emulator")
 def _sim_parser(p: argparse.ArgumentParser) -> None:
-    sim_sub = p.add_subparsers(dest="sim_command", metavar="ACTION", required=True)
-    serve = sim_sub.add_parser("serve", help="serve the emulator on loopback HTTP until interrupted")
+    sim_sub = p.add_subparsers(dest="sim_command", metavar="ACTION", required=True, parser_class=FaultRulesBelowParser)
+    serve = sim_sub.add_parser(
+        "serve",
+        help="serve the emulator on loopback HTTP until interrupted",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, loopback only)")
     serve.add_argument("--port", type=port_number, default=0, help="port, 0 to 65535 (default 0: pick a free one)")
     serve.add_argument("--scenario", default="demo", help="demo | empty | large (default demo)")
@@ -453,7 +472,7 @@ def _sim_parser(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="RULE",
-        help="fault rule, e.g. ims.create_whole_image:first=1:status=500 (repeatable)",
+        help="fault rule, e.g. ims.create_whole_image:first=1:status=500 (repeatable; the syntax is below)",
     )
     serve.add_argument(
         "--clock-skew",
@@ -506,8 +525,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return errors.EXIT_FAILED
         except BrokenPipeError:  # the reader went away (`| head`): stop quietly, keep Python from complaining at exit
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            print(
-                "ecs-wizard: the output was closed; stopped (a run that had started can be resumed: ecs-wizard runs)",
-                file=sys.stderr,
-            )
+            if invocation.active_run_id is not None:  # a read-only command has nothing to say: it just stops
+                print(
+                    "ecs-wizard: the output was closed; stopped (a run that had started can be resumed: "
+                    + (
+                        invocation.session.resume_command(invocation.active_run_id)
+                        if invocation.session
+                        else "ecs-wizard runs"
+                    )
+                    + ")",
+                    file=sys.stderr,
+                )
             return errors.EXIT_FAILED

@@ -65,8 +65,11 @@ class EventPrinter:
         interval: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
         approved_by: str | None = None,
+        resume_command: Callable[[str], str] = lambda run_id: f"ecs-wizard resume {run_id}",
     ):
+        """``resume_command``: the command that resumes a run, as the session that runs it spells it."""
         self.stream = stream or sys.stdout
+        self.resume_command = resume_command
         self.json_lines = json_lines
         self.approved_by = approved_by  # e.g. "--yes": confirmations are answered before they are asked
         self.colour = use_colour(self.stream) and not json_lines
@@ -139,7 +142,7 @@ class EventPrinter:
                 if e.data.get("new_image_id") and e.status == RunStatus.SUCCEEDED
                 else ""
             )
-            hint = f"\n      resume with: ecs-wizard resume {e.run_id}" if e.data.get("resumable") else ""
+            hint = f"\n      resume with: {self.resume_command(e.run_id)}" if e.data.get("resumable") else ""
             return f"run {e.run_id} {e.status}: {e.message}{image}{hint}"
         return e.message
 

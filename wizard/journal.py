@@ -41,6 +41,11 @@ def default_state_dir() -> Path:
     env = os.environ.get("ECS_WIZARD_STATE_DIR")
     if env:
         return Path(env)
+    return platform_state_dir()
+
+
+def platform_state_dir() -> Path:
+    """The state directory when neither --state-dir nor ECS_WIZARD_STATE_DIR names one."""
     import platformdirs
 
     return Path(platformdirs.user_state_dir("ecs-wizard", appauthor=False))

@@ -281,7 +281,7 @@ class PlainWizard:
             self.prompter: Prompter = QuestionaryPrompter(prompt_input, prompt_output, colour=self.colour)
         else:
             self.prompter = LinePrompter(stdin, self.stream, self.show)
-        self.printer = EventPrinter(self.stream)
+        self.printer = EventPrinter(self.stream, resume_command=session.resume_command)
         self.run: Any = None
         self.cancel_requested = False
         self._cancel_noted = False
@@ -328,7 +328,7 @@ class PlainWizard:
                 return errors.EXIT_INTERRUPTED
             self.show(
                 f"\nInterrupted: the run stopped; every resource it created is in its journal.\n"
-                f"resume with: ecs-wizard resume {self.run.run_id}"
+                f"resume with: {self.session.resume_command(self.run.run_id)}"
             )
             self.finish_records()
             return errors.EXIT_INTERRUPTED

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import sys
 import threading
 import time
@@ -113,6 +114,32 @@ class CloudSession:
         if not s.verify_tls:
             cloud += " (TLS verification OFF: --insecure)"
         return f"{cloud}, region {s.region}, project {s.project_id or s.project_name or self.clients.project_id}"
+
+    def command(self, *words: str) -> str:
+        """``ecs-wizard WORDS`` with the options that reach this session's cloud and state directory,
+        so that it works as printed, pasted into a shell that has neither the options this one was
+        given nor, perhaps, its environment (ECS_WIZARD_STATE_DIR): ``--state-dir`` unless it is the
+        default, ``--demo``, or the cloud with the region and one endpoint where an option chose them."""
+        from wizard.journal import platform_state_dir
+
+        options: list[str] = []
+        if self.journal.directory.resolve() != platform_state_dir().resolve():
+            options += ["--state-dir", str(self.journal.directory)]
+        s = self.settings
+        if s.is_demo:
+            options.append("--demo")
+        else:
+            options += ["--cloud", s.cloud]
+            if s.sources.get("region") == "--region":
+                options += ["--region", s.region]
+            if s.sources.get("endpoint.ecs") == "--endpoint":  # one URL for every service
+                options += ["--endpoint", s.endpoints["ecs"]]
+            if not s.verify_tls:
+                options.append("--insecure")
+        return shlex.join(["ecs-wizard", *words, *options])
+
+    def resume_command(self, run_id: str) -> str:
+        return self.command("resume", run_id)
 
     def cloud_record(self) -> dict[str, Any]:
         """What the journal keeps about where a run happened (never credentials)."""

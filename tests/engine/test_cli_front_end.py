@@ -365,3 +365,46 @@ def test_a_reader_that_goes_away_stops_the_run_quietly(tmp_path):
     assert "the output was closed" in err and "Traceback" not in err and "BrokenPipeError" not in err
     [run] = Journal(tmp_path).runs()
     assert run.resumable  # what it had started is journaled
+    assert f"ecs-wizard resume {run.run_id} --state-dir {tmp_path} --demo" in err
+
+
+def test_a_read_only_command_whose_reader_goes_away_stops_silently(tmp_path):
+    env = {**os.environ, "ECS_WIZARD_STATE_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "wizard",
+            "--demo",
+            "--speed",
+            "100000",
+            "run",
+            SOURCE_EXISTS,
+            "--service",
+            "cbr",
+            "--yes",
+        ],
+        env=env,
+        capture_output=True,
+    )
+    assert done.returncode == 0, done.stderr
+    [run] = Journal(tmp_path).runs()
+    reader, writer = os.pipe()
+    os.close(reader)  # the reader is gone before the report is written, as `| head` once it has its lines
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "wizard", "report", run.run_id], stdout=writer, stderr=subprocess.PIPE, env=env
+        )
+    finally:
+        os.close(writer)
+    assert done.returncode == 1
+    assert done.stderr == b""  # nothing to resume, nothing to say
+
+
+def test_an_interactive_confirmation_is_asked_once(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr("wizard.commands.repair.interactive", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda: "y")
+    code, out, err = cli(capsys, tmp_path, "run", SOURCE_EXISTS, "--service", "cbr", *FAST)
+    assert code == 0, err
+    question = "'Put the ECS in a CBR server backup vault' creates billable resources. Continue?"
+    assert out.count(question) == 1 and f"{question} [y/N]" in out

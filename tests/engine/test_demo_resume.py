@@ -76,3 +76,31 @@ def test_a_kept_temporary_server_keeps_the_world_for_a_later_cleanup(tmp_path):
         UsageError, match="whose world is gone"
     ):  # its ids exist in every fresh demo, its world does not
         third.check_resumable_here(third.journal.load(run.run_id))
+
+
+def test_the_printed_resume_command_works_as_printed(tmp_path):
+    """The hint names the state directory and the demo, so pasted into another shell (another
+    directory, no ECS_WIZARD_STATE_DIR) it resumes the run."""
+    import os
+    import shlex
+    import subprocess
+    import sys
+
+    state = tmp_path / "my state"  # a space: the command quotes it
+    first = open_session(resolve(demo=True), state_dir=state, speed=FAST)
+    image = first.emulator.ids["image_old_csbs_server_exists"]
+    run = start(first, image, service="cbr", source_exists=True)
+    backup_step = run.plan.step("cbr_backup")
+    first.runner(run, confirm=lambda step: True, should_cancel=lambda: "checkpoint_id" in backup_step.state).run()
+    printed = first.resume_command(run.run_id)
+    first.close()
+    assert printed == f"ecs-wizard resume {run.run_id} --state-dir '{state}' --demo"
+
+    words = shlex.split(printed)
+    assert words[0] == "ecs-wizard"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ECS_WIZARD_")}
+    # --yes answers the confirmations a person would type; --speed only makes the emulator quick
+    argv = [sys.executable, "-m", "wizard", *words[1:], "--yes", "--speed", str(FAST)]
+    done = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert open_session(resolve(demo=True), state_dir=state).journal.load(run.run_id).status == "succeeded"

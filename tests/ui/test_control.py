@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import DataTable, ProgressBar
 
 from screens.app import WizardApp
@@ -225,19 +226,34 @@ async def test_command_palette_entries(session):
         assert screen_name(app) == "RunsModal"
 
 
-async def test_quit_during_a_run_asks_and_says_how_to_resume(make_session):
+@pytest.mark.parametrize("key", ["ctrl+q", "ctrl+c"])
+async def test_quit_during_a_run_asks_and_says_how_to_resume(make_session, key):
     session = make_session(speed=0)
     app = WizardApp(session)
+    said = []  # what the terminal shows once the screen is gone
+    exit_app = app.exit
+    app.exit = lambda *args, **kw: (said.append(kw.get("message")), exit_app(*args, **kw))[1]
     async with app.run_test(size=SIZE) as pilot:
         ex = await start_until_backup_running(app, pilot, session)
-        await pilot.press("ctrl+q")
+        await pilot.press(key)
         await pilot.pause()
         assert screen_name(app) == "ConfirmModal"
-        assert f"ecs-wizard resume {ex.run.run_id}" in text_of(app.screen.query("Plain")[1])
+        resume = session.resume_command(ex.run.run_id)  # with --state-dir: it works as printed
+        assert "--state-dir" in resume
+        assert resume in text_of(app.screen.query("Plain")[1]).replace("\n", " ")
         await pilot.press("y")
         await wait_for(pilot, lambda: app._exit, timeout=10)
     assert app.return_code == 130
     assert session.journal.load(ex.run.run_id).status == "cancelled"
+    assert resume in str(said[-1]) and said[-1].no_wrap  # one line: the terminal may wrap it, never a newline
+
+
+async def test_ctrl_c_before_a_run_quits_at_once(session):
+    app = WizardApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+c")
+        await wait_for(pilot, lambda: app._exit, timeout=10)
+    assert app.return_code == 0
 
 
 async def test_an_image_with_an_open_run_offers_that_run_first(make_session):

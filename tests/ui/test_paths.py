@@ -46,6 +46,20 @@ async def test_picker_scans_every_image(session):
         assert table.row_count == 1
 
 
+async def test_the_list_opens_on_the_first_affected_image(session):
+    """As plain mode's default: the cursor starts on the first affected image, not on the first row."""
+    app = WizardApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_picker(app, pilot)
+        await wait_for(pilot, lambda: app.screen.scan_done)
+        await pilot.pause()
+        table = app.screen.query_one("#images", DataTable)
+        rows = [str(row.key.value) for row in table.ordered_rows]
+        first = next(n for n, image_id in enumerate(rows) if app.screen.verdicts[image_id].affected)
+        assert first > 0  # the demo lists a not-affected image first
+        assert table.cursor_row == first
+
+
 async def test_typing_in_the_list_filters_and_enter_diagnoses_the_match(session):
     app = WizardApp(session)
     async with app.run_test(size=SIZE) as pilot:

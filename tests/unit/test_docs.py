@@ -91,3 +91,21 @@ def test_readme_points_contributors_to_the_three_documents():
     section = readme.split("## For contributors", 1)[1]
     for doc in ("CONTRIBUTING.md", "docs/design.md", "CHANGELOG.md"):
         assert f"]({doc})" in section
+
+
+def test_the_fault_rule_syntax_is_in_the_readme_and_in_sim_serve_help(capsys):
+    """One text, kept in wizard.sim.faults beside its parser: the README quotes it, the help prints it
+    with every operation a rule can name."""
+    import pytest
+
+    from wizard.cli import main
+    from wizard.sim.faults import OPERATIONS, RULE_SYNTAX
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert f"```text\n{RULE_SYNTAX}```" in readme
+    with pytest.raises(SystemExit):
+        main(["sim", "serve", "--help"])
+    shown = capsys.readouterr().out
+    assert RULE_SYNTAX in shown
+    for service, names in OPERATIONS.items():
+        assert f"  {service}: {names[0]}" in shown

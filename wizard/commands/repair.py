@@ -142,7 +142,7 @@ def _execute(invocation: Invocation, session: CloudSession, run: Run) -> int:
             f"nothing was changed; confirm with: ecs-wizard resume {run.run_id} --yes",
             resumable=True,
         )
-    on_event = _event_printer(invocation, run, demo=session.settings.is_demo)
+    on_event = _event_printer(invocation, session, run)
     runner = session.runner(
         run, on_event=on_event, confirm=lambda step: _confirm(invocation, step), lock=invocation.run_lock
     )
@@ -152,7 +152,7 @@ def _execute(invocation: Invocation, session: CloudSession, run: Run) -> int:
         # The journal was written after the last event; nothing created is forgotten.
         run.status = RunStatus.CANCELLED
         session.journal.save(run)
-        print(f"\ninterrupted; resume with: ecs-wizard resume {run.run_id}", file=sys.stderr)
+        print(f"\ninterrupted; resume with: {session.resume_command(run.run_id)}", file=sys.stderr)
         if args.json:
             invocation.print_run_finished(
                 RunStatus.CANCELLED, run.run_id, "interrupted; the run can be resumed", resumable=True
@@ -197,13 +197,20 @@ def _confirm(invocation: Invocation, step: Step) -> bool:
     return input().strip().lower() in {"y", "yes"}
 
 
-def _event_printer(invocation: Invocation, run: Run, *, demo: bool) -> Callable[[RunEvent], None]:
+def _event_printer(invocation: Invocation, session: CloudSession, run: Run) -> Callable[[RunEvent], None]:
     """The runner's events as lines (or JSON); a successful run ends with what can still be done
     later, which with --json rides on the closing run-finished event so that it stays the last line."""
     args = invocation.args
-    printer = EventPrinter(json_lines=args.json, approved_by="--yes" if args.yes else None)
+    printer = EventPrinter(
+        json_lines=args.json,
+        approved_by="--yes" if args.yes else None,
+        resume_command=session.resume_command,
+    )
+    demo = session.settings.is_demo
 
     def on_event(event: RunEvent) -> None:
+        if event.event == "waiting-for-confirmation" and not (args.yes or args.json):
+            return  # the question itself says it, once (_confirm)
         finished = event.event == "run-finished"
         hints = follow_up_hints(run.plan, demo=demo) if finished and event.status == RunStatus.SUCCEEDED else []
         if hints and args.json:

@@ -1,40 +1,5 @@
-"""Fault injection rules.
-
-Command-line syntax (also accepted by :meth:`FaultRule.parse`)::
-
-    SERVICE.OPERATION[:key=value|flag]...
-
-``SERVICE`` and ``OPERATION`` may be ``*``. Keys:
-
-* ``first=N``     apply to the first N matching requests only
-* ``prob=P``      apply with probability P (0..1; the emulator's RNG is seeded, so runs repeat)
-* ``status=S``    answer HTTP S with the service's error body instead of performing the action
-* ``code=C``      the cloud error code of that answer (default: ``<service prefix>.0000``)
-* ``message=M``   its message (default: "Injected fault")
-* ``retry_after=SEC`` send a ``Retry-After: SEC`` header with that answer (needs ``status=``; e.g. 429)
-* ``latency=SEC`` delay the answer by SEC *real* seconds (0 to 60; keep it small)
-* ``lost``        perform the action, then never answer (connection dropped)
-* ``late=SEC``    never answer, and perform the action SEC *virtual* seconds later (a request that
-                  outlived the client's read timeout and still lands: the case a reconcile window is for)
-* ``visible_after=SEC`` the resource the action makes shows in list calls only SEC virtual seconds
-                  later (real clouds' lists are eventually consistent; a GET by id sees it at once)
-* ``job=fail``    the job the action starts ends in FAIL (``reason=`` gives ``fail_reason``); on
-                  ``ecs.delete_servers`` the servers stay as they were
-* ``backup=error`` the backup the action starts ends in ``error`` (``reason=`` gives the fail reason)
-* ``reason=R``    the failure reason for ``job=fail`` / ``backup=error``
-
-Without ``first`` or ``prob`` a rule applies to every matching request. Examples::
-
-    ims.create_whole_image:first=1:status=500:code=IMG.0000:message=boom
-    ecs.create_server:lost
-    cbr.create_vault:first=1:late=45
-    ims.create_whole_image:visible_after=120
-    ecs.delete_servers:first=1:job=fail
-    cbr.backup:prob=0.5:status=503
-    ims.list_images:first=1:status=429:code=APIGW.0308:retry_after=2
-    ims.create_whole_image:job=fail:reason=disk snapshot failed
-    cbr.create_checkpoint:backup=error
-    *.*:latency=0.2
+"""Fault injection rules: the syntax is :data:`RULE_SYNTAX` (``sim serve --help`` and the README
+show it), parsed by :meth:`FaultRule.parse`.
 """
 
 from __future__ import annotations
@@ -43,6 +8,42 @@ import math
 import random
 from dataclasses import dataclass, field
 from typing import Any
+
+RULE_SYNTAX = """\
+A fault rule: SERVICE.OPERATION[:key=value|flag]...   (SERVICE and OPERATION may be *)
+
+  first=N            apply to the first N matching requests only
+  prob=P             apply with probability P (0..1; the emulator's RNG is seeded, so runs repeat)
+  status=S           answer HTTP S with the service's error body instead of performing the action
+  code=C             the cloud error code of that answer (default: <service prefix>.0000)
+  message=M          its message (default: "Injected fault")
+  retry_after=SEC    send a Retry-After: SEC header with that answer (needs status=; e.g. 429)
+  latency=SEC        delay the answer by SEC real seconds (0 to 60; keep it small)
+  lost               perform the action, then never answer (connection dropped)
+  late=SEC           never answer, and perform the action SEC virtual seconds later (a request that
+                     outlived the client's read timeout and still lands)
+  visible_after=SEC  the resource the action makes shows in list calls only SEC virtual seconds later
+                     (lists are eventually consistent; a GET by id sees it at once)
+  job=fail           the job the action starts ends in FAIL (reason= gives fail_reason); on
+                     ecs.delete_servers the servers stay as they were
+  backup=error       the backup the action starts ends in error (reason= gives the fail reason)
+  reason=R           the failure reason for job=fail / backup=error
+
+Without first or prob a rule applies to every matching request. Examples:
+
+  ims.create_whole_image:first=1:status=500:code=IMG.0000:message=boom
+  ecs.create_server:lost
+  cbr.create_vault:first=1:late=45
+  ims.create_whole_image:visible_after=120
+  ecs.delete_servers:first=1:job=fail
+  cbr.backup:prob=0.5:status=503
+  ims.list_images:first=1:status=429:code=APIGW.0308:retry_after=2
+  ims.create_whole_image:job=fail:reason=disk snapshot failed
+  cbr.create_checkpoint:backup=error
+  *.*:latency=0.2
+"""
+"""A rule as ``--fault`` takes it: its keys, what each does, and examples."""
+
 
 OPERATIONS: dict[str, tuple[str, ...]] = {
     "iam": ("create_token",),
@@ -381,3 +382,15 @@ class FaultSet:
                 default = "injected job failure" if rule.job else "injected backup failure"
                 out.fail = (rule.reason or rule.message or default, rule.code or DEFAULT_CODES.get(service, "SIM.0000"))
         return out
+
+
+def rule_help() -> str:
+    """The rule syntax with the operations a rule can name, as ``sim serve --help`` shows it."""
+    import textwrap
+
+    def listed(title: str, words: str) -> str:
+        return textwrap.fill(words, 100, initial_indent=f"  {title}", subsequent_indent="      ")
+
+    operations = "\n".join(listed(f"{service}: ", ", ".join(names)) for service, names in OPERATIONS.items())
+    aliases = listed("", ", ".join(f"{alias} = {name}" for alias, name in ALIASES.items()))
+    return f"{RULE_SYNTAX}\nOperations a rule can name:\n{operations}\nAliases:\n{aliases}\n"
