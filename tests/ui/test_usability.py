@@ -155,11 +155,13 @@ async def test_picker_ids_distinguishable_at_80x24(session):
         for image_id, text in shown.items():
             assert text.endswith(image_id[-KEEP_TAIL:])
         assert table.max_scroll_x == 0  # nothing hidden to the right
-        # still chosen by the full id
+        # still chosen by the full id: the list opens on the first affected image
+        await wait_for(pilot, lambda: app.screen.scan_done)
+        first_affected = next(image_id for image_id in shown if app.screen.verdicts[image_id].affected)
         table.focus()
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen_name(app) == "DiagnosisScreen")
-        assert app.screen.diagnosis.image_id == next(iter(shown))
+        assert app.screen.diagnosis.image_id == first_affected
 
 
 async def test_picker_shows_whole_ids_where_they_fit(session):
