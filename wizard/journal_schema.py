@@ -155,6 +155,15 @@ def _step() -> Check:
     from wizard.steps import KINDS
 
     ids = record({}, {k: optional_text for k in ID_KEYS})  # the ids later steps and the report read
+    # A step's state: those ids, and the working time the runner adds up across resumes (wizard.runner._work)
+    state = record(
+        {},
+        {
+            **{k: optional_text for k in ID_KEYS},
+            **{k: number(minimum=0) for k in ("worked", "cloud_worked", "elapsed", "cloud_elapsed")},
+            "speed": number(minimum=0),
+        },
+    )
     return record(
         {"name": text, "kind": one_of(*KINDS), "title": text, "inputs": mapping()},
         {
@@ -164,7 +173,7 @@ def _step() -> Check:
             "max_attempts": whole(1),
             "status": one_of(*StepStatus),
             "attempts": whole(0),
-            "state": ids,
+            "state": state,
             "outputs": ids,
             "resources": list_of(record({"type": text, "id": text, "name": text})),
             "error": optional(ERROR),
