@@ -173,6 +173,11 @@ def _common(parser: argparse.ArgumentParser, top: bool = False) -> None:
     g.add_argument(
         "--speed", type=positive_speed, help="demo only: emulator speed, virtual seconds per real second (default 60)"
     )
+    g.add_argument(
+        "--profile",
+        choices=["otc", "hwc"],
+        help="demo only: the cloud the emulator is, Open Telekom Cloud or Huawei Cloud (default otc)",
+    )
 
 
 def _confirm_options(parser: argparse.ArgumentParser) -> None:
@@ -466,6 +471,13 @@ def _sim_parser(p: argparse.ArgumentParser) -> None:
         type=positive_speed,
         default=argparse.SUPPRESS,
         help=f"virtual seconds per real second (default {SERVE_SPEED:g})",
+    )
+    serve.add_argument(
+        "--profile",
+        choices=["otc", "hwc"],
+        default=argparse.SUPPRESS,
+        help="the cloud it is: otc (Open Telekom Cloud, default) or hwc (Huawei Cloud), each with its documented "
+        "differences; the export lines use that cloud's variables and name its endpoints",
     )
     serve.add_argument(
         "--fault",

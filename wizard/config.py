@@ -37,6 +37,7 @@ INSECURE_WARNING = (
 
 CloudName = Literal["hwc", "otc", "demo"]  # Huawei Cloud, Open Telekom Cloud, the built-in emulator
 CredentialKind = Literal["aksk", "password"]  # AK/SK signing, or an IAM token from a password
+CLOUD_TITLES = {"hwc": "Huawei Cloud", "otc": "Open Telekom Cloud"}
 
 
 @dataclass
@@ -67,10 +68,18 @@ class Settings:
     endpoints: dict[str, str]
     verify_tls: bool = True
     sources: dict[str, str] = field(default_factory=dict)
+    demo_profile: str = ""  # the demo: which cloud the emulator is ("otc" or "hwc", wizard.sim.profiles)
 
     @property
     def is_demo(self) -> bool:
         return self.cloud == "demo"
+
+    @property
+    def title(self) -> str:
+        """The cloud in words: "Huawei Cloud", "Open Telekom Cloud", or which one the demo emulates."""
+        if self.is_demo:
+            return f"demo (built-in emulator of {CLOUD_TITLES[self.demo_profile]})"
+        return CLOUD_TITLES[self.cloud]
 
     def require_credentials(self) -> Credentials:
         """The credentials to build clients with, or a ConfigError that says how to give them."""
@@ -87,7 +96,7 @@ class Settings:
         rows = [
             (
                 "cloud",
-                {"hwc": "Huawei Cloud", "otc": "Open Telekom Cloud", "demo": "demo (built-in emulator)"}[self.cloud],
+                self.title,
                 self.sources.get("cloud", ""),
             ),
             ("region", self.region, self.sources.get("region", "")),
@@ -125,11 +134,17 @@ def hwc_endpoint(service: str, region: str) -> str:
     return f"https://{service}.{region}.{domain}"
 
 
-def _demo_settings() -> Settings:
+def _demo_settings(profile: str) -> Settings:
     from wizard.sim import DEMO
+    from wizard.sim.profiles import profile_named
 
+    try:
+        emulated = profile_named(profile)
+    except ValueError as exc:
+        raise ConfigError(str(exc), "Use --profile otc (Open Telekom Cloud) or --profile hwc (Huawei Cloud).") from None
     creds = Credentials("aksk", ak=DEMO.ak, sk=Secret(DEMO.sk))
-    settings = Settings("demo", DEMO.region, DEMO.project_id, None, creds, {s: DEMO.endpoint for s in SERVICES})
+    endpoints = {s: DEMO.endpoint for s in SERVICES}
+    settings = Settings("demo", emulated.region, DEMO.project_id, None, creds, endpoints, demo_profile=emulated.name)
     settings.sources = {k: "--demo" for k in ("cloud", "region", "project", "credentials")}
     settings.sources.update({f"endpoint.{s}": "--demo (in-process emulator)" for s in SERVICES})
     return settings
@@ -145,12 +160,14 @@ def resolve(
     insecure: bool = False,
     home: Path | None = None,
     cwd: Path | None = None,
+    profile: str | None = None,
 ) -> Settings:
-    """Resolve settings from flags and the environment (see the module docstring for the order)."""
+    """Resolve settings from flags and the environment (see the module docstring for the order).
+    ``profile``: the cloud the demo's emulator is (``otc``, the default, or ``hwc``)."""
     env = os.environ if env is None else env
     sources: dict[str, str] = {}
     if demo:
-        return _demo_settings()
+        return _demo_settings(profile or "otc")
     if cloud not in (None, "hwc", "otc"):
         raise ConfigError(
             f"Unknown cloud {cloud!r}.", "Use --cloud hwc (Huawei Cloud) or --cloud otc (Open Telekom Cloud)."

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wizard import statedir
-from wizard.config import INSECURE_WARNING, Settings
+from wizard.config import CLOUD_TITLES, INSECURE_WARNING, Settings
 from wizard.errors import UsageError, WizardError
 from wizard.journal import Journal, Run
 from wizard.ownership import ReconcileWindow
@@ -109,8 +109,9 @@ class CloudSession:
     def label(self) -> str:
         s = self.settings
         if s.is_demo:
-            return f"demo (built-in emulator, project {s.project_id}, region {s.region})"
-        cloud = "Huawei Cloud" if s.cloud == "hwc" else "Open Telekom Cloud"
+            emulated = CLOUD_TITLES[s.demo_profile]
+            return f"demo (built-in emulator of {emulated}, project {s.project_id}, region {s.region})"
+        cloud = s.title
         if not s.verify_tls:
             cloud += " (TLS verification OFF: --insecure)"
         return f"{cloud}, region {s.region}, project {s.project_id or s.project_name or self.clients.project_id}"
@@ -152,8 +153,9 @@ class CloudSession:
         }
         if not s.verify_tls:
             record["verify_tls"] = False  # said in the report: its answers were not authenticated
-        if self.emulator is not None:  # demo: which emulated world the run's resources live in
+        if self.emulator is not None:  # demo: which emulated cloud and world the run's resources live in
             record["world"] = self.emulator.world_id
+            record["profile"] = s.demo_profile
         return record
 
     def new_run(self, image_ref: str, diagnosis: Diagnosis, answers: Answers, plan: Plan) -> Run:
@@ -195,6 +197,12 @@ class CloudSession:
         if run.cloud.get("cloud") == "demo" and not self.settings.is_demo:
             raise UsageError(f"Run {run.run_id} was a demo run.", "Resume it with --demo.")
         if run.cloud.get("cloud") == "demo":
+            profile = run.cloud.get("profile", "otc")
+            if profile != self.settings.demo_profile:
+                raise UsageError(
+                    f"Run {run.run_id} ran on the demo's emulated {CLOUD_TITLES.get(profile, profile)}.",
+                    f"Resume it with --demo --profile {profile}.",
+                )
             world = run.cloud.get("world")
             if self.emulator is not None and (
                 world != self.emulator.world_id if world else not self.emulator_knows(run)
@@ -206,8 +214,9 @@ class CloudSession:
                 )
             needed = run.cloud.get("world_generation", 0)
             if self.emulator is not None and needed > self.emulator.generation:
+                kept = demo_world_path(self.journal, self.settings.demo_profile)
                 raise UsageError(
-                    f"The demo world kept in {demo_world_path(self.journal)} is older than run {run.run_id}'s journal "
+                    f"The demo world kept in {kept} is older than run {run.run_id}'s journal "
                     f"(world save {self.emulator.generation}, the run's last write saw save {needed}): the process "
                     "that ran it stopped before the world was kept, so resources the journal names are missing.",
                     "Those resources existed only in the newer world: start a new demo run (ecs-wizard demo).",
@@ -240,7 +249,7 @@ class CloudSession:
             runs = []  # a state directory that cannot be used keeps nothing (the command said why)
         if not any(needs_this_world(r) for r in runs):
             with contextlib.suppress(OSError):  # nothing to keep; a state dir that is not one holds nothing
-                demo_world_path(self.journal).unlink(missing_ok=True)
+                demo_world_path(self.journal, self.settings.demo_profile).unlink(missing_ok=True)
             return
         try:
             self.keep_world()
@@ -261,7 +270,9 @@ class CloudSession:
             emu.generation += 1
             data = snapshot.dumps(emu)
         statedir.private_dir(self.journal.directory)
-        statedir.save_private(demo_world_path(self.journal), data, what="demo world", durable=False)
+        statedir.save_private(
+            demo_world_path(self.journal, self.settings.demo_profile), data, what="demo world", durable=False
+        )
         return emu.generation
 
     def keep_world_with(self, run: Run) -> None:
@@ -297,8 +308,9 @@ class CloudSession:
             return False
 
 
-def demo_world_path(journal: Journal) -> Path:
-    return journal.directory / "demo-world.json"
+def demo_world_path(journal: Journal, profile: str = "otc") -> Path:
+    """Where the demo keeps its world between processes: one world per emulated cloud."""
+    return journal.directory / ("demo-world.json" if profile == "otc" else f"demo-world-{profile}.json")
 
 
 def open_session(
@@ -328,7 +340,7 @@ def open_session(
 
         emu = emulator
         pace = DEMO_SPEED if speed is None else speed
-        path = demo_world_path(journal)
+        path = demo_world_path(journal, settings.demo_profile)
         if emu is None and scenario == "demo" and (path.exists() or path.is_symlink()):
             emu = session.restore_world(path, pace)
             session.restored = emu is not None
@@ -338,7 +350,7 @@ def open_session(
         if emu is None:
             from wizard.sim import Emulator
 
-            emu = Emulator(scenario=scenario, speed=pace, faults=list(faults))
+            emu = Emulator(scenario=scenario, speed=pace, faults=list(faults), profile=settings.demo_profile)
         if emulator is None:  # a world the caller handed in is the caller's to keep
             journal.before_write = session.keep_world_with
         return build_clients(settings, settings.require_credentials(), session_factory=emu.session), emu

@@ -1,8 +1,10 @@
 """The contract suite: our API client (wizard.cloud) against the emulator over real loopback HTTP.
 
-Clients are built the way a user builds them: environment variables -> ``wizard.config.resolve``
--> ``build_clients``. The emulator's clock is frozen (speed 0) and moved with ``clock.advance``;
-the client's retry sleeps are recorded, not slept.
+Every test runs against both emulated clouds (``profile``: ``otc`` and ``hwc``, see
+:mod:`wizard.sim.profiles`). Clients are built the way a user builds them: the variables
+``ecs-wizard sim serve --profile P`` exports -> ``wizard.config.resolve`` -> ``build_clients``. The
+emulator's clock is frozen (speed 0) and moved with ``clock.advance``; the client's retry sleeps are
+recorded, not slept.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import pytest
 
 from wizard.cloud.client import Clients, build_clients
 from wizard.config import Settings, resolve
-from wizard.sim import DEMO, BackgroundServer, Emulator
+from wizard.sim import DEMO, BackgroundServer, Emulator, export_lines
+from wizard.sim.profiles import PROFILES
 
 AKSK_ENV = {
     "HUAWEICLOUD_SDK_AK": DEMO.ak,
@@ -31,17 +34,43 @@ PASSWORD_ENV = {
 
 
 def settings_from_env(url: str, variables: dict[str, str]) -> Settings:
-    """``resolve()`` reading the real process environment, holding only ``variables`` + the endpoint."""
+    """``resolve()`` reading the real process environment, holding only ``variables`` + the endpoint
+    (``url`` for every service, unless ``variables`` name each service's)."""
     with pytest.MonkeyPatch.context() as mp:
         import os
 
         for name in list(os.environ):
             if name.startswith(("HUAWEICLOUD_", "OS_", "ECS_WIZARD_")):
                 mp.delenv(name)
-        for name, value in {**variables, "ECS_WIZARD_ENDPOINT": url}.items():
+        per_service = any(name.startswith("ECS_WIZARD_ENDPOINT_") for name in variables)
+        for name, value in {**variables, **({} if per_service else {"ECS_WIZARD_ENDPOINT": url})}.items():
             mp.setenv(name, value)
         nowhere = Path("/nonexistent-ecs-wizard-contract")
         return resolve(home=nowhere, cwd=nowhere)
+
+
+def exported(url: str, profile: str) -> dict[str, str]:
+    """The variables ``eval "$(ecs-wizard sim serve --profile PROFILE)"`` sets in a shell."""
+    env = {}
+    for line in export_lines(url, PROFILES[profile]):
+        name, _, value = line.removeprefix("export ").partition("=")
+        env[name] = value.split("#")[0].strip()
+    return env
+
+
+def cloud_env(emu: Emulator, url: str, variables: dict[str, str] | None) -> dict[str, str]:
+    """``variables`` in the emulator's region (both families' region variables: each reads its own),
+    or by default what its ``sim serve`` exports."""
+    if variables is None:
+        return exported(url, emu.profile.name)
+    region = emu.profile.region
+    return {"OS_REGION_NAME": region, "HUAWEICLOUD_SDK_REGION": region, **variables}
+
+
+def served(emu: Emulator, url: str, env: dict[str, str] | None = None) -> Cloud:
+    """A :class:`Cloud` for an emulator served at ``url``, its clients built from ``env`` (see cloud_env)."""
+    sleeps: list[float] = []
+    return Cloud(emu, url, clients_from_env(url, cloud_env(emu, url, env), sleep=sleeps.append), sleeps)
 
 
 def clients_from_env(url: str, variables: dict[str, str], **options: Any) -> Clients:
@@ -63,9 +92,13 @@ class Cloud:
     def ids(self) -> dict[str, str]:
         return self.emu.ids
 
+    @property
+    def profile(self) -> str:
+        return self.emu.profile.name
+
     def connect(self, variables: dict[str, str] | None = None) -> Clients:
         """Another set of clients (other credentials) against the same emulator; same sleep recorder."""
-        return clients_from_env(self.url, AKSK_ENV if variables is None else variables, sleep=self.sleeps.append)
+        return clients_from_env(self.url, cloud_env(self.emu, self.url, variables), sleep=self.sleeps.append)
 
     def requests(self, method: str, path_start: str) -> list[tuple[str, str, int]]:
         """What the emulator received (method, path, status; status 0 = answer lost)."""
@@ -75,19 +108,23 @@ class Cloud:
         return f"/v1/{DEMO.project_id}{suffix}"
 
 
+@pytest.fixture(scope="module", params=sorted(PROFILES))
+def profile(request: pytest.FixtureRequest) -> str:
+    """The emulated cloud: every contract test runs against each (pytest groups a module's tests by it)."""
+    return str(request.param)
+
+
 @pytest.fixture
-def open_cloud() -> Iterator:
+def open_cloud(profile: str) -> Iterator:
     """Factory: ``open_cloud(scenario=..., scenario_params=..., env=...)`` -> a served :class:`Cloud`."""
     servers: list[BackgroundServer] = []
 
     def make(scenario: str = "demo", scenario_params: dict | None = None, env: dict[str, str] | None = None) -> Cloud:
-        emu = Emulator(scenario=scenario, speed=0, scenario_params=scenario_params)
+        emu = Emulator(scenario=scenario, speed=0, scenario_params=scenario_params, profile=profile)
         server = BackgroundServer(emu)
         url = server.__enter__()
         servers.append(server)
-        sleeps: list[float] = []
-        clients = clients_from_env(url, AKSK_ENV if env is None else env, sleep=sleeps.append)
-        return Cloud(emu, url, clients, sleeps)
+        return served(emu, url, env)
 
     yield make
     for server in servers:
@@ -101,10 +138,8 @@ def cloud(open_cloud) -> Cloud:
 
 
 @pytest.fixture(scope="module")
-def shared_cloud() -> Iterator[Cloud]:
-    """One demo emulator per module for read-only tests (no faults, no clock moves, no writes)."""
-    emu = Emulator(scenario="demo", speed=0)
+def shared_cloud(profile: str) -> Iterator[Cloud]:
+    """One demo emulator per module and profile for read-only tests (no faults, no clock moves, no writes)."""
+    emu = Emulator(scenario="demo", speed=0, profile=profile)
     with BackgroundServer(emu) as url:
-        sleeps: list[float] = []
-        clients = clients_from_env(url, AKSK_ENV, sleep=sleeps.append)
-        yield Cloud(emu, url, clients, sleeps)
+        yield served(emu, url)

@@ -9,7 +9,7 @@ import pytest
 
 from wizard.cloud import CloudError
 from wizard.cloud.ecs import ServerSpec
-from wizard.cloud.models import Backup
+from wizard.cloud.models import Backup, Job
 from wizard.sim import durations as D
 
 
@@ -59,3 +59,16 @@ def public_spec(cloud, name: str = "contract-tmp", image_key: str = "image_publi
         root_volume_type="SSD",
     )
     return replace(spec, **changes)
+
+
+def job_progress(cloud, job_id: str) -> Job | None:
+    """The IMS job's answer on the percentage path where the cloud publishes it (``hwc``; the Huawei
+    Cloud SDK's ``show_job_progress``); where it does not (``otc``, whose API reference lacks it) it is
+    the gateway's 404 ``APIGW.0101``, and None is returned."""
+    ims = cloud.clients.ims
+    if cloud.emu.profile.job_progress_path:
+        return ims.get_job_progress(job_id)
+    raises_cloud_error(
+        lambda: ims.get_job_progress(job_id), service="ims", status=404, code="APIGW.0101", message="does not exist"
+    )
+    return None

@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from tests.contract.conftest import AKSK_ENV, PASSWORD_ENV, clients_from_env, settings_from_env
+from tests.contract.conftest import AKSK_ENV, PASSWORD_ENV, clients_from_env, cloud_env, settings_from_env
 from tests.contract.helpers import new_cbr_backup, raises_cloud_error
 from tests.contract.proxy import rewriting_proxy
 from wizard.cloud import CloudError, CloudUnreachable, Secret
@@ -71,9 +71,9 @@ def test_aksk_temporary_credentials_send_and_sign_the_security_token(cloud):
 
 
 def test_password_settings_build_token_clients_and_resolve_the_project_from_the_token(cloud):
-    settings = settings_from_env(cloud.url, PASSWORD_ENV)
+    settings = settings_from_env(cloud.url, cloud_env(cloud.emu, cloud.url, PASSWORD_ENV))
     assert settings.cloud == "otc" and settings.credentials.kind == "password"
-    assert settings.project_id is None and settings.project_name == "eu-de"
+    assert settings.project_id is None and settings.project_name == cloud.emu.profile.region
     clients = build_clients(settings, settings.require_credentials(), sleep=cloud.sleeps.append)
     auth = clients.ims.http.auth
     assert isinstance(auth, PasswordAuth) and auth.user == DEMO.user and auth.domain == DEMO.domain
@@ -123,7 +123,7 @@ def test_password_token_is_refreshed_before_expiry_on_the_emulator_clock(cloud):
         DEMO.user,
         Secret(DEMO.password),
         DEMO.domain,
-        project_name=DEMO.region,
+        project_name=cloud.emu.profile.region,
         wall_clock=cloud.emu.clock.now,
     )
     first = auth.token()

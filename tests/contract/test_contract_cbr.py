@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.contract.conftest import PASSWORD_ENV
 from tests.contract.helpers import new_cbr_backup, raises_cloud_error
 from wizard.cloud import AnswerLost, CloudError
-from wizard.sim import FaultRule
+from wizard.sim import DEMO, FaultRule
 from wizard.sim import durations as D
 
 MISSING = "5ca1ab1e-dead-4000-8000-000000000000"
@@ -84,14 +85,27 @@ def test_list_backups_and_get_backup(shared_cloud):
     assert sorted(c["resource_size"] for c in detail.raw["children"]) == [40, 100]
 
 
-def test_get_backup_of_a_missing_backup_is_404_6200(shared_cloud):
-    raises_cloud_error(
-        lambda: shared_cloud.clients.cbr.get_backup(MISSING),
-        service="cbr",
-        status=404,
-        code="BackupService.6200",
-        message=MISSING,
-    )
+def test_get_backup_of_a_missing_backup_is_a_404_on_both_clouds(shared_cloud):
+    """OTC answers 404 ``BackupService.6200`` (opentelekomcloud-docs/cloud-backup-recovery
+    api-ref/source/appendix/error_codes.rst). Huawei Cloud answers 401 ``{"unauthorized": {"code": "401",
+    "message": "Malformed request url"}}``, which Terraform reads as a 404 (huaweicloud/terraform-provider-huaweicloud
+    huaweicloud/services/cbr/resource_huaweicloud_cbr_checkpoint.go, parseBackupError); the client does too."""
+    lookup = lambda: shared_cloud.clients.cbr.get_backup(MISSING)  # noqa: E731
+    if shared_cloud.profile == "otc":
+        raises_cloud_error(lookup, service="cbr", status=404, code="BackupService.6200", message=MISSING)
+        return
+    raises_cloud_error(lookup, service="cbr", status=404, code="401", message="Malformed request url")
+    assert shared_cloud.emu.request_log[-1] == ("GET", f"/v3/{DEMO.project_id}/backups/{MISSING}", 401)
+
+
+def test_the_huawei_cloud_not_found_401_costs_no_new_token(cloud):
+    """The 401 "Malformed request url" is no credentials problem: token auth does not log in again."""
+    clients = cloud.connect(PASSWORD_ENV)
+    with pytest.raises(CloudError) as info:
+        clients.cbr.get_backup(MISSING)
+    assert info.value.status == 404
+    assert len(cloud.requests("POST", "/v3/auth/tokens")) == 1
+    assert len(cloud.requests("GET", f"/v3/{DEMO.project_id}/backups/{MISSING}")) == 1
 
 
 def test_list_backups_with_an_invalid_limit_is_refused(shared_cloud):

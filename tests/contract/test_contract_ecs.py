@@ -25,7 +25,7 @@ def test_get_server_returns_the_model(shared_cloud):
     )
     assert (server.vpc_id, server.availability_zone, server.image_id) == (
         ids["vpc_id"],
-        "eu-de-01",
+        shared_cloud.emu.profile.availability_zones[0],
         ids["image_public"],
     )
     assert len(server.volume_ids) == 2 and server.raw["os-extended-volumes:volumes_attached"][0]["bootIndex"] == "0"
@@ -73,8 +73,9 @@ def test_list_flavors(shared_cloud):
         ("s3.large.2", 2, 4096),
         ("s3.xlarge.2", 4, 8192),
     }
-    assert flavors["s3.large.2"].raw["os_extra_specs"]["cond:operation:az"] == "eu-de-01(normal),eu-de-02(normal)"
-    assert len(ecs.list_flavors("eu-de-02")) == 3 and ecs.list_flavors("eu-de-99") == []
+    first, second = shared_cloud.emu.profile.availability_zones
+    assert flavors["s3.large.2"].raw["os_extra_specs"]["cond:operation:az"] == f"{first}(normal),{second}(normal)"
+    assert len(ecs.list_flavors(second)) == 3 and ecs.list_flavors("eu-de-99") == []
 
 
 def test_list_availability_zones_keeps_those_available(shared_cloud):
@@ -127,7 +128,7 @@ def test_vpc_list_vpcs_and_subnets(shared_cloud):
         "subnet-erp",
         "192.168.1.0/24",
         ids["vpc_id"],
-        "eu-de-01",
+        shared_cloud.emu.profile.availability_zones[0],
     )
     assert [s.id for s in vpc.list_subnets()] == [ids["subnet_id"]]
     assert vpc.list_subnets(MISSING) == []
@@ -136,8 +137,9 @@ def test_vpc_list_vpcs_and_subnets(shared_cloud):
 # ---- create ------------------------------------------------------------------------------------
 def test_create_server_from_a_public_image_and_follow_the_job(cloud):
     ecs = cloud.clients.ecs
+    second = cloud.emu.profile.availability_zones[1]
     spec = public_spec(
-        cloud, name="contract-tmp", availability_zone="eu-de-02", root_volume_size=50, tags=(("made-by", "ecs-wizard"),)
+        cloud, name="contract-tmp", availability_zone=second, root_volume_size=50, tags=(("made-by", "ecs-wizard"),)
     )
     job_id, [server_id] = ecs.create_server(spec)
     job = ecs.get_job(job_id)
@@ -146,7 +148,7 @@ def test_create_server_from_a_public_image_and_follow_the_job(cloud):
     assert (server.name, server.status, server.availability_zone, server.flavor_id) == (
         "contract-tmp",
         "BUILD",
-        "eu-de-02",
+        second,
         "s3.medium.2",
     )
     assert server.raw["tags"] == ["made-by=ecs-wizard"]

@@ -7,18 +7,17 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.contract.conftest import AKSK_ENV, Cloud, clients_from_env
+from tests.contract.conftest import served
 from wizard.sim import BackgroundServer, Emulator
 
 N = 1000
 
 
 @pytest.fixture(scope="module")
-def large_cloud():
-    emu = Emulator(scenario="large", speed=0, scenario_params={"n": N})
+def large_cloud(profile):
+    emu = Emulator(scenario="large", speed=0, scenario_params={"n": N}, profile=profile)
     with BackgroundServer(emu) as url:
-        clients = clients_from_env(url, AKSK_ENV, sleep=lambda s: None)
-        yield Cloud(emu, url, clients)
+        yield served(emu, url)
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,10 @@
-"""All four repair paths end to end against the emulator: exactly the expected resources, and a
-verified fast image at the end."""
+"""All four repair paths end to end against the emulator, on both emulated clouds: exactly the
+expected resources, and a verified fast image at the end."""
 
 import pytest
 
 from tests.engine.helpers import added, inventory, removed, repair
+from tests.frozen import BOTH_CLOUDS
 from wizard.diagnose import diagnose
 
 
@@ -28,6 +29,7 @@ def assert_fast_image(session, run):
     }
 
 
+@BOTH_CLOUDS
 def test_cbr_source_exists(session, emu):
     before = inventory(session.clients)
     run = repair(session, emu.ids["image_old_csbs_server_exists"], service="cbr", source_exists=True)
@@ -40,6 +42,7 @@ def test_cbr_source_exists(session, emu):
     assert len(holding) == 1
 
 
+@BOTH_CLOUDS
 def test_cbr_source_gone_with_cleanup(session, emu):
     before = inventory(session.clients)
     run = repair(session, emu.ids["image_old_csbs_server_deleted"], service="cbr", source_exists=False, cleanup=True)
@@ -53,6 +56,7 @@ def test_cbr_source_gone_with_cleanup(session, emu):
     assert not removed(before, after)  # nothing else was touched
 
 
+@BOTH_CLOUDS
 def test_csbs_source_exists(session, emu):
     before = inventory(session.clients)
     run = repair(session, emu.ids["image_old_csbs_server_exists"], service="csbs", source_exists=True)
@@ -61,6 +65,7 @@ def test_csbs_source_exists(session, emu):
     assert set(diff) == {"images", "csbs_backups"} and all(len(v) == 1 for v in diff.values())
 
 
+@BOTH_CLOUDS
 def test_csbs_source_gone_keeps_the_temporary_server_when_asked(session, emu):
     before = inventory(session.clients)
     run = repair(session, emu.ids["image_old_csbs_server_deleted"], service="csbs", source_exists=False, cleanup=False)

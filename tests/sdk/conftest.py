@@ -41,6 +41,13 @@ import pytest
 from tests.contract.conftest import cloud, open_cloud, shared_cloud  # noqa: F401  (fixtures)
 
 
+@pytest.fixture(scope="module")
+def profile() -> str:
+    """The Huawei Cloud SDK meets the emulator as Huawei Cloud (wizard.sim.profiles ``hwc``), where its
+    calls (``show_job_progress`` among them) are published."""
+    return "hwc"
+
+
 @pytest.fixture
 def sdk(cloud):  # noqa: F811
     """SDK clients for the fresh demo emulator of ``cloud``."""

@@ -138,11 +138,14 @@ def test_vault_resource_checkpoint_and_backup(cloud, sdk):
     assert [(r.id, r.backup_count) for r in shown.resources] == [(server, 1)] and shown.billing.used > 0
 
 
-def test_unknown_backup_is_404_and_unknown_vault_is_404(shared_sdk):
+def test_unknown_backup_is_huawei_clouds_401_and_unknown_vault_is_404(shared_sdk):
+    """Huawei Cloud answers a look-up of a backup that does not exist with 401 "Malformed request url"
+    (huaweicloud/terraform-provider-huaweicloud huaweicloud/services/cbr/resource_huaweicloud_cbr_checkpoint.go,
+    parseBackupError, which reads it as a 404); the SDK reports it as it comes."""
     error = sdk_error(
         lambda: shared_sdk.cbr.show_backup(cbr.ShowBackupRequest(backup_id="0badc0de-0000-4000-8000-000000000000"))
     )
-    assert (error.status_code, error.error_code) == (404, "BackupService.6200") and "does not exist" in error.error_msg
+    assert (error.status_code, error.error_code, error.error_msg) == (401, "401", "Malformed request url")
     error = sdk_error(
         lambda: shared_sdk.cbr.show_vault(cbr.ShowVaultRequest(vault_id="0badc0de-0000-4000-8000-000000000000"))
     )

@@ -28,7 +28,7 @@ def test_list_servers_details_filters_and_pages(shared_sdk, shared_cloud):
     assert pages == [NEWEST_FIRST[:2], NEWEST_FIRST[:2], NEWEST_FIRST[2:], []]
     assert list_servers(shared_sdk, limit=2, offset=2).count == 3  # count is the total, not the page
     [web] = list_servers(shared_sdk, name="erp-web").servers
-    assert web.id == shared_cloud.ids["server_new_csbs"] and web.os_ext_a_zavailability_zone == "eu-de-02"
+    assert web.id == shared_cloud.ids["server_new_csbs"] and web.os_ext_a_zavailability_zone == "eu-west-101b"
     assert [s.name for s in list_servers(shared_sdk, flavor="s3.xlarge.2").servers] == ["erp-db-01"]
     assert list_servers(shared_sdk, status="SHUTOFF").count == 0
 
@@ -38,7 +38,7 @@ def test_show_server(shared_sdk, shared_cloud):
     server = call(shared_sdk.ecs.show_server, ecs.ShowServerRequest(server_id=ids["server_cbr"])).server
     assert (server.id, server.name, server.status) == (ids["server_cbr"], "erp-db-01", "ACTIVE")
     assert (server.flavor.id, server.flavor.vcpus, server.flavor.ram) == ("s3.xlarge.2", "4", "8192")
-    assert server.metadata["vpc_id"] == ids["vpc_id"] and server.os_ext_a_zavailability_zone == "eu-de-01"
+    assert server.metadata["vpc_id"] == ids["vpc_id"] and server.os_ext_a_zavailability_zone == "eu-west-101a"
     [address] = server.addresses[ids["vpc_id"]]
     assert (address.version, address.addr, address.os_ext_ip_stype) == ("4", "192.168.1.12", "fixed")
     volumes = server.os_extended_volumesvolumes_attached
@@ -53,9 +53,9 @@ def test_list_flavors_with_extra_specs(shared_sdk):
         ("s3.xlarge.2", "4", 8192),
     }
     specs = flavors["s3.large.2"].os_extra_specs
-    assert specs.condoperationaz == "eu-de-01(normal),eu-de-02(normal)" and specs.ecsperformancetype == "normal"
-    in_zone = call(shared_sdk.ecs.list_flavors, ecs.ListFlavorsRequest(availability_zone="eu-de-02")).flavors
-    assert {f.os_extra_specs.condoperationaz for f in in_zone} == {"eu-de-02(normal)"}
+    assert specs.condoperationaz == "eu-west-101a(normal),eu-west-101b(normal)" and specs.ecsperformancetype == "normal"
+    in_zone = call(shared_sdk.ecs.list_flavors, ecs.ListFlavorsRequest(availability_zone="eu-west-101b")).flavors
+    assert {f.os_extra_specs.condoperationaz for f in in_zone} == {"eu-west-101b(normal)"}
     assert call(shared_sdk.ecs.list_flavors, ecs.ListFlavorsRequest(availability_zone="eu-de-99")).flavors == []
 
 
@@ -68,7 +68,7 @@ def server_body(ids, image_id, **extra):
             vpcid=ids["vpc_id"],
             nics=[ecs.PostPaidServerNic(subnet_id=ids["subnet_id"])],
             root_volume=ecs.PostPaidServerRootVolume(volumetype="SSD"),
-            availability_zone="eu-de-01",
+            availability_zone="eu-west-101a",
             **extra,
         )
     )

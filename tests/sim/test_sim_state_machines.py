@@ -102,7 +102,7 @@ def test_cbr_vault_backup_and_whole_image(api, emu):
     )["job_id"]
     seen_job, seen_image = [], []
     for _ in range(40):
-        job = api.ok("GET", f"/v1/cloudimages/job/{job_id}")
+        job = api.ok("GET", f"/v1/{{pid}}/jobs/{job_id}")
         seen_job.append(job["status"])
         images = api.ok("GET", "/v2/cloudimages", name="fast")["images"]
         if images:
@@ -110,8 +110,6 @@ def test_cbr_vault_backup_and_whole_image(api, emu):
         emu.clock.advance(D.IMS_WHOLE_IMAGE / 30)
     assert seen_job[0] == "INIT" and "RUNNING" in seen_job and seen_job[-1] == "SUCCESS"
     assert seen_image[0] == "queued" and "saving" in seen_image and seen_image[-1] == "active"
-    job = api.ok("GET", f"/v1/cloudimages/job/{job_id}")
-    assert job["entities"]["process_percent"] == 1.0 and job["entities"]["current_task"]
     image_id = api.ok("GET", f"/v1/{{pid}}/jobs/{job_id}")["entities"]["image_id"]
     [image] = api.ok("GET", "/v2/cloudimages", id=image_id)["images"]
     assert image["__whole_image"] == "true" and image["__backup_id"] == backup_id and image["__lazyloading"] == "true"

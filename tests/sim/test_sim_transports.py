@@ -8,7 +8,7 @@ import time
 import requests
 
 from tests.sim.helpers import Api
-from wizard.sim import DEMO, BackgroundServer, Emulator, export_lines, serve
+from wizard.sim import DEMO, BackgroundServer, Emulator, serve
 
 
 def test_in_process_response_is_a_proper_requests_response(api, emu):
@@ -45,16 +45,6 @@ def test_serve_starts_answers_and_stops():
         raise AssertionError("the server should be gone")
     except requests.ConnectionError:
         pass
-
-
-def test_export_lines():
-    lines = export_lines("http://127.0.0.1:8765")
-    assert lines == [
-        "export ECS_WIZARD_ENDPOINT=http://127.0.0.1:8765",
-        f"export HUAWEICLOUD_SDK_AK={DEMO.ak}",
-        f"export HUAWEICLOUD_SDK_SK={DEMO.sk}",
-        f"export HUAWEICLOUD_SDK_PROJECT_ID={DEMO.project_id}",
-    ]
 
 
 def page_through(api, limit):

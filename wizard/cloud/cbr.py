@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from wizard.cloud.errors import CloudError, as_not_found, is_malformed_url
 from wizard.cloud.models import Backup, BackupTask, Vault
 
 if TYPE_CHECKING:
@@ -131,7 +132,14 @@ class CbrClient:
         return [Backup.from_cbr(b) for b in data.get("backups") or []]
 
     def get_backup(self, backup_id: str) -> Backup:
-        return Backup.from_cbr(self.http.get(f"{self._base}/backups/{backup_id}")["backup"])
+        """One backup; a backup that does not exist raises a 404 :class:`CloudError` on both clouds
+        (Huawei Cloud answers 401 "Malformed request url", read as Terraform reads it)."""
+        try:
+            return Backup.from_cbr(self.http.get(f"{self._base}/backups/{backup_id}")["backup"])
+        except CloudError as error:
+            if is_malformed_url(error):
+                raise as_not_found(error) from error
+            raise
 
     def list_tasks(
         self,

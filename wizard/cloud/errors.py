@@ -63,6 +63,23 @@ class CloudError(Exception):
         return is_throttle(self.status, self.code)
 
 
+MALFORMED_URL = "Malformed request url"
+"""Huawei Cloud's message, with a 401 in an ``unauthorized`` object, for a CBR backup or restore point
+that does not exist (huaweicloud/terraform-provider-huaweicloud huaweicloud/services/cbr/
+resource_huaweicloud_cbr_checkpoint.go ``parseBackupError`` reads it as a 404)."""
+
+
+def is_malformed_url(error: CloudError) -> bool:
+    """Huawei Cloud's 401 "Malformed request url": a look-up of something that does not exist."""
+    return error.status == 401 and error.code == "401" and error.message == MALFORMED_URL
+
+
+def as_not_found(error: CloudError) -> CloudError:
+    """Huawei Cloud's "Malformed request url" answer as the 404 it means."""
+    message = f"{MALFORMED_URL} (Huawei Cloud's answer for something that does not exist)"
+    return CloudError(error.service, 404, error.code, message, error.request_id)
+
+
 class CloudUnreachable(Exception):
     """No answer at all (connection refused, DNS, timeout) after the retries allowed.
 

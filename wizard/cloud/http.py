@@ -25,7 +25,14 @@ from typing import Any
 import requests
 
 from wizard.cloud.auth import encode_query
-from wizard.cloud.errors import RETRYABLE_STATUS, AnswerLost, CallRecord, CloudError, CloudUnreachable  # noqa: F401  (re-exported)
+from wizard.cloud.errors import (  # noqa: F401  (re-exported)
+    RETRYABLE_STATUS,
+    AnswerLost,
+    CallRecord,
+    CloudError,
+    CloudUnreachable,
+    is_malformed_url,
+)
 from wizard.cloud.secrets import Secret, mask_text
 
 log = logging.getLogger("wizard.cloud")
@@ -197,11 +204,9 @@ class HttpClient:
             if response.status_code in ok:
                 self._record(method, path, response.status_code, response.headers.get("X-Request-Id"), attempt, started)
                 return response
-            # Token auth forgets its token on a 401 and gets a new one; AK/SK has nothing to renew.
-            invalidate = getattr(self.auth, "invalidate", None)
-            if response.status_code == 401 and not reauthenticated and callable(invalidate):
+            if response.status_code == 401 and not reauthenticated:
                 reauthenticated = True
-                if invalidate():
+                if self._renewed_after(response):
                     continue
             error = error_from_response(self.service, response, self.secrets)
             # A throttled call was refused before anything happened, so even a create may be repeated.
@@ -225,6 +230,14 @@ class HttpClient:
 
     def delete(self, path: str, body: Any = None, **kw: Any) -> Any:
         return _json(self.request("DELETE", path, body=body, **kw))
+
+    def _renewed_after(self, refusal: requests.Response) -> bool:
+        """Token auth forgets its token on a 401 and gets a new one; AK/SK has nothing to renew. Huawei
+        Cloud's 401 "Malformed request url" for a backup that does not exist is no credentials problem."""
+        invalidate = getattr(self.auth, "invalidate", None)
+        if not callable(invalidate) or is_malformed_url(error_from_response(self.service, refusal)):
+            return False
+        return bool(invalidate())
 
     def _wait(self, attempt: int, retry_after: float | None) -> None:
         delay = self.retry.delay(attempt, retry_after, self.rng)

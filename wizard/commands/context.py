@@ -52,20 +52,31 @@ class Invocation:
         if self.session is not None:
             self.session.close()
 
-    def settings(self, demo: bool = False) -> Settings:
-        """The cloud settings from the options and the environment; ``demo`` as if --demo was given."""
+    def settings(self, demo: bool = False, profile: str | None = None) -> Settings:
+        """The cloud settings from the options and the environment; ``demo`` as if --demo was given,
+        ``profile`` as if --profile was (the option wins)."""
         from wizard.config import resolve
 
         a = self.args
-        return resolve(demo=demo or a.demo, cloud=a.cloud, region=a.region, endpoint=a.endpoint, insecure=a.insecure)
+        if a.profile is not None and not (demo or a.demo):
+            raise errors.UsageError("--profile only applies to the demo emulator.", "Add --demo, or leave it out.")
+        return resolve(
+            demo=demo or a.demo,
+            cloud=a.cloud,
+            region=a.region,
+            endpoint=a.endpoint,
+            insecure=a.insecure,
+            profile=a.profile or profile,
+        )
 
-    def open_session(self, demo: bool = False, *, check: bool = False) -> CloudSession:
-        """A session on the resolved settings (``demo``: on the emulator), kept to be closed at the end.
-        ``check``: first make sure the cloud accepts a signed call, and stop with what is wrong, in
-        words, if it does not (exit 2 when the settings are wrong, 1 when the cloud cannot be reached)."""
+    def open_session(self, demo: bool = False, profile: str | None = None, *, check: bool = False) -> CloudSession:
+        """A session on the resolved settings (``demo``: on the emulator, ``profile`` the cloud it is when
+        --profile does not say), kept to be closed at the end. ``check``: first make sure the cloud accepts
+        a signed call, and stop with what is wrong, in words, if it does not (exit 2 when the settings are
+        wrong, 1 when the cloud cannot be reached)."""
         import wizard.session
 
-        settings = self.settings(demo=demo)
+        settings = self.settings(demo=demo, profile=profile)
         if settings.credentials is None:
             raise errors.ConfigError(
                 "No cloud credentials were found.",

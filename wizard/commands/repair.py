@@ -274,7 +274,9 @@ def _resume(invocation: Invocation) -> int:
         )
     invocation.active_run_id = run.run_id
     _check_resumable(run, follow_up)
-    session = invocation.open_session(demo=run.cloud.get("cloud") == "demo", check=True)
+    session = invocation.open_session(
+        demo=run.cloud.get("cloud") == "demo", profile=run.cloud.get("profile"), check=True
+    )
     session.check_resumable_here(run)
     invocation.run_lock = ownership.RunLock(journal, run.run_id).acquire()  # follow-ups edit the journal
     if follow_up == ["delete_temp_server"] and run.status != RunStatus.SUCCEEDED:

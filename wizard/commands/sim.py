@@ -24,6 +24,7 @@ def cmd_sim_serve(invocation: Invocation) -> int:
     except ValueError as exc:
         raise errors.UsageError(f"Bad --fault rule: {exc}") from None
     params = {"n": args.size} if args.scenario == "large" else {}
+    profile = args.profile or "otc"  # '--profile' may come before the command
     try:
         emulator = Emulator(
             scenario=args.scenario,
@@ -31,6 +32,7 @@ def cmd_sim_serve(invocation: Invocation) -> int:
             faults=faults,
             scenario_params=params,
             wall_clock=_skewed(args.clock_skew),
+            profile=profile,
         )
     except (KeyError, ValueError) as exc:
         raise errors.UsageError(f"Cannot start the emulator: {exc}") from None
@@ -45,10 +47,11 @@ def cmd_sim_serve(invocation: Invocation) -> int:
                 "read the world, inject faults, move time) without authentication",
                 file=sys.stderr,
             )
-        for line in export_lines(url):
+        for line in export_lines(url, emulator.profile):
             print(line)
         print(
-            f"# emulator serving scenario {args.scenario!r} at {url} (speed {speed:g}x); Ctrl-C stops it",
+            f"# emulator serving scenario {args.scenario!r} as {emulator.profile.title} ({profile}) at {url} "
+            f"(speed {speed:g}x); Ctrl-C stops it",
             file=sys.stderr,
         )
         sys.stdout.flush()

@@ -34,6 +34,7 @@ from wizard.sim import actions, views
 from wizard.sim.clock import iso_ms_z
 from wizard.sim.errors import ApiError, LostResponse
 from wizard.sim.faults import CREATING_OPERATIONS, MUTATING_OPERATIONS, Effects, FaultRule
+from wizard.sim.profiles import MALFORMED_URL
 from wizard.sim.signing import SignatureError, verify
 from wizard.sim.state import VOLUME_TYPES, Job, LateAction, State
 
@@ -267,10 +268,16 @@ class SimApp:
             response = Response(json.dumps(reply.body), status=status, headers=headers, content_type=JSON)
         return response(environ, start_response)
 
+    def _published(self, match: tuple[str, Mapping[str, Any]]) -> tuple[str, Mapping[str, Any]]:
+        """A route this cloud publishes; the IMS job percentage path only where the profile has it."""
+        if match[0] == "ims.get_job_progress" and not self.emu.profile.job_progress_path:
+            raise NotFound()
+        return match
+
     def _dispatch(self, request: Request, request_id: str) -> tuple[Reply, str, bool]:
         urls = URL_MAP.bind_to_environ(request.environ)
         try:
-            endpoint, args = urls.match()
+            endpoint, args = self._published(urls.match())
         except MethodNotAllowed as exc:
             allowed = sorted(exc.valid_methods or [])
             body = error_body(
@@ -657,6 +664,8 @@ class SimApp:
     def _cbr_get_backup(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         backup = self.state.cbr_backup(args["backup_id"])
         if backup is None:
+            if self.emu.profile.cbr_missing_is_401:
+                return Reply(401, MALFORMED_URL)
             raise ApiError(404, "BackupService.6200", f"The backup {args['backup_id']} does not exist.")
         return Reply(200, {"backup": views.cbr_backup(self.state, backup)})
 

@@ -13,6 +13,7 @@ from wizard.sim.account import DEMO
 from wizard.sim.app import SimApp
 from wizard.sim.clock import VirtualClock
 from wizard.sim.faults import Effects, FaultRule, FaultSet
+from wizard.sim.profiles import DEFAULT, profile_named
 from wizard.sim.scenarios import seed as seed_scenario
 from wizard.sim.state import State
 from wizard.sim.transport import InProcessAdapter
@@ -28,6 +29,7 @@ class Emulator:
     ``wall_clock``      real time used to check ``X-Sdk-Date`` (injectable for tests)
     ``start``           virtual epoch at creation (default: the real time now)
     ``seed``            seeds resource ids and the fault RNG (runs repeat exactly)
+    ``profile``         which cloud it is: ``otc`` (default) or ``hwc`` (:mod:`wizard.sim.profiles`)
     """
 
     def __init__(
@@ -41,9 +43,17 @@ class Emulator:
         wall_clock: Callable[[], float] = time.time,
         start: float | None = None,
         seed: int = 0,
+        profile: str = DEFAULT,
     ) -> None:
+        self.profile = profile_named(profile)
         self.clock = VirtualClock(speed=speed, start=start)
-        self.state = State(clock=self.clock.now, project_id=DEMO.project_id, region=DEMO.region, seed=seed)
+        self.state = State(
+            clock=self.clock.now,
+            project_id=DEMO.project_id,
+            region=self.profile.region,
+            seed=seed,
+            availability_zones=list(self.profile.availability_zones),
+        )
         self.ids: dict[str, str] = seed_scenario(self.state, scenario, scenario_params)
         self.scenario = scenario
         self.world_id = uuid.uuid4().hex  # not seeded: two emulators of one scenario are different worlds
@@ -78,4 +88,4 @@ class Emulator:
         return session
 
     def __repr__(self) -> str:
-        return f"Emulator(scenario={self.scenario!r}, clock={self.clock!r})"
+        return f"Emulator(scenario={self.scenario!r}, profile={self.profile.name!r}, clock={self.clock!r})"

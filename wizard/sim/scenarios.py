@@ -22,8 +22,8 @@ image_public                    Standard_Ubuntu_...  a public (gold) image
 Also: ``flavor_small`` (s3.medium.2), ``flavor_medium`` (s3.large.2), ``flavor_large`` (s3.xlarge.2),
 ``vpc_id``, ``subnet_id``, ``vault_id``, and the backups ``backup_old_csbs_server_exists``,
 ``backup_old_csbs_server_deleted``, ``backup_cbr``, ``backup_new_csbs``, ``backup_deleted_id``.
-Availability zones eu-de-01 and eu-de-02. Every source server has a 40 GB system disk and a 100 GB
-data disk.
+Availability zones: the profile's two (eu-de-01 and eu-de-02 on ``otc``). Every source server has a
+40 GB system disk and a 100 GB data disk.
 
 ``empty`` flavors, the VPC and subnet, nothing else.
 
@@ -100,7 +100,7 @@ def _base(state: State, ids: dict[str, str]) -> None:
         "192.168.1.0/24",
         "192.168.1.1",
         vpc.id,
-        "eu-de-01",
+        state.availability_zones[0],
         _t("2018-03-01 08:05"),
         _uid(3, 0x0A),
     )
@@ -210,10 +210,11 @@ def _full_image(state: State, n: int, name: str, backup_id: str, when: float, la
 def demo(state: State, params: dict[str, Any]) -> dict[str, str]:
     ids: dict[str, str] = {}
     _base(state, ids)
+    first, second = state.availability_zones[:2]
     # Source servers.
-    app = _server(state, 1, "erp-app-01", "s3.large.2", "eu-de-01", _t("2019-02-01 10:00"), "192.168.1.11")
-    db = _server(state, 2, "erp-db-01", "s3.xlarge.2", "eu-de-01", _t("2019-02-01 10:10"), "192.168.1.12")
-    web = _server(state, 3, "erp-web-01", "s3.medium.2", "eu-de-02", _t("2020-06-01 10:00"), "192.168.1.13")
+    app = _server(state, 1, "erp-app-01", "s3.large.2", first, _t("2019-02-01 10:00"), "192.168.1.11")
+    db = _server(state, 2, "erp-db-01", "s3.xlarge.2", first, _t("2019-02-01 10:10"), "192.168.1.12")
+    web = _server(state, 3, "erp-web-01", "s3.medium.2", second, _t("2020-06-01 10:00"), "192.168.1.13")
     for s in (app, db, web):
         state.servers[s.id] = s
     ids.update(server_exists=app.id, server_cbr=db.id, server_new_csbs=web.id)
@@ -225,7 +226,7 @@ def demo(state: State, params: dict[str, Any]) -> dict[str, str]:
         state, 1, 1, app.name, app.availability_zone, app.flavor_id, app.private_ip, _t("2019-05-14 02:00"), False
     )
     # (b) old-format CSBS backup of a deleted server (support_lld absent).
-    old_b = _csbs(state, 2, 4, "erp-batch-01", "eu-de-02", "s3.xlarge.2", "192.168.1.14", _t("2019-06-20 02:00"), None)
+    old_b = _csbs(state, 2, 4, "erp-batch-01", second, "s3.xlarge.2", "192.168.1.14", _t("2019-06-20 02:00"), None)
     # (d) new-format CSBS full backup.
     new_d = _csbs(
         state, 3, 3, web.name, web.availability_zone, web.flavor_id, web.private_ip, _t("2023-09-01 02:00"), True
@@ -358,7 +359,17 @@ def large(state: State, params: dict[str, Any]) -> dict[str, str]:
                 False,
             )
         elif kind == 1:  # old CSBS, server gone
-            b = _csbs(state, bn, 5000 + i, f"gone-{i:04d}", "eu-de-01", "s3.large.2", "192.168.1.250", when, None)
+            b = _csbs(
+                state,
+                bn,
+                5000 + i,
+                f"gone-{i:04d}",
+                state.availability_zones[0],
+                "s3.large.2",
+                "192.168.1.250",
+                when,
+                None,
+            )
         elif kind == 3:  # new CSBS
             b = _csbs(
                 state,

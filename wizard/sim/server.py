@@ -11,6 +11,7 @@ from werkzeug.serving import BaseWSGIServer, ThreadedWSGIServer, WSGIRequestHand
 
 from wizard.sim.account import DEMO
 from wizard.sim.errors import LostResponse
+from wizard.sim.profiles import OTC, SERVICES, CloudProfile
 
 if TYPE_CHECKING:
     from wizard.sim.emulator import Emulator
@@ -135,11 +136,25 @@ class BackgroundServer:
         self._thread.join(timeout=5)
 
 
-def export_lines(url: str) -> list[str]:
-    """Shell lines pointing a client at a served emulator with the demo credentials."""
-    return [
-        f"export ECS_WIZARD_ENDPOINT={url}",
-        f"export HUAWEICLOUD_SDK_AK={DEMO.ak}",
-        f"export HUAWEICLOUD_SDK_SK={DEMO.sk}",
-        f"export HUAWEICLOUD_SDK_PROJECT_ID={DEMO.project_id}",
-    ]
+def export_lines(url: str, profile: CloudProfile = OTC) -> list[str]:
+    """Shell lines pointing a client at a served emulator with the demo credentials, in the variables
+    that cloud's own tools read (Huawei Cloud's SDK: ``HUAWEICLOUD_SDK_*``; Open Telekom Cloud, an
+    OpenStack cloud: ``OS_*``), and one endpoint line per service saying which real host it stands in for."""
+    if profile.name == "hwc":
+        credentials = {
+            "HUAWEICLOUD_SDK_AK": DEMO.ak,
+            "HUAWEICLOUD_SDK_SK": DEMO.sk,
+            "HUAWEICLOUD_SDK_PROJECT_ID": DEMO.project_id,
+            "HUAWEICLOUD_SDK_REGION": profile.region,
+        }
+    else:
+        credentials = {
+            "OS_ACCESS_KEY": DEMO.ak,
+            "OS_SECRET_KEY": DEMO.sk,
+            "OS_PROJECT_ID": DEMO.project_id,
+            "OS_REGION_NAME": profile.region,
+        }
+    lines = [f"export {name}={value}" for name, value in credentials.items()]
+    for service in SERVICES:
+        lines.append(f"export ECS_WIZARD_ENDPOINT_{service.upper()}={url}  # in place of {profile.endpoint(service)}")
+    return lines

@@ -29,6 +29,7 @@ import typing
 from typing import Any
 
 from wizard.sim.emulator import Emulator
+from wizard.sim.profiles import PROFILES
 from wizard.sim.state import State
 
 SCHEMA = "ecs-wizard-demo-world"
@@ -54,6 +55,7 @@ def dumps(emu: Emulator, now: float | None = None) -> bytes:
         "world_id": emu.world_id,
         "generation": emu.generation,
         "scenario": emu.scenario,
+        "profile": emu.profile.name,
         "ids": emu.ids,
         "virtual_now": emu.clock.now(),
         "saved_at": time.time() if now is None else now,
@@ -75,7 +77,7 @@ def loads(raw: bytes, speed: float, now: float | None = None) -> Emulator:
         raise SnapshotError("schema", f"expected {SCHEMA!r}, found {top.get('schema')!r}")
     if top.get("version") != VERSION:
         raise SnapshotError("version", f"expected {VERSION}, found {top.get('version')!r} (another version's file)")
-    expected = {"schema", "version", "world_id", "generation", "scenario", "ids", "virtual_now", "saved_at"}
+    expected = {"schema", "version", "world_id", "generation", "scenario", "profile", "ids", "virtual_now", "saved_at"}
     expected |= {"state", "rng", "ip_counter"}
     _exact_keys(top, expected, "")
     world_id = _read(str, top["world_id"], "world_id")
@@ -85,7 +87,10 @@ def loads(raw: bytes, speed: float, now: float | None = None) -> Emulator:
     virtual_now = _read(float, top["virtual_now"], "virtual_now")
     saved_at = _read(float, top["saved_at"], "saved_at")
     away = max(0.0, (time.time() if now is None else now) - saved_at)
-    emu = Emulator(scenario="empty", speed=speed, start=virtual_now + away * speed)
+    profile = _read(str, top["profile"], "profile")
+    if profile not in PROFILES:
+        raise SnapshotError("profile", f"expected one of {', '.join(sorted(PROFILES))}, found {profile!r}")
+    emu = Emulator(scenario="empty", speed=speed, start=virtual_now + away * speed, profile=profile)
     emu.state = _read_state(top["state"], emu)
     emu.state._rng = _read_rng(top["rng"])
     emu.state._ip_counter = _read(int, top["ip_counter"], "ip_counter")
