@@ -8,7 +8,10 @@ Exactly once: every create carries the run's mark (``wizard.ownership``). ``stat
 and again over the reconcile window, and sends the create again only once the window has passed
 with nothing found. Deletes journal their intent (``delete_sent``) before the call, so a delete
 whose job id never reached the journal is settled from the resource's state. A job that ended FAIL
-is not final: resuming reads the resource's state and asks again.
+is not final: resuming reads the resource's state and asks again. A backup the cloud refuses
+because one of the same server is already running (``errors.BACKUP_RUNNING``, a 500 among them) is
+no lost answer: the step says so and waits for that backup, looking meanwhile for its own (a create
+whose answer was lost may be the one running), then starts its own.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from wizard import ownership
 from wizard.cloud.ecs import ServerSpec
-from wizard.cloud.errors import AnswerLost, CloudError, CloudUnreachable
+from wizard.cloud.errors import BACKUP_RUNNING, AnswerLost, CloudError, CloudUnreachable, is_backup_running
 from wizard.ownership import ReconcileWindow
 from wizard.remedy import Action, Remedy, StepError
 from wizard.status import StepStatus
@@ -483,8 +486,54 @@ class _BackupStep(StepKind):
             pending = _pending_create(ctx, step, self)
             if pending is not None:
                 return pending
-            return self._start(ctx, step, {k: ctx.resolve(v) for k, v in step.inputs.items()})
+            if step.state.get("busy_since") is not None and self._adopt_running(ctx, step):
+                return Tick(message="the backup already running is this run's own: following it", wait=0.0)
+            try:
+                tick = self._start(ctx, step, {k: ctx.resolve(v) for k, v in step.inputs.items()})
+            except CloudError as error:
+                if not is_backup_running(error):
+                    raise
+                return self._busy(ctx, step, error.code, error.message)
+            if "checkpoint_id" in step.state or "sent" in step.state:
+                step.state.pop("busy_since", None)
+                ctx.save()
+            return tick
         return self._poll(ctx, step)
+
+    def _busy(self, ctx: StepContext, step: Step, code: str, reason: str) -> Tick:
+        """The cloud refused the backup: one of the same server is already running (``BACKUP_RUNNING``).
+        Nothing was made, so this is no lost answer: wait for that backup to finish and ask again, for
+        up to :data:`BACKUP_RUNNING_WAIT` seconds, then stop with that reason."""
+        first = step.state.get("busy_since") is None
+        if first:
+            step.state["busy_since"] = ctx.clock()
+            ctx.save()
+            ctx.note(
+                f"A backup of this server is already running ({self.service.upper()} {code}: {reason}): waiting for "
+                "it to finish, then this run's backup starts."
+            )
+        waited = ctx.clock() - float(step.state["busy_since"])
+        if waited > BACKUP_RUNNING_WAIT:
+            step.state.pop("busy_since", None)
+            ctx.save()
+            raise StepFailed(
+                f"A backup of this server is already running, and it has not finished in {waited / 60:.0f} min "
+                f"({self.service.upper()} {code}: {reason}).",
+                Remedy(Action.RESUME, "Wait until the backup already running has finished"),
+                code,
+            )
+        return Tick(message=f"a backup of this server is already running: waiting for it ({waited / 60:.0f} min)")
+
+    def _adopt_running(self, ctx: StepContext, step: Step) -> bool:
+        """While the cloud says a backup of the server is running: is it this run's own, started by a
+        create whose answer was lost (``wizard.ownership``)? Then it is followed, not waited out."""
+        i = {k: ctx.resolve(v) for k, v in step.inputs.items()}
+        running = [b for b in self._backups_of(ctx, i) if b.status in BACKUP_IN_PROGRESS]
+        if not _adopt_named(ctx, step, "backup_id", "backup", i["backup_name"], running):
+            return False
+        step.state.pop("busy_since", None)
+        ctx.save()
+        return True
 
     def reconcile(self, ctx: StepContext, step: Step) -> bool:
         i = {k: ctx.resolve(v) for k, v in step.inputs.items()}
@@ -509,6 +558,10 @@ class _BackupStep(StepKind):
         step.outputs["backup_id"] = backup.id
         step.outputs["support_lld"] = backup.support_lld
         return Tick(done=True, progress=100.0, message=f"backup {backup.id} is available")
+
+
+BACKUP_RUNNING_WAIT = 2 * 3600.0  # waiting for another backup of the server; the step's own timeout is 4 h
+BACKUP_IN_PROGRESS = frozenset({"waiting_protect", "protecting"})  # CBR and CSBS alike
 
 
 class CbrBackup(_BackupStep):
@@ -611,10 +664,12 @@ class CbrBackup(_BackupStep):
             skipped = (checkpoint.get("vault") or {}).get("skipped_resources") or []
             if skipped:
                 s = skipped[0]
+                code, reason = str(s.get("code") or ""), str(s.get("reason") or "")
+                _settled(ctx, step)
+                if code in BACKUP_RUNNING:  # "for example, the resource is being backed up" (the document)
+                    return self._busy(ctx, step, code, reason)
                 raise StepFailed(
-                    f"CBR skipped the ECS: {s.get('reason')}",
-                    Remedy(Action.RESUME, "Resolve the reason CBR gave"),
-                    s.get("code"),
+                    f"CBR skipped the ECS: {reason}", Remedy(Action.RESUME, "Resolve the reason CBR gave"), code
                 )
             _created(
                 ctx, step, "checkpoint_id", checkpoint["id"], ("restore point", checkpoint["id"], i["backup_name"])

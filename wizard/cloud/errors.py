@@ -80,6 +80,21 @@ def as_not_found(error: CloudError) -> CloudError:
     return CloudError(error.service, 404, error.code, message, error.request_id)
 
 
+BACKUP_RUNNING = frozenset({"BackupService.0002", "BackupService.6125", "CSBS.1001", "CSBS.1002", "CSBS.6030"})
+"""The codes with which CBR and CSBS refuse a backup because one of the same server is already
+running: CBR 500 ``BackupService.0002`` "Resources are being backed up" and 400 ``6125`` "A backup task
+is in progress" (opentelekomcloud-docs/cloud-backup-recovery api-ref/source/appendix/error_codes.rst);
+CSBS 500 ``CSBS.1001`` (a manual backup is being executed), ``CSBS.1002`` (the server is being backed
+up) and ``CSBS.6030`` (an automatic backup is being executed) (opentelekomcloud-docs/
+cloud-server-backup-service api-ref/source/appendixes/error_codes.rst). A refusal, not a lost answer:
+the create did nothing, even when the status is a 500."""
+
+
+def is_backup_running(error: CloudError) -> bool:
+    """Whether the cloud refused a backup because one of the same server is already running."""
+    return error.code in BACKUP_RUNNING
+
+
 class CloudUnreachable(Exception):
     """No answer at all (connection refused, DNS, timeout) after the retries allowed.
 

@@ -6,7 +6,9 @@ Retry rules (why they differ by call):
 * a create is retried only when throttled (429 or ``APIGW.0308``: the cloud refused it before doing
   anything). Any other lost or
   failed answer raises :class:`AnswerLost`, and the caller reconciles by looking the resource up
-  (by the name or tag it gave it) instead of blindly creating a second one.
+  (by the name or tag it gave it) instead of blindly creating a second one; except a 5xx whose code
+  documents a refusal (``errors.BACKUP_RUNNING``: a backup of the server is already running), which
+  is the :class:`CloudError` it is.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from wizard.cloud.errors import (  # noqa: F401  (re-exported)
     CallRecord,
     CloudError,
     CloudUnreachable,
+    is_backup_running,
     is_malformed_url,
 )
 from wizard.cloud.secrets import Secret, mask_text
@@ -217,8 +220,14 @@ class HttpClient:
                 self._wait(attempt, _retry_after(response))
                 continue
             self._record(method, path, response.status_code, response.headers.get("X-Request-Id"), attempt, started)
-            if not idempotent and not error.throttled and response.status_code in RETRYABLE_STATUS:
-                # A 5xx on a create does not prove nothing was created: let the caller reconcile.
+            if (
+                not idempotent
+                and not error.throttled
+                and response.status_code in RETRYABLE_STATUS
+                and not is_backup_running(error)
+            ):
+                # A 5xx on a create does not prove nothing was created: let the caller reconcile. (A backup
+                # refused because one is already running is a 500 too, but says that nothing was done.)
                 raise AnswerLost(self.service, method, path, str(error)) from error
             raise error
 

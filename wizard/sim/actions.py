@@ -5,6 +5,7 @@ cloud's code when a rule is broken; ``fail`` (reason, code) makes the started wo
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from wizard.sim import durations as D
@@ -13,6 +14,7 @@ from wizard.sim.errors import ApiError
 from wizard.sim.state import (
     SERVER_RESOURCE_TYPE,
     VOLUME_TYPES,
+    BackupCommon,
     CbrBackup,
     CsbsBackup,
     DiskCopy,
@@ -307,6 +309,19 @@ def _disk_copies(state: State, server: Server) -> list[DiskCopy]:
     ]
 
 
+BEING_BACKED_UP = ("BackupService.0002", "Resources are being backed up.")
+"""CBR's answer to a backup of a server whose previous backup is still running: a 500 when nothing is
+left to back up, else the server in ``skipped_resources`` ("for example, the resource is being backed
+up"): opentelekomcloud-docs/cloud-backup-recovery api-ref/source/appendix/error_codes.rst and
+cbr_apis/restore_points/creating_a_restore_point.rst. CSBS answers 500 ``CSBS.1001`` "The policy is
+executing backup." (cloud-server-backup-service api-ref/source/appendixes/error_codes.rst)."""
+
+
+def _backing_up(backups: Iterable[BackupCommon], server_id: str, now: float) -> bool:
+    """Whether a backup of ``server_id`` is still being made."""
+    return any(b.resource_id == server_id and not b.deleted and not b.progression.done(now) for b in backups)
+
+
 def create_checkpoint(state: State, body: Any, *, fail: Fail = None) -> tuple[dict[str, Any], list[CbrBackup]]:
     spec = _require(body, "checkpoint", "BackupService.0004")
     vault = get_vault(state, _require(spec, "vault_id", "BackupService.0004"))
@@ -331,9 +346,13 @@ def create_checkpoint(state: State, body: Any, *, fail: Fail = None) -> tuple[di
             skipped.append(
                 {"id": server_id, "code": "BackupService.0001", "reason": f"The server is {server.status(now)}."}
             )
+        elif _backing_up(state.cbr_backups.values(), server.id, now):
+            skipped.append({"id": server_id, "code": BEING_BACKED_UP[0], "reason": "The resource is being backed up."})
         else:
             chosen.append(server)
     if not chosen:
+        if ids and all(s["code"] == BEING_BACKED_UP[0] for s in skipped):
+            raise ApiError(500, *BEING_BACKED_UP)
         raise ApiError(400, "BackupService.0001", "No resource is available for backup.")
     incremental = bool(params.get("incremental", True))
     backups = []
@@ -418,6 +437,8 @@ def protect(state: State, server_id: str, body: Any, *, fail: Fail = None) -> tu
     now = state.now()
     if server.status(now) != "ACTIVE":
         raise ApiError(400, "CSBS.6006", f"The server status ({server.status(now)}) does not allow backup.")
+    if _backing_up(state.csbs_backups.values(), server.id, now):
+        raise ApiError(500, "CSBS.1001", "The policy is executing backup.")
     previous = sorted(
         (
             b
