@@ -326,6 +326,9 @@ def _find_backup(clients: Clients, backup_id: str, evidence: list[Evidence]) -> 
             evidence.append(Evidence(f"{service} backup", "no answer", where, "no verdict rests on it"))
             unclear.append(f"{service} did not answer when asked for its backup")
             continue
+        if backup.gone:  # CBR waiting_delete/deleting, CSBS deleted too (cloud.models.BACKUP_GOING): it answered
+            evidence.append(Evidence(f"{service} backup", backup.status, where, "the backup was deleted (or is being)"))
+            return None
         evidence.append(Evidence(f"{service} backup", f"found ({backup.status})", where, found_means))
         return backup
     return "; ".join(unclear) if unclear else None

@@ -296,7 +296,7 @@ def sweep(clients: Clients, run: Run, when: str) -> SweepReport:
         return report
     held = journaled(run)
     for owned in report.found:
-        if owned.id in held or owned.status in ("deleting", "deleted", "DELETED"):
+        if owned.id in held or owned.status in ("waiting_delete", "deleting", "deleted", "DELETED"):
             report.kept.append(owned)
             continue
         if owned.type == "vault" and holds_others(clients, run, owned.id):

@@ -362,7 +362,8 @@ class CreateTempServer(StepKind):
                     f"The temporary ECS {server.id} went into ERROR.",
                     Remedy(Action.RESUME, "Delete it, check quotas and the flavor"),
                 )
-            return Tick(message=f"ECS {server.status if server else 'not visible yet'}")
+            # a new ECS answers 404 while it is being created (creating_ecss.rst): no error, not yet seen
+            return Tick(message=f"ECS {server.status if server else 'being created (ECS answers 404 for it so far)'}")
         step.outputs["server_id"] = server.id
         return Tick(done=True, message=f"ECS {server.id} is ACTIVE")
 
@@ -528,7 +529,7 @@ class _BackupStep(StepKind):
         """While the cloud says a backup of the server is running: is it this run's own, started by a
         create whose answer was lost (``wizard.ownership``)? Then it is followed, not waited out."""
         i = {k: ctx.resolve(v) for k, v in step.inputs.items()}
-        running = [b for b in self._backups_of(ctx, i) if b.status in BACKUP_IN_PROGRESS]
+        running = [b for b in self._backups_of(ctx, i) if b.being_made]
         if not _adopt_named(ctx, step, "backup_id", "backup", i["backup_name"], running):
             return False
         step.state.pop("busy_since", None)
@@ -553,15 +554,24 @@ class _BackupStep(StepKind):
                 f"{backup.fail_reason or 'no reason given'}",
                 _UNHEALTHY,
             )
+        if backup.gone:  # deleted by someone else before its image was made (models.BACKUP_GOING)
+            _forget(ctx, step, "checkpoint_id", "backup_id")
+            raise StepFailed(
+                f"The new {self.service.upper()} backup {backup.id} is being deleted (status {backup.status}): "
+                "it was deleted before an image was made from it.",
+                Remedy(Action.RESUME, outcome="it makes a new backup"),
+            )
         if backup.status != "available":
-            return Tick(progress=backup.progress, message=f"backup {backup.status}")
+            waiting = backup.status == "waiting_protect"
+            return Tick(
+                progress=backup.progress, message="backup waiting to start" if waiting else f"backup {backup.status}"
+            )
         step.outputs["backup_id"] = backup.id
         step.outputs["support_lld"] = backup.support_lld
         return Tick(done=True, progress=100.0, message=f"backup {backup.id} is available")
 
 
 BACKUP_RUNNING_WAIT = 2 * 3600.0  # waiting for another backup of the server; the step's own timeout is 4 h
-BACKUP_IN_PROGRESS = frozenset({"waiting_protect", "protecting"})  # CBR and CSBS alike
 
 
 class CbrBackup(_BackupStep):
@@ -820,7 +830,17 @@ class CreateImage(StepKind):
                 return Tick(progress=self._percentage(ctx, step), message=f"IMS job {job.status.lower()}")
         image_id = step.state["image_id"]
         image = _find_image(ctx, image_id)
-        if image is None or image.status in ("killed", "deleted"):
+        if image is not None and image.status == "killed":  # "an error occurs on the image uploading"
+            reason = self._job_reason(ctx, step)
+            _forget(ctx, step, "job_id", "image_id")
+            raise StepFailed(
+                f"IMS could not make the new image {image_id}: its status is 'killed'"
+                + (f" ({reason})." if reason else " (an error occurred while it was made)."),
+                Remedy(
+                    Action.RESUME, outcome="it makes the image again from the same backup (the killed one is deleted)"
+                ),
+            )
+        if image is None or image.status == "deleted":
             _forget(ctx, step, "job_id", "image_id")
             raise StepFailed(
                 f"The new image {image_id} is gone ({image.status if image else 'not found'}).",
@@ -830,6 +850,13 @@ class CreateImage(StepKind):
             return Tick(progress=99.0, message=f"image {image.status}")
         step.outputs["image_id"] = image.id
         return Tick(done=True, progress=100.0, message=f"image {image.id} is active")
+
+    def _job_reason(self, ctx: StepContext, step: Step) -> str:
+        """The image job's failure reason, where the job is known and says one."""
+        if "job_id" not in step.state:
+            return ""
+        job = ctx.clients.ims.get_job(step.state["job_id"])
+        return job.fail_reason or ""
 
     def _percentage(self, ctx: StepContext, step: Step) -> float | None:
         """The job's percentage from the progress path, an extra only some regions answer (Huawei

@@ -123,6 +123,10 @@ def test_a_backup_is_made_by_a_task_that_reports_its_progress(cloud):
     cbr = cloud.clients.cbr
     backup = new_cbr_backup(cloud, available=False)
     assert backup.progress is None  # a CBR backup has no percentage of its own
+    [waiting] = cbr.list_tasks(resource_id=cloud.ids["server_cbr"], status="waiting")  # queued first
+    assert waiting.running and cbr.list_tasks(resource_id=cloud.ids["server_cbr"], status="running") == []
+    assert waiting.progress == 0
+    cloud.emu.clock.advance(D.CBR_BACKUP / 2)
     [task] = cbr.list_tasks(resource_id=cloud.ids["server_cbr"], status="running")
     assert (task.status, task.running, task.checkpoint_id, task.backup_id, task.backup_name) == (
         "running",
@@ -131,9 +135,7 @@ def test_a_backup_is_made_by_a_task_that_reports_its_progress(cloud):
         backup.id,
         "contract-cbr",
     )
-    assert task.progress == 0 and task.error_code is None
-    cloud.emu.clock.advance(D.CBR_BACKUP / 2)
-    assert cbr.get_task(task.id).progress == 50
+    assert task.progress == 50 and task.error_code is None
     cloud.emu.clock.advance(D.CBR_BACKUP / 2)
     done = cbr.get_task(task.id)
     assert (done.status, done.running, done.progress) == ("success", False, 100) and done.raw["ended_at"]
@@ -279,7 +281,7 @@ def test_create_checkpoint_starts_a_backup_that_becomes_available(cloud):
     assert backup.id != checkpoint["id"]  # the restore point is not the backup
     assert (backup.name, backup.status, backup.resource_id, backup.vault_id) == (
         "fix-1",
-        "protecting",
+        "waiting_protect",  # queued first (cbr_apis/backups/querying_a_specified_backup.rst lists the status)
         ids["server_cbr"],
         ids["vault_id"],
     )

@@ -93,7 +93,7 @@ def test_protect_makes_a_full_new_format_backup(cloud):
     assert item.id != checkpoint["id"]  # the checkpoint is the backup record, not the backup
     assert (item.name, item.status, item.support_lld, item.resource_id) == (
         "fix-full",
-        "protecting",
+        "waiting_protect",  # queued first (backup_management/querying_a_single_backup.rst lists the status)
         True,
         ids["server_exists"],
     )

@@ -144,6 +144,8 @@ def test_create_server_from_a_public_image_and_follow_the_job(cloud):
     job_id, [server_id] = ecs.create_server(spec)
     job = ecs.get_job(job_id)
     assert (job.id, job.status, job.job_type, job.server_ids) == (job_id, "INIT", "createServer", [server_id])
+    assert ecs.find_server(server_id) is None  # a 404 while it is being created (creating_ecss.rst)
+    cloud.emu.clock.advance(D.SERVER_UNREGISTERED)
     server = ecs.get_server(server_id)
     assert (server.name, server.status, server.availability_zone, server.flavor_id) == (
         "contract-tmp",
@@ -152,7 +154,6 @@ def test_create_server_from_a_public_image_and_follow_the_job(cloud):
         "s3.medium.2",
     )
     assert server.raw["tags"] == ["made-by=ecs-wizard"]
-    cloud.emu.clock.advance(D.JOB_INIT + 1)
     assert ecs.get_job(job_id).status == "RUNNING"
     cloud.emu.clock.advance(D.SERVER_BUILD_FAST)
     job = ecs.get_job(job_id)

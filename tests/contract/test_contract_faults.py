@@ -252,7 +252,9 @@ def test_probabilistic_5xx_is_absorbed_by_retries_and_every_attempt_is_accounted
 
 
 # ---- work that ends badly ----------------------------------------------------------------------
-def test_an_image_job_that_ends_in_fail_reports_its_reason_and_leaves_no_image(cloud):
+def test_an_image_job_that_ends_in_fail_reports_its_reason_and_leaves_a_killed_image(cloud):
+    """IMS ``killed``: "an error occurs on the image uploading" (opentelekomcloud-docs/image-management-service
+    api-ref/source/ims_apis/image/querying_images.rst); the image stays until deleted."""
     cloud.emu.add_fault("ims.create_whole_image:first=1:job=fail:code=IMG.0410:reason=disk snapshot failed")
     ims = cloud.clients.ims
     backup = new_cbr_backup(cloud)
@@ -270,7 +272,7 @@ def test_an_image_job_that_ends_in_fail_reports_its_reason_and_leaves_no_image(c
     )
     progress = job_progress(cloud, job_id)
     assert job.finished and (progress is None or progress.status == "FAIL")
-    assert ims.image_exists(image.id) is False
+    assert ims.get_image(image.id).status == "killed"
     # The backup is free for another try.
     assert ims.create_whole_image_from_backup(name="second-try", backup_id=backup.id, service="cbr")
 

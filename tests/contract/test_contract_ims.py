@@ -195,7 +195,8 @@ def test_create_from_a_backup_that_already_has_an_image_is_img_0029(cloud):
 
 def test_create_from_a_cbr_backup_still_protecting_is_img_0032(cloud):
     backup = new_cbr_backup(cloud, available=False)
-    assert backup.status == "protecting"
+    cloud.emu.clock.advance(D.BACKUP_WAITING)
+    assert cloud.clients.cbr.get_backup(backup.id).status == "protecting"
     raises_cloud_error(
         lambda: cloud.clients.ims.create_whole_image_from_backup(name="too-early", backup_id=backup.id, service="cbr"),
         service="ims",
@@ -207,6 +208,7 @@ def test_create_from_a_cbr_backup_still_protecting_is_img_0032(cloud):
 
 def test_create_from_a_csbs_backup_still_protecting_is_img_0132(cloud):
     backup = new_csbs_backup(cloud, available=False)
+    cloud.emu.clock.advance(D.BACKUP_WAITING)
     raises_cloud_error(
         lambda: cloud.clients.ims.create_whole_image_from_backup(name="too-early", backup_id=backup.id, service="csbs"),
         service="ims",

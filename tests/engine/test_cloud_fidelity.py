@@ -3,7 +3,9 @@
 
 from tests.engine.helpers import added, inventory, start
 from tests.frozen import BOTH_CLOUDS
+from wizard.diagnose import diagnose
 from wizard.sim import DEMO
+from wizard.sim import durations as D
 
 
 def _ims_job_polls(emu, job_id):
@@ -119,3 +121,105 @@ def test_a_backup_that_stays_running_stops_the_step_with_that_reason(session, em
         f"Wait until the backup already running has finished, then resume the run (ecs-wizard resume {run.run_id})."
     )
     assert "sent" not in step.state
+
+
+# -- statuses the first emulator never produced (issue 11 item 6) ------------------------------------
+
+
+@BOTH_CLOUDS
+def test_a_backup_queued_first_is_waited_for(session, emu):
+    """Both services queue a backup first: CBR ``waiting_protect`` and its task ``waiting``
+    (opentelekomcloud-docs/cloud-backup-recovery api-ref/source/cbr_apis/backups/querying_a_specified_backup.rst,
+    cbr_apis/tasks/querying_the_task_list.rst), CSBS ``waiting_protect`` (cloud-server-backup-service
+    api-ref/source/api_description/backup_management/querying_a_single_backup.rst)."""
+    for service in ("cbr", "csbs"):
+        events = []
+        run = start(session, emu.ids["image_old_csbs_server_exists"], service=service, source_exists=True)
+        run = session.runner(run, confirm=lambda step: True, on_event=events.append).run()
+        assert run.status == "succeeded", run.error
+        progress = [e.message for e in events if e.step == f"{service}_backup" and e.event == "progress"]
+        assert progress[1] == "backup waiting to start" and "backup protecting" in progress
+
+
+def test_a_killed_image_fails_the_step_at_once_with_the_clouds_reason(session, emu):
+    """IMS ``killed``: "an error occurs on the image uploading" (opentelekomcloud-docs/image-management-service
+    api-ref/source/ims_apis/image/querying_images.rst). The step fails when IMS says so, not at its 2-hour
+    timeout, with the job's reason; the killed image (it carries the run's mark) is swept; resuming works."""
+    emu.add_fault("ims.create_whole_image:first=1:lost:job=fail:reason=disk snapshot failed")
+    run = start(session, emu.ids["image_old_csbs_server_exists"], service="cbr", source_exists=True)
+    run = session.runner(run, confirm=lambda step: True).run()
+    assert run.status == "failed"
+    step = run.plan.step("create_image")
+    # the lost answer was reconciled by the run's mark: the image is known, its job is not
+    assert step.error.message.startswith("IMS could not make the new image ")
+    assert "its status is 'killed' (an error occurred while it was made)" in step.error.message
+    assert step.ended_at - step.started_at < D.IMS_WHOLE_IMAGE + 120
+    emu.clock.advance(D.IMAGE_DELETE)
+    assert [i.status for i in session.clients.ims.find_images_by_tag("ecs-wizard-run", run.run_id)] == []
+    run = session.runner(session.journal.load(run.run_id), confirm=lambda step: True).run()
+    assert run.status == "succeeded", run.error
+
+
+def test_a_failed_image_job_names_the_clouds_reason(session, emu):
+    emu.add_fault("ims.create_whole_image:first=1:job=fail:reason=disk snapshot failed")
+    run = start(session, emu.ids["image_old_csbs_server_exists"], service="cbr", source_exists=True)
+    run = session.runner(run, confirm=lambda step: True).run()
+    assert run.status == "failed" and "disk snapshot failed" in run.plan.step("create_image").error.message
+    emu.clock.advance(D.IMAGE_DELETE)
+    assert session.clients.ims.find_images_by_tag("ecs-wizard-run", run.run_id) == []  # the killed image swept
+
+
+@BOTH_CLOUDS
+def test_an_images_backup_being_deleted_is_missing(session, emu):
+    """CBR ``waiting_delete``/``deleting`` and CSBS ``deleting``/``deleted`` (the backup documents above):
+    a backup on its way out is as good as gone, so the image's verdict is backup-missing, with the
+    status as evidence."""
+    emu.state.backup_delete_seconds = 600.0
+    cases = (
+        ("image_cbr", "backup_cbr", "CBR"),
+        ("image_old_csbs_server_exists", "backup_old_csbs_server_exists", "CSBS"),
+    )
+    for _image, backup, service in cases:
+        store = emu.state.cbr_backups if service == "CBR" else emu.state.csbs_backups
+        emu.state.delete_backup(store[emu.ids[backup]])
+    seen = {"CBR": [], "CSBS": []}
+    for _ in range(2):
+        for image, _backup, service in cases:
+            d = diagnose(session.clients, emu.ids[image])
+            assert d.verdict == "backup-missing"
+            seen[service].append(next(e.value for e in d.evidence if e.field == f"{service} backup"))
+        emu.clock.advance(300.0)
+    assert seen == {"CBR": ["waiting_delete", "deleting"], "CSBS": ["deleting", "deleted"]}
+
+
+def test_a_new_backup_deleted_before_its_image_fails_the_step_at_once(session, emu):
+    emu.state.backup_delete_seconds = 600.0
+    run = start(session, emu.ids["image_old_csbs_server_exists"], service="cbr", source_exists=True)
+    step = run.plan.step("cbr_backup")
+
+    def delete_it(event):
+        backup_id = step.state.get("backup_id")
+        if event.step == "cbr_backup" and event.event == "progress" and backup_id:
+            emu.state.delete_backup(emu.state.cbr_backups[backup_id])
+
+    run = session.runner(run, confirm=lambda s: True, on_event=delete_it).run()
+    assert run.status == "failed"
+    assert "is being deleted (status waiting_delete)" in step.error.message
+    assert "backup_id" not in step.state  # a resumed run makes a new one
+
+
+def test_an_ecs_that_answers_404_while_being_created_is_waited_for(session, emu):
+    """ "If the system returns a 404 error, the ECS is being created, or creating the ECS failed"
+    (opentelekomcloud-docs/elastic-cloud-server api-ref/source/apis_recommended/lifecycle_management/
+    creating_ecss.rst): a new ECS adopted by the run's mark (its create's answer was lost) answers 404 at
+    first; that is no failure."""
+    emu.add_fault("ecs.create_server:first=1:lost")
+    events = []
+    run = start(session, emu.ids["image_old_csbs_server_deleted"], service="cbr", source_exists=False)
+    run = session.runner(run, confirm=lambda step: True, on_event=events.append).run()
+    assert run.status == "succeeded", run.error
+    server_id = run.plan.step("create_temp_server").outputs["server_id"]
+    gets = [r[-1] for r in emu.request_log if r[0] == "GET" and r[1].endswith(f"/cloudservers/{server_id}")]
+    assert gets[0] == 404 and 200 in gets
+    messages = [e.message for e in events if e.step == "create_temp_server" and e.event == "progress"]
+    assert "ECS being created (ECS answers 404 for it so far)" in messages

@@ -101,14 +101,14 @@ def test_vault_resource_checkpoint_and_backup(cloud, sdk):
         "app-full",
         vault.id,
         server,
-        "protecting",
+        "waiting_protect",  # queued first (cbr_apis/backups/querying_a_specified_backup.rst)
     )
     assert backup.extend_info.supported_restore_mode == "na"
     [task] = call(
         sdk.cbr.list_op_logs, cbr.ListOpLogsRequest(operation_type="backup", resource_id=server)
     ).operation_logs
     assert (task.status, task.checkpoint_id, task.extra_info.backup.backup_id, task.extra_info.common.progress) == (
-        "running",
+        "waiting",
         checkpoint.id,
         backup.id,
         0,

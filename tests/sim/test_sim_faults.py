@@ -109,7 +109,12 @@ def test_job_that_fails_with_a_reason(api, emu):
     emu.clock.advance(D.IMS_WHOLE_IMAGE)
     job = api.ok("GET", f"/v1/{{pid}}/jobs/{job_id}")
     assert job["status"] == "FAIL" and job["fail_reason"] == "disk snapshot failed" and job["error_code"]
-    assert api.ok("GET", "/v2/cloudimages", name="doomed")["images"] == []  # a failed job leaves no image
+    # a failed job leaves its image "killed" (ims_apis/image/querying_images.rst), listed until deleted
+    [killed] = api.ok("GET", "/v2/cloudimages", name="doomed")["images"]
+    assert killed["status"] == "killed"
+    api.ok("DELETE", f"/v2/images/{killed['id']}")
+    emu.clock.advance(D.IMAGE_DELETE)
+    assert api.ok("GET", "/v2/cloudimages", name="doomed")["images"] == []
     assert api.ok("POST", WHOLE, {"name": "again", "backup_id": emu.ids["backup_new_csbs"]})[
         "job_id"
     ]  # backup is free again

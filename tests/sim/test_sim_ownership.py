@@ -30,6 +30,7 @@ def test_ecs_create_accepts_otc_tags_strings(api, emu):
     """OTC-ECS ``creating_ecss.rst`` defines ``tags`` as "key.value" strings (reference section 10, 9g)."""
     body = server_body(emu, emu.ids["image_public"], "otc-style", tags=["ecs-wizard-run.run1"])
     server_id = api.ok("POST", "/v1/{pid}/cloudservers", body)["serverIds"][0]
+    emu.clock.advance(D.SERVER_UNREGISTERED)
     assert api.ok("GET", f"/v1/{{pid}}/cloudservers/{server_id}")["server"]["tags"] == ["ecs-wizard-run=run1"]
 
 
@@ -137,6 +138,7 @@ def test_a_late_action_starts_at_its_own_time(api, emu):
 def test_visible_after_hides_the_new_resource_from_lists_only(api, emu):
     emu.add_fault("ecs.create_server:first=1:visible_after=60")
     server_id = tagged_server(api, emu, "slow-to-list")
+    emu.clock.advance(D.SERVER_UNREGISTERED)
     assert api.ok("GET", "/v1/{pid}/cloudservers/detail", name="slow-to-list")["count"] == 0
     assert api.ok("GET", f"/v1/{{pid}}/cloudservers/{server_id}")["server"]["id"] == server_id
     emu.clock.advance(60)

@@ -13,8 +13,10 @@ def test_server_build_then_active_with_job_and_details(api, emu):
     job_id, server_id = create_server(api, emu, emu.ids["image_new_csbs"])
     job = api.ok("GET", f"/v1/{{pid}}/jobs/{job_id}")
     assert job["status"] == "INIT" and job["job_type"] == "createServer"
+    # "if the system returns a 404 error, the ECS is being created" (ECS creating_ecss.rst)
+    assert api.err("GET", f"/v1/{{pid}}/cloudservers/{server_id}")[:2] == (404, "Ecs.0114")
+    emu.clock.advance(D.SERVER_UNREGISTERED)
     assert api.ok("GET", f"/v1/{{pid}}/cloudservers/{server_id}")["server"]["status"] == "BUILD"
-    emu.clock.advance(10)
     assert api.ok("GET", f"/v1/{{pid}}/jobs/{job_id}")["status"] == "RUNNING"
     emu.clock.advance(D.SERVER_BUILD_FAST)
     job = api.ok("GET", f"/v1/{{pid}}/jobs/{job_id}")
@@ -77,10 +79,10 @@ def test_cbr_vault_backup_and_whole_image(api, emu):
     backups = api.ok("GET", "/v3/{pid}/backups", checkpoint_id=checkpoint["id"])["backups"]
     assert len(backups) == 1
     backup_id = backups[0]["id"]
-    assert backups[0]["status"] == "protecting" and "progress" not in backups[0]["extend_info"]
+    assert backups[0]["status"] == "waiting_protect" and "progress" not in backups[0]["extend_info"]
     [task] = api.ok("GET", "/v3/{pid}/operation-logs", operation_type="backup", resource_id=server)["operation_logs"]
     assert task["extra_info"]["backup"]["backup_id"] == backup_id and task["checkpoint_id"] == checkpoint["id"]
-    assert (task["status"], task["extra_info"]["common"]["progress"], task["ended_at"]) == ("running", 0, "")
+    assert (task["status"], task["extra_info"]["common"]["progress"], task["ended_at"]) == ("waiting", 0, "")
     emu.clock.advance(D.CBR_BACKUP / 2)
     backup = api.ok("GET", f"/v3/{{pid}}/backups/{backup_id}")["backup"]
     assert backup["status"] == "protecting"
@@ -140,7 +142,9 @@ def test_csbs_backup_progress_and_format(api, emu):
     )
     assert protectable["protectable"][0]["result"] is True
     full = item_of(api, protect(api, server, incremental=False))
-    assert full["status"] == "protecting" and full["extend_info"]["progress"] == 0
+    assert full["status"] == "waiting_protect" and full["extend_info"]["progress"] == 0  # first in the queue
+    emu.clock.advance(D.BACKUP_WAITING)
+    assert api.ok("GET", f"/v1/{{pid}}/checkpoint_items/{full['id']}")["checkpoint_item"]["status"] == "protecting"
     emu.clock.advance(D.CSBS_BACKUP)
     full = api.ok("GET", f"/v1/{{pid}}/checkpoint_items/{full['id']}")["checkpoint_item"]
     assert full["status"] == "available" and full["extend_info"]["progress"] == 100

@@ -168,6 +168,15 @@ class Vault(Tagged):
         return any(r.id == server_id for r in self.resources)
 
 
+BACKUP_BEING_MADE = frozenset({"waiting_protect", "protecting"})
+BACKUP_GOING = frozenset({"waiting_delete", "deleting", "deleted"})
+"""Backup statuses beyond protecting/available/error. CBR: available, protecting, deleting, restoring,
+error, waiting_protect, waiting_delete, waiting_restore (opentelekomcloud-docs/cloud-backup-recovery
+api-ref/source/cbr_apis/backups/querying_a_specified_backup.rst); CSBS adds ``deleted``
+(cloud-server-backup-service api-ref/source/api_description/backup_management/querying_a_single_backup.rst).
+Queued to be made counts as being made; queued to be deleted, being deleted or deleted as gone."""
+
+
 @dataclass
 class Backup(Tagged):
     """A CBR backup or a CSBS checkpoint item (``service`` tells which)."""
@@ -188,6 +197,16 @@ class Backup(Tagged):
     @property
     def extend_info(self) -> dict[str, Any]:
         return self.raw.get("extend_info") or {}
+
+    @property
+    def being_made(self) -> bool:
+        """Queued or running: it becomes available or error."""
+        return self.status in BACKUP_BEING_MADE
+
+    @property
+    def gone(self) -> bool:
+        """Deleted, or queued or running to be: no image can be made from it, and none will work."""
+        return self.status in BACKUP_GOING
 
     @classmethod
     def from_cbr(cls, data: dict[str, Any]) -> Backup:

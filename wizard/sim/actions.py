@@ -250,11 +250,11 @@ def delete_vault(state: State, vault_id: str) -> None:
     """``DELETE /v3/{project_id}/vaults/{vault_id}``: the vault goes, and its backups with it."""
     vault = get_vault(state, vault_id)
     for backup in state.cbr_backups.values():
-        if backup.vault_id == vault.id and not backup.deleted and state.images_of_backup(backup.id):
+        if backup.vault_id == vault.id and not backup.gone(state.now()) and state.images_of_backup(backup.id):
             raise ApiError(400, "BackupService.6204", f"The backup {backup.id} in the vault has an image.")
     for backup in state.cbr_backups.values():
         if backup.vault_id == vault.id:
-            backup.deleted = True
+            backup.deleted = True  # with the vault, at once
     del state.vaults[vault.id]
 
 
@@ -265,19 +265,19 @@ def delete_cbr_backup(state: State, backup_id: str) -> None:
         raise ApiError(404, "BackupService.6200", f"The backup {backup_id} does not exist.")
     if state.images_of_backup(backup_id):
         raise ApiError(400, "BackupService.6204", "The backup has an image and cannot be deleted.")
-    backup.deleted = True
+    state.delete_backup(backup)
 
 
 def delete_csbs_checkpoint(state: State, checkpoint_id: str) -> None:
     """``DELETE /v1/{project_id}/providers/{provider_id}/checkpoints/{checkpoint_id}``: every backup of
     that backup record; one an image was made from stays (``CSBS.8007``)."""
-    backups = [b for b in state.csbs_backups.values() if b.checkpoint_id == checkpoint_id and not b.deleted]
+    backups = [b for b in state.csbs_backups.values() if b.checkpoint_id == checkpoint_id and not b.gone(state.now())]
     if not backups:
         raise ApiError(404, "CSBS.3001", f"The backup record {checkpoint_id} does not exist.")
     if any(state.images_of_backup(b.id) for b in backups):
         raise ApiError(400, "CSBS.8007", "The backup has an image and cannot be deleted.")
     for backup in backups:
-        backup.deleted = True
+        state.delete_backup(backup)
 
 
 def get_vault(state: State, vault_id: str) -> Vault:
@@ -319,7 +319,7 @@ executing backup." (cloud-server-backup-service api-ref/source/appendixes/error_
 
 def _backing_up(backups: Iterable[BackupCommon], server_id: str, now: float) -> bool:
     """Whether a backup of ``server_id`` is still being made."""
-    return any(b.resource_id == server_id and not b.deleted and not b.progression.done(now) for b in backups)
+    return any(b.resource_id == server_id and not b.gone(now) and not b.progression.done(now) for b in backups)
 
 
 def create_checkpoint(state: State, body: Any, *, fail: Fail = None) -> tuple[dict[str, Any], list[CbrBackup]]:
@@ -357,7 +357,7 @@ def create_checkpoint(state: State, body: Any, *, fail: Fail = None) -> tuple[di
     incremental = bool(params.get("incremental", True))
     backups = []
     for server in chosen:
-        previous = [b for b in state.cbr_backups.values() if b.resource_id == server.id and not b.deleted]
+        previous = [b for b in state.cbr_backups.values() if b.resource_id == server.id and not b.gone(now)]
         is_incremental = incremental and bool(previous)
         backup = CbrBackup(
             id=state.new_id(),
@@ -443,7 +443,7 @@ def protect(state: State, server_id: str, body: Any, *, fail: Fail = None) -> tu
         (
             b
             for b in state.csbs_backups.values()
-            if b.resource_id == server_id and not b.deleted and not b.progression.failed(now)
+            if b.resource_id == server_id and not b.gone(now) and not b.progression.failed(now)
         ),
         key=lambda b: b.progression.start,
     )
@@ -547,7 +547,7 @@ def _server_image(state: State, image_id: str, now: float) -> tuple[Image, CbrBa
     backup = state.cbr_backup(image.backup_id) or state.csbs_backup(image.backup_id)
     if backup is None:
         raise ApiError(400, "Ecs.0034", "The backup of the full-ECS image does not exist or has been deleted.")
-    if backup.status(now) not in ("available", "protecting"):
+    if backup.status(now) not in ("available", "waiting_protect", "protecting"):
         raise ApiError(400, "Ecs.0048", "The full-ECS image cannot be used: its backup is not available.")
     return image, backup
 

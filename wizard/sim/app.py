@@ -31,6 +31,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
 from wizard.sim import actions, views
+from wizard.sim import durations as D
 from wizard.sim.clock import iso_ms_z
 from wizard.sim.errors import ApiError, LostResponse
 from wizard.sim.faults import CREATING_OPERATIONS, MUTATING_OPERATIONS, Effects, FaultRule
@@ -567,7 +568,7 @@ class SimApp:
         if isinstance(body, dict) and _truthy(str(body.get("delete_backup", "false"))) and img.whole_image:
             for store in (self.state.cbr_backups, self.state.csbs_backups):
                 if img.backup_id in store:
-                    store[img.backup_id].deleted = True
+                    self.state.delete_backup(store[img.backup_id])
         return Reply(204)
 
     def _ims_create_whole_image(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
@@ -643,7 +644,7 @@ class SimApp:
     def _cbr_list_backups(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         q = request.args
         now = self.state.now()
-        backups = [b for b in self.state.cbr_backups.values() if not b.deleted and self.state.listed(b)]
+        backups = [b for b in self.state.cbr_backups.values() if not b.gone(self.state.now()) and self.state.listed(b)]
         for key in ("checkpoint_id", "resource_id", "vault_id", "name", "resource_name"):
             if (value := q.get(key)) is not None:
                 backups = [b for b in backups if getattr(b, key) == value]
@@ -673,7 +674,7 @@ class SimApp:
         """``GET /v3/{pid}/operation-logs``: only backup tasks exist here (one per backup), newest first."""
         q = request.args
         now = self.state.now()
-        backups = [b for b in self.state.cbr_backups.values() if not b.deleted]
+        backups = [b for b in self.state.cbr_backups.values() if not b.gone(self.state.now())]
         if q.get("operation_type", "backup") != "backup":
             backups = []
         for key in ("resource_id", "vault_id", "resource_name"):
@@ -724,7 +725,7 @@ class SimApp:
     def _csbs_list_backups(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         q = request.args
         now = self.state.now()
-        items = [b for b in self.state.csbs_backups.values() if not b.deleted and self.state.listed(b)]
+        items = [b for b in self.state.csbs_backups.values() if not b.gone(self.state.now()) and self.state.listed(b)]
         for key in ("checkpoint_id", "resource_id", "name"):
             if (value := q.get(key)) is not None:
                 items = [b for b in items if getattr(b, key) == value]
@@ -748,7 +749,7 @@ class SimApp:
     def _csbs_list_backups_by_tags(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         """``POST /v1/{pid}/csbs_backup/resource_instances/action`` (OTC-CSBS
         ``tag_management/querying_backup_resources_by_tag.rst``): backups by the tags ``protect`` gave them."""
-        items = [b for b in self.state.csbs_backups.values() if not b.deleted and self.state.listed(b)]
+        items = [b for b in self.state.csbs_backups.values() if not b.gone(self.state.now()) and self.state.listed(b)]
         body = self._json(request, "CSBS.1001")
         return _resources_by_tags(body, items, lambda b: views.csbs_backup(self.state, b), "CSBS.1001")
 
@@ -766,7 +767,7 @@ class SimApp:
     # ---- ECS --------------------------------------------------------------------------------------
     def _ecs_get_server(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         server = self.state.server(args["server_id"])
-        if server is None:
+        if server is None or self.state.now() < server.build.start + D.SERVER_UNREGISTERED:
             raise ApiError(404, "Ecs.0114", f"Instance[{args['server_id']}] could not be found.")
         return Reply(200, {"server": views.server(self.state, server)})
 

@@ -34,8 +34,10 @@ text as text.
 ``large`` ``n`` (default 1000) full-ECS images cycling through the verdicts (old CSBS with the
 server alive / deleted, CBR, new CSBS, backup deleted) for scale tests; parameters ``n``.
 
-Every scenario accepts ``image_quota`` (default 100; ``large`` raises it above ``n``) and
-``server_quota`` (default 20) parameters.
+Every scenario accepts ``image_quota`` (default 100; ``large`` raises it above ``n``),
+``server_quota`` (default 20) and ``backup_delete`` parameters. ``backup_delete`` is how many virtual
+seconds a backup deletion takes (default 0: at once); while it runs the backup is still listed, as
+CBR ``waiting_delete`` then ``deleting``, CSBS ``deleting`` then ``deleted``.
 """
 
 from __future__ import annotations
@@ -467,6 +469,8 @@ def seed(state: State, name: str, params: dict[str, Any] | None = None) -> dict[
     image_quota = _whole(params, "image_quota", 0) if "image_quota" in params else None
     server_quota = _whole(params, "server_quota", 0) if "server_quota" in params else None
     params.pop("image_quota", None), params.pop("server_quota", None)
+    state.backup_delete_seconds = float(_whole(params, "backup_delete", 0))
+    params.pop("backup_delete", None)
     unknown = set(params) - ({"n"} if name == "large" else set())
     if unknown:
         raise ValueError(f"unknown parameter(s) for scenario {name!r}: {', '.join(sorted(unknown))}")

@@ -11,7 +11,7 @@ import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from wizard.sim import durations as D
 
@@ -219,16 +219,25 @@ class BackupCommon:
     flavor_id: str
     private_ip: str
     tags: list[dict[str, str]] = field(default_factory=list)
-    deleted: bool = False
+    deleted: bool = False  # gone for good (answers 404)
+    deleting: Progression | None = None  # a deletion asked for and not finished (``State.delete_backup``)
     auto_trigger: bool = False
     listed_from: float = 0.0
 
+    DELETING: ClassVar[tuple[str, str]] = ("deleting", "deleting")
+    """The statuses of the first and second half of a deletion."""
+
+    def gone(self, now: float) -> bool:
+        return self.deleted or (self.deleting is not None and self.deleting.done(now))
+
     def status(self, now: float) -> str:
+        if self.deleting is not None:
+            return self.DELETING[0 if now < self.deleting.start + self.deleting.duration / 2 else 1]
         if self.progression.failed(now):
             return "error"
         if self.progression.done(now):
             return "available"
-        return "protecting"
+        return "waiting_protect" if now < self.progression.start + D.BACKUP_WAITING else "protecting"
 
     def size_mb(self) -> int:
         ratio = D.INCREMENTAL_BACKUP_DATA_RATIO if self.incremental else D.FULL_BACKUP_DATA_RATIO
@@ -242,6 +251,11 @@ class BackupCommon:
 class CbrBackup(BackupCommon):
     vault_id: str = ""
 
+    DELETING: ClassVar[tuple[str, str]] = (
+        "waiting_delete",
+        "deleting",
+    )  # cbr_apis/backups/querying_a_specified_backup.rst
+
     @property
     def task_id(self) -> str:
         """The id of the CBR task (operation log) that made this backup: derived, so every backup has one."""
@@ -250,7 +264,7 @@ class CbrBackup(BackupCommon):
 
 @dataclass
 class CsbsBackup(BackupCommon):
-    pass
+    DELETING: ClassVar[tuple[str, str]] = ("deleting", "deleted")  # backup_management/querying_a_single_backup.rst
 
 
 @dataclass
@@ -307,6 +321,7 @@ class State:
     csbs_backups: dict[str, CsbsBackup] = field(default_factory=dict)
     tokens: dict[str, Token] = field(default_factory=dict)
     late_actions: list[LateAction] = field(default_factory=list)
+    backup_delete_seconds: float = 0.0  # how long a backup deletion takes (scenario parameter ``backup_delete``)
     _rng: random.Random = field(init=False, repr=False)
     _ip_counter: int = field(default=10, init=False, repr=False)
 
@@ -339,7 +354,9 @@ class State:
         return [s for s in self.servers.values() if not s.gone(now)]
 
     def image_status(self, image: Image) -> str:
-        """queued -> saving -> active while its job runs; ``deleted`` when deleted or its job failed."""
+        """queued -> saving -> active while its job runs; ``killed`` when its job failed ("an error occurs
+        on the image uploading": opentelekomcloud-docs/image-management-service api-ref/source/ims_apis/
+        image/querying_images.rst), listed until it is deleted; ``deleted`` once deleted."""
         if image.deleted_at is not None and self.now() >= image.deleted_at:
             return "deleted"
         if image.job_id is None:
@@ -348,7 +365,7 @@ class State:
         now = self.now()
         p = job.progression
         if p.failed(now):
-            return "deleted"
+            return "killed"
         if p.done(now):
             return "active"
         return "queued" if p.fraction(now) < D.IMAGE_QUEUED_FRACTION else "saving"
@@ -361,19 +378,31 @@ class State:
         return [i for i in self.images.values() if self.image_status(i) != "deleted"]
 
     def images_of_backup(self, backup_id: str) -> list[Image]:
-        return [i for i in self.visible_images() if i.whole_image and i.backup_id == backup_id]
+        return [
+            i
+            for i in self.visible_images()
+            if i.whole_image and i.backup_id == backup_id and self.image_status(i) != "killed"
+        ]
+
+    def delete_backup(self, backup: BackupCommon) -> None:
+        """Delete a backup: at once, or over ``backup_delete_seconds`` through the deleting statuses (CBR
+        waiting_delete then deleting, CSBS deleting then deleted), still listed, then gone."""
+        if self.backup_delete_seconds <= 0:
+            backup.deleted = True
+        elif backup.deleting is None:
+            backup.deleting = Progression(self.now(), self.backup_delete_seconds)
 
     def cbr_task(self, task_id: str) -> CbrBackup | None:
         """The backup whose making is the CBR task ``task_id``."""
-        return next((b for b in self.cbr_backups.values() if b.task_id == task_id and not b.deleted), None)
+        return next((b for b in self.cbr_backups.values() if b.task_id == task_id and not b.gone(self.now())), None)
 
     def cbr_backup(self, backup_id: str) -> CbrBackup | None:
         b = self.cbr_backups.get(backup_id)
-        return None if b is None or b.deleted else b
+        return None if b is None or b.gone(self.now()) else b
 
     def csbs_backup(self, backup_id: str) -> CsbsBackup | None:
         b = self.csbs_backups.get(backup_id)
-        return None if b is None or b.deleted else b
+        return None if b is None or b.gone(self.now()) else b
 
     def vault_resources(self, vault: Vault) -> list[VaultResource]:
         """Deleted servers leave their vault (documented choice: their backups stay)."""
@@ -391,7 +420,7 @@ class State:
         return sum(
             b.size_mb()
             for b in self.cbr_backups.values()
-            if b.vault_id == vault.id and not b.deleted and not b.progression.failed(now)
+            if b.vault_id == vault.id and not b.gone(now) and not b.progression.failed(now)
         )
 
     def backup_supports_lld(self, backup_id: str) -> bool | None:
@@ -431,10 +460,10 @@ class State:
         for tags in vault_tags.values():
             add(tags, "vaults")
         for cbr in self.cbr_backups.values():
-            if not cbr.deleted:
+            if not cbr.gone(self.now()):
                 add(vault_tags.get(cbr.vault_id, []), "cbr_backups")
         for csbs in self.csbs_backups.values():
-            if not csbs.deleted:
+            if not csbs.gone(self.now()):
                 add([f"{t.get('key')}={t.get('value')}" for t in csbs.tags], "csbs_backups")
         return counts
 
@@ -460,7 +489,7 @@ class State:
             "cbr_backups": {
                 b.id: {"name": b.name, "status": b.status(now), "resource_id": b.resource_id}
                 for b in self.cbr_backups.values()
-                if not b.deleted
+                if not b.gone(now)
             },
             "csbs_backups": {
                 b.id: {
@@ -470,7 +499,7 @@ class State:
                     "support_lld": b.support_lld,
                 }
                 for b in self.csbs_backups.values()
-                if not b.deleted
+                if not b.gone(now)
             },
             "jobs": {j.id: {"type": j.job_type, "status": j.status(now)} for j in self.jobs.values()},
         }

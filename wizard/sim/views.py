@@ -277,7 +277,7 @@ def vault(state: State, v: Vault) -> dict[str, Any]:
         backups = [
             b
             for b in state.cbr_backups.values()
-            if b.vault_id == v.id and b.resource_id == r.server_id and not b.deleted
+            if b.vault_id == v.id and b.resource_id == r.server_id and not b.gone(state.now())
         ]
         resources.append(
             {
@@ -402,7 +402,7 @@ def cbr_backup(state: State, b: CbrBackup) -> dict[str, Any]:
     return body
 
 
-CBR_TASK_STATUS = {"protecting": "running", "available": "success", "error": "failed"}
+CBR_TASK_STATUS = {"waiting_protect": "waiting", "protecting": "running", "available": "success", "error": "failed"}
 
 
 def cbr_task(state: State, b: CbrBackup) -> dict[str, Any]:
@@ -415,7 +415,7 @@ def cbr_task(state: State, b: CbrBackup) -> dict[str, Any]:
     return {
         "id": b.task_id,
         "operation_type": "backup",
-        "status": CBR_TASK_STATUS[status],
+        "status": CBR_TASK_STATUS.get(status, "success"),  # a deleted backup's task had succeeded
         "checkpoint_id": b.checkpoint_id,
         "vault_id": b.vault_id,
         "vault_name": vault.name if vault else "",
