@@ -55,6 +55,18 @@ def test_list_checkpoint_items_filters(shared_cloud):
     assert [b.name for b in csbs.list_checkpoint_items(name=item.name)] == [item.name]
 
 
+def test_the_name_filter_is_fuzzy_in_csbs_and_exact_in_the_client(shared_cloud):
+    """CSBS: "Fuzzy search based on field name is supported." (opentelekomcloud-docs/cloud-server-backup-service
+    api-ref/source/api_description/backup_management/querying_all_backups.rst); the client keeps exact matches."""
+    csbs = shared_cloud.clients.csbs
+    names = [b.name for b in csbs.list_checkpoint_items()]
+    part = names[0][:-2]
+    raw = csbs.http.get(f"/v1/{shared_cloud.emu.state.project_id}/checkpoint_items", params={"name": part})
+    assert {b["name"] for b in raw["checkpoint_items"]} == {n for n in names if part in n} and part not in names
+    assert csbs.list_checkpoint_items(name=part) == []
+    assert [b.name for b in csbs.list_checkpoint_items(name=names[0])] == [names[0]]
+
+
 def test_list_checkpoint_items_with_an_invalid_limit_is_refused(shared_cloud):
     raises_cloud_error(
         lambda: shared_cloud.clients.csbs.list_checkpoint_items(limit=0),

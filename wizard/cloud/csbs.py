@@ -81,7 +81,10 @@ class CsbsClient:
             "limit": limit,
         }
         data = self.http.get(f"{self._base}/checkpoint_items", params=params)
-        return [Backup.from_csbs(b) for b in data.get("checkpoint_items") or []]
+        items = [Backup.from_csbs(b) for b in data.get("checkpoint_items") or []]
+        # CSBS matches ``name`` fuzzily (opentelekomcloud-docs/cloud-server-backup-service api-ref/source/
+        # api_description/backup_management/querying_all_backups.rst): the exact name is matched here.
+        return [b for b in items if name is None or b.name == name]
 
     def list_checkpoint_items_by_tags(self, tags: dict[str, str], *, limit: int = 1000) -> list[Backup]:
         """Backups carrying every tag given: ``POST /v1/{project_id}/csbs_backup/resource_instances/action``

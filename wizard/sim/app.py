@@ -726,9 +726,11 @@ class SimApp:
         q = request.args
         now = self.state.now()
         items = [b for b in self.state.csbs_backups.values() if not b.gone(self.state.now()) and self.state.listed(b)]
-        for key in ("checkpoint_id", "resource_id", "name"):
+        for key in ("checkpoint_id", "resource_id"):
             if (value := q.get(key)) is not None:
                 items = [b for b in items if getattr(b, key) == value]
+        if (name := q.get("name")) is not None:  # "fuzzy search" (backup_management/querying_all_backups.rst)
+            items = [b for b in items if name in b.name]
         if status := q.get("status"):
             items = [b for b in items if b.status(now) == status]
         items.sort(key=lambda b: (b.progression.start, b.id), reverse=True)
