@@ -540,11 +540,15 @@ class _BackupStep(StepKind):
         i = {k: ctx.resolve(v) for k, v in step.inputs.items()}
         return _adopt_named(ctx, step, "backup_id", "backup", i["backup_name"], self._backups_of(ctx, i))
 
+    def _not_listed_yet(self, ctx: StepContext, step: Step) -> Tick:
+        """The backup the restore point makes is not listed yet."""
+        return Tick(message="waiting for the backup to appear")
+
     def _poll(self, ctx: StepContext, step: Step) -> Tick:
         if "backup_id" not in step.state:
             found = self._find_by_checkpoint(ctx, step.state["checkpoint_id"])
             if not found:
-                return Tick(message="waiting for the backup to appear")
+                return self._not_listed_yet(ctx, step)
             _created(ctx, step, "backup_id", found[0].id, ("backup", found[0].id, found[0].name))
         backup = self._get(ctx, step.state["backup_id"])
         if backup.status == "error":
@@ -627,6 +631,20 @@ class CbrBackup(_BackupStep):
                 task.error_code,
             )
         return super()._poll(ctx, step)
+
+    def _not_listed_yet(self, ctx: StepContext, step: Step) -> Tick:
+        """Ask the restore point, as Terraform does (``GET /v3/{project_id}/checkpoints/{id}``, OTC-CBR
+        ``cbr_apis/restore_points/querying_a_restore_point.rst``): one in error will make no backup."""
+        checkpoint_id = step.state["checkpoint_id"]
+        point = ctx.clients.cbr.get_checkpoint(checkpoint_id)
+        status = point.get("status") or "unknown"
+        if status in ("error", "deleting", "deleted", "error-deleting"):
+            _forget(ctx, step, "checkpoint_id")
+            raise StepFailed(
+                f"CBR's restore point {checkpoint_id} for the backup is '{status}': no backup will come of it.",
+                _UNHEALTHY,
+            )
+        return Tick(message=f"restore point {status}: waiting for the backup to appear")
 
     def _task(self, ctx: StepContext, step: Step) -> BackupTask | None:
         """The CBR task making this step's backup, found once by restore point (or backup) and journaled."""

@@ -332,6 +332,23 @@ def test_create_checkpoint_beyond_the_vault_capacity_is_6114(cloud):
     assert len(cbr.list_backups(vault_id=vault.id)) == 20
 
 
+def test_a_restore_point_is_read_until_available(cloud):
+    """``GET /v3/{project_id}/checkpoints/{checkpoint_id}`` (opentelekomcloud-docs/cloud-backup-recovery
+    api-ref/source/cbr_apis/restore_points/querying_a_restore_point.rst), which Terraform polls until
+    ``available``; an unknown one is 404 BackupService.6217 (Huawei Cloud: its 401, read as a 404)."""
+    cbr, ids = cloud.clients.cbr, cloud.ids
+    checkpoint = cbr.create_checkpoint(vault_id=ids["vault_id"], server_id=ids["server_cbr"], name="rp")
+    point = cbr.get_checkpoint(checkpoint["id"])
+    assert (point["id"], point["status"], point["vault"]["id"]) == (checkpoint["id"], "protecting", ids["vault_id"])
+    assert [r["id"] for r in point["vault"]["resources"]] == [ids["server_cbr"]]
+    cloud.emu.clock.advance(D.CBR_BACKUP)
+    assert cbr.get_checkpoint(checkpoint["id"])["status"] == "available"
+    with pytest.raises(CloudError) as info:
+        cbr.get_checkpoint(MISSING)
+    assert info.value.status == 404
+    assert info.value.code == ("401" if cloud.emu.profile.cbr_missing_is_401 else "BackupService.6217")
+
+
 def test_a_backup_of_a_server_being_backed_up_is_refused_with_a_500_that_is_no_lost_answer(cloud):
     """CBR answers 500 ``BackupService.0002`` "Resources are being backed up." while a backup of the
     server runs (opentelekomcloud-docs/cloud-backup-recovery api-ref/source/appendix/error_codes.rst). A

@@ -223,3 +223,20 @@ def test_an_ecs_that_answers_404_while_being_created_is_waited_for(session, emu)
     assert gets[0] == 404 and 200 in gets
     messages = [e.message for e in events if e.step == "create_temp_server" and e.event == "progress"]
     assert "ECS being created (ECS answers 404 for it so far)" in messages
+
+
+def test_a_restore_point_in_error_fails_the_backup_step_before_its_backup_is_listed(session, emu):
+    """While the new backup is not listed, the step asks its restore point (``GET /v3/{project_id}/
+    checkpoints/{id}``, opentelekomcloud-docs/cloud-backup-recovery api-ref/source/cbr_apis/restore_points/
+    querying_a_restore_point.rst) and stops once that is in error, instead of waiting for a listing."""
+    emu.add_fault("cbr.create_checkpoint:first=1:visible_after=3600:backup=error:reason=snapshot failed")
+    emu.add_fault("cbr.list_tasks:status=403:code=BackupService.0403")
+    events = []
+    run = start(session, emu.ids["image_old_csbs_server_exists"], service="cbr", source_exists=True)
+    run = session.runner(run, confirm=lambda step: True, on_event=events.append).run()
+    assert run.status == "failed"
+    step = run.plan.step("cbr_backup")
+    assert step.error.message.endswith("is 'error': no backup will come of it.")
+    assert step.ended_at - step.started_at < D.CBR_BACKUP + 60  # not the hour the listing takes
+    progress = [e.message for e in events if e.step == "cbr_backup" and e.event == "progress"]
+    assert "restore point protecting: waiting for the backup to appear" in progress

@@ -110,6 +110,17 @@ class CbrClient:
         }
         return self.http.post(f"{self._base}/checkpoints", body)["checkpoint"]
 
+    def get_checkpoint(self, checkpoint_id: str) -> dict[str, Any]:
+        """A restore point (``GET /v3/{project_id}/checkpoints/{checkpoint_id}``, OTC-CBR ``cbr_apis/
+        restore_points/querying_a_restore_point.rst``); ``status`` is available, deleting, protecting,
+        deleted, error-deleting or error. Not found is a 404 on both clouds, as for a backup."""
+        try:
+            return self.http.get(f"{self._base}/checkpoints/{checkpoint_id}")["checkpoint"]
+        except CloudError as error:
+            if is_malformed_url(error):
+                raise as_not_found(error) from error
+            raise
+
     def list_backups(
         self,
         *,

@@ -59,6 +59,7 @@ URL_MAP = Map(
         Rule("/v3/<pid>/vault/resource_instances/action", methods=["POST"], endpoint="cbr.list_vaults_by_tags"),
         Rule("/v3/<pid>/vaults/<vault_id>/addresources", methods=["POST"], endpoint="cbr.add_resources"),
         Rule("/v3/<pid>/checkpoints", methods=["POST"], endpoint="cbr.create_checkpoint"),
+        Rule("/v3/<pid>/checkpoints/<checkpoint_id>", methods=["GET"], endpoint="cbr.get_checkpoint"),
         Rule("/v3/<pid>/backups", methods=["GET"], endpoint="cbr.list_backups"),
         Rule("/v3/<pid>/backups/<backup_id>", methods=["GET"], endpoint="cbr.get_backup"),
         Rule("/v3/<pid>/backups/<backup_id>", methods=["DELETE"], endpoint="cbr.delete_backup"),
@@ -640,6 +641,18 @@ class SimApp:
             self.state, self._json(request, "BackupService.0004"), fail=effects.fail
         )
         return Reply(200, {"checkpoint": checkpoint})
+
+    def _cbr_get_checkpoint(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+        """``GET /v3/{project_id}/checkpoints/{checkpoint_id}`` (OTC-CBR ``cbr_apis/restore_points/
+        querying_a_restore_point.rst``): the restore point, from the backups it made."""
+        now = self.state.now()
+        checkpoint_id = args["checkpoint_id"]
+        backups = [b for b in self.state.cbr_backups.values() if b.checkpoint_id == checkpoint_id and not b.gone(now)]
+        if not backups:
+            if self.emu.profile.cbr_missing_is_401:
+                return Reply(401, MALFORMED_URL)
+            raise ApiError(404, "BackupService.6217", "The backup restore point does not exist.")
+        return Reply(200, {"checkpoint": views.cbr_checkpoint(self.state, backups)})
 
     def _cbr_list_backups(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
         q = request.args

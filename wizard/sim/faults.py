@@ -64,6 +64,7 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
         "delete_vault",
         "add_resources",
         "create_checkpoint",
+        "get_checkpoint",
         "list_backups",
         "get_backup",
         "delete_backup",

@@ -402,6 +402,50 @@ def cbr_backup(state: State, b: CbrBackup) -> dict[str, Any]:
     return body
 
 
+RESTORE_POINT_STATUS = {
+    "waiting_protect": "protecting",
+    "protecting": "protecting",
+    "available": "available",
+    "error": "error",
+    "waiting_delete": "deleting",
+    "deleting": "deleting",
+}
+"""A backup's status as its restore point shows it: available, deleting, protecting, deleted,
+error-deleting or error (OTC-CBR ``cbr_apis/restore_points/querying_a_restore_point.rst``)."""
+
+
+def cbr_checkpoint(state: State, backups: list[CbrBackup]) -> dict[str, Any]:
+    """A CBR restore point as ``GET /v3/{project_id}/checkpoints/{id}`` shows it, from its backups:
+    in error if one is, else protecting or deleting while one is, else available."""
+    now = state.now()
+    statuses = {RESTORE_POINT_STATUS[b.status(now)] for b in backups}
+    first = backups[0]
+    vault = state.vaults.get(first.vault_id)
+    return {
+        "id": first.checkpoint_id,
+        "status": next(s for s in ("error", "protecting", "deleting", "available") if s in statuses),
+        "created_at": iso_micro(first.progression.start),
+        "project_id": state.project_id,
+        "vault": {
+            "id": first.vault_id,
+            "name": vault.name if vault else "",
+            "resources": [
+                {
+                    "id": b.resource_id,
+                    "name": b.resource_name,
+                    "type": SERVER_RESOURCE_TYPE,
+                    "protect_status": RESTORE_POINT_STATUS[b.status(now)],
+                    "resource_size": str(b.disk_gb()),
+                    "extra_info": "{}",
+                }
+                for b in backups
+            ],
+            "skipped_resources": [],
+        },
+        "extra_info": {"name": first.name, "description": first.description, "retention_duration": -1},
+    }
+
+
 CBR_TASK_STATUS = {"waiting_protect": "waiting", "protecting": "running", "available": "success", "error": "failed"}
 
 
