@@ -158,7 +158,7 @@ NODES: tuple[Node, ...] = (
         "Back up again with CBR or CSBS?",
         "CBR is recommended: it replaces CSBS, every CBR backup supports fast creation, and it is where new "
         "features land. Choose CSBS only where the account still uses it (a full backup is then made so it is "
-        "in the new format).",
+        "in the new format). Some regions make full-ECS images only from CBR backups (IMS IMG.0190).",
     ),
     Node(
         "source_exists",

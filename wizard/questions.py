@@ -92,7 +92,8 @@ def repair_questions(diagnosis: Diagnosis) -> list[Question]:
                     "csbs",
                     "CSBS",
                     "Only where the account still uses CSBS; "
-                    "the wizard makes a full backup so it is in the new format.",
+                    "the wizard makes a full backup so it is in the new format. "
+                    "Some regions make full-ECS images only from CBR backups.",
                 ),
             ],
             "cbr",

@@ -916,6 +916,19 @@ class CreateImage(StepKind):
                 ),
             )
         except CloudError as error:
+            if error.code == CBR_BACKUPS_ONLY and i["service"] == "csbs":
+                raise StepFailed(
+                    f"This region makes full-ECS images only from CBR backups (IMS {error.code}: {error.message}), "
+                    f"so the CSBS backup {i['backup_id']} this run made cannot become one.",
+                    Remedy(
+                        Action.CHOOSE_CBR,
+                        "This region makes full-ECS images only from CBR backups",
+                        f"the CSBS backup {i['backup_id']} this run made is billed as storage while it is kept: keep "
+                        "it, or delete it in the CSBS console",
+                    ),
+                    error.code,
+                    error.request_id,
+                ) from None
             if error.code not in BACKUP_HAS_IMAGE or step.state.get("backup_had_image"):
                 raise
             # One backup makes one image: the one IMS knows of may be this run's, made by a request
@@ -940,6 +953,9 @@ class CreateImage(StepKind):
 
 
 BACKUP_HAS_IMAGE = frozenset({"IMG.0029", "IMG.0134"})  # "an image has already been created from this backup"
+CBR_BACKUPS_ONLY = "IMG.0190"
+"""IMS: "Full-ECS images can be created only from CBR backups." (opentelekomcloud-docs/image-management-service
+api-ref/source/error_codes.rst): a region that refuses the CSBS route, after the CSBS backup was paid for."""
 
 
 def _find_image(ctx: StepContext, image_id: str) -> Image | None:

@@ -237,7 +237,9 @@ def test_create_from_missing_backups_is_img_0020_for_cbr_and_img_0127_for_csbs(c
     )
 
 
-def test_create_with_the_wrong_backup_type_is_img_0190_or_img_0198(cloud):
+def test_create_with_the_wrong_backup_type_is_img_0198(cloud):
+    """IMG.0198 "Backup ID does not match the backup type or does not exist." (opentelekomcloud-docs/
+    image-management-service api-ref/source/error_codes.rst), both ways round."""
     ims = cloud.clients.ims
     cbr_backup = new_cbr_backup(cloud)
     csbs_backup = new_csbs_backup(cloud)
@@ -246,7 +248,7 @@ def test_create_with_the_wrong_backup_type_is_img_0190_or_img_0198(cloud):
         lambda: ims.create_whole_image_from_backup(name="x", backup_id=cbr_backup.id, service="csbs"),
         service="ims",
         status=400,
-        code="IMG.0190",
+        code="IMG.0198",
         message="whole_image_type CBR",
     )
     # A CSBS backup sent with whole_image_type "CBR".
@@ -257,6 +259,21 @@ def test_create_with_the_wrong_backup_type_is_img_0190_or_img_0198(cloud):
         code="IMG.0198",
         message="does not match the backup type",
     )
+
+
+def test_a_region_that_makes_full_ecs_images_only_from_cbr_backups_refuses_csbs_with_img_0190(open_cloud):
+    """IMG.0190 "Full-ECS images can be created only from CBR backups." (opentelekomcloud-docs/
+    image-management-service api-ref/source/error_codes.rst): the emulator's ``cbr_only`` region."""
+    cloud = open_cloud(scenario_params={"cbr_only": True})
+    ims = cloud.clients.ims
+    raises_cloud_error(
+        lambda: ims.create_whole_image_from_backup(name="x", backup_id=new_csbs_backup(cloud).id, service="csbs"),
+        service="ims",
+        status=400,
+        code="IMG.0190",
+        message="only from CBR backups",
+    )
+    assert ims.create_whole_image_from_backup(name="y", backup_id=new_cbr_backup(cloud).id, service="cbr")
 
 
 def test_create_beyond_the_private_image_quota_is_img_0015(open_cloud):

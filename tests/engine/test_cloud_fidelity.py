@@ -240,3 +240,28 @@ def test_a_restore_point_in_error_fails_the_backup_step_before_its_backup_is_lis
     assert step.ended_at - step.started_at < D.CBR_BACKUP + 60  # not the hour the listing takes
     progress = [e.message for e in events if e.step == "cbr_backup" and e.event == "progress"]
     assert "restore point protecting: waiting for the backup to appear" in progress
+
+
+def test_a_region_that_makes_images_only_from_cbr_backups_sends_the_csbs_path_to_cbr(session, emu):
+    """IMG.0190 "Full-ECS images can be created only from CBR backups." (opentelekomcloud-docs/
+    image-management-service api-ref/source/error_codes.rst) comes after the CSBS backup was made: the step
+    says so, advises the CBR path and names the backup that is now billed; the CBR path then works."""
+    emu.state.cbr_only_images = True  # the scenario parameter cbr_only
+    image = emu.ids["image_old_csbs_server_exists"]
+    run = session.runner(start(session, image, service="csbs", source_exists=True), confirm=lambda s: True).run()
+    assert run.status == "failed"
+    step = run.plan.step("create_image")
+    backup_id = run.plan.step("csbs_backup").outputs["backup_id"]
+    assert step.error.code == "IMG.0190"
+    assert step.error.message == (
+        "This region makes full-ECS images only from CBR backups (IMS IMG.0190: Full-ECS images can be created only "
+        f"from CBR backups.), so the CSBS backup {backup_id} this run made cannot become one."
+    )
+    assert step.error.remedy.sentence == (
+        f"This region makes full-ECS images only from CBR backups; use the CBR path instead (ecs-wizard run {image} "
+        f"--service cbr); the CSBS backup {backup_id} this run made is billed as storage while it is kept: keep it, "
+        "or delete it in the CSBS console."
+    )
+    assert session.clients.csbs.get_checkpoint_item(backup_id).status == "available"  # kept: the user decides
+    run = session.runner(start(session, image, service="cbr", source_exists=True), confirm=lambda s: True).run()
+    assert run.status == "succeeded", run.error

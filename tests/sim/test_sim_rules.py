@@ -21,7 +21,7 @@ def test_whole_image_type_must_match_the_backup_service(api, emu):
     assert api.err(
         "POST", WHOLE, {"name": "x", "backup_id": emu.ids["backup_old_csbs_server_exists"], "whole_image_type": "CBR"}
     )[:2] == (400, "IMG.0198")
-    assert api.err("POST", WHOLE, {"name": "x", "backup_id": emu.ids["backup_cbr"]})[:2] == (400, "IMG.0190")
+    assert api.err("POST", WHOLE, {"name": "x", "backup_id": emu.ids["backup_cbr"]})[:2] == (400, "IMG.0198")
     assert api.err("POST", WHOLE, {"name": "x", "backup_id": "nope", "whole_image_type": "CBR"})[:2] == (
         400,
         "IMG.0020",

@@ -107,9 +107,13 @@ def _whole_image_backup(state: State, backup_id: str, kind: str, now: float) -> 
     if csbs is None:
         if cbr is not None:
             raise ApiError(
-                400, "IMG.0190", "This is a CBR backup: full-ECS images from CBR backups need whole_image_type CBR."
+                400,
+                "IMG.0198",
+                "The backup ID does not match the backup type: this is a CBR backup (set whole_image_type CBR).",
             )
         raise ApiError(400, "IMG.0127", f"The CSBS backup {backup_id} does not exist.")
+    if state.cbr_only_images:
+        raise ApiError(400, "IMG.0190", "Full-ECS images can be created only from CBR backups.")
     if csbs.status(now) != "available":
         raise ApiError(
             400, "IMG.0132", f"The CSBS backup state does not allow creating an image (status {csbs.status(now)})."

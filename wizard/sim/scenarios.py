@@ -35,9 +35,12 @@ text as text.
 server alive / deleted, CBR, new CSBS, backup deleted) for scale tests; parameters ``n``.
 
 Every scenario accepts ``image_quota`` (default 100; ``large`` raises it above ``n``),
-``server_quota`` (default 20) and ``backup_delete`` parameters. ``backup_delete`` is how many virtual
-seconds a backup deletion takes (default 0: at once); while it runs the backup is still listed, as
-CBR ``waiting_delete`` then ``deleting``, CSBS ``deleting`` then ``deleted``.
+``server_quota`` (default 20), ``backup_delete`` and ``cbr_only`` parameters. ``backup_delete`` is how
+many virtual seconds a backup deletion takes (default 0: at once); while it runs the backup is still
+listed, as CBR ``waiting_delete`` then ``deleting``, CSBS ``deleting`` then ``deleted``. ``cbr_only``
+(true) is a region whose IMS makes full-ECS images only from CBR backups: a CSBS backup is refused
+with ``IMG.0190`` "Full-ECS images can be created only from CBR backups." (opentelekomcloud-docs/
+image-management-service api-ref/source/error_codes.rst).
 """
 
 from __future__ import annotations
@@ -471,6 +474,10 @@ def seed(state: State, name: str, params: dict[str, Any] | None = None) -> dict[
     params.pop("image_quota", None), params.pop("server_quota", None)
     state.backup_delete_seconds = float(_whole(params, "backup_delete", 0))
     params.pop("backup_delete", None)
+    cbr_only = params.pop("cbr_only", False)
+    if not isinstance(cbr_only, bool):
+        raise ValueError(f"cbr_only must be true or false, not {cbr_only!r}")
+    state.cbr_only_images = cbr_only
     unknown = set(params) - ({"n"} if name == "large" else set())
     if unknown:
         raise ValueError(f"unknown parameter(s) for scenario {name!r}: {', '.join(sorted(unknown))}")

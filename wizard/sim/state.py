@@ -322,6 +322,7 @@ class State:
     tokens: dict[str, Token] = field(default_factory=dict)
     late_actions: list[LateAction] = field(default_factory=list)
     backup_delete_seconds: float = 0.0  # how long a backup deletion takes (scenario parameter ``backup_delete``)
+    cbr_only_images: bool = False  # IMS refuses full-ECS images from CSBS backups (IMG.0190; parameter ``cbr_only``)
     _rng: random.Random = field(init=False, repr=False)
     _ip_counter: int = field(default=10, init=False, repr=False)
 
