@@ -79,14 +79,15 @@ def test_list_flavors(shared_cloud):
 
 
 def test_list_availability_zones_keeps_those_available(shared_cloud):
-    assert shared_cloud.clients.ecs.list_availability_zones() == ["eu-de-01", "eu-de-02"]
+    assert shared_cloud.clients.ecs.list_availability_zones() == list(shared_cloud.emu.profile.availability_zones)
 
 
 def test_evs_lists_the_disk_types_with_their_zones(shared_cloud):
     types = {t.name: t for t in shared_cloud.clients.evs.list_volume_types()}
     assert {"SATA", "SAS", "SSD", "GPSSD", "ESSD"} <= set(types)
-    assert types["SSD"].zones == ("eu-de-01", "eu-de-02") and types["SSD"].sold_out == ()
-    assert types["SSD"].available_in("eu-de-02") and not types["SSD"].available_in("eu-de-99")
+    first, second = shared_cloud.emu.profile.availability_zones
+    assert types["SSD"].zones == (first, second) and types["SSD"].sold_out == ()
+    assert types["SSD"].available_in(second) and not types["SSD"].available_in("eu-de-99")
 
 
 def test_a_dry_run_create_is_accepted_or_refused_as_the_create_would_be_and_makes_nothing(cloud):

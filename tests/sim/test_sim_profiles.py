@@ -90,7 +90,7 @@ def test_export_lines_use_each_clouds_variables_and_name_its_endpoints():
     assert f"export ECS_WIZARD_ENDPOINT_CBR={url}  # in place of https://cbr.eu-west-101.myhuaweicloud.eu" in hwc
     for lines in (otc, hwc):
         assert sorted(line.split("=")[0] for line in lines[4:]) == sorted(
-            f"export ECS_WIZARD_ENDPOINT_{s}" for s in ("IAM", "IMS", "ECS", "CBR", "CSBS", "VPC")
+            f"export ECS_WIZARD_ENDPOINT_{s}" for s in ("IAM", "IMS", "ECS", "CBR", "CSBS", "VPC", "EVS")
         )
 
 

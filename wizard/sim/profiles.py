@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SERVICES = ("iam", "ims", "ecs", "cbr", "csbs", "vpc")
+SERVICES = ("iam", "ims", "ecs", "cbr", "csbs", "vpc", "evs")
 """The services the emulator serves (one base URL serves them all)."""
 
 
