@@ -344,7 +344,8 @@ def test_sim_serve_with_a_clock_skew_shows_doctor_the_skew(tmp_path):
         env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2])),
     )
     try:
-        url = next(line for line in child.stdout if line.startswith("export ECS_WIZARD_ENDPOINT=")).split("=", 1)[1]
+        line = next(line for line in child.stdout if line.startswith("export ECS_WIZARD_ENDPOINT_ECS="))
+        url = line.split("=", 1)[1].split("#", 1)[0]  # "<url>  # in place of https://ecs.eu-de.otc.t-systems.com"
         done = doctor_cli(url.strip(), "--json")
     finally:
         child.terminate()
