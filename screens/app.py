@@ -101,7 +101,9 @@ class WizardApp(CloudWork):
         self.transcript.shown(f"Run {run.run_id}: follow-up '{run.plan.steps[-1].title}' added")
         # Not awaited: this is called from the summary's own handler, which the pop would wait on.
         self.pop_screen()
-        self.switch_screen(ExecutionScreen(run, resumed=True))
+        self.switch_screen(
+            ExecutionScreen(run, resumed=True, opening=f"Starting the follow-up '{run.plan.steps[-1].title}'…")
+        )
 
     def run_finished(self, run: Run) -> None:
         self.last_status = run.status

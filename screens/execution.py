@@ -42,12 +42,16 @@ class ExecutionScreen(WizardScreen):
         Binding("l", "toggle_logs", "Logs"),
     ]
 
-    def __init__(self, run: Run, *, resumed: bool = False, start: bool = True, opened: bool = False):
-        """``opened``: a run from an exported file, shown as it stands until the user continues it."""
+    def __init__(
+        self, run: Run, *, resumed: bool = False, start: bool = True, opened: bool = False, opening: str | None = None
+    ):
+        """``opened``: a run from an exported file, shown as it stands until the user continues it;
+        ``opening``: the banner while the run starts (default: starting, or resuming from the journal)."""
         super().__init__()
         self.run = run
         self.opened = opened
         self.resumed = resumed
+        self.opening = opening
         self.autostart = start
         self.control: RunControl | None = None
         self.running = False
@@ -103,7 +107,7 @@ class ExecutionScreen(WizardScreen):
         self.running = True
         self.finished_status = None
         self.wizard.active_run = self.run
-        self._banner("Starting…" if not self.resumed else "Resuming from the journal…")
+        self._banner(self.opening or ("Starting…" if not self.resumed else "Resuming from the journal…"))
         self.query_one("#cancel-hint", Static).update(CANCEL_HINT)
         self.refresh_bindings()
         self.wizard.execute(self, self.run, self.control)
@@ -117,7 +121,9 @@ class ExecutionScreen(WizardScreen):
                 panel.scroll_visible()
         kind = event.event
         if kind == "run-started":
-            self._banner(f"Run {'resumed' if event.data.get('resumed') else 'started'}.")
+            if self.opening is None:
+                self._banner(f"Run {'resumed' if event.data.get('resumed') else 'started'}.")
+            self.opening = None  # a later resume (r) is one
         elif kind == "step-started":
             self._banner(f"Running: {event.title}")
         elif kind == "waiting-for-confirmation":

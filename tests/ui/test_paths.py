@@ -164,9 +164,20 @@ async def test_follow_ups_from_the_summary(session):
         assert "Not done" in text_of(summary.query_one("#test-launch"))
         assert session.clients.ecs.find_server(temp) is not None
 
-        await pilot.press("t")
-        await run_to_end(app, pilot)  # answers the billable confirmation
+        from screens.execution import ExecutionScreen
+
+        banners = []
+        show_banner = ExecutionScreen._banner
+        ExecutionScreen._banner = lambda screen, text: (banners.append(text), show_banner(screen, text))[1]
+        try:
+            await pilot.press("t")
+            await run_to_end(app, pilot)  # answers the billable confirmation
+        finally:
+            ExecutionScreen._banner = show_banner
         await wait_for(pilot, lambda: screen_name(app) == "SummaryScreen" and app.screen is not summary)
+        # a follow-up starts; nothing is resumed from the journal
+        assert banners[0] == "Starting the follow-up 'Test: launch an ECS from the new image and time it'…", banners
+        assert not any("Resuming" in b or "resumed" in b for b in banners), banners
         summary = app.screen
         assert "ACTIVE after" in text_of(summary.query_one("#test-launch"))
         assert "The temporary ECS from the old image took" in text_of(summary.query_one("#test-launch"))
