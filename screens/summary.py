@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, Footer, Header, Static
 
+from screens.advice import TUI
 from screens.base import WizardScreen
 from screens.messages import RunReady
 from screens.widgets.main_scroll import MainScroll
@@ -51,11 +52,7 @@ class SummaryScreen(WizardScreen):
             if summary.succeeded:
                 yield Plain(f"[ok] Done: {summary.image_name} has a fast copy.", classes="screen-title", id="headline")
             else:
-                yield Plain(
-                    f"[{summary.status}] The run has not finished: {summary.status}.",
-                    classes="screen-title",
-                    id="headline",
-                )
+                yield Plain(self._unfinished_headline(), classes="screen-title", id="headline")
             yield Plain("New image", classes="section-title")
             yield Plain(f"  {summary.new_image_name}\n  id: {summary.new_image_id or '(not created)'}", id="new-image")
             if summary.checks:
@@ -100,6 +97,18 @@ class SummaryScreen(WizardScreen):
             f"Summary: run {self.run.run_id} {self.run.status}; new image {self.run.new_image_id}"
         )
         self.wizard.attach_transcript(self.run)
+
+    def _unfinished_headline(self) -> str:
+        """What failed and what to do, in one sentence (the steps screen, Esc, holds r to resume)."""
+        summary, resume = self.summary, self.wizard.session.resume_command(self.run.run_id)
+        failed = summary.failed
+        if summary.status == RunStatus.FAILED and failed is not None:
+            todo = TUI.say(failed.remedy).rstrip(".") if failed.remedy else "fix the cause, then press r to resume"
+            return (
+                f"[XX] The run failed at '{failed.title}' ({failed.message.rstrip('.')}): "
+                f"{todo[:1].lower() + todo[1:]} on the steps screen (Esc), or later: {resume}"
+            )
+        return f"[||] The run stopped before it finished ({summary.status}): Esc, then r resumes it; or later: {resume}"
 
     def _report_path(self) -> Path:
         return report_path(self.wizard.session.journal, self.run.run_id)

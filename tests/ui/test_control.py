@@ -142,6 +142,17 @@ async def test_cloud_error_shown_in_an_error_panel(make_session):
         await pilot.pause(0.3)
         assert bar.total == 100 and before is not None and bar.percentage == before
         assert "✗ failed" in text_of(panel.query_one(".step-elapsed"))
+        # the summary says what failed and what to do, in one sentence
+        await pilot.press("s")
+        await wait_for(pilot, lambda: screen_name(app) == "SummaryScreen")
+        headline = " ".join(text_of(app.screen.query_one("#headline")).split())
+        assert headline.startswith(
+            "[XX] The run failed at 'Create a full-ECS image from the new backup' (Injected fault)"
+        )
+        assert "quota" in headline and session.resume_command(ex.run.run_id) in headline
+        assert headline.count(".") <= 3 and "has not finished" not in headline  # one sentence (ids hold none)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_name(app) == "ExecutionScreen")
         # fix the cause (the fault is used up after 9), retry from the failed step
         session.emulator.clear_faults()
         await pilot.press("r")
