@@ -326,11 +326,19 @@ def _run_parser(p: argparse.ArgumentParser) -> None:
         default="auto",
         help="does the source ECS still exist? (default: detect)",
     )
-    p.add_argument("--cleanup", action="store_true", help="delete the temporary ECS at the end (path 2)")
+    p.add_argument(
+        "--cleanup",
+        action="store_true",
+        help="delete the temporary ECS at the end (when the source ECS is gone and a temporary one is made from the slow image)",
+    )
     p.add_argument(
         "--test-launch", action="store_true", help="launch a test ECS from the new image, time it, delete it"
     )
-    p.add_argument("--delete-old-image", action="store_true", help="delete the old, slow image at the end")
+    p.add_argument(
+        "--delete-old-image",
+        action="store_true",
+        help="delete the old, slow image at the end, once the new one is verified (destructive: asks first)",
+    )
     p.add_argument("--flavor", help="temporary ECS flavor id (default: matched from the old backup)")
     p.add_argument("--vpc", help="temporary ECS VPC id (default: the subnet's)")
     p.add_argument("--subnet", help="temporary ECS subnet id (default: the only subnet)")

@@ -357,7 +357,7 @@ def add_follow_up(plan: Plan, kind: str, clients: Clients, diagnosis: Diagnosis)
 
 
 def _choice_like_source(clients: Clients, diagnosis: Diagnosis) -> ServerChoice:
-    """For a test launch on path 1: the source server's flavor and network."""
+    """For a test launch when the source ECS exists: the source server's flavor and network."""
     server = diagnosis.source_server
     defaults = default_server_choice(clients, diagnosis)
     if server and server.flavor_id:

@@ -54,7 +54,7 @@ class Answers:
     source_exists: bool = True
     server: ServerChoice | None = None
     test_launch: bool = False
-    cleanup: bool = True  # delete the temporary ECS at the end (path 2 only)
+    cleanup: bool = True  # delete the temporary ECS at the end (only when the source ECS is gone)
     delete_old_image: bool = False
 
     def to_dict(self) -> dict[str, Any]:

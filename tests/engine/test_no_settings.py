@@ -36,3 +36,14 @@ def test_on_a_terminal_it_offers_the_demo(no_settings, monkeypatch, capsys, answ
     )
     assert cli.main(["--plain"]) == code
     assert started == ([True] if code == 0 else [])
+
+
+@pytest.mark.parametrize("columns", [60, 80, 100, 160])
+def test_the_no_settings_message_wraps_to_the_terminal_between_words(columns):
+    from wizard.commands.start import NO_SETTINGS_WAYS, no_settings_text
+
+    text = no_settings_text(columns)
+    assert all(len(line) < columns for line in text.splitlines()), text
+    words = " ".join(text.split())
+    for _, ways in NO_SETTINGS_WAYS:
+        assert " ".join(ways.split()) in words  # no word broken in two
