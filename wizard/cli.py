@@ -329,7 +329,7 @@ def _run_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--cleanup",
         action="store_true",
-        help="delete the temporary ECS at the end (when the source ECS is gone and a temporary one is made from the slow image)",
+        help="delete the temporary ECS at the end (made when the source ECS is gone)",
     )
     p.add_argument(
         "--test-launch", action="store_true", help="launch a test ECS from the new image, time it, delete it"
