@@ -74,12 +74,13 @@ class DiagnosisScreen(AbandonsRuns, WizardScreen):
                 )
             n = flowchart.node(d.verdict.node)
             yield Plain("Explanation", classes="section-title")
-            yield Plain(f"{n.title}: {n.explanation}", id="explanation")
+            yield Plain(flowchart.explained(n), id="explanation")
             yield Plain("What to do" if d.affected else "What to look at instead", classes="section-title")
             yield Plain(d.advice, id="advice")
         yield self.more_hint()
         with Horizontal(classes="buttons"):
-            yield Button("Back (Esc)", id="back", compact=True)
+            if d.affected:  # else "Choose another image" is the one button that goes back (Esc)
+                yield Button("Back (Esc)", id="back", compact=True)
             if self.open_run is not None:
                 yield Button(
                     f"Resume run {self.open_run.run_id} (r)", id="resume-open", variant="primary", compact=True

@@ -98,8 +98,8 @@ NODES: tuple[Node, ...] = (
         "out_of_scope",
         "end",
         "Not a full-ECS image: out of scope",
-        "System-disk and data-disk images are made fast in other ways (for example by replicating them); "
-        "this fix does not apply.",
+        "System-disk and data-disk images are not made from a server backup, so an old-format backup cannot be "
+        "what slows them down; this fix does not apply.",
     ),
     Node(
         "is_active",
@@ -187,6 +187,12 @@ EDGES: tuple[Edge, ...] = (
         for spec in PATHS.values()
     ),
 )
+
+
+def explained(n: Node) -> str:
+    """A node's title with its explanation, as one text: a question runs on into its answer, a
+    statement ends before it (no colon after a title that has one)."""
+    return f"{n.title} {n.explanation}" if n.title.endswith("?") else f"{n.title}. {n.explanation}"
 
 
 def node(node_id: str) -> Node:

@@ -62,8 +62,9 @@ class Verdict(StrEnum):
         "-",
         "out_of_scope",
         "Out of scope: this is not a full-ECS image.",
-        "Fast creation for system-disk images is a different feature (image replication); "
-        "this wizard only repairs full-ECS images.",
+        "This wizard repairs full-ECS images made from old-format CSBS backups; a system-disk image is not made "
+        "from a backup, so that cause does not apply: look at the flavor, the disk types, quotas and the region's "
+        "capacity.",
     )
     IMAGE_NOT_ACTIVE = (
         "image-not-active",

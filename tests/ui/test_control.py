@@ -339,3 +339,17 @@ async def test_the_welcome_screen_abandons_the_selected_run(make_session):
         await wait_for(pilot, lambda: "was abandoned" in text_of(app.screen.query_one("#runs-hint")))
         assert app.screen.query_one("#resumable", DataTable).row_count == 0
     assert session.journal.load(run_id).status == "abandoned"
+
+
+async def test_a_not_affected_diagnosis_has_one_button_for_esc(session):
+    from textual.widgets import Button
+
+    app = WizardApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_diagnosis(app, pilot, session.emulator.ids["image_new_csbs"])
+        labels = [str(b.label) for b in app.screen.query(Button)]
+        assert [label for label in labels if "Esc" in label] == ["Choose another image (Esc)"], labels
+        explanation = text_of(app.screen.query_one("#explanation"))
+        assert explanation.startswith("Not affected. The backup supports lazy loading")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_name(app) == "PickerScreen")

@@ -55,3 +55,12 @@ def test_the_printed_chart_explains_every_node_and_the_plain_outline_does_not():
     assert flowchart.node("symptom").explanation[:40] not in short and "(your path)" in short
     mermaid = flowchart.render_mermaid()
     assert all(f"%% {node.id}: {node.explanation}" in mermaid for node in flowchart.NODES)
+
+
+def test_an_explanation_reads_as_one_text_without_stacked_colons():
+    from wizard.flowchart import explained, node
+
+    question = explained(node("csbs_format"))
+    assert question.startswith("Is the CSBS backup in the new format? New-format")
+    out_of_scope = explained(node("out_of_scope"))
+    assert out_of_scope.startswith("Not a full-ECS image: out of scope. System-disk") and "::" not in out_of_scope
