@@ -36,9 +36,11 @@ class ExecutionScreen(WizardScreen):
     )
     BINDINGS = [
         Binding("escape,c", "cancel", "Cancel", key_display="Esc/c"),
-        Binding("enter,space", "continue", "Run next step", key_display="Enter"),
-        Binding("r", "resume", "Resume the run"),
-        Binding("s", "summary", "Summary"),
+        # Enter runs the next step while step mode waits, and opens the summary once the run stopped:
+        # the footer shows whichever the banner says.
+        Binding("enter,space", "continue", "Next step", key_display="Enter"),
+        Binding("enter,s", "summary", "Summary", key_display="Enter/s"),
+        Binding("r", "resume", "Resume"),
         Binding("l", "toggle_logs", "Logs"),
     ]
 
@@ -168,7 +170,7 @@ class ExecutionScreen(WizardScreen):
                 text = f"[XX] The run failed{where}: {event.message}."
             text += (
                 f" Fix the cause, then press r to retry from that step (or later: ecs-wizard resume {run_id}); "
-                "s: summary and report."
+                "Enter or s: summary and report."
             )
         self._banner(text)
         self.query_one("#banner").set_class(status != RunStatus.SUCCEEDED, "-problem")
@@ -242,7 +244,7 @@ class ExecutionScreen(WizardScreen):
         if action == "cancel":
             return self.running
         if action == "continue":
-            return self.gate is not None or (self.finished_status == RunStatus.SUCCEEDED)
+            return self.gate is not None
         if action == "resume":
             return not self.running and self.finished_status is not None and self.run.resumable
         if action == "summary":
@@ -262,8 +264,6 @@ class ExecutionScreen(WizardScreen):
             gate.answer(True)
             self._banner("Continuing…")
             self.refresh_bindings()
-        elif self.finished_status == RunStatus.SUCCEEDED:
-            self.action_summary()
 
     def action_resume(self) -> None:
         if self.running or not self.run.resumable:

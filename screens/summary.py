@@ -32,10 +32,11 @@ class SummaryScreen(WizardScreen):
         "and times it; d deletes a temporary ECS that was kept (each asks first); q quits."
     )
     BINDINGS = [
-        Binding("e", "export", "Export report"),
+        # Short words: every key fits the footer at 80 columns (the buttons and Help say more).
+        Binding("e", "export", "Export"),
         Binding("t", "follow_up('test_launch')", "Test launch"),
-        Binding("d", "follow_up('delete_temp_server')", "Delete temp ECS"),
-        Binding("escape,b", "back", "Back to the steps", key_display="Esc"),
+        Binding("d", "follow_up('delete_temp_server')", "Delete ECS"),
+        Binding("escape,b", "back", "Steps", key_display="Esc"),
         Binding("q", "quit_app", "Quit", show=False),
     ]
 

@@ -100,12 +100,21 @@ async def test_step_mode_pauses_before_each_step(session):
             await wait_for(pilot, lambda: ex.gate is not None)
             assert f"Step mode: next is {number}. {step.title}" in text_of(ex.query_one("#banner"))
             assert ex.query_one(f"#step-{step.name}", StepPanel).status == "pending"
+            assert ex.check_action("continue", ()) and not ex.check_action("summary", ())
             await pilot.press("enter")
             if step.needs_confirmation:
                 await wait_for(pilot, lambda: screen_name(app) == "ConfirmModal")
                 await pilot.press("y")
         await run_to_end(app, pilot)
         assert ex.run.status == "succeeded"
+        await wait_for(pilot, lambda: screen_name(app) == "SummaryScreen")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_name(app) == "ExecutionScreen")
+        # the footer offers what the banner says: Enter (or s) for the summary, no next step
+        assert "Enter or s: summary" in text_of(ex.query_one("#banner"))
+        assert not ex.check_action("continue", ()) and ex.check_action("summary", ())
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "SummaryScreen")
 
 
 async def test_cloud_error_shown_in_an_error_panel(make_session):
