@@ -4,10 +4,11 @@ the resource ids as they appear, an error panel, and a collapsible log."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.clock import Clock
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Collapsible, Log, ProgressBar, Static
+from textual.widgets import Collapsible, ProgressBar, RichLog, Static
 
 from screens.advice import TUI
 from screens.widgets.plain import Plain
@@ -60,7 +61,7 @@ class StepPanel(Vertical):
     StepPanel { height: auto; }
     StepPanel .step-bar-row { height: auto; }
     StepPanel ProgressBar { width: auto; }
-    StepPanel Log { height: 6; }
+    StepPanel RichLog { height: 6; }
     """
 
     def __init__(self, number: int, step: Step, *, frozen: bool = False, clock: Clock | None = None, **kw):
@@ -92,7 +93,8 @@ class StepPanel(Vertical):
         yield Plain("", classes="step-resources")
         yield Plain("", classes="error-panel step-error")
         with Collapsible(title="log", collapsed=True, classes="step-log"):
-            yield Log(max_lines=500, auto_scroll=True)
+            # wrapped, not cut at the panel's edge; Text, so nothing in a message is read as markup
+            yield RichLog(max_lines=500, auto_scroll=True, wrap=True, markup=False, min_width=1)
 
     def on_mount(self) -> None:
         self._refresh_all()
@@ -165,7 +167,7 @@ class StepPanel(Vertical):
         return "\n".join(lines)
 
     def log_line(self, text: str) -> None:
-        self.query_one(Log).write_line(visible(text))  # messages quote the cloud: text, never terminal codes
+        self.query_one(RichLog).write(Text(visible(text)))  # messages quote the cloud: text, never terminal codes
 
     def apply(self, event: RunEvent) -> None:
         """Take one runner event for this step."""

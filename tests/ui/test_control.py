@@ -362,3 +362,27 @@ async def test_a_not_affected_diagnosis_has_one_button_for_esc(session):
         assert explanation.startswith("Not affected. The backup supports lazy loading")
         await pilot.press("escape")
         await wait_for(pilot, lambda: screen_name(app) == "PickerScreen")
+
+
+async def test_log_lines_wrap_instead_of_being_cut(session):
+    from textual.widgets import RichLog
+
+    app = WizardApp(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_overview(app, pilot, session.emulator.ids["image_old_csbs_server_exists"])
+        await pilot.press("s")
+        await run_to_end(app, pilot)
+        await wait_for(pilot, lambda: screen_name(app) == "SummaryScreen")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_name(app) == "ExecutionScreen")
+        ex = execution(app)
+        await pilot.press("l")  # open every log
+        await pilot.pause(0.3)
+        panel = ex.query_one("#step-ensure_vault", StepPanel)
+        log = panel.query_one(RichLog)
+        log.scroll_visible()
+        await pilot.pause(0.3)
+        shown = [strip.text.rstrip() for strip in log.lines]
+        assert shown and all(len(line) <= log.size.width for line in shown)
+        words = "".join("".join(shown).split())
+        assert "".join("creates billable resources. Continue?".split()) in words, shown  # whole, across lines
