@@ -32,9 +32,9 @@ class DiagnosisScreen(AbandonsRuns, WizardScreen):
     )
     BINDINGS = [
         Binding("escape,b", "back", "Back", key_display="Esc"),
-        Binding("n", "next", "Next: questions"),
-        Binding("r", "resume_open", "Resume the open run"),
-        Binding("a", "abandon_open", "Abandon the open run"),
+        Binding("n", "next", "Next"),
+        Binding("r", "resume_open", "Resume run"),
+        Binding("a", "abandon_open", "Abandon run"),
     ]
 
     def __init__(self, diagnosis: Diagnosis):

@@ -50,8 +50,8 @@ class OverviewScreen(WizardScreen):
     )
     BINDINGS = [
         Binding("escape,b", "back", "Back", key_display="Esc"),
-        Binding("d", "toggle_calls", "API calls (dry run)"),
-        Binding("s", "start", "Start the repair"),
+        Binding("d", "toggle_calls", "API calls"),
+        Binding("s", "start", "Start"),
     ]
 
     def __init__(self, diagnosis: Diagnosis, answers: Answers, plan: Plan):

@@ -31,7 +31,7 @@ class QuestionsScreen(WizardScreen):
     )
     BINDINGS = [
         Binding("escape,b", "back", "Back", key_display="Esc"),
-        Binding("n", "next", "Next: the plan"),
+        Binding("n", "next", "Next"),
     ]
 
     def __init__(self, diagnosis: Diagnosis):

@@ -235,10 +235,21 @@ _OUTLINE = (  # (node, where its other branches lead)
 )
 
 
+def outline() -> list[tuple[str, str]]:
+    """(node id, "N. title  branches") for the chart's decision route, numbered as every view shows it
+    (the CLI's and plain mode's text, the TUI's overview)."""
+    import re
+
+    rows = []
+    for number, (node_id, branches) in enumerate(_OUTLINE, start=1):
+        branches = re.sub(r"-> (\w+)", lambda m: "-> " + node(m.group(1)).title, branches)
+        rows.append((node_id, f"{number}. {node(node_id).title}" + (f"  {branches}" if branches else "")))
+    return rows
+
+
 def render_text(highlight: PathSpec | None = None, *, explain: bool = True, width: int = 96) -> str:
     """An indented outline of the chart; the highlighted path is marked with ">>". With ``explain``
     every node's explanation follows it, and the chart's ends are explained at the bottom."""
-    import re
     import textwrap
 
     lines = ["Slow ECS creation from a full-ECS image: troubleshooting flowchart", ""]
@@ -251,9 +262,7 @@ def render_text(highlight: PathSpec | None = None, *, explain: bool = True, widt
             lines.extend(textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent))
 
     on_route = highlight is not None
-    for number, (node_id, branches) in enumerate(_OUTLINE, start=1):
-        branches = re.sub(r"-> (\w+)", lambda m: "-> " + node(m.group(1)).title, branches)
-        heading = f"{number}. {node(node_id).title}" + (f"  {branches}" if branches else "")
+    for node_id, heading in outline():
         lines += [
             f"{mark(on_route)}{part}" for part in textwrap.wrap(heading, width=width - 3, subsequent_indent="      ")
         ]

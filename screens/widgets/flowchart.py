@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from wizard import flowchart
-from wizard.flowchart import PATHS, STEP_TITLES, PathSpec, node
+from wizard.flowchart import PATHS, STEP_TITLES, PathSpec
 
 MARK = ">> "
 BLANK = "   "
@@ -23,12 +23,8 @@ def flowchart_text(highlight: PathSpec | None) -> Text:
         text.append(content + "\n", style=("bold " + style).strip() if on else (style or "dim"))
 
     on_route = highlight is not None
-    line(f"1. {node('symptom').title}", on_route)
-    line(f"2. {node('is_full_ecs').title}  yes  (no: out of scope)", on_route)
-    line(f"3. {node('backup_service').title}  CSBS  (CBR: not affected; deleted: explain)", on_route)
-    line(f"4. {node('csbs_format').title}  old format: repair", on_route)
-    line(f"5. {node('choose_service').title}", on_route)
-    line(f"6. {node('source_exists').title}", on_route)
+    for _, heading in flowchart.outline():  # the same nodes and numbers as the CLI and plain mode
+        line(heading, on_route)
     for spec in PATHS.values():
         chosen = highlight is not None and spec.id == highlight.id
         answer = f"{spec.service.upper()}, source ECS {'exists' if spec.source_exists else 'gone'}"

@@ -64,3 +64,16 @@ def test_an_explanation_reads_as_one_text_without_stacked_colons():
     assert question.startswith("Is the CSBS backup in the new format? New-format")
     out_of_scope = explained(node("out_of_scope"))
     assert out_of_scope.startswith("Not a full-ECS image: out of scope. System-disk") and "::" not in out_of_scope
+
+
+def test_every_view_draws_the_same_nodes_with_the_same_numbers():
+    from screens.widgets.flowchart import flowchart_text
+    from wizard.flowchart import PATHS, outline, render_text
+
+    path = next(iter(PATHS.values()))
+    tui = flowchart_text(path).plain
+    text = render_text(path, explain=False, width=400)
+    headings = [heading for _, heading in outline()]
+    assert len(headings) == 7 and headings[2].startswith("3. Is the image active?")
+    for heading in headings:
+        assert heading in tui and heading in text
