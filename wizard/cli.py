@@ -236,7 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Find and repair full-ECS images that create servers slowly (old-format CSBS backups) "
         "on Open Telekom Cloud and Huawei Cloud.",
         epilog=COMMANDS_HELP + "\nexit codes: 0 repaired/ok, 1 failed, 2 bad usage or input, "
-        "3 needs confirmation, 4 not affected, 5 unknown verdict, 130 interrupted",
+        "3 needs confirmation, 4 not affected, 5 unknown verdict, 6 backup missing, 7 image not active, "
+        "8 not a full-ECS image, 130 interrupted (diagnose: 0 affected)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action=PrintVersion)

@@ -12,7 +12,28 @@ EXIT_USAGE = 2
 EXIT_NEEDS_CONFIRMATION = 3
 EXIT_NOT_AFFECTED = 4
 EXIT_UNKNOWN = 5  # the cloud's answers do not show whether an image is affected (verdict "unknown")
+EXIT_BACKUP_MISSING = 6
+EXIT_IMAGE_NOT_ACTIVE = 7
+EXIT_NOT_FULL_ECS_IMAGE = 8
 EXIT_INTERRUPTED = 130
+
+VERDICT_EXIT_CODES = {
+    "affected": EXIT_OK,
+    "not-affected-cbr": EXIT_NOT_AFFECTED,
+    "not-affected-new-format": EXIT_NOT_AFFECTED,
+    "unknown": EXIT_UNKNOWN,
+    "backup-missing": EXIT_BACKUP_MISSING,
+    "image-not-active": EXIT_IMAGE_NOT_ACTIVE,
+    "not-full-ecs-image": EXIT_NOT_FULL_ECS_IMAGE,
+}
+"""What ``diagnose`` exits with for each verdict (``wizard.verdict``), and ``run`` and plain mode for
+each they do not repair: 0 affected (a repair is possible), 4 not affected, 5 unknown, then one code
+for each verdict that needs something else first."""
+
+
+def verdict_exit_code(verdict: str) -> int:
+    """A verdict without a code of its own (one added later) fails rather than passing for 'affected'."""
+    return VERDICT_EXIT_CODES.get(str(verdict), EXIT_FAILED)
 
 
 class WizardError(Exception):

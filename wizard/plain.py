@@ -353,8 +353,12 @@ class PlainWizard:
             self.show("\nNothing is repaired on a verdict the cloud's answers do not support.")
             return errors.EXIT_UNKNOWN
         if not d.affected:
-            self.show("\nNothing to repair for this image.")
-            return errors.EXIT_NOT_AFFECTED
+            self.show(
+                "\nNothing to repair for this image."
+                if d.verdict.unaffected
+                else "\nThe wizard cannot repair this image as it is: see 'What to do' above."
+            )
+            return errors.verdict_exit_code(d.verdict)
         instead = self.offer_open_run(d)
         if instead is not None:
             return instead
@@ -743,7 +747,8 @@ def run_plain(
     through a pipe input); ``stream`` receives the printed lines (default standard output);
     ``stdin`` is read line by line when it is not a terminal. Returns the exit code: 0 repaired,
     1 failed, 2 no input, 3 a confirmation was declined (the run is resumable), 4 not affected,
-    5 unknown (the cloud's answers do not tell), 130 interrupted."""
+    5 unknown (the cloud's answers do not tell), 6-8 another verdict it does not repair
+    (``wizard.errors.VERDICT_EXIT_CODES``), 130 interrupted."""
     return PlainWizard(
         session,
         step_mode=step_mode,

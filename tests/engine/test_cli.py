@@ -72,17 +72,29 @@ def test_dry_run_prints_every_call_and_body(capsys, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "key, verdict",
+    "key, verdict, exit_code",
     [
-        ("image_cbr", "not-affected-cbr"),
-        ("image_new_csbs", "not-affected-new-format"),
-        ("image_system_disk", "not-full-ecs-image"),
-        ("image_backup_deleted", "backup-missing"),
+        ("image_old_csbs_server_exists", "affected", 0),
+        ("image_cbr", "not-affected-cbr", 4),
+        ("image_new_csbs", "not-affected-new-format", 4),
+        ("image_backup_deleted", "backup-missing", 6),
+        ("image_system_disk", "not-full-ecs-image", 8),
     ],
 )
-def test_not_affected_images_exit_4(capsys, tmp_path, key, verdict):
+def test_each_verdict_has_its_exit_code_in_diagnose_and_run(capsys, tmp_path, key, verdict, exit_code):
+    """diagnose: one code per verdict (the README's table); run: the same for an image it does not repair."""
+    code, out, _ = cli(capsys, "diagnose", IDS[key], state=tmp_path)
+    assert code == exit_code and f"Verdict: {verdict}" in out
+    code, out, _ = cli(capsys, "diagnose", IDS[key], "--json", state=tmp_path)
+    assert code == exit_code and json.loads(out)["verdict"] == verdict
+    if verdict == "affected":
+        return
     code, out, _ = cli(capsys, "run", IDS[key], "--yes", state=tmp_path)
-    assert code == 4 and verdict in out
+    assert code == exit_code and verdict in out
+    code, out, _ = cli(capsys, "run", IDS[key], "--yes", "--json", state=tmp_path)
+    last = json.loads(out.splitlines()[-1])
+    assert code == exit_code and last["verdict"] == verdict
+    assert last["status"] == ("not-affected" if exit_code == 4 else "not-repairable")
 
 
 @pytest.mark.parametrize(

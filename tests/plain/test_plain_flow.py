@@ -112,7 +112,7 @@ def test_not_affected_prints_the_advice_and_exits_4(session, emu):
 
 def test_typed_unknown_image_is_asked_again(session, emu):
     code, out = drive_lines(session, ["Type", "no-such-image", emu.ids["image_system_disk"]])
-    assert code == 4
+    assert code == 8  # not a full-ECS image
     assert "No image named 'no-such-image'" in out
     assert "Out of scope" in out
 
@@ -451,3 +451,10 @@ def test_a_billable_confirmation_line_by_line_takes_an_explicit_answer(session, 
     code, out = drive_lines(session, [str(index + 1), "", "", "", "", "", "", "", "y", "y", "y"])
     assert code == 0, out
     assert "Continue? [y/n] \n  Please answer y or n." in out
+
+
+def test_a_missing_backup_is_not_called_not_affected_and_exits_6(session, emu):
+    code, out = drive_lines(session, ["Type", emu.ids["image_backup_deleted"]])
+    assert code == 6, out
+    assert "Verdict: backup-missing" in out and "cannot repair this image as it is" in out
+    assert "Nothing to repair" not in out

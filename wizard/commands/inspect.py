@@ -23,7 +23,7 @@ def cmd_diagnose(invocation: Invocation) -> int:
     args = invocation.args
     session = invocation.open_session(check=True)
     d = diagnose(session.clients, args.image)
-    code = errors.EXIT_UNKNOWN if d.verdict is Verdict.UNKNOWN else errors.EXIT_OK
+    code = errors.verdict_exit_code(d.verdict)
     runs = ownership.open_runs(session.journal, d.image_id, session.clients.project_id)
     copy = ownership.find_fast_copy(session.clients, d.image_id)
     if args.json:

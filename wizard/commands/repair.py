@@ -43,12 +43,16 @@ def _run(invocation: Invocation) -> int:
     session = invocation.open_session(check=True)
     d = diagnose(session.clients, args.image)
     if not d.affected:
-        unknown = d.verdict is Verdict.UNKNOWN  # nothing is repaired on a verdict the cloud does not support
+        # nothing is repaired on a verdict the cloud does not support, nor on one that needs something else first
+        if d.verdict is Verdict.UNKNOWN:
+            status = "unknown"
+        else:
+            status = "not-affected" if d.verdict.unaffected else "not-repairable"
         if args.json:
-            invocation.print_run_finished("unknown" if unknown else "not-affected", None, d.summary, verdict=d.verdict)
+            invocation.print_run_finished(status, None, d.summary, verdict=d.verdict)
         else:
             print(diagnosis_text(d))
-        return errors.EXIT_UNKNOWN if unknown else errors.EXIT_NOT_AFFECTED
+        return errors.verdict_exit_code(d.verdict)
     _one_repair_per_image(invocation, session, d)
     answers = _answers_from_args(invocation, session, d)
     plan = build_plan(session.clients, d, answers, reserved_names=ownership.planned_names(session.journal, d.image_id))
