@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from tests.reliability.processes import ROOT
+from wizard.sim.profiles import SERVICES
 
 
 @pytest.fixture
@@ -25,12 +26,13 @@ def served():
         env=env,
     )
     try:
+        last = f"ECS_WIZARD_ENDPOINT_{SERVICES[-1].upper()}"  # sim serve prints one endpoint line per service, last
         for line in child.stdout:
-            name, _, value = line.removeprefix("export ").strip().partition("=")
-            env[name] = value
-            if name == "HUAWEICLOUD_SDK_PROJECT_ID":
+            name, _, value = line.removeprefix("export ").partition("=")
+            env[name] = value.split("#", 1)[0].strip()  # "<url>  # in place of https://…"
+            if name == last:
                 break
-        yield env, env["ECS_WIZARD_ENDPOINT"]
+        yield env, env[last]
     finally:
         child.send_signal(signal.SIGINT)
         try:
