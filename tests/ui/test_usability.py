@@ -67,7 +67,8 @@ async def test_confirm_modals_buttons_say_what_they_do(make_session):
     async with app.run_test(size=SIZE) as pilot:
         await to_overview(app, pilot, session.emulator.ids["image_old_csbs_server_exists"])
         await pilot.press("s")
-        await wait_for(pilot, lambda: screen_name(app) == "ConfirmModal")
+        # the modal's buttons, not only the modal: under load a check can fall between push and compose
+        await wait_for(pilot, lambda: screen_name(app) == "ConfirmModal" and len(app.screen.query(Button)) == 2)
         ex = execution(app)
         try:
             labels = [str(b.label) for b in app.screen.query(Button)]
