@@ -37,10 +37,10 @@ class WelcomeScreen(AbandonsRuns, WizardScreen):
         "o opens a run a colleague exported (ecs-wizard runs export)."
     )
     BINDINGS = [
-        Binding("enter,n", "start", "Choose an image", key_display="Enter"),
-        Binding("r", "resume", "Resume selected run"),
-        Binding("a", "abandon", "Abandon selected run"),
-        Binding("o", "open_export", "Open an exported run"),
+        Binding("enter,n", "start", "Choose image", key_display="Enter"),
+        Binding("r", "resume", "Resume"),
+        Binding("a", "abandon", "Abandon"),
+        Binding("o", "open_export", "Open export"),
     ]
 
     def __init__(self) -> None:

@@ -146,6 +146,35 @@ def test_fit_id_keeps_the_distinguishing_tail():
     assert fit_id(image_id, 10) == "…" + image_id[-9:]
 
 
+def footer_fits(app) -> bool:
+    """Does every key of the footer show whole, left of the command palette's key, at this width?"""
+    footer = app.screen.query_one("Footer")
+    keys = list(footer.query("FooterKey"))
+    palette = [key for key in keys if "-command-palette" in key.classes]
+    limit = palette[0].region.x if palette else footer.region.right
+    shown = [key for key in keys if key not in palette]
+    return bool(shown) and all(key.region.width and key.region.right <= limit for key in shown)
+
+
+@pytest.mark.parametrize("where", ["welcome", "picker", "diagnosis", "questions", "overview"])
+async def test_footer_fits_80_columns(session, where):
+    image_id = session.emulator.ids["image_old_csbs_server_exists"]
+    app = WizardApp(session)
+    async with app.run_test(size=SMALL) as pilot:
+        if where == "welcome":
+            await wait_for(pilot, lambda: screen_name(app) == "WelcomeScreen")
+        elif where == "picker":
+            await to_picker(app, pilot)
+        elif where == "diagnosis":
+            await to_diagnosis(app, pilot, image_id)
+        elif where == "questions":
+            await to_questions(app, pilot, image_id)
+        else:
+            await to_overview(app, pilot, image_id)
+        await pilot.pause()
+        assert footer_fits(app), [str(key.render()) for key in app.screen.query("FooterKey")]
+
+
 async def test_picker_ids_distinguishable_at_80x24(session):
     app = WizardApp(session)
     async with app.run_test(size=SMALL) as pilot:
