@@ -1,10 +1,12 @@
 """What every front end needs to talk to a cloud: the settings, the clients, the journal, and in
 demo mode the in-process emulator (with the polling pace that suits it).
 
-A demo's emulated world is kept in the state directory (``demo-world.json``, JSON data, mode 0600)
-while one of its runs can be resumed: it is written before every journal write of its runs, so a
-process killed at any moment leaves a world no older than its journals, and each journal records
-the world's save ``generation`` so that an older world is recognised and refused, not half-used."""
+A demo's emulated world is one cloud account per emulated cloud, kept in the state directory
+(``demo-world.json``, JSON data, mode 0600) for as long as any run made in it is there: a second repair
+works beside the first one's resources, and every run's resume, follow-ups and abandon find them. It is
+written before every journal write of its runs, so a process killed at any moment leaves a world no
+older than its journals, and each journal records the world's save ``generation`` so that an older
+world is recognised and refused, not half-used."""
 
 from __future__ import annotations
 
@@ -25,7 +27,6 @@ from wizard.errors import UsageError, WizardError
 from wizard.journal import Journal, Run
 from wizard.ownership import ReconcileWindow
 from wizard.polling import DEMO_POLL, PollPolicy
-from wizard.status import RunStatus
 
 if TYPE_CHECKING:  # the engine is imported when first used, so a front end paints before it loads
     from wizard.abandon import Abandon
@@ -209,8 +210,8 @@ class CloudSession:
             ):
                 raise UsageError(
                     f"Run {run.run_id} ran on a demo emulator whose world is gone; its resources existed only there.",
-                    "A demo's world is kept only while one of its runs can be resumed or has kept a temporary ECS; "
-                    "start a new demo run (the summary screen offers the test launch and the cleanup right away).",
+                    "The demo world file of this state directory was removed, set aside as damaged, or holds another "
+                    "world: start a new demo run (ecs-wizard demo).",
                 )
             needed = run.cloud.get("world_generation", 0)
             if self.emulator is not None and needed > self.emulator.generation:
@@ -230,24 +231,16 @@ class CloudSession:
             )
 
     def close(self) -> None:
-        """Demo: keep the emulator's world while one of its runs can be resumed or has kept a
-        temporary ECS (so the next process can resume it or clean up), and forget it once none has."""
+        """Demo: keep the emulator's world while any run made in it is in the state directory (so the
+        next process resumes it, adds a follow-up or abandons it, beside the other runs' resources),
+        and forget it once none is."""
         if not self.settings.is_demo or not self.connected or self.emulator is None:
             return
-        from wizard.plan import follow_ups
-
-        def needs_this_world(run: Run) -> bool:
-            if not self.runs_in_this_world(run):
-                return False
-            if run.resumable or run.status == RunStatus.ABANDONING:  # an interrupted abandon still has resources there
-                return True
-            return run.status == RunStatus.SUCCEEDED and "delete_temp_server" in follow_ups(run.plan)
-
         try:
             runs = self.journal.runs()
         except WizardError:
             runs = []  # a state directory that cannot be used keeps nothing (the command said why)
-        if not any(needs_this_world(r) for r in runs):
+        if not any(self.runs_in_this_world(r) for r in runs):
             with contextlib.suppress(OSError):  # nothing to keep; a state dir that is not one holds nothing
                 demo_world_path(self.journal, self.settings.demo_profile).unlink(missing_ok=True)
             return

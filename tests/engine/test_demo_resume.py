@@ -1,5 +1,6 @@
-"""A demo run interrupted in one process resumes in the next: the emulator's world is kept beside
-the journal while a demo run can be resumed, and forgotten once none can."""
+"""A demo run interrupted in one process resumes in the next: the emulator's world, one cloud account
+per emulated cloud, is kept beside the journals while any run made in it is there, so a second repair
+works beside the first one's resources and every run's follow-ups, resume and abandon find them."""
 
 import pytest
 
@@ -34,11 +35,10 @@ def test_an_interrupted_demo_run_resumes_in_a_new_process(tmp_path):
     assert len(after["cbr_backups"] - world["cbr_backups"]) == 0  # the backup was not started twice
     assert len(after["images"] - world["images"]) == 1
     second.close()
-    assert not snapshot.exists()  # nothing left to resume: the next demo starts afresh
+    assert snapshot.exists()  # the finished run's follow-ups (a test launch) still need its new image
 
     third = open_session(resolve(demo=True), state_dir=tmp_path, speed=FAST)
-    assert done.new_image_id not in inventory(third.clients)["images"]
-    assert not third.restored
+    assert done.new_image_id in inventory(third.clients)["images"] and third.restored
 
 
 def test_a_damaged_snapshot_means_a_fresh_demo(tmp_path):
@@ -69,13 +69,65 @@ def test_a_kept_temporary_server_keeps_the_world_for_a_later_cleanup(tmp_path):
     assert second.runner(again, confirm=lambda step: True).run().status == "succeeded"
     assert second.clients.ecs.find_server(temp) is None
     second.close()
-    assert not demo_world_path(second.journal).exists()  # nothing kept any more: forgotten
+    demo_world_path(second.journal).unlink()  # the user removed the world file
 
     third = open_session(resolve(demo=True), state_dir=tmp_path, speed=FAST)
     with pytest.raises(
         UsageError, match="whose world is gone"
     ):  # its ids exist in every fresh demo, its world does not
         third.check_resumable_here(third.journal.load(run.run_id))
+
+
+def test_a_world_with_no_run_in_it_is_not_kept(tmp_path):
+    session = open_session(resolve(demo=True), state_dir=tmp_path, speed=FAST)
+    assert session.emulator.ids  # connected: looked around, repaired nothing
+    session.close()
+    assert not demo_world_path(session.journal).exists()
+
+
+def test_two_demo_repairs_in_one_state_directory_keep_each_others_resources(tmp_path, capsys):
+    """Issue 14 item 8: the first repair finished without keeping anything billable, a second one ran in
+    another process, and the first one's test launch then failed with 'world is gone'. The demo is one
+    cloud account: the second repair works beside the first one's new image, and the first run's
+    follow-ups, a third run's abandon and the second run's cleanup all work afterwards."""
+    from wizard.cli import main
+    from wizard.journal import Journal
+    from wizard.sim import Emulator
+
+    ids = Emulator(scenario="demo", speed=0).ids
+
+    def cli(*args):
+        code = main([*args, "--demo", "--state-dir", str(tmp_path), "--speed", str(FAST)])
+        out = capsys.readouterr()
+        assert code == 0, out.out + out.err
+        return out.out + out.err
+
+    def run_of(image):
+        return next(r for r in Journal(tmp_path).runs() if r.image_ref == image)
+
+    cli("run", ids["image_old_csbs_server_exists"], "--service", "cbr", "--yes")
+    first = run_of(ids["image_old_csbs_server_exists"])
+    cli("run", ids["image_old_csbs_server_deleted"], "--service", "cbr", "--yes")  # keeps its temporary ECS
+    second = run_of(ids["image_old_csbs_server_deleted"])
+    assert first.status == second.status == "succeeded"
+    assert first.new_image_id in cli("scan") and second.new_image_id in cli("scan")  # both fast copies listed
+
+    assert "Test: launch an ECS from the new image" in cli("resume", first.run_id, "--test-launch", "--yes")
+    assert Journal(tmp_path).load(first.run_id).plan.step("test_launch").status == "succeeded"
+
+    third = open_session(resolve(demo=True), state_dir=tmp_path, speed=FAST)  # a run interrupted mid-backup
+    interrupted = start(third, ids["image_old_csbs_server_exists"], service="cbr", source_exists=True)
+    backup = interrupted.plan.step("cbr_backup")
+    third.runner(interrupted, confirm=lambda step: True, should_cancel=lambda: "checkpoint_id" in backup.state).run()
+    third.close()
+    cli("abandon", interrupted.run_id, "--yes")
+    cli("resume", second.run_id, "--cleanup", "--yes")
+
+    last = open_session(resolve(demo=True), state_dir=tmp_path, speed=FAST)
+    world = inventory(last.clients)
+    assert {first.new_image_id, second.new_image_id} <= world["images"]
+    assert backup.state["checkpoint_id"] not in world["cbr_backups"]
+    assert second.plan.step("create_temp_server").outputs["server_id"] not in world["servers"]
 
 
 def test_the_printed_resume_command_works_as_printed(tmp_path):
