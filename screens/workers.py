@@ -201,7 +201,7 @@ class CloudWork(App[int]):
 
         from wizard.handover import import_run, read_export
 
-        run = import_run(read_export(Path(path).expanduser()), self.session.journal, self.session.cloud_record())
+        run = import_run(read_export(Path(path).expanduser()), self.session)
         target.post_message(RunOpened(run))
 
     @work(

@@ -11,6 +11,7 @@ world is recognised and refused, not half-used."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shlex
 import sys
@@ -273,6 +274,30 @@ class CloudSession:
         which save it saw, so its journal is never newer than the world that is kept."""
         if self.connected and self.emulator is not None and self.runs_in_this_world(run):
             run.cloud["world_generation"] = self.keep_world()
+
+    def adopt_world(self, raw: bytes, run_id: str) -> None:
+        """Demo: make ``raw``, the world an imported run ran in, this state directory's demo world, so
+        that the run can be resumed, followed up or abandoned here. Refused (UsageError, nothing
+        changed) when a run of this state directory lives in the world it has now: two accounts'
+        worlds cannot be merged, and replacing one would lose that run's resources."""
+        here = [r.run_id for r in self.journal.runs() if self.runs_in_this_world(r)]
+        if here:
+            runs = ", ".join(here)
+            if json.loads(raw).get("world_id") == self.emulator.world_id:
+                where = f"another copy of this state directory's demo world, which has changed here since (run {runs})"
+            else:
+                where = f"another demo world than this state directory's, which holds run {runs}"
+            raise UsageError(
+                f"Run {run_id} ran in {where}; the two cannot be merged. Nothing was imported.",
+                "Import it into a state directory of its own: add --state-dir NEW_DIR to 'ecs-wizard runs import' "
+                "and to the commands that continue the run.",
+            )
+        statedir.private_dir(self.journal.directory)
+        statedir.save_private(
+            demo_world_path(self.journal, self.settings.demo_profile), raw, what="demo world", durable=False
+        )
+        with self._lock:
+            self._connection = None  # the next use restores the imported world from the file
 
     def restore_world(self, path: Path, speed: float) -> Any:
         """The emulator kept at ``path``; None (and a notice) when the file is damaged. A file or

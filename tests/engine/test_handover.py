@@ -97,3 +97,74 @@ def test_a_file_that_is_not_a_sound_export_is_refused(cli, machines, tmp_path, c
     assert code == 2 and said in err and "Traceback" not in err
     runs = machines["theirs"] / "runs"
     assert not runs.exists() or not list(runs.glob("*.json"))  # nothing was imported
+
+
+def test_a_demo_run_carries_its_world_so_a_colleague_can_resume_or_abandon_it(tmp_path, capsys):
+    """Issue 13 section 3: a demo run's resources exist only in the emulated world it ran in, so its
+    export carries that world (no credentials, no token) and the import makes it the importer's; a state
+    directory whose own world holds runs refuses another world, nothing imported."""
+    from tests.engine.helpers import inventory, start
+    from wizard.journal import Journal
+
+    def cli(machine, *args):
+        code = main([*args, "--demo", "--state-dir", str(tmp_path / machine), "--speed", "100000"])
+        out = capsys.readouterr()
+        return code, out.out + out.err
+
+    def interrupted_run(image_key):  # stopped once its CBR backup is under way: resources only there
+        mine = wizard.session.open_session(resolve(demo=True), state_dir=tmp_path / "mine", speed=100000)
+        run = start(mine, mine.emulator.ids[image_key], service="cbr", source_exists=image_key.endswith("exists"))
+        backup = run.plan.step("cbr_backup")
+        mine.runner(run, confirm=lambda step: True, should_cancel=lambda: "checkpoint_id" in backup.state).run()
+        mine.close()
+        return run
+
+    resumed, abandoned = (
+        interrupted_run("image_old_csbs_server_exists"),
+        interrupted_run("image_old_csbs_server_deleted"),
+    )
+    exports = {}
+    for run in (resumed, abandoned):
+        exports[run.run_id] = tmp_path / f"{run.run_id}.json"
+        code, out = cli("mine", "runs", "export", run.run_id, "-o", str(exports[run.run_id]))
+        assert code == 0 and "and the demo world it ran in" in out, out
+        text = exports[run.run_id].read_text()
+        world = json.loads(text)["demo_world"]
+        assert world["world_id"] == run.cloud["world"] and world["state"]["tokens"] == {}
+        for secret in (DEMO.sk, DEMO.password):
+            assert secret not in text
+
+    code, out = cli("theirs", "runs", "import", str(exports[resumed.run_id]))
+    assert code == 0 and "with the demo world it ran in" in out, out
+    code, out = cli("theirs", "resume", resumed.run_id, "--yes")
+    assert code == 0, out
+    done = Journal(tmp_path / "theirs").load(resumed.run_id)
+    assert done.status == "succeeded"
+    backups_before = inventory(wizard.session.open_session(resolve(demo=True), state_dir=tmp_path / "mine").clients)
+    theirs = wizard.session.open_session(resolve(demo=True), state_dir=tmp_path / "theirs")
+    assert done.new_image_id in inventory(theirs.clients)["images"]
+    assert inventory(theirs.clients)["cbr_backups"] == backups_before["cbr_backups"]  # the backup was not made twice
+
+    code, out = cli("theirs", "runs", "import", str(exports[abandoned.run_id]))  # theirs changed its copy since
+    assert (
+        code == 2
+        and "ran in another copy of this state directory's demo world" in out
+        and "Nothing was imported" in out
+    ), out
+    assert cli("fourth", "runs", "import", str(exports[abandoned.run_id]))[0] == 0
+    code, out = cli("fourth", "abandon", abandoned.run_id, "--yes")
+    assert code == 0, out
+    gave_up = Journal(tmp_path / "fourth").load(abandoned.run_id)
+    deleted = {e["id"] for e in gave_up.deletions if e["status"] == "deleted"}
+    assert gave_up.status == "abandoned" and deleted  # its resources were found in the world it carried
+    left = inventory(wizard.session.open_session(resolve(demo=True), state_dir=tmp_path / "fourth").clients)
+    assert not deleted & set().union(*left.values())
+
+    other = tmp_path / "other.json"  # a run of another world
+    third = wizard.session.open_session(resolve(demo=True), state_dir=tmp_path / "third", speed=100000)
+    run = start(third, third.emulator.ids["image_old_csbs_server_exists"], service="cbr", source_exists=True)
+    third.close()
+    assert cli("third", "runs", "export", run.run_id, "-o", str(other))[0] == 0
+    code, out = cli("theirs", "runs", "import", str(other))
+    assert code == 2 and "the two cannot be merged. Nothing was imported." in out, out
+    assert run.run_id not in [r.run_id for r in Journal(tmp_path / "theirs").runs()]

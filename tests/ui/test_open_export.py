@@ -8,7 +8,7 @@ from textual.widgets import Input
 from screens.app import WizardApp
 from tests.engine.helpers import start
 from tests.ui.helpers import SIZE, run_to_end, screen_name, text_of, wait_for
-from wizard.handover import write_export
+from wizard.handover import make_export, write_export
 
 
 async def test_an_exported_run_opens_read_only_and_continues_when_asked(make_session, tmp_path):
@@ -16,7 +16,7 @@ async def test_an_exported_run_opens_read_only_and_continues_when_asked(make_ses
     run = start(mine, mine.emulator.ids["image_old_csbs_server_exists"], service="cbr", source_exists=True)
     mine.runner(run, confirm=lambda step: False).run()  # declined at the first billable step
     assert run.status == "cancelled"
-    exported = write_export(run, mine.journal, tmp_path / "handover.json")
+    exported = write_export(make_export(run, mine.journal), tmp_path / "handover.json")
 
     theirs = make_session()
     app = WizardApp(theirs)
@@ -32,6 +32,7 @@ async def test_an_exported_run_opens_read_only_and_continues_when_asked(make_ses
         assert "Opened from an exported file (cancelled)" in text_of(screen.query_one("#banner"))
         assert not screen.running
         assert theirs.journal.load(run.run_id).status == "cancelled"  # imported, and nothing ran
+        assert theirs.emulator.world_id == run.cloud["world"]  # in the demo world it carried
         await pilot.press("r")
         await run_to_end(app, pilot)
         assert theirs.journal.load(run.run_id).status == "succeeded"

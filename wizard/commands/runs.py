@@ -85,14 +85,20 @@ def cmd_report(invocation: Invocation) -> int:
 
 
 def cmd_runs_export(invocation: Invocation) -> int:
-    from wizard.handover import default_export_path, write_export
+    from wizard.handover import default_export_path, make_export, write_export
 
     args = invocation.args
     journal = Journal(args.state_dir)
-    run = journal.load(args.run_id)
-    path = write_export(run, journal, Path(args.output) if args.output else default_export_path(run.run_id))
+    export = make_export(journal.load(args.run_id), journal)
+    run = export.run
+    path = write_export(export, Path(args.output) if args.output else default_export_path(run.run_id))
+    contents = "its journal, transcript and report"
+    if export.world is not None:
+        contents += ", and the demo world it ran in"
+    elif run.cloud.get("cloud") == "demo":
+        contents += " (not its demo world, which this state directory no longer keeps: it cannot be continued)"
     print(
-        f"Run {run.run_id} exported to {path}: its journal, transcript and report (no credentials; mode 0600).\n"
+        f"Run {run.run_id} exported to {path}: {contents} (no credentials; mode 0600).\n"
         f"On the other machine: ecs-wizard runs import {path.name}"
     )
     return errors.EXIT_OK
@@ -102,9 +108,14 @@ def cmd_runs_import(invocation: Invocation) -> int:
     from wizard.handover import import_run, read_export
 
     export = read_export(Path(invocation.args.file))
-    session = invocation.open_session()
-    run = import_run(export, session.journal, session.cloud_record())
-    follow = f"ecs-wizard resume {run.run_id}" if run.resumable else f"ecs-wizard report {run.run_id}"
+    cloud = export.run.cloud
+    session = invocation.open_session(demo=cloud.get("cloud") == "demo", profile=cloud.get("profile"))
+    run = import_run(export, session)
+    follow = session.command("resume" if run.resumable else "report", run.run_id)
     image = visible(run.plan.image_name)
-    print(f"Run {run.run_id} ({run.status}, image {image}) imported into {session.journal.runs_dir}.\nNext: {follow}")
+    world = ", with the demo world it ran in" if export.world is not None else ""
+    print(
+        f"Run {run.run_id} ({run.status}, image {image}) imported into {session.journal.runs_dir}{world}.\n"
+        f"Next: {follow}"
+    )
     return errors.EXIT_OK
