@@ -345,7 +345,8 @@ def test_yes_shows_confirmations_as_approved_not_as_questions(capsys, tmp_path):
     assert code == 0, err
     assert "[ok] 'Put the ECS in a CBR server backup vault' creates billable resources: approved by --yes" in out
     assert "[??]" not in out and "Continue?" not in out
-    code, out, err = cli(capsys, tmp_path, "run", SOURCE_EXISTS, "--service", "cbr", "--yes", "--json", *FAST)
+    # another state directory: this one's demo world now has the fast copy, which a second run is warned of
+    code, out, err = cli(capsys, tmp_path / "json", "run", SOURCE_EXISTS, "--service", "cbr", "--yes", "--json", *FAST)
     asked = [e for e in json_lines(out) if e["event"] == "waiting-for-confirmation"]
     assert asked and all(e["approved_by"] == "--yes" for e in asked)
 
