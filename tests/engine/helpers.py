@@ -29,6 +29,13 @@ def start(session, image_id, **answers):
     return session.new_run(image_id, d, a, plan)
 
 
+def interrupt_during_backup(session, image_id, **answers):
+    """A CBR run stopped (cancelled, resumable) once its backup is under way: it has made resources."""
+    run = start(session, image_id, service="cbr", **answers)
+    backup = run.plan.step("cbr_backup")
+    return session.runner(run, confirm=lambda step: True, should_cancel=lambda: "checkpoint_id" in backup.state).run()
+
+
 def repair(session, image_id, confirm=lambda step: True, **answers):
     run = start(session, image_id, **answers)
     return session.runner(run, confirm=confirm).run()

@@ -4,7 +4,7 @@ works beside the first one's resources and every run's follow-ups, resume and ab
 
 import pytest
 
-from tests.engine.helpers import inventory, start
+from tests.engine.helpers import interrupt_during_backup, inventory, start
 from wizard.config import resolve
 from wizard.session import demo_world_path, open_session
 
@@ -14,12 +14,8 @@ FAST = 100000.0  # virtual seconds per real second
 def test_an_interrupted_demo_run_resumes_in_a_new_process(tmp_path):
     first = open_session(resolve(demo=True), state_dir=tmp_path, speed=FAST)
     image = first.emulator.ids["image_old_csbs_server_exists"]
-    run = start(first, image, service="cbr", source_exists=True)
-    backup_step = run.plan.step("cbr_backup")
-    stopped = first.runner(
-        run, confirm=lambda step: True, should_cancel=lambda: "checkpoint_id" in backup_step.state
-    ).run()
-    assert stopped.status == "cancelled" and stopped.resumable
+    run = interrupt_during_backup(first, image, source_exists=True)
+    assert run.status == "cancelled" and run.resumable
     world = inventory(first.clients)
     first.close()
     snapshot = demo_world_path(first.journal)
@@ -116,9 +112,7 @@ def test_two_demo_repairs_in_one_state_directory_keep_each_others_resources(tmp_
     assert Journal(tmp_path).load(first.run_id).plan.step("test_launch").status == "succeeded"
 
     third = open_session(resolve(demo=True), state_dir=tmp_path, speed=FAST)  # a run interrupted mid-backup
-    interrupted = start(third, ids["image_old_csbs_server_exists"], service="cbr", source_exists=True)
-    backup = interrupted.plan.step("cbr_backup")
-    third.runner(interrupted, confirm=lambda step: True, should_cancel=lambda: "checkpoint_id" in backup.state).run()
+    interrupted = interrupt_during_backup(third, ids["image_old_csbs_server_exists"], source_exists=True)
     third.close()
     cli("abandon", interrupted.run_id, "--yes")
     cli("resume", second.run_id, "--cleanup", "--yes")
@@ -126,7 +120,9 @@ def test_two_demo_repairs_in_one_state_directory_keep_each_others_resources(tmp_
     last = open_session(resolve(demo=True), state_dir=tmp_path, speed=FAST)
     world = inventory(last.clients)
     assert {first.new_image_id, second.new_image_id} <= world["images"]
-    assert backup.state["checkpoint_id"] not in world["cbr_backups"]
+    gave_up = Journal(tmp_path).load(interrupted.run_id)
+    deleted = {e["id"] for e in gave_up.deletions if e["status"] == "deleted"}
+    assert gave_up.status == "abandoned" and deleted and not deleted & set().union(*world.values())
     assert second.plan.step("create_temp_server").outputs["server_id"] not in world["servers"]
 
 
@@ -141,9 +137,7 @@ def test_the_printed_resume_command_works_as_printed(tmp_path):
     state = tmp_path / "my state"  # a space: the command quotes it
     first = open_session(resolve(demo=True), state_dir=state, speed=FAST)
     image = first.emulator.ids["image_old_csbs_server_exists"]
-    run = start(first, image, service="cbr", source_exists=True)
-    backup_step = run.plan.step("cbr_backup")
-    first.runner(run, confirm=lambda step: True, should_cancel=lambda: "checkpoint_id" in backup_step.state).run()
+    run = interrupt_during_backup(first, image, source_exists=True)
     printed = first.resume_command(run.run_id)
     first.close()
     assert printed == f"ecs-wizard resume {run.run_id} --state-dir '{state}' --demo"

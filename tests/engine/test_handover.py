@@ -103,7 +103,7 @@ def test_a_demo_run_carries_its_world_so_a_colleague_can_resume_or_abandon_it(tm
     """Issue 13 section 3: a demo run's resources exist only in the emulated world it ran in, so its
     export carries that world (no credentials, no token) and the import makes it the importer's; a state
     directory whose own world holds runs refuses another world, nothing imported."""
-    from tests.engine.helpers import inventory, start
+    from tests.engine.helpers import interrupt_during_backup, inventory, start
     from wizard.journal import Journal
 
     def cli(machine, *args):
@@ -113,9 +113,7 @@ def test_a_demo_run_carries_its_world_so_a_colleague_can_resume_or_abandon_it(tm
 
     def interrupted_run(image_key):  # stopped once its CBR backup is under way: resources only there
         mine = wizard.session.open_session(resolve(demo=True), state_dir=tmp_path / "mine", speed=100000)
-        run = start(mine, mine.emulator.ids[image_key], service="cbr", source_exists=image_key.endswith("exists"))
-        backup = run.plan.step("cbr_backup")
-        mine.runner(run, confirm=lambda step: True, should_cancel=lambda: "checkpoint_id" in backup.state).run()
+        run = interrupt_during_backup(mine, mine.emulator.ids[image_key], source_exists=image_key.endswith("exists"))
         mine.close()
         return run
 
