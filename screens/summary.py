@@ -14,8 +14,10 @@ from textual.widgets import Button, Footer, Header, Static
 from screens.advice import TUI
 from screens.base import WizardScreen
 from screens.messages import RunReady
+from screens.widgets.bar_chart import BarChart
 from screens.widgets.main_scroll import MainScroll
 from screens.widgets.plain import Plain
+from wizard.before_after import TITLE as BEFORE_AFTER_TITLE
 from wizard.journal import Run
 from wizard.plan import FOLLOW_UPS, follow_ups
 from wizard.report import RunSummary, report_path, write_report
@@ -74,6 +76,9 @@ class SummaryScreen(WizardScreen):
                     "ACTIVE, then deletes it (billable while it exists; asks first).",
                     id="test-launch",
                 )
+            yield Plain(f"Before and after: {BEFORE_AFTER_TITLE[0].lower()}{BEFORE_AFTER_TITLE[1:]}", classes="section-title")
+            yield BarChart(summary.before_after, id="before-after")
+            yield Plain(_indent("\n".join(summary.before_after.sources())), id="before-after-sources")
             yield Plain("Cleanup", classes="section-title")
             yield Plain(self._cleanup_text(), id="cleanup")
             yield Plain("What to do next", classes="section-title")

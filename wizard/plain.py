@@ -33,12 +33,13 @@ from typing import IO, Any, Protocol
 
 from wizard import diagnose as diagnosis_mod
 from wizard import errors, flowchart, ownership
+from wizard.before_after import TITLE as BEFORE_AFTER_TITLE
 from wizard.console import EventPrinter, diagnosis_text, plan_text
 from wizard.diagnose import Diagnosis
 from wizard.journal import Run
 from wizard.plan import Plan, build_plan, follow_up_hints
 from wizard.questions import Question, answers_from, finishing_questions, repair_questions, server_questions
-from wizard.report import RunSummary, duration_text, report_path, write_report
+from wizard.report import RunSummary, report_path, text_chart, write_report
 from wizard.runner import RunEvent, confirmation_text, effect, if_declined
 from wizard.status import RunStatus
 from wizard.steps import KINDS, Step
@@ -662,16 +663,9 @@ class PlainWizard:
             if summary.checks:
                 lines.append("Verification:")
                 lines += [f"  [{'ok' if ok else 'FAILED'}] {name}" for name, ok in summary.checks.items()]
-            test = summary.test_launch
-            if test is not None and test.seconds is not None:
-                lines.append(
-                    f"Test ECS from the new image became ACTIVE in {duration_text(test.seconds)} (and was deleted)."
-                )
-                if test.speedup is not None:
-                    lines.append(
-                        f"The temporary ECS from the old image took {duration_text(test.slow_seconds)}: "
-                        f"the new image creates ECSs {test.speedup:.0f}x faster."
-                    )
+            if summary.test_launch is not None:
+                lines += summary.test_launch_text().splitlines()
+            lines += [f"{BEFORE_AFTER_TITLE}:", *(f"  {line}" for line in text_chart(summary.before_after, 30))]
             lines.append(f"Time taken: {summary.duration}")
             kept = "" if summary.old_image_deletion else f"; the old image {summary.image_id} was left as it was"
             lines.append(f"Create ECSs from image {summary.new_image_id} from now on{kept}.")

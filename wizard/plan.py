@@ -238,7 +238,8 @@ def build_plan(
             if answers.server
             else (None if answers.source_exists else default_server_choice(clients, diagnosis))
         )
-        steps.append(_test_launch_step(short, base or _choice_like_source(clients, diagnosis)))
+        old_image = None if not answers.source_exists else diagnosis.image_id  # no temporary ECS to compare with
+        steps.append(_test_launch_step(short, base or _choice_like_source(clients, diagnosis), old_image))
     if not answers.source_exists and answers.cleanup:
         steps.append(_delete_temp_server_step())
     if answers.delete_old_image:
@@ -265,7 +266,9 @@ def _new_step(
     )
 
 
-def _test_launch_step(short: str, base: ServerChoice) -> Step:
+def _test_launch_step(short: str, base: ServerChoice, old_image_id: str | None) -> Step:
+    """The test launch from the new image; ``old_image_id`` when the run has no temporary ECS from the old
+    image: the step then reads the cloud's record of the latest ECS made from it (wizard.before_after)."""
     return _new_step(
         "test_launch",
         {
@@ -276,6 +279,7 @@ def _test_launch_step(short: str, base: ServerChoice) -> Step:
             "subnet_id": base.subnet_id,
             "availability_zone": base.availability_zone,
             "volume_type": base.volume_type,
+            **({"old_image_id": old_image_id} if old_image_id else {}),
         },
         billable=True,
     )
@@ -351,7 +355,7 @@ def add_follow_up(plan: Plan, kind: str, clients: Clients, diagnosis: Diagnosis)
             )
         else:
             base = _choice_like_source(clients, diagnosis)
-        step = _test_launch_step(plan.run_id[:8], base)
+        step = _test_launch_step(plan.run_id[:8], base, None if temp is not None else plan.image_id)
     plan.steps.append(step)
     return step
 

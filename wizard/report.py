@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wizard import config
+from wizard.before_after import NOT_MEASURED, TITLE, BeforeAfter
 from wizard.journal import Run
 from wizard.plan import follow_up_remedies, follow_ups
 from wizard.remedy import Remedy
@@ -64,20 +65,13 @@ def _worked(step: Step) -> tuple[float, float, float]:
 
 @dataclass(frozen=True)
 class TestLaunch:
-    """The test launch from the new image, and the temporary ECS from the old one to compare with."""
+    """The test launch: an ECS made from the new image, timed, then deleted."""
 
     __test__ = False  # not a pytest test class, whatever its name
 
     status: str
     message: str
-    seconds: float | None  # until the test ECS was ACTIVE; None when it did not get there
-    slow_seconds: float | None  # the temporary ECS from the slow image, when the run made one
-
-    @property
-    def speedup(self) -> float | None:
-        if not self.seconds or not self.slow_seconds:
-            return None
-        return self.slow_seconds / self.seconds
+    seconds: float | None  # until the test ECS was ACTIVE, as the wizard saw it; None when it did not get there
 
 
 @dataclass(frozen=True)
@@ -120,6 +114,7 @@ class RunSummary:
     speed: float | None  # the cloud's seconds per second here (a demo's emulator speed; 1 on a real cloud)
     checks: dict[str, bool]  # the new image's verification, check -> passed
     test_launch: TestLaunch | None
+    before_after: BeforeAfter  # the time to create an ECS from the old image and from the new one
     temp_server: TempServer | None
     old_image_deletion: str | None  # the status of deleting the old image; None: it was kept
     backup_ids: list[str]  # the backups the new image needs
@@ -151,6 +146,7 @@ class RunSummary:
             speed=max((speed for _, _, speed in worked), default=None),
             checks=dict((verify.outputs.get("checks") if verify else None) or {}),
             test_launch=_test_launch(plan),
+            before_after=BeforeAfter.of(plan),
             temp_server=_temp_server(plan, deleted),
             old_image_deletion=delete_old.status if delete_old else None,
             backup_ids=[r["id"] for r in resources if r.get("type") == "backup"],
@@ -186,13 +182,11 @@ class RunSummary:
             return "not done: the run stopped before it."
         if test.seconds is None:
             return f"{test.status}: {test.message}"
-        text = f"An ECS from the new image was ACTIVE after {duration_text(test.seconds)} (the test ECS was deleted)."
-        if test.speedup is not None:
-            text += (
-                f"\nThe temporary ECS from the old image took {duration_text(test.slow_seconds)}: "
-                f"the new image creates ECSs {test.speedup:.0f}x faster."
-            )
-        return text
+        created = self.before_after.new.seconds
+        if created is None:  # the cloud gave no start time: what the wizard saw
+            return f"An ECS from the new image was ACTIVE after {duration_text(test.seconds)} (the test ECS was deleted)."
+        text = f"An ECS from the new image was created in {duration_text(created)} (the test ECS was deleted)."
+        return f"{text}\n{self.before_after.sentence()}" if self.before_after.speedup else text
 
     def cleanup_lines(self, delete_hint: str = "") -> list[tuple[str, str]]:
         """(mark, sentence) for what became of the temporary ECS, the old image and the new backup. The
@@ -245,11 +239,10 @@ class RunSummary:
 
 
 def _test_launch(plan: Plan) -> TestLaunch | None:
-    test, temp = plan.first("test_launch"), plan.first("create_temp_server")
+    test = plan.first("test_launch")
     if test is None:
         return None
-    slow = temp.ended_at - temp.started_at if temp and temp.started_at and temp.ended_at else None
-    return TestLaunch(test.status, test.message, test.outputs.get("seconds_to_active"), slow)
+    return TestLaunch(test.status, test.message, test.outputs.get("seconds_to_active"))
 
 
 def _temp_server(plan: Plan, deleted: set[str]) -> TempServer | None:
@@ -362,6 +355,34 @@ def _outcome(summary: RunSummary) -> list[str]:
     return [*lines, ""]
 
 
+def text_chart(before_after: BeforeAfter, width: int = 40) -> list[str]:
+    """The before/after chart as text, a bar of at most ``width`` characters per image (the report, plain mode)."""
+    sides = before_after.sides
+    longest = max(side.seconds or 0.0 for side in sides)
+    label_width = max(len(side.label) for side in sides)
+    lines = []
+    for side in sides:
+        if side.seconds is None:
+            lines.append(f"{side.label:<{label_width}}  {NOT_MEASURED}")
+        else:
+            length = max(1, round(width * side.seconds / longest))
+            lines.append(f"{side.label:<{label_width}}  {'█' * length} {duration_text(side.seconds)}")
+    return lines
+
+
+def _before_after(summary: RunSummary) -> list[str]:
+    """The Before and after section: the chart as text (and as a Mermaid chart when both sides are
+    measured), where each figure comes from, and the comparison."""
+    chart = summary.before_after
+    if not summary.succeeded and chart.old.seconds is None and chart.new.seconds is None:
+        return []
+    lines = ["## Before and after", "", f"{TITLE}:", "", "```text", *text_chart(chart), "```", ""]
+    lines += [f"- {line}" for line in chart.sources()]
+    if chart.sentence():
+        lines.append(f"- {chart.sentence()}")
+    return [*lines, "", *chart.mermaid(), *([""] if chart.mermaid() else [])]
+
+
 def _answer_changes(run: Run) -> list[str]:
     """Each change of answers on resume (``wizard.change``), as a line of the Answers section."""
     lines = []
@@ -391,6 +412,7 @@ def to_markdown(run: Run) -> str:
         f"- **Time taken:** {summary.duration}",
         "",
         *_outcome(summary),
+        *_before_after(summary),
         "## Diagnosis",
         "",
         f"**{d.get('summary', d.get('verdict'))}**",

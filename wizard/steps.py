@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from wizard import ownership
 from wizard.cloud.ecs import ServerSpec
 from wizard.cloud.errors import BACKUP_RUNNING, AnswerLost, CloudError, CloudUnreachable, is_backup_running
+from wizard.before_after import latest_launch_from, launch_seconds
 from wizard.ownership import ReconcileWindow
 from wizard.remedy import Action, Remedy, StepError
 from wizard.status import StepStatus
@@ -365,6 +366,9 @@ class CreateTempServer(StepKind):
             # a new ECS answers 404 while it is being created (creating_ecss.rst): no error, not yet seen
             return Tick(message=f"ECS {server.status if server else 'being created (ECS answers 404 for it so far)'}")
         step.outputs["server_id"] = server.id
+        seconds = launch_seconds(server)
+        if seconds is not None:  # the cloud's own record of how long it took (wizard.before_after)
+            step.outputs["launch_seconds"] = seconds
         return Tick(done=True, message=f"ECS {server.id} is ACTIVE")
 
     def reconcile(self, ctx: StepContext, step: Step) -> bool:
@@ -1012,8 +1016,15 @@ class TestLaunch(CreateTempServer):
     kind = "test_launch"
 
     def calls(self, step: Step, resolve: Callable[[Any], Any]) -> list[ApiCall]:
-        return super().calls(step, resolve) + [
-            ApiCall("POST", "/v1/{project_id}/cloudservers/delete", note="the test ECS is deleted right after")
+        old = (
+            [ApiCall("GET", "/v1/{project_id}/cloudservers/detail", note="the latest ECS made from the old image")]
+            if step.inputs.get("old_image_id")
+            else []
+        )
+        return [
+            *super().calls(step, resolve),
+            *old,
+            ApiCall("POST", "/v1/{project_id}/cloudservers/delete", note="the test ECS is deleted right after"),
         ]
 
     def advance(self, ctx: StepContext, step: Step) -> Tick:
@@ -1037,10 +1048,29 @@ class TestLaunch(CreateTempServer):
         if not tick.done:
             return tick
         seconds = ctx.clock() - step.state["launched_at"]
-        step.outputs = {"test_server_id": step.state["server_id"], "seconds_to_active": round(seconds, 2)}
+        step.outputs.update(self._old_launch(ctx, step))
+        step.outputs.update({"test_server_id": step.state["server_id"], "seconds_to_active": round(seconds, 2)})
         ctx.note(f"test ECS became ACTIVE in {seconds:.1f} s")
         tick = _delete_server(ctx, step, step.state["server_id"], "deleted_job")
         return Tick(message=f"deleting the test ECS: {tick.message}")
+
+
+    @staticmethod
+    def _old_launch(ctx: StepContext, step: Step) -> dict[str, Any]:
+        """With no temporary ECS to compare with (the source ECS exists), the cloud's record of the latest
+        ECS made from the old image: the other half of the before/after figure, or why there is none."""
+        old_image_id = ctx.resolve(step.inputs.get("old_image_id"))
+        if not old_image_id:
+            return {}
+        try:
+            recorded = latest_launch_from(ctx.clients.ecs.list_servers(), old_image_id)
+        except CloudError as error:
+            return {"old_launch_missing": f"the ECS list could not be read ({error.message})"}
+        if recorded is None:
+            return {"old_launch_missing": "no ECS in this project was made from the old image, so the cloud has no "
+                    "record of how long one takes"}
+        ctx.note(f"ECS {recorded['name']} was made from the old image in {recorded['seconds']:.0f} s (cloud record)")
+        return {"old_launch": recorded}
 
 
 class DeleteServer(StepKind):

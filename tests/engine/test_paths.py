@@ -5,7 +5,10 @@ import pytest
 
 from tests.engine.helpers import added, inventory, removed, repair
 from tests.frozen import BOTH_CLOUDS
+from wizard.before_after import BeforeAfter
+from wizard.cloud.ecs import ServerSpec
 from wizard.diagnose import diagnose
+from wizard.sim import durations as D
 
 
 def assert_fast_image(session, run):
@@ -81,10 +84,42 @@ def test_test_launch_is_fast_and_leaves_nothing_behind(session, emu):
     assert_fast_image(session, run)
     outputs = run.plan.step("test_launch").outputs
     assert "servers" not in added(before, inventory(session.clients))
-    # the slow image's servers take far longer: the emulator's symptom, measured by the wizard
-    slow = repair(session, emu.ids["image_old_csbs_server_deleted"], service="cbr", source_exists=False, cleanup=True)
-    slow_seconds = slow.plan.step("create_temp_server").ended_at - slow.plan.step("create_temp_server").started_at
-    assert outputs["seconds_to_active"] * 3 < slow_seconds
+    # the slow image's servers take far longer: the emulator's symptom, as the cloud records it
+    slow = repair(
+        session,
+        emu.ids["image_old_csbs_server_deleted"],
+        service="cbr",
+        source_exists=False,
+        cleanup=True,
+        test_launch=True,
+    )
+    chart = BeforeAfter.of(slow.plan)
+    # ECS's "created" is to the second, its "OS-SRV-USG:launched_at" to the microsecond
+    assert chart.old.seconds == slow.plan.step("create_temp_server").outputs["launch_seconds"]
+    assert chart.old.seconds == pytest.approx(D.SERVER_BUILD_SLOW, abs=1)
+    assert outputs["launch_seconds"] == pytest.approx(D.SERVER_BUILD_FAST, abs=1)
+    assert chart.speedup == pytest.approx(10, abs=0.3) and "temporary ECS ecs-wizard-tmp-" in chart.old.source
+
+
+def test_without_a_temporary_ecs_the_test_launch_reads_the_latest_ecs_made_from_the_old_image(session, emu):
+    old_image = emu.ids["image_old_csbs_server_exists"]
+    run = repair(session, old_image, service="csbs", source_exists=True, test_launch=True)
+    chart = BeforeAfter.of(run.plan)
+    assert chart.old.seconds is None and "no ECS in this project was made from the old image" in chart.old.source
+    assert chart.new.seconds == pytest.approx(D.SERVER_BUILD_FAST, abs=1)
+
+    # someone made an ECS from the old image: the next test launch reads how long the cloud took for it
+    source = session.clients.ecs.get_server(emu.ids["server_exists"])
+    spec = ServerSpec("erp-app-02", old_image, source.flavor_id or "", source.vpc_id or "", emu.ids["subnet_id"], "SAS")
+    _, (made,) = session.clients.ecs.create_server(spec)
+    emu.clock.advance(D.SERVER_BUILD_SLOW)  # built: the cloud records when it started
+    again = repair(session, old_image, service="csbs", source_exists=True, test_launch=True)
+    chart = BeforeAfter.of(again.plan)
+    recorded = again.plan.step("test_launch").outputs["old_launch"]
+    assert (recorded["server_id"], recorded["name"]) == (made, "erp-app-02")
+    assert chart.old.seconds == recorded["seconds"] == pytest.approx(D.SERVER_BUILD_SLOW, abs=1)
+    assert chart.speedup == pytest.approx(10, abs=0.3)
+    assert f"ECS erp-app-02 ({made}), the latest one made from the old image" in chart.old.source
 
 
 def test_declining_a_billable_step_creates_nothing(session, emu):

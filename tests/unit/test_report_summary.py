@@ -20,7 +20,7 @@ def step(kind, status="succeeded", started=None, ended=None, **outputs):
 
 def source_gone_run(delete_status=None, test_outputs=None, status="succeeded"):
     steps = [
-        step("create_temp_server", started=1000.0, ended=1300.0, server_id="srv-1"),
+        step("create_temp_server", started=1000.0, ended=1300.0, server_id="srv-1", launch_seconds=300.0),
         step("ensure_vault", started=1300.0, ended=1301.0),
         step("cbr_backup", started=1301.0, ended=1400.0),
         step("create_image", started=1400.0, ended=1500.0, image_id="img-new"),
@@ -53,14 +53,14 @@ def test_plan_first_and_failed_step():
 
 
 def test_summary_of_a_repair_that_kept_its_temporary_ecs():
-    summary = RunSummary.of(source_gone_run(test_outputs={"seconds_to_active": 12.5}))
+    summary = RunSummary.of(source_gone_run(test_outputs={"seconds_to_active": 14.0, "launch_seconds": 12.5}))
     assert summary.succeeded and summary.new_image_id == "img-new"
     assert summary.seconds == 527.0 and summary.duration == "8 min 47 s"
     assert summary.checks == {"active": True, "full-ECS image": True}
-    assert summary.test_launch is not None and summary.test_launch.speedup == 24.0
+    assert summary.before_after.speedup == 24.0
     assert summary.test_launch_text() == (
-        "An ECS from the new image was ACTIVE after 12.5 s (the test ECS was deleted).\n"
-        "The temporary ECS from the old image took 5 min 00 s: the new image creates ECSs 24x faster."
+        "An ECS from the new image was created in 12.5 s (the test ECS was deleted).\n"
+        "An ECS from the new image is created 24x faster than one from the old image."
     )
     assert summary.temp_server is not None and summary.temp_server.kept
     assert summary.follow_ups == ["delete_temp_server"]
@@ -89,11 +89,11 @@ def test_summary_of_a_repair_that_deleted_its_temporary_ecs_and_one_that_failed(
 
 
 def test_the_report_has_the_outcome_the_front_ends_show():
-    md = render(source_gone_run(test_outputs={"seconds_to_active": 12.5}), "md")
+    md = render(source_gone_run(test_outputs={"seconds_to_active": 14.0, "launch_seconds": 12.5}), "md")
     outcome = md.split("## Outcome")[1].split("## ")[0]
     assert "- **Time taken:** 8 min 47 s" in md
     assert "Verification of the new image: active: ok; full-ECS image: ok" in outcome
-    assert "took 5 min 00 s: the new image creates ECSs 24x faster" in outcome
+    assert "created in 12.5 s (the test ECS was deleted). An ECS from the new image is created 24x faster" in outcome
     assert "was kept as you asked; it is billed until you delete it (`ecs-wizard resume r1 --cleanup`)." in outcome
     assert "| 1 | create temp server | succeeded | 0 | " in md and " | 5 min 00 s | " in md  # one wording
 
