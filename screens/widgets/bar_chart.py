@@ -14,7 +14,7 @@ from wizard.report import duration_text
 
 class BarChart(Widget):
     DEFAULT_CSS = """
-    BarChart { height: auto; padding: 0 2; }
+    BarChart { height: auto; padding: 0 1 0 3; }
     BarChart > .bar-chart--old { color: $error; }
     BarChart > .bar-chart--new { color: $success; }
     BarChart > .bar-chart--missing { color: $text-muted; text-style: italic; }

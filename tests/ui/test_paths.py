@@ -6,6 +6,7 @@ import pytest
 from textual.widgets import DataTable
 
 from screens.app import WizardApp
+from screens.widgets.bar_chart import BarChart
 from screens.widgets.step_panel import StepPanel
 from tests.ui.helpers import (
     SIZE,
@@ -143,7 +144,15 @@ async def test_test_launch_result_on_summary(session):
         await pilot.press("s")
         await run_to_end(app, pilot)
         assert screen_name(app) == "SummaryScreen"
-        assert "ACTIVE after" in text_of(app.screen.query_one("#test-launch"))
+        assert "An ECS from the new image was created in" in text_of(app.screen.query_one("#test-launch"))
+        # the source ECS exists and no ECS was ever made from the old image: that bar is not measured
+        chart = app.screen.query_one("#before-after", BarChart)
+        rendered = str(chart.render()).splitlines()
+        assert rendered[0].split() == ["Old", "image", "not", "measured"]
+        assert rendered[1].startswith("New image  █") and rendered[1].endswith(" s")
+        assert "no ECS in this project was made from the old image" in text_of(
+            app.screen.query_one("#before-after-sources")
+        )
 
 
 async def test_follow_ups_from_the_summary(session):
@@ -179,8 +188,11 @@ async def test_follow_ups_from_the_summary(session):
         assert banners[0] == "Starting the follow-up 'Test: launch an ECS from the new image and time it'…", banners
         assert not any("Resuming" in b or "resumed" in b for b in banners), banners
         summary = app.screen
-        assert "ACTIVE after" in text_of(summary.query_one("#test-launch"))
-        assert "The temporary ECS from the old image took" in text_of(summary.query_one("#test-launch"))
+        assert "An ECS from the new image was created in" in text_of(summary.query_one("#test-launch"))
+        assert "10x faster than one from the old image" in text_of(summary.query_one("#test-launch"))
+        # both bars, the old one (10 min) ten times as long as the new one (1 min)
+        old, new = (line.count("█") for line in str(summary.query_one("#before-after", BarChart).render()).splitlines())
+        assert old == pytest.approx(10 * new, rel=0.15), (old, new)
         assert [s.__class__.__name__ for s in app.screen_stack].count("ExecutionScreen") == 1
 
         await pilot.press("d")

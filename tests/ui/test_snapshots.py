@@ -30,6 +30,7 @@ from wizard.diagnose import diagnose
 from wizard.plan import build_plan
 from wizard.questions import Answers
 from wizard.runner import RunEvent
+from wizard.sim.durations import SERVER_BUILD_FAST, SERVER_BUILD_SLOW
 
 
 @pytest.fixture
@@ -138,5 +139,29 @@ def test_summary(snap_compare, session):
         await pilot.press("s")
         await run_to_end(app, pilot)
         assert screen_name(app) == "SummaryScreen"
+
+    assert snap_compare(frozen_app(session), terminal_size=SIZE, run_before=before)
+
+
+def test_summary_before_and_after(snap_compare, session):
+    """The before/after chart: the temporary ECS from the old image against the test launch's ECS."""
+
+    async def before(pilot):
+        from screens.summary import SummaryScreen
+
+        app = pilot.app
+        await to_overview(app, pilot, session.emulator.ids["image_old_csbs_server_deleted"], test_launch=True)
+        await pilot.press("s")
+        await run_to_end(app, pilot)
+        assert screen_name(app) == "SummaryScreen"
+        # The cloud's records are to the second ("created") and microsecond ("launched_at") of an emulator whose
+        # clock runs on while the run does (600.2 s, 600.7 s): its build times keep the picture the same in every run.
+        run = app.screen.run
+        run.plan.first("create_temp_server").outputs["launch_seconds"] = SERVER_BUILD_SLOW
+        run.plan.first("test_launch").outputs["launch_seconds"] = SERVER_BUILD_FAST
+        app.switch_screen(SummaryScreen(run))
+        await wait_for(pilot, lambda: bool(app.screen.query("#before-after")))
+        app.screen.query_one("#summary").scroll_to_widget(app.screen.query_one("#test-launch"), top=True, animate=False)
+        await pilot.pause()
 
     assert snap_compare(frozen_app(session), terminal_size=SIZE, run_before=before)

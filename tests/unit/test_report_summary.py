@@ -96,6 +96,10 @@ def test_the_report_has_the_outcome_the_front_ends_show():
     assert "created in 12.5 s (the test ECS was deleted). An ECS from the new image is created 24x faster" in outcome
     assert "was kept as you asked; it is billed until you delete it (`ecs-wizard resume r1 --cleanup`)." in outcome
     assert "| 1 | create temp server | succeeded | 0 | " in md and " | 5 min 00 s | " in md  # one wording
+    before_after = md.split("## Before and after")[1].split("\n## ")[0]
+    assert "```text\nOld image  " + "█" * 40 + " 5 min 00 s\nNew image  ██ 12.5 s\n```" in before_after
+    assert "- An ECS from the new image is created 24x faster than one from the old image." in before_after
+    assert "```mermaid\nxychart-beta\n" in before_after and "    bar [5, 0.2]" in before_after
 
 
 def test_reports_go_to_the_reports_directory_readable_by_their_owner_only(tmp_path):
