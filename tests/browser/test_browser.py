@@ -5,6 +5,7 @@ tab's world is untouched by it. Screenshots (PNG) of what a person sees go to th
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from tests.browser.terminal import Frames, wait_until
 
@@ -18,7 +19,9 @@ class Tab:
     def __init__(self, chromium, url: str) -> None:
         self.page = chromium.new_page(viewport=VIEWPORT)
         self.frames = Frames()
-        self.page.on("websocket", lambda socket: socket.on("framereceived", self.frames.add))
+        self.requests: list[str] = []  # every URL the page asked for, the websocket's too
+        self.page.on("request", lambda request: self.requests.append(request.url))
+        self.page.on("websocket", lambda socket: (self.requests.append(socket.url), socket.on("framereceived", self.frames.add)))
         self.page.goto(url)
 
     def wait_for(self, text: str, since: int = 0, timeout: float = 60.0) -> None:
@@ -58,6 +61,9 @@ def test_the_welcome_screen_arrives_over_the_websocket(chromium, served, tmp_pat
         tab.wait_for("built-in emulator")  # the demo session connected
         tab.wait_for("nothing to resume")  # a fresh state directory: no runs
         tab.screenshot(tmp_path / "welcome.png")
+        # nothing leaves the server's own loopback origin: no web font from Google, nothing else
+        origin = urlsplit(served).netloc
+        assert tab.requests and {urlsplit(url).netloc for url in tab.requests} == {origin}, tab.requests
     finally:
         tab.close()
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import socket
 import subprocess
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
@@ -164,3 +166,20 @@ async def test_a_real_cloud_on_loopback_serves_its_own_project(tmp_path):
         finally:
             stop_server(process)
     assert "built-in emulator" not in frames.since()
+
+
+async def test_the_page_loads_nothing_from_outside_the_server(served_plain):
+    """textual-serve's page names a stylesheet on fonts.googleapis.com: served here without it, the font
+    from this server's static folder (the browser test checks every request a real page makes)."""
+    async with aiohttp.ClientSession() as client:
+        async with client.get(served_plain) as answer:
+            page = await answer.text()
+        assert "googleapis" not in page and "fonts.gstatic" not in page
+        fonts = re.findall(r'url\("([^"]+\.ttf)"\)', page)
+        assert len(fonts) == 2 and all(url.startswith(served_plain + "static/fonts/RobotoMono") for url in fonts)
+        for url in fonts:
+            async with client.get(url) as font:
+                assert font.status == 200 and len(await font.read()) > 10_000
+        here = urlsplit(served_plain).netloc
+        outside = [url for url in re.findall(r'(?:src|href)="([^"]+)"', page) if urlsplit(url).netloc not in ("", here)]
+        assert not outside, outside

@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import errno
 import ipaddress
+import re
 import shlex
 import shutil
 import signal
@@ -23,6 +24,8 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
+import aiohttp_jinja2
+import jinja2
 from aiohttp import web
 from textual_serve.server import Server
 
@@ -108,8 +111,29 @@ def forbidden_reason(request: web.Request, loopback_only: bool) -> str | None:
     return None
 
 
+OUTSIDE_FONT = re.compile(r"<link\b[^>]*//fonts\.googleapis\.com/[^>]*>", re.DOTALL)
+# textual-serve ships the font its page names (Roboto Mono) in its static folder: served from here instead.
+LOCAL_FONT = """<style>
+      @font-face { font-family: "Roboto Mono"; font-style: normal; font-weight: 100 700;
+        src: url("{{ config.static.url }}fonts/RobotoMono-VariableFont_wght.ttf") format("truetype"); }
+      @font-face { font-family: "Roboto Mono"; font-style: italic; font-weight: 100 700;
+        src: url("{{ config.static.url }}fonts/RobotoMono-Italic-VariableFont_wght.ttf") format("truetype"); }
+    </style>
+  </head>"""
+
+
+class SelfContainedPages(jinja2.FileSystemLoader):
+    """textual-serve's page templates with nothing loaded from outside this server: its page takes its font's
+    stylesheet from fonts.googleapis.com, which a room without internet cannot reach and a customer who
+    wants nothing sent to Google does not want. The font comes from textual-serve's own static folder."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        return OUTSIDE_FONT.sub("", source).replace("</head>", LOCAL_FONT, 1), filename, uptodate
+
+
 class WizardServer(Server):
-    """textual-serve's server with the checks above, an address the page's websocket follows from the
+    """textual-serve's server with the checks above, pages that load nothing from outside it, an address the page's websocket follows from the
     request (so a server on 0.0.0.0 works from other machines), every session stopped on shutdown,
     and a run that binds first and reports a port in use as a usage error."""
 
@@ -120,6 +144,7 @@ class WizardServer(Server):
 
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
+        aiohttp_jinja2.setup(app, loader=SelfContainedPages(self.templates_path))
 
         @web.middleware
         async def checked(request: web.Request, handler: Handler) -> web.StreamResponse:
