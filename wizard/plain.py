@@ -665,7 +665,8 @@ class PlainWizard:
                 lines += [f"  [{'ok' if ok else 'FAILED'}] {name}" for name, ok in summary.checks.items()]
             if summary.test_launch is not None:
                 lines += summary.test_launch_text().splitlines()
-            lines += [f"{BEFORE_AFTER_TITLE}:", *(f"  {line}" for line in text_chart(summary.before_after, 30))]
+            chart = summary.before_after
+            lines += [f"{BEFORE_AFTER_TITLE}:", *(f"  {line}" for line in text_chart(chart, 30) + chart.sources())]
             lines.append(f"Time taken: {summary.duration}")
             kept = "" if summary.old_image_deletion else f"; the old image {summary.image_id} was left as it was"
             lines.append(f"Create ECSs from image {summary.new_image_id} from now on{kept}.")
