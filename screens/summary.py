@@ -76,7 +76,9 @@ class SummaryScreen(WizardScreen):
                     "ACTIVE, then deletes it (billable while it exists; asks first).",
                     id="test-launch",
                 )
-            yield Plain(f"Before and after: {BEFORE_AFTER_TITLE[0].lower()}{BEFORE_AFTER_TITLE[1:]}", classes="section-title")
+            yield Plain(
+                f"Before and after: {BEFORE_AFTER_TITLE[0].lower()}{BEFORE_AFTER_TITLE[1:]}", classes="section-title"
+            )
             yield BarChart(summary.before_after, id="before-after")
             yield Plain(_indent("\n".join(summary.before_after.sources())), id="before-after-sources")
             yield Plain("Cleanup", classes="section-title")

@@ -184,7 +184,9 @@ class RunSummary:
             return f"{test.status}: {test.message}"
         created = self.before_after.new.seconds
         if created is None:  # the cloud gave no start time: what the wizard saw
-            return f"An ECS from the new image was ACTIVE after {duration_text(test.seconds)} (the test ECS was deleted)."
+            return (
+                f"An ECS from the new image was ACTIVE after {duration_text(test.seconds)} (the test ECS was deleted)."
+            )
         text = f"An ECS from the new image was created in {duration_text(created)} (the test ECS was deleted)."
         return f"{text}\n{self.before_after.sentence()}" if self.before_after.speedup else text
 

@@ -23,9 +23,9 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from wizard import ownership
+from wizard.before_after import latest_launch_from, launch_seconds
 from wizard.cloud.ecs import ServerSpec
 from wizard.cloud.errors import BACKUP_RUNNING, AnswerLost, CloudError, CloudUnreachable, is_backup_running
-from wizard.before_after import latest_launch_from, launch_seconds
 from wizard.ownership import ReconcileWindow
 from wizard.remedy import Action, Remedy, StepError
 from wizard.status import StepStatus
@@ -1054,7 +1054,6 @@ class TestLaunch(CreateTempServer):
         tick = _delete_server(ctx, step, step.state["server_id"], "deleted_job")
         return Tick(message=f"deleting the test ECS: {tick.message}")
 
-
     @staticmethod
     def _old_launch(ctx: StepContext, step: Step) -> dict[str, Any]:
         """With no temporary ECS to compare with (the source ECS exists), the cloud's record of the latest
@@ -1067,8 +1066,10 @@ class TestLaunch(CreateTempServer):
         except CloudError as error:
             return {"old_launch_missing": f"the ECS list could not be read ({error.message})"}
         if recorded is None:
-            return {"old_launch_missing": "no ECS in this project was made from the old image, so the cloud has no "
-                    "record of how long one takes"}
+            return {
+                "old_launch_missing": "no ECS in this project was made from the old image, so the cloud has no "
+                "record of how long one takes"
+            }
         ctx.note(f"ECS {recorded['name']} was made from the old image in {recorded['seconds']:.0f} s (cloud record)")
         return {"old_launch": recorded}
 

@@ -21,7 +21,9 @@ class Tab:
         self.frames = Frames()
         self.requests: list[str] = []  # every URL the page asked for, the websocket's too
         self.page.on("request", lambda request: self.requests.append(request.url))
-        self.page.on("websocket", lambda socket: (self.requests.append(socket.url), socket.on("framereceived", self.frames.add)))
+        self.page.on(
+            "websocket", lambda socket: (self.requests.append(socket.url), socket.on("framereceived", self.frames.add))
+        )
         self.page.goto(url)
 
     def wait_for(self, text: str, since: int = 0, timeout: float = 60.0) -> None:

@@ -127,15 +127,16 @@ class SelfContainedPages(jinja2.FileSystemLoader):
     stylesheet from fonts.googleapis.com, which a room without internet cannot reach and a customer who
     wants nothing sent to Google does not want. The font comes from textual-serve's own static folder."""
 
-    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Callable[[], bool]]:
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         source, filename, uptodate = super().get_source(environment, template)
         return OUTSIDE_FONT.sub("", source).replace("</head>", LOCAL_FONT, 1), filename, uptodate
 
 
 class WizardServer(Server):
-    """textual-serve's server with the checks above, pages that load nothing from outside it, an address the page's websocket follows from the
-    request (so a server on 0.0.0.0 works from other machines), every session stopped on shutdown,
-    and a run that binds first and reports a port in use as a usage error."""
+    """textual-serve's server with the checks above, pages that load nothing from outside it, an address
+    the page's websocket follows from the request (so a server on 0.0.0.0 works from other machines),
+    every session stopped on shutdown, and a run that binds first and reports a port in use as a usage
+    error."""
 
     def __init__(self, command: str, *, host: str, port: int, loopback: bool) -> None:
         super().__init__(command, host=host, port=port, title="ecs-wizard")
