@@ -161,7 +161,8 @@ def test_summary_before_and_after(snap_compare, session):
         run.plan.first("test_launch").outputs["launch_seconds"] = SERVER_BUILD_FAST
         app.switch_screen(SummaryScreen(run))
         await wait_for(pilot, lambda: bool(app.screen.query("#before-after")))
-        app.screen.query_one("#summary").scroll_to_widget(app.screen.query_one("#test-launch"), top=True, animate=False)
+        # from the checks down: the chart in view, the report's path (a temporary directory) below it
+        app.screen.query_one("#summary").scroll_to_widget(app.screen.query_one("#checks"), top=True, animate=False)
         await pilot.pause()
 
     assert snap_compare(frozen_app(session), terminal_size=SIZE, run_before=before)
