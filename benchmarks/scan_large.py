@@ -46,11 +46,13 @@ def served(images: int, faults: list[str]) -> Iterator[dict[str, str]]:
     try:
         env: dict[str, str] = {}
         assert server.stdout is not None
-        while len(env) < 4:
+        while True:  # ``export NAME=VALUE  # comment`` lines, then a comment saying it serves
             line = server.stdout.readline()
             if not line:
                 raise SystemExit("the emulator exited before it served")
-            name, _, value = line.removeprefix("export ").strip().partition("=")
+            if line.startswith("#"):
+                break
+            name, _, value = line.removeprefix("export ").partition("#")[0].strip().partition("=")
             env[name] = value
         yield env
     finally:
