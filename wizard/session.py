@@ -371,7 +371,7 @@ def open_session(
             emu = Emulator(scenario=scenario, speed=pace, faults=list(faults), profile=settings.demo_profile)
         if emulator is None:  # a world the caller handed in is the caller's to keep
             journal.before_write = session.keep_world_with
-        return build_clients(settings, settings.require_credentials(), session_factory=emu.session), emu
+        return build_clients(settings, settings.require_credentials(), session_factory=emu.transport), emu
 
     session = CloudSession(settings, journal, connect_emulator, DEMO_POLL)
     return session

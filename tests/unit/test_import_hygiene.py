@@ -69,7 +69,8 @@ def test_help_and_argument_errors_import_no_command_body(argv, exit_code):
 def test_first_screen_needs_neither_the_http_stack_nor_the_emulator():
     """The welcome screen paints before the session connects (benchmarks/tui_startup.py): building
     the app for a demo session must not import requests, werkzeug or the emulator's state, nor the
-    engine (runner, plan, steps, diagnosis), which load with the first run read or planned."""
+    engine (runner, plan, steps, diagnosis), which load with the first run read or planned. Nor does
+    the demo's connection import requests or urllib3 (the emulator's in-process transport)."""
     code = (
         "import sys\n"
         "import wizard.cli\n"
@@ -83,10 +84,13 @@ def test_first_screen_needs_neither_the_http_stack_nor_the_emulator():
         " 'wizard.runner', 'wizard.plan', 'wizard.steps', 'wizard.diagnose')\n"
         "print(','.join(sorted(m for m in late if m in sys.modules)), session.connected)\n"
         "session.connect()\n"
-        "print(session.emulator is not None and 'requests' in sys.modules)\n"
+        "session.check_connection()\n"
+        "http = ','.join(sorted(m for m in ('requests', 'urllib3') if m in sys.modules))\n"
+        "print('wizard.sim.emulator' in sys.modules, http)\n"
     )
     import tempfile
 
     with tempfile.TemporaryDirectory() as state:
         out = subprocess.run([sys.executable, "-c", code, state], capture_output=True, text=True, check=True)
-    assert out.stdout.split("\n")[:2] == [" False", "True"]
+    # Connected (and one signed call made), the demo's in-process transport still needs no requests.
+    assert out.stdout.split("\n")[:2] == [" False", "True "]

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Protocol, TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
-import requests
-
 from wizard.cloud.secrets import Secret
+
+if TYPE_CHECKING:
+    from wizard.cloud.http import Transport
 
 ALGORITHM = "SDK-HMAC-SHA256"
 EMPTY_BODY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -130,8 +133,24 @@ def authorization_header(ak: str, parts: SignedParts) -> str:
     return f"{ALGORITHM} Access={ak}, SignedHeaders={parts.signed_headers}, Signature={parts.signature}"
 
 
-class AkSkAuth(requests.auth.AuthBase):
-    """requests auth hook that signs each prepared request with AK/SK."""
+class OutgoingRequest(Protocol):
+    """A request about to be sent, as an auth hook sees it (``requests.PreparedRequest`` is one)."""
+
+    @property
+    def method(self) -> str | None: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def headers(self) -> MutableMapping[str, str]: ...
+    @property
+    def body(self) -> bytes | str | None: ...
+
+
+Outgoing = TypeVar("Outgoing", bound=OutgoingRequest)
+
+
+class AkSkAuth:
+    """Auth hook (any transport's, requests' included) that signs each outgoing request with AK/SK."""
 
     def __init__(
         self,
@@ -150,7 +169,7 @@ class AkSkAuth(requests.auth.AuthBase):
     def __repr__(self) -> str:
         return f"AkSkAuth(ak={self.ak[:4]}…, sk={self.sk!r})"
 
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+    def __call__(self, request: Outgoing) -> Outgoing:
         url = request.url or ""
         request.headers.setdefault("Host", urlsplit(url).netloc)
         request.headers["X-Sdk-Date"] = sdk_date(self._clock() if self._clock else None)
@@ -176,7 +195,7 @@ class _Token:
 
 
 @dataclass
-class PasswordAuth(requests.auth.AuthBase):
+class PasswordAuth:
     """IAM password authentication: a project-scoped token, cached until shortly before expiry.
 
     ``POST {iam}/v3/auth/tokens`` answers 201 with the token in the ``X-Subject-Token`` header
@@ -189,7 +208,7 @@ class PasswordAuth(requests.auth.AuthBase):
     domain: str
     project_id: str | None = None
     project_name: str | None = None
-    session: requests.Session | None = None
+    session: Transport | None = None
     verify: bool = True
     refresh_margin: float = 300.0
     timeout: tuple[float, float] = (5.0, 30.0)
@@ -216,7 +235,7 @@ class PasswordAuth(requests.auth.AuthBase):
     def resolved_project_id(self) -> str | None:
         return self.project_id or self.token().project_id
 
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+    def __call__(self, request: Outgoing) -> Outgoing:
         request.headers["X-Auth-Token"] = self.token().value.reveal()
         return request
 
@@ -239,13 +258,21 @@ class PasswordAuth(requests.auth.AuthBase):
                 "scope": {"project": scope},
             }
         }
-        session = self.session or requests.Session()
-        url = self.iam_endpoint.rstrip("/") + "/v3/auth/tokens?nocatalog=true"
-        try:
-            response = session.post(url, json=body, timeout=self.timeout, verify=self.verify)
-        except requests.RequestException as exc:
-            from wizard.cloud.http import unreachable_kind
+        from wizard.cloud.http import requests_session, unreachable_kind
 
+        session = self.session or requests_session()
+        url = self.iam_endpoint.rstrip("/") + "/v3/auth/tokens?nocatalog=true"
+        data = json.dumps(body).encode()
+        try:
+            response = session.request(
+                "POST",
+                url,
+                data=data,
+                headers={"Content-Type": "application/json"},
+                timeout=self.timeout,
+                verify=self.verify,
+            )
+        except OSError as exc:  # no answer (requests' exceptions are OSErrors too)
             raise CloudUnreachable("iam", "POST", url, type(exc).__name__, unreachable_kind(exc)) from None
         if response.status_code != 201:
             raise error_from_response("iam", response, secrets=[self.password])

@@ -13,13 +13,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-import requests
-
 from wizard.cloud.auth import AkSkAuth, PasswordAuth
 from wizard.cloud.cbr import CbrClient
 from wizard.cloud.csbs import CsbsClient
 from wizard.cloud.ecs import EcsClient, EvsClient, VpcClient
-from wizard.cloud.http import CallRecord, HttpClient, RetryPolicy
+from wizard.cloud.http import CallRecord, HttpClient, RetryPolicy, Transport, requests_session
 from wizard.cloud.ims import ImsClient
 from wizard.cloud.secrets import Secret
 
@@ -88,11 +86,12 @@ def build_clients(
     target: CloudTarget,
     credentials: CloudCredentials,
     *,
-    session_factory: Callable[[], requests.Session] = requests.Session,
+    session_factory: Callable[[], Transport] = requests_session,
     sleep: Callable[[float], None] = time.sleep,
     retry: RetryPolicy | None = None,
 ) -> Clients:
-    """One requests session per service client, as the foundation issue asks.
+    """One transport per service client, as the foundation issue asks: a ``requests`` session each
+    for a real cloud, or what ``session_factory`` makes (the emulator's in-process transport).
 
     With a password and no project id, this asks IAM for a token at once: the token names the project.
     """

@@ -1,4 +1,8 @@
-"""One HTTP client per service: a requests session, timeouts, retries and one error type.
+"""One HTTP client per service: a transport, timeouts, retries and one error type.
+
+The transport is what sends a request: a ``requests.Session`` for a real cloud (the default), or the
+emulator's in-process transport in demo mode (no socket, and no ``requests`` to import). Everything
+above it (signing, retries, error reading) is this one code path for both; see :class:`Transport`.
 
 Retry rules (why they differ by call):
 * reads and calls that are safe to repeat are retried on 429, 500/502/503/504 and connection
@@ -18,13 +22,12 @@ import json
 import logging
 import math
 import random
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any
-
-import requests
+from typing import Any, Protocol
 
 from wizard.cloud.auth import encode_query
 from wizard.cloud.errors import (  # noqa: F401  (re-exported)
@@ -41,6 +44,64 @@ from wizard.cloud.secrets import Secret, mask_text
 log = logging.getLogger("wizard.cloud")
 
 
+class Answer(Protocol):
+    """What the client reads of an HTTP answer (``requests.Response`` has all of it)."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...  # names in any case
+    @property
+    def content(self) -> bytes: ...
+    @property
+    def text(self) -> str: ...
+    def json(self) -> Any: ...
+
+
+class Transport(Protocol):
+    """Sends one request and returns its answer, calling ``auth`` on the outgoing request first (as
+    ``requests.Session.request`` does). No answer at all raises an :class:`OSError` (requests'
+    exceptions are ``OSError`` too)."""
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        data: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        auth: Any = None,
+        timeout: tuple[float, float] | None = None,
+        verify: bool = True,
+    ) -> Answer: ...
+
+
+POOL_SIZE = 64
+"""Connections kept per host: above the most images a scan diagnoses at once (``scan --concurrency``)."""
+
+
+def requests_session() -> Transport:
+    """The real cloud's transport: a ``requests.Session`` whose connection pool holds as many
+    connections as a scan runs calls at once (urllib3's default of 10 would open and throw away a
+    connection for every call beyond the tenth)."""
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_maxsize=POOL_SIZE)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+def _requests_error(exc: OSError, name: str) -> bool:
+    """Whether ``exc`` is requests' exception ``name`` (without importing requests when nothing has)."""
+    module = sys.modules.get("requests")
+    return module is not None and isinstance(exc, getattr(module.exceptions, name))
+
+
 @functools.cache
 def user_agent() -> str:
     """``ecs-wizard/<version>``, the version from the installed package's metadata (read on the first
@@ -53,13 +114,13 @@ def user_agent() -> str:
         return "ecs-wizard/unknown"
 
 
-def unreachable_kind(exc: requests.RequestException) -> str:
+def unreachable_kind(exc: OSError) -> str:
     """Why a request got no answer, in one word (see :class:`CloudUnreachable`)."""
-    if isinstance(exc, requests.exceptions.SSLError):
+    if _requests_error(exc, "SSLError"):
         return "tls"
-    if isinstance(exc, requests.exceptions.ProxyError):
+    if _requests_error(exc, "ProxyError"):
         return "proxy"
-    if isinstance(exc, requests.exceptions.Timeout):
+    if _requests_error(exc, "Timeout") or isinstance(exc, TimeoutError):
         return "timeout"
     text = str(exc)
     lowered = text.lower()
@@ -89,9 +150,7 @@ def _find_error(body: Any) -> tuple[str, str] | None:
     return None
 
 
-def error_from_response(
-    service: str, response: requests.Response, secrets: Iterable[Secret | str | None] = ()
-) -> CloudError:
+def error_from_response(service: str, response: Answer, secrets: Iterable[Secret | str | None] = ()) -> CloudError:
     request_id = response.headers.get("X-Request-Id") or response.headers.get("X-Openstack-Request-Id")
     code, message = "", ""
     try:
@@ -131,7 +190,7 @@ class RetryPolicy:
         return rng.uniform(0, ceiling)
 
 
-def _retry_after(response: requests.Response) -> float | None:
+def _retry_after(response: Answer) -> float | None:
     """Seconds the server asks us to wait, or None when it names no sane number (``nan``, ``inf``,
     a negative or unreadable value): then the usual bounded backoff applies."""
     value = response.headers.get("Retry-After")
@@ -151,8 +210,8 @@ def _retry_after(response: requests.Response) -> float | None:
 class HttpClient:
     service: str
     endpoint: str
-    auth: requests.auth.AuthBase | None = None
-    session: requests.Session = field(default_factory=requests.Session)
+    auth: Callable[[Any], Any] | None = None  # signs the outgoing request (wizard.cloud.auth)
+    session: Transport = field(default_factory=requests_session)
     timeout: tuple[float, float] = (5.0, 30.0)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     verify: bool = True
@@ -174,7 +233,7 @@ class HttpClient:
         body: Any = None,
         idempotent: bool | None = None,
         ok: Iterable[int] = (200, 201, 202, 204),
-    ) -> requests.Response:
+    ) -> Answer:
         """Send one call, retrying as the module docstring says; return the successful response.
 
         ``idempotent`` defaults to True for GET/HEAD/PUT/DELETE and False for POST.
@@ -195,9 +254,9 @@ class HttpClient:
                 response = self.session.request(
                     method, url, data=data, headers=headers, auth=self.auth, timeout=self.timeout, verify=self.verify
                 )
-            except requests.RequestException as exc:
+            except OSError as exc:  # no answer: requests' exceptions and the in-process transport's
                 reason = mask_text(f"{type(exc).__name__}: {exc}", list(self.secrets))
-                never_sent = isinstance(exc, requests.ConnectTimeout)
+                never_sent = _requests_error(exc, "ConnectTimeout")
                 if (idempotent or never_sent) and attempt < self.retry.max_attempts:
                     self._wait(attempt, None)
                     continue
@@ -240,7 +299,7 @@ class HttpClient:
     def delete(self, path: str, body: Any = None, **kw: Any) -> Any:
         return _json(self.request("DELETE", path, body=body, **kw))
 
-    def _renewed_after(self, refusal: requests.Response) -> bool:
+    def _renewed_after(self, refusal: Answer) -> bool:
         """Token auth forgets its token on a 401 and gets a new one; AK/SK has nothing to renew. Huawei
         Cloud's 401 "Malformed request url" for a backup that does not exist is no credentials problem."""
         invalidate = getattr(self.auth, "invalidate", None)
@@ -263,7 +322,7 @@ class HttpClient:
             )
 
 
-def _json(response: requests.Response) -> Any:
+def _json(response: Answer) -> Any:
     if response.status_code == 204 or not response.content:
         return {}
     try:

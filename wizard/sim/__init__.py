@@ -1,6 +1,7 @@
 """``wizard.sim``: an offline IMS/CBR/CSBS/ECS/IAM (+ minimal VPC) cloud emulator.
 
-It imports only the standard library, werkzeug and requests, never the rest of ``wizard``: the
+It imports only the standard library, werkzeug and (for :meth:`Emulator.session` and the HTTP
+server's callers) requests, never the rest of ``wizard``: the
 emulator and the client are independent readings of the same API documents.
 
 Public API::
@@ -9,6 +10,7 @@ Public API::
 
     emu = Emulator(scenario="demo", speed=0)
     session = emu.session()            # requests.Session reaching the emulator at DEMO.endpoint
+    transport = emu.transport()        # the same without requests (what the demo's clients use)
     emu.clock.advance(60)              # virtual time; statuses are computed from it when read
     emu.add_fault(FaultRule.parse("ims.create_whole_image:first=1:status=500"))
 
@@ -38,7 +40,8 @@ _HOMES = {
     "export_lines": "server",
     "make_http_server": "server",
     "serve": "server",
-    "InProcessAdapter": "transport",
+    "InProcessAdapter": "requests_adapter",
+    "InProcessTransport": "transport",
 }
 # Spelled out (not list(_HOMES)) so that linters and type checkers see the re-exports below.
 __all__ = [
@@ -56,6 +59,7 @@ __all__ = [
     "make_http_server",
     "serve",
     "InProcessAdapter",
+    "InProcessTransport",
 ]
 
 
@@ -73,5 +77,6 @@ if TYPE_CHECKING:
     from wizard.sim.emulator import Emulator
     from wizard.sim.errors import ApiError, LostResponse
     from wizard.sim.faults import OPERATIONS, FaultRule, all_operations
+    from wizard.sim.requests_adapter import InProcessAdapter
     from wizard.sim.server import BackgroundServer, export_lines, make_http_server, serve
-    from wizard.sim.transport import InProcessAdapter
+    from wizard.sim.transport import InProcessTransport

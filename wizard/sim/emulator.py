@@ -5,9 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from wizard.sim.account import DEMO
 from wizard.sim.app import SimApp
@@ -16,7 +14,10 @@ from wizard.sim.faults import Effects, FaultRule, FaultSet
 from wizard.sim.profiles import DEFAULT, profile_named
 from wizard.sim.scenarios import seed as seed_scenario
 from wizard.sim.state import State
-from wizard.sim.transport import InProcessAdapter
+from wizard.sim.transport import InProcessTransport
+
+if TYPE_CHECKING:
+    import requests
 
 
 class Emulator:
@@ -78,8 +79,17 @@ class Emulator:
         with self.app.lock:
             return self.faults.effects(service, operation)
 
+    def transport(self) -> InProcessTransport:
+        """A transport for the cloud client whose requests reach this emulator in process, whatever
+        their URL (the demo's clients use it: it needs no ``requests``)."""
+        return InProcessTransport(self.app)
+
     def session(self) -> requests.Session:
         """A ``requests.Session`` whose requests to ``DEMO.endpoint`` reach this emulator in-process."""
+        import requests
+
+        from wizard.sim.requests_adapter import InProcessAdapter
+
         session = requests.Session()
         # No proxy can stand between a client and an emulator in its own process, so the proxy
         # variables are not read: requests would scan the environment on every call.

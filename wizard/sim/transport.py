@@ -1,119 +1,145 @@
-"""``InProcessAdapter``: a requests transport that calls a WSGI app directly (no socket)."""
+"""Calling the emulator's WSGI app in process, without a socket.
+
+:class:`InProcessTransport` is what the demo's clients send through: it needs neither ``requests`` nor
+``urllib3`` (importing them costs a demo as much start-up time as Textual does). It has the one method
+the cloud client calls on a ``requests.Session`` (``request``, with the auth hook called on the
+outgoing request), and its answers have what the client reads of a ``requests.Response``.
+:class:`wizard.sim.requests_adapter.InProcessAdapter` mounts the same call on a real
+``requests.Session``, for callers that want requests' own interface (``params=``, ``json=``).
+"""
 
 from __future__ import annotations
 
 import io
+import json
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
-
-import requests
-from requests.adapters import BaseAdapter
-from requests.structures import CaseInsensitiveDict
-from requests.utils import get_encoding_from_headers
 
 from wizard.sim.errors import LostResponse
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-class InProcessAdapter(BaseAdapter):
-    """Mount on a base URL: ``session.mount(DEMO.endpoint, InProcessAdapter(emu.app))``.
+def call_wsgi(
+    app: WSGIApp, method: str, url: str, headers: Iterable[tuple[str, str]], body: bytes
+) -> tuple[str, list[tuple[str, str]], bytes]:
+    """The app's (status line, headers, body) for one request; :class:`LostResponse` passes through."""
+    parts = urlsplit(url)
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method.upper(),
+        "SCRIPT_NAME": "",
+        "PATH_INFO": unquote(parts.path or "/").encode("utf-8").decode("latin-1"),
+        "QUERY_STRING": parts.query,
+        "SERVER_NAME": parts.hostname or "localhost",
+        "SERVER_PORT": str(parts.port or (443 if parts.scheme == "https" else 80)),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": parts.scheme or "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "CONTENT_LENGTH": str(len(body)),
+        "HTTP_HOST": parts.netloc,
+    }
+    for name, value in headers:
+        key = name.upper().replace("-", "_")
+        if key == "CONTENT_TYPE":
+            environ["CONTENT_TYPE"] = value
+        elif key != "CONTENT_LENGTH":
+            environ[f"HTTP_{key}"] = value
+    captured: list[Any] = []
 
-    A lost answer (fault injection) raises ``requests.ConnectionError``, as a dropped connection would.
-    """
+    def start_response(status: str, response_headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        captured[:] = [status, response_headers]
+        return lambda chunk: None
+
+    result = app(environ, start_response)
+    try:
+        content = b"".join(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    return captured[0], captured[1], content
+
+
+class AnswerHeaders(Mapping[str, str]):
+    """An answer's headers, looked up in any case (as HTTP header names are)."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self._items = {name.lower(): (name, value) for name, value in pairs}
+
+    def __getitem__(self, name: str) -> str:
+        return self._items[name.lower()][1]
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._items.values())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+@dataclass
+class InProcessAnswer:
+    """What :class:`InProcessTransport` returns: the parts of ``requests.Response`` the client reads."""
+
+    status_code: int
+    reason: str
+    headers: AnswerHeaders
+    content: bytes
+    url: str
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
+@dataclass
+class OutgoingRequest:
+    """The request an auth hook signs before it is sent (the fields of ``requests.PreparedRequest`` it reads)."""
+
+    method: str
+    url: str
+    headers: MutableMapping[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+
+
+class InProcessTransport:
+    """Sends requests for any URL to one WSGI app, in this thread. A lost answer (fault injection)
+    raises :class:`ConnectionAbortedError`, as a dropped connection would."""
 
     def __init__(self, app: WSGIApp) -> None:
-        super().__init__()
         self.app = app
 
-    def send(
+    def request(
         self,
-        request: requests.PreparedRequest,
-        stream: bool = False,
+        method: str,
+        url: str,
+        *,
+        data: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        auth: Callable[[OutgoingRequest], Any] | None = None,
         timeout: Any = None,
-        verify: Any = True,
-        cert: Any = None,
-        proxies: Any = None,
-    ) -> requests.Response:
-        url = urlsplit(request.url or "")
-        body = request.body
-        if body is None:
-            data = b""
-        elif isinstance(body, str):
-            data = body.encode("utf-8")
-        elif isinstance(body, (bytes, bytearray)):
-            data = bytes(body)
-        elif hasattr(body, "read"):
-            data = body.read()
-            data = data.encode("utf-8") if isinstance(data, str) else data
-        else:
-            data = b"".join(c.encode("utf-8") if isinstance(c, str) else c for c in body)
-        port = url.port or (443 if url.scheme == "https" else 80)
-        environ: dict[str, Any] = {
-            "REQUEST_METHOD": (request.method or "GET").upper(),
-            "SCRIPT_NAME": "",
-            "PATH_INFO": unquote(url.path or "/").encode("utf-8").decode("latin-1"),
-            "QUERY_STRING": url.query,
-            "SERVER_NAME": url.hostname or "localhost",
-            "SERVER_PORT": str(port),
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": "127.0.0.1",
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": url.scheme or "http",
-            "wsgi.input": io.BytesIO(data),
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": False,
-            "wsgi.multiprocess": False,
-            "wsgi.run_once": False,
-            "CONTENT_LENGTH": str(len(data)),
-            "HTTP_HOST": url.netloc,
-        }
-        for name, value in request.headers.items():
-            key = name.upper().replace("-", "_")
-            if key == "CONTENT_TYPE":
-                environ["CONTENT_TYPE"] = value
-            elif key == "CONTENT_LENGTH":
-                continue
-            else:
-                environ[f"HTTP_{key}"] = value
-        captured: dict[str, Any] = {}
-
-        def start_response(
-            status: str, headers: list[tuple[str, str]], exc_info: Any = None
-        ) -> Callable[[bytes], None]:
-            captured["status"] = status
-            captured["headers"] = headers
-            return lambda chunk: None
-
+        verify: bool = True,
+    ) -> InProcessAnswer:
+        outgoing = OutgoingRequest(method.upper(), url, dict(headers or {}), data)
+        if auth is not None:
+            auth(outgoing)
         try:
-            result = self.app(environ, start_response)
-            try:
-                content = b"".join(result)
-            finally:
-                close = getattr(result, "close", None)
-                if close is not None:
-                    close()
+            status, pairs, content = call_wsgi(self.app, outgoing.method, url, outgoing.headers.items(), data or b"")
         except LostResponse as exc:
-            raise requests.ConnectionError(
-                f"Connection aborted: no answer from the emulator ({exc})", request=request
-            ) from None
-        response = requests.Response()
-        code, _, reason = captured["status"].partition(" ")
-        response.status_code = int(code)
-        response.reason = reason
-        response.headers = CaseInsensitiveDict(captured["headers"])
-        response.encoding = get_encoding_from_headers(response.headers)
-        response._content = content
-        # requests' own flag for "content already read"; types-requests does not declare it.
-        response._content_consumed = True  # type: ignore[attr-defined]
-        response.raw = io.BytesIO(content)
-        response.url = request.url or ""
-        response.request = request
-        # requests sets the adapter that sent the request; its stub narrows that to HTTPAdapter.
-        response.connection = self  # type: ignore[assignment]
-        return response
+            raise ConnectionAbortedError(f"Connection aborted: no answer from the emulator ({exc})") from None
+        code, _, reason = status.partition(" ")
+        return InProcessAnswer(int(code), reason, AnswerHeaders(pairs), content, url)
 
     def close(self) -> None:
         pass
