@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from wizard.cloud.client import Clients, build_clients
+from wizard.cloud.services import SERVICES
 from wizard.config import resolve
 from wizard.diagnose import scan
 from wizard.pacing import DEFAULT_CEILING, AdaptiveLimit
@@ -46,12 +47,10 @@ def served(images: int, faults: list[str]) -> Iterator[dict[str, str]]:
     try:
         env: dict[str, str] = {}
         assert server.stdout is not None
-        while True:  # ``export NAME=VALUE  # comment`` lines, then a comment saying it serves
+        while len(env) < 4 + len(SERVICES):  # the credentials, then ``export NAME=URL  # comment`` per service
             line = server.stdout.readline()
             if not line:
                 raise SystemExit("the emulator exited before it served")
-            if line.startswith("#"):
-                break
             name, _, value = line.removeprefix("export ").partition("#")[0].strip().partition("=")
             env[name] = value
         yield env

@@ -70,7 +70,8 @@ def test_first_screen_needs_neither_the_http_stack_nor_the_emulator():
     """The welcome screen paints before the session connects (benchmarks/tui_startup.py): building
     the app for a demo session must not import requests, werkzeug or the emulator's state, nor the
     engine (runner, plan, steps, diagnosis), which load with the first run read or planned. Nor does
-    the demo's connection import requests or urllib3 (the emulator's in-process transport)."""
+    the demo's connection import requests, urllib3 or werkzeug (the emulator's in-process transport
+    and its own routing, wizard.sim.wsgi)."""
     code = (
         "import sys\n"
         "import wizard.cli\n"
@@ -85,7 +86,7 @@ def test_first_screen_needs_neither_the_http_stack_nor_the_emulator():
         "print(','.join(sorted(m for m in late if m in sys.modules)), session.connected)\n"
         "session.connect()\n"
         "session.check_connection()\n"
-        "http = ','.join(sorted(m for m in ('requests', 'urllib3') if m in sys.modules))\n"
+        "http = ','.join(sorted(m for m in ('requests', 'urllib3', 'werkzeug') if m in sys.modules))\n"
         "print('wizard.sim.emulator' in sys.modules, http)\n"
     )
     import tempfile

@@ -1,7 +1,7 @@
 """``wizard.sim``: an offline IMS/CBR/CSBS/ECS/IAM (+ minimal VPC) cloud emulator.
 
-It imports only the standard library, werkzeug and (for :meth:`Emulator.session` and the HTTP
-server's callers) requests, never the rest of ``wizard``: the
+It imports only the standard library, werkzeug (for its HTTP server alone: in process the emulator
+answers through :mod:`wizard.sim.wsgi`) and requests (for :meth:`Emulator.session` alone), never the rest of ``wizard``: the
 emulator and the client are independent readings of the same API documents.
 
 Public API::

@@ -25,11 +25,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from werkzeug.exceptions import MethodNotAllowed, NotFound
-from werkzeug.routing import Map, Rule
-from werkzeug.test import EnvironBuilder
-from werkzeug.wrappers import Request, Response
-
 from wizard.sim import actions, views
 from wizard.sim import durations as D
 from wizard.sim.clock import iso_ms_z
@@ -38,58 +33,53 @@ from wizard.sim.faults import CREATING_OPERATIONS, MUTATING_OPERATIONS, Effects,
 from wizard.sim.profiles import MALFORMED_URL
 from wizard.sim.signing import SignatureError, verify
 from wizard.sim.state import VOLUME_TYPES, Job, LateAction, State
+from wizard.sim.wsgi import MethodNotAllowed, RouteNotFound, Routes, SimRequest, environ_for, respond
 
 if TYPE_CHECKING:
     from wizard.sim.emulator import Emulator
 
-URL_MAP = Map(
+ROUTES = Routes(
     [
-        Rule("/v3/auth/tokens", methods=["POST"], endpoint="iam.create_token"),
-        Rule("/v2/cloudimages", methods=["GET"], endpoint="ims.list_images"),
-        Rule("/v2/images/<image_id>", methods=["GET"], endpoint="ims.get_image"),
-        Rule("/v2/images/<image_id>", methods=["DELETE"], endpoint="ims.delete_image"),
-        Rule("/v1/cloudimages/wholeimages/action", methods=["POST"], endpoint="ims.create_whole_image"),
-        Rule("/v1/cloudimages/job/<job_id>", methods=["GET"], endpoint="ims.get_job_progress"),
-        Rule("/v1/cloudimages/quota", methods=["GET"], endpoint="ims.get_quota"),
-        Rule("/v1/<pid>/jobs/<job_id>", methods=["GET"], endpoint="jobs.get_job"),
-        Rule("/v3/<pid>/vaults", methods=["GET"], endpoint="cbr.list_vaults"),
-        Rule("/v3/<pid>/vaults", methods=["POST"], endpoint="cbr.create_vault"),
-        Rule("/v3/<pid>/vaults/<vault_id>", methods=["GET"], endpoint="cbr.get_vault"),
-        Rule("/v3/<pid>/vaults/<vault_id>", methods=["DELETE"], endpoint="cbr.delete_vault"),
-        Rule("/v3/<pid>/vault/resource_instances/action", methods=["POST"], endpoint="cbr.list_vaults_by_tags"),
-        Rule("/v3/<pid>/vaults/<vault_id>/addresources", methods=["POST"], endpoint="cbr.add_resources"),
-        Rule("/v3/<pid>/checkpoints", methods=["POST"], endpoint="cbr.create_checkpoint"),
-        Rule("/v3/<pid>/checkpoints/<checkpoint_id>", methods=["GET"], endpoint="cbr.get_checkpoint"),
-        Rule("/v3/<pid>/backups", methods=["GET"], endpoint="cbr.list_backups"),
-        Rule("/v3/<pid>/backups/<backup_id>", methods=["GET"], endpoint="cbr.get_backup"),
-        Rule("/v3/<pid>/backups/<backup_id>", methods=["DELETE"], endpoint="cbr.delete_backup"),
-        Rule("/v3/<pid>/operation-logs", methods=["GET"], endpoint="cbr.list_tasks"),
-        Rule("/v3/<pid>/operation-logs/<task_id>", methods=["GET"], endpoint="cbr.get_task"),
-        Rule("/v1/<pid>/providers/<provider_id>/resources/action", methods=["POST"], endpoint="csbs.check_protectable"),
-        Rule(
-            "/v1/<pid>/providers/<provider_id>/resources/<server_id>/action", methods=["POST"], endpoint="csbs.protect"
-        ),
-        Rule(
-            "/v1/<pid>/providers/<provider_id>/checkpoints/<checkpoint_id>",
-            methods=["DELETE"],
-            endpoint="csbs.delete_backup",
-        ),
-        Rule("/v1/<pid>/csbs_backup/resource_instances/action", methods=["POST"], endpoint="csbs.list_backups_by_tags"),
-        Rule("/v1/<pid>/checkpoint_items", methods=["GET"], endpoint="csbs.list_backups"),
-        Rule("/v1/<pid>/checkpoint_items/<backup_id>", methods=["GET"], endpoint="csbs.get_backup"),
-        Rule("/v1/<pid>/cloudservers", methods=["POST"], endpoint="ecs.create_server"),
-        Rule("/v1/<pid>/cloudservers/detail", methods=["GET"], endpoint="ecs.list_servers"),
-        Rule("/v1/<pid>/cloudservers/flavors", methods=["GET"], endpoint="ecs.list_flavors"),
-        Rule("/v1/<pid>/cloudservers/limits", methods=["GET"], endpoint="ecs.get_limits"),
-        Rule("/v2.1/<pid>/os-availability-zone", methods=["GET"], endpoint="ecs.list_availability_zones"),
-        Rule("/v2/<pid>/types", methods=["GET"], endpoint="evs.list_volume_types"),
-        Rule("/v1/<pid>/cloudservers/delete", methods=["POST"], endpoint="ecs.delete_servers"),
-        Rule("/v1/<pid>/cloudservers/<server_id>", methods=["GET"], endpoint="ecs.get_server"),
-        Rule("/v1/<pid>/vpcs", methods=["GET"], endpoint="vpc.list_vpcs"),
-        Rule("/v1/<pid>/subnets", methods=["GET"], endpoint="vpc.list_subnets"),
-        Rule("/_sim/state", methods=["GET"], endpoint="admin.state"),
-        Rule("/_sim/faults", methods=["GET", "POST", "DELETE"], endpoint="admin.faults"),
-        Rule("/_sim/clock", methods=["GET", "POST"], endpoint="admin.clock"),
+        ("/v3/auth/tokens", ("POST",), "iam.create_token"),
+        ("/v2/cloudimages", ("GET",), "ims.list_images"),
+        ("/v2/images/<image_id>", ("GET",), "ims.get_image"),
+        ("/v2/images/<image_id>", ("DELETE",), "ims.delete_image"),
+        ("/v1/cloudimages/wholeimages/action", ("POST",), "ims.create_whole_image"),
+        ("/v1/cloudimages/job/<job_id>", ("GET",), "ims.get_job_progress"),
+        ("/v1/cloudimages/quota", ("GET",), "ims.get_quota"),
+        ("/v1/<pid>/jobs/<job_id>", ("GET",), "jobs.get_job"),
+        ("/v3/<pid>/vaults", ("GET",), "cbr.list_vaults"),
+        ("/v3/<pid>/vaults", ("POST",), "cbr.create_vault"),
+        ("/v3/<pid>/vaults/<vault_id>", ("GET",), "cbr.get_vault"),
+        ("/v3/<pid>/vaults/<vault_id>", ("DELETE",), "cbr.delete_vault"),
+        ("/v3/<pid>/vault/resource_instances/action", ("POST",), "cbr.list_vaults_by_tags"),
+        ("/v3/<pid>/vaults/<vault_id>/addresources", ("POST",), "cbr.add_resources"),
+        ("/v3/<pid>/checkpoints", ("POST",), "cbr.create_checkpoint"),
+        ("/v3/<pid>/checkpoints/<checkpoint_id>", ("GET",), "cbr.get_checkpoint"),
+        ("/v3/<pid>/backups", ("GET",), "cbr.list_backups"),
+        ("/v3/<pid>/backups/<backup_id>", ("GET",), "cbr.get_backup"),
+        ("/v3/<pid>/backups/<backup_id>", ("DELETE",), "cbr.delete_backup"),
+        ("/v3/<pid>/operation-logs", ("GET",), "cbr.list_tasks"),
+        ("/v3/<pid>/operation-logs/<task_id>", ("GET",), "cbr.get_task"),
+        ("/v1/<pid>/providers/<provider_id>/resources/action", ("POST",), "csbs.check_protectable"),
+        ("/v1/<pid>/providers/<provider_id>/resources/<server_id>/action", ("POST",), "csbs.protect"),
+        ("/v1/<pid>/providers/<provider_id>/checkpoints/<checkpoint_id>", ("DELETE",), "csbs.delete_backup"),
+        ("/v1/<pid>/csbs_backup/resource_instances/action", ("POST",), "csbs.list_backups_by_tags"),
+        ("/v1/<pid>/checkpoint_items", ("GET",), "csbs.list_backups"),
+        ("/v1/<pid>/checkpoint_items/<backup_id>", ("GET",), "csbs.get_backup"),
+        ("/v1/<pid>/cloudservers", ("POST",), "ecs.create_server"),
+        ("/v1/<pid>/cloudservers/detail", ("GET",), "ecs.list_servers"),
+        ("/v1/<pid>/cloudservers/flavors", ("GET",), "ecs.list_flavors"),
+        ("/v1/<pid>/cloudservers/limits", ("GET",), "ecs.get_limits"),
+        ("/v2.1/<pid>/os-availability-zone", ("GET",), "ecs.list_availability_zones"),
+        ("/v2/<pid>/types", ("GET",), "evs.list_volume_types"),
+        ("/v1/<pid>/cloudservers/delete", ("POST",), "ecs.delete_servers"),
+        ("/v1/<pid>/cloudservers/<server_id>", ("GET",), "ecs.get_server"),
+        ("/v1/<pid>/vpcs", ("GET",), "vpc.list_vpcs"),
+        ("/v1/<pid>/subnets", ("GET",), "vpc.list_subnets"),
+        ("/_sim/state", ("GET",), "admin.state"),
+        ("/_sim/faults", ("GET", "POST", "DELETE"), "admin.faults"),
+        ("/_sim/clock", ("GET", "POST"), "admin.clock"),
     ]
 )
 
@@ -250,7 +240,7 @@ class SimApp:
 
     # ---- WSGI --------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        request = Request(environ)
+        request = SimRequest(environ)
         request_id = uuid.uuid4().hex
         reply, service, lost = self._dispatch(request, request_id)
         status = reply.status
@@ -264,24 +254,20 @@ class SimApp:
             "Date": formatdate(self.emu.wall_clock(), usegmt=True),
             **(reply.headers or {}),
         }
-        if reply.body is None:
-            response = Response(status=status, headers=headers)
-        else:
-            response = Response(json.dumps(reply.body), status=status, headers=headers, content_type=JSON)
-        return response(environ, start_response)
+        body = None if reply.body is None else json.dumps(reply.body).encode()
+        return respond(start_response, status, headers, body, JSON)
 
     def _published(self, match: tuple[str, Mapping[str, Any]]) -> tuple[str, Mapping[str, Any]]:
         """A route this cloud publishes; the IMS job percentage path only where the profile has it."""
         if match[0] == "ims.get_job_progress" and not self.emu.profile.job_progress_path:
-            raise NotFound()
+            raise RouteNotFound(match[0])
         return match
 
-    def _dispatch(self, request: Request, request_id: str) -> tuple[Reply, str, bool]:
-        urls = URL_MAP.bind_to_environ(request.environ)
+    def _dispatch(self, request: SimRequest, request_id: str) -> tuple[Reply, str, bool]:
         try:
-            endpoint, args = self._published(urls.match())
+            endpoint, args = self._published(ROUTES.match(request.method, request.path))
         except MethodNotAllowed as exc:
-            allowed = sorted(exc.valid_methods or [])
+            allowed = exc.allowed
             body = error_body(
                 "gateway",
                 "SIM.0405",
@@ -289,7 +275,7 @@ class SimApp:
                 request_id,
             )
             return Reply(405, body, {"Allow": ", ".join(allowed)}), "gateway", False
-        except NotFound:
+        except RouteNotFound:
             body = error_body(
                 "gateway",
                 "APIGW.0101",
@@ -333,7 +319,7 @@ class SimApp:
         return reply, service, effects.lost
 
     def _handle(
-        self, request: Request, service: str, operation: str, args: Mapping[str, Any], effects: Effects
+        self, request: SimRequest, service: str, operation: str, args: Mapping[str, Any], effects: Effects
     ) -> Reply:
         """Run the operation's handler; what a creating operation makes is listed only from
         ``visible_after`` seconds on (the handlers' new resources are the ones created just now)."""
@@ -347,7 +333,9 @@ class SimApp:
                 resource.listed_from = before + effects.visible_after
         return reply
 
-    def _defer(self, request: Request, service: str, operation: str, args: Mapping[str, Any], effects: Effects) -> None:
+    def _defer(
+        self, request: SimRequest, service: str, operation: str, args: Mapping[str, Any], effects: Effects
+    ) -> None:
         """Fault ``late``: keep the request to perform it ``late`` virtual seconds from now."""
         with self.lock:
             self.state.late_actions.append(
@@ -379,19 +367,17 @@ class SimApp:
             try:
                 for action in due:
                     self.state.clock = partial(float, action.due)  # the moment the action was due
-                    environ = EnvironBuilder(
-                        path=action.path, method=action.method, query_string=action.query, data=action.body
-                    ).get_environ()
+                    environ = environ_for(action.method, action.path, action.query, action.body)
                     effects = Effects(fail=action.fail, visible_after=action.visible_after)
                     try:
-                        self._handle(Request(environ), action.service, action.operation, action.args, effects)
+                        self._handle(SimRequest(environ), action.service, action.operation, action.args, effects)
                     except ApiError:
                         pass
             finally:
                 self.state.clock = clock
 
     # ---- authentication -------------------------------------------------------------------------
-    def _authenticate(self, request: Request, request_id: str) -> Reply | None:
+    def _authenticate(self, request: SimRequest, request_id: str) -> Reply | None:
         def refuse(code: str, message: str) -> Reply:
             return Reply(
                 401, error_body("gateway", code, f"Incorrect IAM authentication information: {message}", request_id)
@@ -427,7 +413,7 @@ class SimApp:
 
     # ---- helpers -----------------------------------------------------------------------------------
     @staticmethod
-    def _json(request: Request, code: str) -> Any:
+    def _json(request: SimRequest, code: str) -> Any:
         data = request.get_data(cache=True)
         if not data:
             return {}
@@ -441,7 +427,7 @@ class SimApp:
         return self.emu.state
 
     # ---- IAM --------------------------------------------------------------------------------------
-    def _iam_create_token(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _iam_create_token(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         from wizard.sim.account import DEMO
 
         body = self._json(request, "400")
@@ -496,7 +482,7 @@ class SimApp:
         return Reply(201, out, {"X-Subject-Token": token.value})
 
     # ---- IMS --------------------------------------------------------------------------------------
-    def _ims_list_images(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _ims_list_images(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         q = request.args
         images = [i for i in self.state.visible_images() if self.state.listed(i)]
         if tag := q.get("tag"):
@@ -552,7 +538,7 @@ class SimApp:
             images = images[position + 1 :]
         return Reply(200, {"images": [views.image(self.state, i) for i in images[:limit]]})
 
-    def _ims_get_image(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _ims_get_image(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         """The native detail: no ``__whole_image``, which its document does not list (opentelekomcloud-docs/
         image-management-service querying_image_details_native_openstack_api.rst). An unknown image is
         400 ``IMG.0027``, the status IMS's error-code table gives every ``IMG`` code (error_codes.rst)."""
@@ -561,7 +547,7 @@ class SimApp:
             raise ApiError(400, "IMG.0027", f"The image {args['image_id']} does not exist.")
         return Reply(200, views.image(self.state, img, native=True))
 
-    def _ims_delete_image(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _ims_delete_image(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         body = self._json(request, "IMG.0001")
         img = actions.delete_image(self.state, args["image_id"])
         if img is None:
@@ -572,7 +558,7 @@ class SimApp:
                     self.state.delete_backup(store[img.backup_id])
         return Reply(204)
 
-    def _ims_create_whole_image(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _ims_create_whole_image(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         job = actions.create_whole_image(self.state, self._json(request, "IMG.0001"), fail=effects.fail)
         return Reply(200, {"job_id": job.id})
 
@@ -582,19 +568,19 @@ class SimApp:
             raise ApiError(404, "SIM.0404", f"The job {job_id} does not exist.")
         return job
 
-    def _ims_get_job(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _ims_get_job(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         return Reply(200, views.job(self.state, self._job_or_404(args["job_id"])))
 
     _ecs_get_job = _ims_get_job
 
-    def _ims_get_job_progress(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _ims_get_job_progress(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         return Reply(200, views.job(self.state, self._job_or_404(args["job_id"], "ims"), progress=True))
 
-    def _ims_get_quota(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _ims_get_quota(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         return Reply(200, views.image_quota(self.state))
 
     # ---- CBR --------------------------------------------------------------------------------------
-    def _cbr_list_vaults(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _cbr_list_vaults(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         q = request.args
         vaults = sorted((v for v in self.state.vaults.values() if self.state.listed(v)), key=lambda v: v.created)
         if t := q.get("object_type"):
@@ -609,7 +595,7 @@ class SimApp:
             200, {"vaults": [views.vault(self.state, v) for v in vaults[offset : offset + limit]], "count": len(vaults)}
         )
 
-    def _cbr_list_vaults_by_tags(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _cbr_list_vaults_by_tags(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         """``POST /v3/{pid}/vault/resource_instances/action`` (OTC-CBR ``tags/querying_vault_resources.rst``):
         the vault list has no tag filter; this call is CBR's way to find vaults by tag. ``resource_detail``
         is an array of vaults (the table says so, as does the SDK's ``TagResource``)."""
@@ -617,32 +603,32 @@ class SimApp:
         body = self._json(request, "BackupService.0004")
         return _resources_by_tags(body, vaults, lambda v: [views.vault(self.state, v)], "BackupService.0004")
 
-    def _cbr_delete_vault(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _cbr_delete_vault(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         actions.delete_vault(self.state, args["vault_id"])
         return Reply(204)
 
-    def _cbr_delete_backup(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _cbr_delete_backup(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         actions.delete_cbr_backup(self.state, args["backup_id"])
         return Reply(204)
 
-    def _cbr_get_vault(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _cbr_get_vault(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         return Reply(200, {"vault": views.vault(self.state, actions.get_vault(self.state, args["vault_id"]))})
 
-    def _cbr_create_vault(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _cbr_create_vault(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         vault = actions.create_vault(self.state, self._json(request, "BackupService.0004"))
         return Reply(200, {"vault": views.vault(self.state, vault)})
 
-    def _cbr_add_resources(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _cbr_add_resources(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         added = actions.add_resources(self.state, args["vault_id"], self._json(request, "BackupService.0004"))
         return Reply(200, {"add_resource_ids": added})
 
-    def _cbr_create_checkpoint(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _cbr_create_checkpoint(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         checkpoint, _ = actions.create_checkpoint(
             self.state, self._json(request, "BackupService.0004"), fail=effects.fail
         )
         return Reply(200, {"checkpoint": checkpoint})
 
-    def _cbr_get_checkpoint(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _cbr_get_checkpoint(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         """``GET /v3/{project_id}/checkpoints/{checkpoint_id}`` (OTC-CBR ``cbr_apis/restore_points/
         querying_a_restore_point.rst``): the restore point, from the backups it made."""
         now = self.state.now()
@@ -654,7 +640,7 @@ class SimApp:
             raise ApiError(404, "BackupService.6217", "The backup restore point does not exist.")
         return Reply(200, {"checkpoint": views.cbr_checkpoint(self.state, backups)})
 
-    def _cbr_list_backups(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _cbr_list_backups(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         q = request.args
         now = self.state.now()
         backups = [b for b in self.state.cbr_backups.values() if not b.gone(self.state.now()) and self.state.listed(b)]
@@ -675,7 +661,7 @@ class SimApp:
             },
         )
 
-    def _cbr_get_backup(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _cbr_get_backup(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         backup = self.state.cbr_backup(args["backup_id"])
         if backup is None:
             if self.emu.profile.cbr_missing_is_401:
@@ -683,7 +669,7 @@ class SimApp:
             raise ApiError(404, "BackupService.6200", f"The backup {args['backup_id']} does not exist.")
         return Reply(200, {"backup": views.cbr_backup(self.state, backup)})
 
-    def _cbr_list_tasks(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _cbr_list_tasks(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         """``GET /v3/{pid}/operation-logs``: only backup tasks exist here (one per backup), newest first."""
         q = request.args
         now = self.state.now()
@@ -708,7 +694,7 @@ class SimApp:
             },
         )
 
-    def _cbr_get_task(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _cbr_get_task(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         backup = self.state.cbr_task(args["task_id"])
         if backup is None:
             # The documents give no code for an unknown task; the emulator's generic not-found code stands in.
@@ -724,18 +710,18 @@ class SimApp:
                 404, "CSBS.1002", f"The provider {args['provider_id']} does not exist (use {CSBS_PROVIDER_ID})."
             )
 
-    def _csbs_check_protectable(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _csbs_check_protectable(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         self._check_provider(args)
         return Reply(200, {"protectable": actions.check_protectable(self.state, self._json(request, "CSBS.1001"))})
 
-    def _csbs_protect(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _csbs_protect(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         self._check_provider(args)
         checkpoint, _ = actions.protect(
             self.state, args["server_id"], self._json(request, "CSBS.1001"), fail=effects.fail
         )
         return Reply(200, {"checkpoint": checkpoint})
 
-    def _csbs_list_backups(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _csbs_list_backups(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         q = request.args
         now = self.state.now()
         items = [b for b in self.state.csbs_backups.values() if not b.gone(self.state.now()) and self.state.listed(b)]
@@ -761,32 +747,32 @@ class SimApp:
             },
         )
 
-    def _csbs_list_backups_by_tags(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _csbs_list_backups_by_tags(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         """``POST /v1/{pid}/csbs_backup/resource_instances/action`` (OTC-CSBS
         ``tag_management/querying_backup_resources_by_tag.rst``): backups by the tags ``protect`` gave them."""
         items = [b for b in self.state.csbs_backups.values() if not b.gone(self.state.now()) and self.state.listed(b)]
         body = self._json(request, "CSBS.1001")
         return _resources_by_tags(body, items, lambda b: views.csbs_backup(self.state, b), "CSBS.1001")
 
-    def _csbs_delete_backup(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _csbs_delete_backup(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         self._check_provider(args)
         actions.delete_csbs_checkpoint(self.state, args["checkpoint_id"])
         return Reply(200)
 
-    def _csbs_get_backup(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _csbs_get_backup(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         backup = self.state.csbs_backup(args["backup_id"])
         if backup is None:
             raise ApiError(404, "CSBS.3001", f"The backup {args['backup_id']} does not exist.")
         return Reply(200, {"checkpoint_item": views.csbs_backup(self.state, backup)})
 
     # ---- ECS --------------------------------------------------------------------------------------
-    def _ecs_get_server(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _ecs_get_server(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         server = self.state.server(args["server_id"])
         if server is None or self.state.now() < server.build.start + D.SERVER_UNREGISTERED:
             raise ApiError(404, "Ecs.0114", f"Instance[{args['server_id']}] could not be found.")
         return Reply(200, {"server": views.server(self.state, server)})
 
-    def _ecs_list_servers(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _ecs_list_servers(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         q = request.args
         now = self.state.now()
         servers = sorted(
@@ -813,18 +799,18 @@ class SimApp:
         chosen = servers[(page - 1) * limit : page * limit]
         return Reply(200, {"count": len(servers), "servers": [views.server(self.state, s) for s in chosen]})
 
-    def _ecs_list_flavors(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _ecs_list_flavors(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         az = request.args.get("availability_zone")
         if az and az not in self.state.availability_zones:
             return Reply(200, {"flavors": []})
         zones = [az] if az else self.state.availability_zones
         return Reply(200, {"flavors": [views.flavor(f, zones) for f in self.state.flavors.values()]})
 
-    def _ecs_get_limits(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _ecs_get_limits(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         return Reply(200, views.server_limits(self.state))
 
     @classmethod
-    def _operation(cls, endpoint: str, request: Request) -> tuple[str, str]:
+    def _operation(cls, endpoint: str, request: SimRequest) -> tuple[str, str]:
         """(service, operation); a create with ``"dry_run": true`` is ``ecs.check_create_server``: a rule
         on ``ecs.create_server`` meets it only when it refuses (``FaultRule.matches``)."""
         service, operation = endpoint.split(".", 1)
@@ -836,12 +822,12 @@ class SimApp:
             return service, operation  # the create itself says the body is not JSON
         return service, "check_create_server" if isinstance(body, dict) and body.get("dry_run") is True else operation
 
-    def _ecs_create_server(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _ecs_create_server(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         job = actions.create_server(self.state, self._json(request, "Ecs.0005"), fail=effects.fail)
         assert job is not None  # not a dry run: _dispatch names that check_create_server
         return Reply(200, {"job_id": job.id, "serverIds": list(job.server_ids)})
 
-    def _ecs_check_create_server(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _ecs_check_create_server(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         """``"dry_run": true``: the create's own checks, nothing made; 202 when it would be accepted."""
         job = actions.create_server(self.state, self._json(request, "Ecs.0005"), fail=effects.fail, dry_run=True)
         if job is not None:  # a region that ignores dry_run (tests make one): it answers as a create
@@ -850,36 +836,36 @@ class SimApp:
             202, {"error": {"code": "Ecs.0000", "message": "The dry run passed: the request would have been accepted."}}
         )
 
-    def _ecs_list_availability_zones(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _ecs_list_availability_zones(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         zones = [
             {"zoneName": z, "zoneState": {"available": True}, "hosts": None} for z in self.state.availability_zones
         ]
         return Reply(200, {"availabilityZoneInfo": zones})
 
     # ---- EVS --------------------------------------------------------------------------------------
-    def _evs_list_volume_types(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _evs_list_volume_types(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         zones = ",".join(self.state.availability_zones)
         return Reply(200, {"volume_types": [views.volume_type(name, zones) for name in VOLUME_TYPES]})
 
-    def _ecs_delete_servers(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _ecs_delete_servers(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         job = actions.delete_servers(self.state, self._json(request, "Ecs.0005"), fail=effects.fail)
         return Reply(200, {"job_id": job.id})
 
     # ---- VPC --------------------------------------------------------------------------------------
-    def _vpc_list_vpcs(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _vpc_list_vpcs(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         vpcs = list(self.state.vpcs.values())
         if vid := request.args.get("id"):
             vpcs = [v for v in vpcs if v.id == vid]
         return Reply(200, {"vpcs": [views.vpc(v, self.state.project_id) for v in vpcs]})
 
-    def _vpc_list_subnets(self, request: Request, args: dict[str, str], effects: Effects) -> Reply:
+    def _vpc_list_subnets(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         subnets = list(self.state.subnets.values())
         if vid := request.args.get("vpc_id"):
             subnets = [s for s in subnets if s.vpc_id == vid]
         return Reply(200, {"subnets": [views.subnet(s, self.state.project_id) for s in subnets]})
 
     # ---- admin (no authentication) ---------------------------------------------------------------
-    def _admin(self, operation: str, request: Request) -> Reply:
+    def _admin(self, operation: str, request: SimRequest) -> Reply:
         try:
             body = self._json(request, "SIM.0400") if request.method == "POST" else {}
             with self.lock:
