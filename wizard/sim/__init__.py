@@ -1,8 +1,8 @@
 """``wizard.sim``: an offline IMS/CBR/CSBS/ECS/IAM (+ minimal VPC) cloud emulator.
 
 It imports only the standard library, werkzeug (for its HTTP server alone: in process the emulator
-answers through :mod:`wizard.sim.wsgi`) and requests (for :meth:`Emulator.session` alone), never the rest of ``wizard``: the
-emulator and the client are independent readings of the same API documents.
+answers through :mod:`wizard.sim.wsgi`) and requests (for :meth:`Emulator.session` alone), never the
+rest of ``wizard``: the emulator and the client are independent readings of the same API documents.
 
 Public API::
 
