@@ -80,9 +80,9 @@ class Emulator:
             return self.faults.effects(service, operation)
 
     def transport(self) -> InProcessTransport:
-        """A transport for the cloud client whose requests reach this emulator in process, whatever
-        their URL (the demo's clients use it: it needs no ``requests``)."""
-        return InProcessTransport(self.app)
+        """A transport for the cloud client whose requests to ``DEMO.endpoint`` reach this emulator in
+        process (the demo's clients use it: it needs no ``requests``)."""
+        return InProcessTransport(self.app, DEMO.endpoint)
 
     def session(self) -> requests.Session:
         """A ``requests.Session`` whose requests to ``DEMO.endpoint`` reach this emulator in-process."""

@@ -114,11 +114,15 @@ class OutgoingRequest:
 
 
 class InProcessTransport:
-    """Sends requests for any URL to one WSGI app, in this thread. A lost answer (fault injection)
-    raises :class:`ConnectionAbortedError`, as a dropped connection would."""
+    """Sends requests under ``base`` to one WSGI app, in this thread; a lost answer (fault injection)
+    raises :class:`ConnectionAbortedError`, as a dropped connection would. A URL elsewhere (a setting
+    that sends one service to a real address) goes over the network through ``requests``, imported
+    then, as with :meth:`Emulator.session`."""
 
-    def __init__(self, app: WSGIApp) -> None:
+    def __init__(self, app: WSGIApp, base: str) -> None:
         self.app = app
+        self.base = base.rstrip("/") + "/"
+        self._network: Any = None
 
     def request(
         self,
@@ -131,6 +135,8 @@ class InProcessTransport:
         timeout: Any = None,
         verify: bool = True,
     ) -> InProcessAnswer:
+        if not url.startswith(self.base):
+            return self._over_network(method, url, data, headers, auth, timeout, verify)
         outgoing = OutgoingRequest(method.upper(), url, dict(headers or {}), data)
         if auth is not None:
             auth(outgoing)
@@ -141,5 +147,23 @@ class InProcessTransport:
         code, _, reason = status.partition(" ")
         return InProcessAnswer(int(code), reason, AnswerHeaders(pairs), content, url)
 
+    def _over_network(
+        self,
+        method: str,
+        url: str,
+        data: bytes | None,
+        headers: Mapping[str, str] | None,
+        auth: Any,
+        timeout: Any,
+        verify: bool,
+    ) -> Any:
+        if self._network is None:
+            import requests
+
+            self._network = requests.Session()
+            self._network.trust_env = False  # as Emulator.session(): no proxy stands before an emulator
+        return self._network.request(method, url, data=data, headers=headers, auth=auth, timeout=timeout, verify=verify)
+
     def close(self) -> None:
-        pass
+        if self._network is not None:
+            self._network.close()
