@@ -42,6 +42,8 @@ CLOUD_TITLES = {"hwc": "Huawei Cloud", "otc": "Open Telekom Cloud"}
 
 @dataclass
 class Credentials:
+    """Who calls the cloud: AK/SK (with an optional security token) or an IAM user's password."""
+
     kind: CredentialKind
     ak: str | None = None
     sk: Secret | None = None
@@ -60,6 +62,8 @@ class Credentials:
 
 @dataclass
 class Settings:
+    """Everything resolved from flags, environment and config files: cloud, region, project, endpoints, credentials."""
+
     cloud: CloudName
     region: str
     project_id: str | None

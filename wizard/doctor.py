@@ -17,12 +17,11 @@ The same words serve the front ends: :func:`connection_row` is the credentials c
 
 from __future__ import annotations
 
-import ipaddress
-import statistics
 import time
+from calendar import timegm
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -264,9 +263,25 @@ def _failed(service: str, call: str, exc: CloudError | CloudUnreachable) -> Answ
     return Answer(service, call, unreachable=exc)
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def _http_date(value: str | None) -> float | None:
+    """Seconds since the epoch of an HTTP ``Date``: the usual form (``Wed, 02 Dec 2026 07:49:26 GMT``)
+    read by hand, any other by :mod:`email.utils`, imported only then (it costs a demo's connection
+    check more than the check does)."""
     if not value:
         return None
+    parts = value.split()
+    if len(parts) == 6 and parts[5] == "GMT" and parts[2] in _MONTHS and parts[4].count(":") == 2:
+        try:
+            hour, minute, second = (int(n) for n in parts[4].split(":"))
+            moment = datetime(int(parts[3]), _MONTHS.index(parts[2]) + 1, int(parts[1]), hour, minute, second)
+            return float(timegm(moment.timetuple()))
+        except ValueError:
+            return None
+    from email.utils import parsedate_to_datetime
+
     try:
         return parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError):
@@ -387,6 +402,8 @@ def _is_loopback(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     if host == "localhost":
         return True
+    import ipaddress
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -539,6 +556,8 @@ def check_clock(probe: Probe) -> Row:
         blocked = probe.blocked()
         reason = f"not checked: {blocked}" if blocked else "no answer carried the cloud's time (a Date header)"
         return Row("clock", Status.UNKNOWN, reason)
+    import statistics
+
     skew = statistics.median(skews)
     off = abs(skew)
     side = "behind" if skew > 0 else "ahead of"

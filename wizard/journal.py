@@ -53,6 +53,8 @@ def platform_state_dir() -> Path:
 
 @dataclass
 class Run:
+    """One run as its journal records it: the image, the cloud, the diagnosis, the answers and the steps."""
+
     run_id: str
     image_ref: str
     cloud: dict[str, Any]

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PollPolicy:
+    """How often a wait asks the cloud: the time left at the pace the progress shows, else a share of the
+    time waited so far, within bounds."""
+
     min_interval: float = 2.0
     max_interval: float = 20.0
     growth: float = 0.05

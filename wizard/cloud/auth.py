@@ -86,6 +86,8 @@ def sdk_date(now: datetime | None = None) -> str:
 
 @dataclass(frozen=True)
 class SignedParts:
+    """The intermediate strings of one signature and the signature itself (the test vectors check each)."""
+
     canonical_request: str
     string_to_sign: str
     signed_headers: str
@@ -189,6 +191,8 @@ class AkSkAuth:
 
 @dataclass
 class _Token:
+    """An IAM token, when it expires (epoch seconds) and the project it is scoped to."""
+
     value: Secret
     expires_at: float
     project_id: str | None

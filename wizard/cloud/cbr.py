@@ -17,6 +17,8 @@ SERVER_RESOURCE_TYPE = "OS::Nova::Server"
 
 @dataclass
 class CbrClient:
+    """CBR (v3) calls for one project: vaults, backups (checkpoints), their tasks."""
+
     http: HttpClient
     project_id: str
 

@@ -58,6 +58,8 @@ class CloudTarget(Protocol):
 
 @dataclass
 class Clients:
+    """Every service's client for one project, sharing one auth and one record of the calls made."""
+
     ims: ImsClient
     cbr: CbrClient
     csbs: CsbsClient

@@ -16,6 +16,8 @@ SERVER_RESOURCE_TYPE = "OS::Nova::Server"
 
 @dataclass(frozen=True)
 class Protectable:
+    """Whether CSBS can back a server up, with the cloud's reason when it cannot."""
+
     server_id: str
     ok: bool
     code: str | None
@@ -24,6 +26,8 @@ class Protectable:
 
 @dataclass
 class CsbsClient:
+    """CSBS (v1) calls for one project."""
+
     http: HttpClient
     project_id: str
 

@@ -51,6 +51,8 @@ class ServerSpec:
 
 @dataclass
 class EcsClient:
+    """ECS calls for one project: servers, flavors, limits, availability zones, jobs."""
+
     http: HttpClient
     project_id: str
 
@@ -132,6 +134,8 @@ class EcsClient:
 
 @dataclass
 class VpcClient:
+    """VPC calls for one project: the networks a temporary server can use."""
+
     http: HttpClient
     project_id: str
 
@@ -146,6 +150,8 @@ class VpcClient:
 
 @dataclass
 class EvsClient:
+    """EVS calls for one project: the disk types a region offers."""
+
     http: HttpClient
     project_id: str
 

@@ -17,7 +17,6 @@ Retry rules (why they differ by call):
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import math
@@ -26,7 +25,6 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 from wizard.cloud.auth import encode_query
@@ -102,16 +100,12 @@ def _requests_error(exc: OSError, name: str) -> bool:
     return module is not None and isinstance(exc, getattr(module.exceptions, name))
 
 
-@functools.cache
 def user_agent() -> str:
-    """``ecs-wizard/<version>``, the version from the installed package's metadata (read on the first
-    call: importing :mod:`importlib.metadata` is not free)."""
-    from importlib.metadata import PackageNotFoundError, version
+    """``ecs-wizard/<version>``: the package's own version (``wizard.__version__``, which the
+    installed metadata is built from)."""
+    from wizard import __version__  # the package root: no layer of the wizard (see the import contracts)
 
-    try:
-        return f"ecs-wizard/{version('ecs-wizard')}"
-    except PackageNotFoundError:  # a source tree that was never installed
-        return "ecs-wizard/unknown"
+    return f"ecs-wizard/{__version__}"
 
 
 def unreachable_kind(exc: OSError) -> str:
@@ -177,6 +171,8 @@ def _strip_html(text: str) -> str:
 
 @dataclass(frozen=True)
 class RetryPolicy:
+    """How often and how long a call is retried (see the module docstring for which calls)."""
+
     max_attempts: int = 4
     base_delay: float = 0.5
     max_delay: float = 8.0
@@ -199,6 +195,8 @@ def _retry_after(response: Answer) -> float | None:
     try:
         seconds = float(value)
     except ValueError:
+        from email.utils import parsedate_to_datetime  # an HTTP date, rarely sent: imported when one is
+
         try:
             seconds = max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
         except (TypeError, ValueError, OverflowError):
@@ -208,6 +206,8 @@ def _retry_after(response: Answer) -> float | None:
 
 @dataclass
 class HttpClient:
+    """One service's calls: its base URL, transport, auth, retries and call records."""
+
     service: str
     endpoint: str
     auth: Callable[[Any], Any] | None = None  # signs the outgoing request (wizard.cloud.auth)

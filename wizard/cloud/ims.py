@@ -17,6 +17,8 @@ PAGE_SIZE = 500  # the service's default and maximum page
 
 @dataclass
 class ImsClient:
+    """IMS calls for one project: images, whole-image creation, jobs, quota."""
+
     http: HttpClient
     project_id: str
 

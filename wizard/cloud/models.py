@@ -55,6 +55,8 @@ class Tagged:
 
 @dataclass
 class Image(Tagged):
+    """An IMS image as the client reads it (``raw`` keeps the whole answer)."""
+
     id: str
     name: str
     status: str
@@ -131,6 +133,8 @@ class Job:
 
 @dataclass
 class VaultResource:
+    """A server protected by a CBR vault."""
+
     id: str
     type: str
     protect_status: str | None = None
@@ -138,6 +142,8 @@ class VaultResource:
 
 @dataclass
 class Vault(Tagged):
+    """A CBR vault as the client reads it."""
+
     id: str
     name: str
     object_type: str
@@ -293,6 +299,8 @@ def _float(value: Any) -> float | None:
 
 @dataclass
 class Server(Tagged):
+    """An ECS server as the client reads it."""
+
     id: str
     name: str
     status: str
@@ -325,6 +333,8 @@ class Server(Tagged):
 
 @dataclass
 class Flavor:
+    """An ECS flavor (server size) as the client reads it."""
+
     id: str
     name: str
     vcpus: int | None

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class DemoAccount:
+    """The demo's endpoint, credentials and project, which the emulator accepts."""
+
     endpoint: str
     """Base URL the in-process adapter is mounted on (``.invalid``: it never resolves)."""
     ak: str

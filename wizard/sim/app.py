@@ -20,7 +20,6 @@ import uuid
 from calendar import timegm
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from email.utils import formatdate
 from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -33,7 +32,7 @@ from wizard.sim.faults import CREATING_OPERATIONS, MUTATING_OPERATIONS, Effects,
 from wizard.sim.profiles import MALFORMED_URL
 from wizard.sim.signing import SignatureError, verify
 from wizard.sim.state import VOLUME_TYPES, Job, LateAction, State
-from wizard.sim.wsgi import MethodNotAllowed, RouteNotFound, Routes, SimRequest, environ_for, respond
+from wizard.sim.wsgi import MethodNotAllowed, RouteNotFound, Routes, SimRequest, environ_for, http_date, respond
 
 if TYPE_CHECKING:
     from wizard.sim.emulator import Emulator
@@ -88,6 +87,8 @@ JSON = "application/json;charset=UTF-8"
 
 @dataclass
 class Reply:
+    """A handler's answer before it is written: status, JSON body (None for none), extra headers."""
+
     status: int
     body: Any = None
     headers: dict[str, str] | None = None
@@ -251,7 +252,7 @@ class SimApp:
         # Date from the emulator's wall clock, as a real server's: clients read their clock skew from it.
         headers = {
             "X-Request-Id": request_id,
-            "Date": formatdate(self.emu.wall_clock(), usegmt=True),
+            "Date": http_date(self.emu.wall_clock()),
             **(reply.headers or {}),
         }
         body = None if reply.body is None else json.dumps(reply.body).encode()

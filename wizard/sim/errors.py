@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 @dataclass
 class ApiError(Exception):
+    """A handler's refusal, answered with the service's error body."""
+
     status: int
     code: str
     message: str

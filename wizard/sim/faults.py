@@ -177,6 +177,8 @@ def _normalize_target(target: str) -> str:
 
 @dataclass
 class FaultRule:
+    """One ``--fault`` rule: which calls it matches, when, and what it does to them (:data:`RULE_SYNTAX`)."""
+
     target: str = "*.*"
     first: int | None = None
     prob: float | None = None

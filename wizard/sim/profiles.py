@@ -33,6 +33,8 @@ SERVICES = ("iam", "ims", "ecs", "cbr", "csbs", "vpc", "evs")
 
 @dataclass(frozen=True)
 class CloudProfile:
+    """Which cloud the emulator is: its region, zones, host names and its documented differences."""
+
     name: str
     title: str
     region: str

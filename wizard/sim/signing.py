@@ -25,7 +25,7 @@ import re
 from calendar import timegm
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from time import strptime
+from datetime import datetime
 from urllib.parse import quote, unquote
 
 ALGORITHM = "SDK-HMAC-SHA256"
@@ -94,6 +94,8 @@ def sign(sk: str, sdk_date: str, canonical: str) -> str:
 
 @dataclass(frozen=True)
 class AuthHeader:
+    """The parts of an ``Authorization: SDK-HMAC-SHA256 ...`` header."""
+
     access: str
     signed_headers: tuple[str, ...]
     signature: str
@@ -112,8 +114,17 @@ class SignatureError(Exception):
 
 
 def parse_sdk_date(value: str) -> float:
+    """Seconds since the epoch of ``YYYYMMDDTHHMMSSZ`` (:data:`DATE_FORMAT`), read by hand:
+    ``time.strptime`` builds its locale tables and compiles its patterns on first use, which a
+    demo's first call would pay."""
+    text = value.strip()
     try:
-        return float(timegm(strptime(value.strip(), DATE_FORMAT)))
+        if len(text) != 16 or text[8] != "T" or text[15] != "Z" or not (text[:8] + text[9:15]).isdigit():
+            raise ValueError(text)
+        moment = datetime(
+            int(text[0:4]), int(text[4:6]), int(text[6:8]), int(text[9:11]), int(text[11:13]), int(text[13:15])
+        )
+        return float(timegm(moment.timetuple()))
     except ValueError:
         raise SignatureError(f"X-Sdk-Date {value!r} is not in the format YYYYMMDDTHHMMSSZ") from None
 

@@ -51,6 +51,8 @@ class Progression:
 
 @dataclass
 class Flavor:
+    """A server size the emulated ECS offers."""
+
     id: str
     vcpus: int
     ram: int  # MB
@@ -59,6 +61,8 @@ class Flavor:
 
 @dataclass
 class Vpc:
+    """An emulated VPC."""
+
     id: str
     name: str
     cidr: str
@@ -67,6 +71,8 @@ class Vpc:
 
 @dataclass
 class Subnet:
+    """An emulated subnet of a VPC."""
+
     id: str
     name: str
     cidr: str
@@ -79,6 +85,8 @@ class Subnet:
 
 @dataclass
 class Volume:
+    """An emulated EVS disk."""
+
     id: str
     size: int  # GB
     volume_type: str
@@ -89,6 +97,8 @@ class Volume:
 
 @dataclass
 class Server:
+    """An emulated ECS server."""
+
     id: str
     name: str
     flavor_id: str
@@ -123,6 +133,8 @@ class Server:
 
 @dataclass
 class Image:
+    """An emulated IMS image."""
+
     id: str
     name: str
     created: float
@@ -147,6 +159,8 @@ class Image:
 
 @dataclass
 class Job:
+    """An emulated asynchronous job (IMS or ECS); its status follows from its progression and the clock."""
+
     id: str
     service: str  # ims | ecs
     job_type: str
@@ -169,6 +183,8 @@ class Job:
 
 @dataclass
 class VaultResource:
+    """A server in an emulated CBR vault."""
+
     server_id: str
     name: str
     added: float
@@ -176,6 +192,8 @@ class VaultResource:
 
 @dataclass
 class Vault:
+    """An emulated CBR vault."""
+
     id: str
     name: str
     size_gb: int
@@ -203,6 +221,8 @@ class DiskCopy:
 
 @dataclass
 class BackupCommon:
+    """What CBR and CSBS backups share in the emulator."""
+
     id: str
     checkpoint_id: str
     name: str
@@ -249,6 +269,8 @@ class BackupCommon:
 
 @dataclass
 class CbrBackup(BackupCommon):
+    """An emulated CBR backup (restore point)."""
+
     vault_id: str = ""
 
     DELETING: ClassVar[tuple[str, str]] = (
@@ -264,11 +286,15 @@ class CbrBackup(BackupCommon):
 
 @dataclass
 class CsbsBackup(BackupCommon):
+    """An emulated CSBS backup (checkpoint item)."""
+
     DELETING: ClassVar[tuple[str, str]] = ("deleting", "deleted")  # backup_management/querying_a_single_backup.rst
 
 
 @dataclass
 class Token:
+    """An IAM token the emulator issued."""
+
     value: str
     issued: float
     expires: float
@@ -294,6 +320,8 @@ class LateAction:
 
 @dataclass
 class Quotas:
+    """The emulated account's limits."""
+
     private_images: int = 100
     servers: int = 20
     cores: int = 80  # no document gives defaults for these two; a small account's figures

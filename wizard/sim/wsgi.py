@@ -10,11 +10,25 @@ HTTP server (``ecs-wizard sim serve``, :mod:`wizard.sim.server`) still uses werk
 from __future__ import annotations
 
 import io
-import re
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def http_date(seconds: float) -> str:
+    """An HTTP ``Date`` (RFC 9110 IMF-fixdate, e.g. ``Wed, 02 Dec 2026 07:49:26 GMT``), in English
+    whatever the locale, as ``email.utils.formatdate(usegmt=True)`` writes it, without importing
+    ``email``."""
+    t = time.gmtime(seconds)
+    return (
+        f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year:04d} "
+        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
+    )
 
 
 class QueryArgs(Mapping[str, str]):
@@ -126,34 +140,40 @@ class MethodNotAllowed(Exception):
 
 
 class Routes:
-    """``(pattern, methods, endpoint)`` rows, each ``<name>`` in a pattern one path segment. The
-    patterns are compiled on the first match. A route for GET answers HEAD too, as werkzeug's did."""
+    """``(pattern, methods, endpoint)`` rows, each ``<name>`` in a pattern one whole, non-empty path
+    segment. A route for GET answers HEAD too, as werkzeug's did."""
 
     def __init__(self, rows: Iterable[tuple[str, Iterable[str], str]]) -> None:
-        self._rows = [(pattern, frozenset(methods), endpoint) for pattern, methods, endpoint in rows]
-        self._compiled: list[tuple[re.Pattern[str], frozenset[str], str]] | None = None
+        self._rows = [
+            (tuple(pattern.split("/")), frozenset(methods) | ({"HEAD"} if "GET" in methods else set()), endpoint)
+            for pattern, methods, endpoint in rows
+        ]
 
-    def _table(self) -> list[tuple[re.Pattern[str], frozenset[str], str]]:
-        if self._compiled is None:
-            table = []
-            for pattern, methods, endpoint in self._rows:
-                parts = re.split(r"<(\w+)>", pattern)
-                source = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>[^/]+)" for i, p in enumerate(parts))
-                table.append(
-                    (re.compile(source + r"\Z"), methods | ({"HEAD"} if "GET" in methods else set()), endpoint)
-                )
-            self._compiled = table
-        return self._compiled
+    @staticmethod
+    def _named(pattern: tuple[str, ...], segments: list[str]) -> dict[str, str] | None:
+        """The named segments when ``segments`` fit ``pattern``, else None."""
+        if len(pattern) != len(segments):
+            return None
+        named: dict[str, str] = {}
+        for part, segment in zip(pattern, segments, strict=True):
+            if part.startswith("<"):
+                if not segment:
+                    return None
+                named[part[1:-1]] = segment
+            elif part != segment:
+                return None
+        return named
 
     def match(self, method: str, path: str) -> tuple[str, dict[str, str]]:
         """The endpoint and the path's named segments; :class:`MethodNotAllowed` or :class:`RouteNotFound`."""
+        segments = path.split("/")
         allowed: set[str] = set()
-        for regex, methods, endpoint in self._table():
-            found = regex.match(path)
-            if found is None:
+        for pattern, methods, endpoint in self._rows:
+            named = self._named(pattern, segments)
+            if named is None:
                 continue
             if method in methods:
-                return endpoint, found.groupdict()
+                return endpoint, named
             allowed |= methods
         if allowed:
             raise MethodNotAllowed(sorted(allowed))
