@@ -7,12 +7,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Button, Footer, Header
+from textual.widgets import Button, Header
 
 from screens.abandoning import AbandonsRuns
 from screens.base import WizardScreen
 from screens.messages import RunReady
 from screens.widgets.evidence import EvidenceTable
+from screens.widgets.footer import Footer
 from screens.widgets.main_scroll import MainScroll
 from screens.widgets.plain import Plain
 from wizard import flowchart, ownership

@@ -9,11 +9,12 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from screens.base import WizardScreen
 from screens.messages import ConfirmRequest, Reply, RunDone, RunEventMessage, StepGateRequest, StepProgress
 from screens.modals import ConfirmModal
+from screens.widgets.footer import Footer
 from screens.widgets.main_scroll import MainScroll
 from screens.widgets.plain import Plain
 from screens.widgets.step_panel import StepPanel

@@ -9,10 +9,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Button, Footer, Header, Static
+from textual.widgets import Button, Header, Static
 
 from screens.base import WizardScreen
 from screens.widgets.flowchart import FlowchartView
+from screens.widgets.footer import Footer
 from screens.widgets.main_scroll import MainScroll
 from screens.widgets.plain import Plain
 from screens.widgets.step_panel import flags

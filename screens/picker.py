@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from screens.base import WizardScreen
 from screens.messages import DiagnosisReady, ImagesListed, ScanFinished, ScanResult
+from screens.widgets.footer import Footer
 from screens.widgets.plain import Plain, as_text
 from wizard.diagnose import Diagnosis, no_full_ecs_images
 from wizard.verdict import Verdict

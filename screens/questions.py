@@ -10,10 +10,11 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Header, RadioSet, Select
+from textual.widgets import Button, Header, RadioSet, Select
 
 from screens.base import WizardScreen
 from screens.messages import PlanReady, ServerQuestionsReady
+from screens.widgets.footer import Footer
 from screens.widgets.main_scroll import MainScroll
 from screens.widgets.plain import Plain
 from screens.widgets.question import UNANSWERED, QuestionField

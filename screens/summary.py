@@ -9,12 +9,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Button, Footer, Header, Static
+from textual.widgets import Button, Header, Static
 
 from screens.advice import TUI
 from screens.base import WizardScreen
 from screens.messages import RunReady
 from screens.widgets.bar_chart import BarChart
+from screens.widgets.footer import Footer
 from screens.widgets.main_scroll import MainScroll
 from screens.widgets.plain import Plain
 from wizard.before_after import TITLE as BEFORE_AFTER_TITLE

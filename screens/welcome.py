@@ -9,11 +9,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Button, DataTable, Footer, Header
+from textual.widgets import Button, DataTable, Header
 
 from screens.abandoning import AbandonsRuns
 from screens.base import WizardScreen
 from screens.messages import ConnectionChecked, RunOpened, RunReady
+from screens.widgets.footer import Footer
 from screens.widgets.main_scroll import MainScroll
 from screens.widgets.plain import Plain, as_text
 from wizard.journal import Run
