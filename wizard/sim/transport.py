@@ -13,12 +13,13 @@ from __future__ import annotations
 import io
 import json
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from wizard.sim.errors import LostResponse
+from wizard.sim.wsgi import Headers
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -69,29 +70,13 @@ def call_wsgi(
     return captured[0], captured[1], content
 
 
-class AnswerHeaders(Mapping[str, str]):
-    """An answer's headers, looked up in any case (as HTTP header names are)."""
-
-    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
-        self._items = {name.lower(): (name, value) for name, value in pairs}
-
-    def __getitem__(self, name: str) -> str:
-        return self._items[name.lower()][1]
-
-    def __iter__(self) -> Iterator[str]:
-        return (name for name, _ in self._items.values())
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
 @dataclass
 class InProcessAnswer:
     """What :class:`InProcessTransport` returns: the parts of ``requests.Response`` the client reads."""
 
     status_code: int
     reason: str
-    headers: AnswerHeaders
+    headers: Headers
     content: bytes
     url: str
 
@@ -145,7 +130,7 @@ class InProcessTransport:
         except LostResponse as exc:
             raise ConnectionAbortedError(f"Connection aborted: no answer from the emulator ({exc})") from None
         code, _, reason = status.partition(" ")
-        return InProcessAnswer(int(code), reason, AnswerHeaders(pairs), content, url)
+        return InProcessAnswer(int(code), reason, Headers(pairs), content, url)
 
     def _over_network(
         self,

@@ -52,29 +52,34 @@ class QueryArgs(Mapping[str, str]):
         return list(self._lists.get(name, []))
 
 
-class RequestHeaders(Mapping[str, str]):
-    """A request's headers from its environ (``HTTP_X_SDK_DATE`` is ``X-Sdk-Date``), in any case."""
+class Headers(Mapping[str, str]):
+    """HTTP headers, looked up in any case (as header names are); a request's or an answer's."""
 
-    def __init__(self, environ: Mapping[str, Any]) -> None:
-        self._items: dict[str, tuple[str, str]] = {}
-        for key, value in environ.items():
-            if key.startswith("HTTP_"):
-                name = key[5:]
-            elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
-                name = key
-            else:
-                continue
-            title = "-".join(part.capitalize() for part in name.split("_"))
-            self._items[title.lower()] = (title, str(value))
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self._items = {name.lower(): (name, value) for name, value in pairs}
 
     def __getitem__(self, name: str) -> str:
         return self._items[name.lower()][1]
 
     def __iter__(self) -> Iterator[str]:
-        return (title for title, _ in self._items.values())
+        return (name for name, _ in self._items.values())
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+def request_headers(environ: Mapping[str, Any]) -> Headers:
+    """A request's headers from its environ (``HTTP_X_SDK_DATE`` is ``X-Sdk-Date``)."""
+    pairs = []
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            name = key[5:]
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
+            name = key
+        else:
+            continue
+        pairs.append(("-".join(part.capitalize() for part in name.split("_")), str(value)))
+    return Headers(pairs)
 
 
 class SimRequest:
@@ -87,7 +92,7 @@ class SimRequest:
         raw_path = str(environ.get("PATH_INFO", "")).encode("latin-1").decode("utf-8", "replace")
         self.path = "/" + raw_path.lstrip("/")
         self.args = QueryArgs(str(environ.get("QUERY_STRING", "")))
-        self.headers = RequestHeaders(environ)
+        self.headers = request_headers(environ)
         self._data: bytes | None = None
 
     @property
