@@ -1,11 +1,14 @@
 """Image -> Diagnosis: the verdict and the evidence read, field by field, plus the source ECS.
 
 The recipe (reference §0): the image's ``__whole_image`` and ``__backup_id``; the backup looked up
-in CBR (found: fast) then CSBS (``extend_info.support_lld`` true: new format, fast; false or
-absent: old format, slow); neither: the backup was deleted, but only where both services list the
-project's backups (a wrong project id answers 404 to everything). An answer that supports no verdict
-gives ``unknown``, with the reason. The backup's ``resource_id`` names the source ECS, which is looked
-up (404 ``Ecs.0114``: gone, where ECS lists the project's servers).
+in CBR, then CSBS, and its ``extend_info.support_lld`` read. CSBS: true is the new format (fast);
+false or absent, the old format (slow). CBR: CBR's own backups support fast creation, but CSBS
+backups migrated into CBR may not (reference §10 item 8: ``support_lld`` is a documented Boolean of a
+CBR backup, opentelekomcloud-docs/cloud-backup-recovery querying_a_specified_backup.rst), so false is
+slow too and true or absent fast. Found nowhere: the backup was deleted, but only where both services
+list the project's backups (a wrong project id answers 404 to everything). An answer that supports no
+verdict gives ``unknown``, with the reason. The backup's ``resource_id`` names the source ECS, which is
+looked up (404 ``Ecs.0114``: gone, where ECS lists the project's servers).
 """
 
 from __future__ import annotations
@@ -67,6 +70,11 @@ class Diagnosis:
 
     @property
     def summary(self) -> str:
+        if self.verdict == Verdict.AFFECTED and self.backup_service == "cbr":
+            return (
+                "Affected: this image was made from a CBR backup that does not support lazy loading (an old-format "
+                "backup migrated from CSBS), so ECSs created from it build slowly."
+            )
         return self.verdict.summary + (f" {self.reason[:1].upper()}{self.reason[1:]}." if self.reason else "")
 
     @property
@@ -281,24 +289,39 @@ def diagnose_image(clients: Clients, image: Image, project: ProjectAnswers | Non
     d.backup_service = backup.service
     d.support_lld = backup.support_lld
     d.backup_details = _backup_details(backup)
-    if backup.service == "cbr":
-        d.verdict = Verdict.NOT_AFFECTED_CBR
+    evidence.append(_lazy_loading_evidence(backup))
+    if _unreadable_lld(backup):
+        value = backup.extend_info["support_lld"]
+        d.verdict, d.reason = Verdict.UNKNOWN, f"its backup reports support_lld {value!r}, neither true nor false"
+    elif backup.service == "cbr":
+        d.verdict = Verdict.AFFECTED if backup.support_lld is False else Verdict.NOT_AFFECTED_CBR
     else:
-        where = f"CSBS GET checkpoint_items/{backup.id}"
-        value = backup.extend_info.get("support_lld", "(absent)")
-        evidence.append(
-            Evidence(
-                "extend_info.support_lld",
-                _shown(value),
-                where,
-                "new format: supports lazy loading"
-                if backup.support_lld
-                else "old format: no lazy loading, slow ECS creation",
-            )
-        )
         d.verdict = Verdict.NOT_AFFECTED_NEW_FORMAT if backup.support_lld else Verdict.AFFECTED
     d.source_server = _source_server(clients, backup, evidence, project)
     return d
+
+
+def _unreadable_lld(backup: Backup) -> bool:
+    """A ``support_lld`` that is there but reads as neither true nor false: no verdict rests on it."""
+    return backup.support_lld is None and backup.extend_info.get("support_lld") not in (None, "")
+
+
+def _lazy_loading_evidence(backup: Backup) -> Evidence:
+    """The backup's ``extend_info.support_lld``, read the same way for CBR and CSBS; only what an absent
+    field means differs (a CBR backup without it is CBR's own: fast)."""
+    where = f"CBR GET backups/{backup.id}" if backup.service == "cbr" else f"CSBS GET checkpoint_items/{backup.id}"
+    value = backup.extend_info.get("support_lld", "(absent)")
+    if backup.support_lld:
+        meaning = "new format: supports lazy loading"
+    elif _unreadable_lld(backup):
+        meaning = "neither true nor false: no verdict rests on it"
+    elif backup.service == "cbr" and backup.support_lld is None:
+        meaning = "a CBR backup: supports fast ECS creation"
+    elif backup.service == "cbr":
+        meaning = "no lazy loading (an old-format backup migrated from CSBS): slow ECS creation"
+    else:
+        meaning = "old format: no lazy loading, slow ECS creation"
+    return Evidence("extend_info.support_lld", _shown(value), where, meaning)
 
 
 def _find_backup(clients: Clients, backup_id: str, evidence: list[Evidence]) -> Backup | str | None:
@@ -306,7 +329,7 @@ def _find_backup(clients: Clients, backup_id: str, evidence: list[Evidence]) -> 
     look-up got neither the backup nor a 404 (refused, failed, not answered), the other service may
     still find it; if it does not, the reason that look-up gave is returned instead."""
     lookups = (
-        ("CBR", clients.cbr.get_backup, "backups", "made by CBR: supports fast creation", "not a CBR backup"),
+        ("CBR", clients.cbr.get_backup, "backups", "made by CBR", "not a CBR backup"),
         ("CSBS", clients.csbs.get_checkpoint_item, "checkpoint_items", "made by CSBS", "not a CSBS backup either"),
     )
     unclear: list[str] = []

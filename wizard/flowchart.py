@@ -119,9 +119,10 @@ NODES: tuple[Node, ...] = (
         "backup_service",
         "check",
         "Which service made its backup?",
-        "The image's __backup_id names the backup. Found in CBR: images from CBR backups always support fast "
-        "creation. Found in CSBS: look at its format. Found nowhere, while both services list the project's "
-        "backups: the backup was deleted. Any other answer: the cloud does not tell.",
+        "The image's __backup_id names the backup, looked up in CBR, then CSBS: found in either, look at its "
+        "format (CBR's own backups support fast creation, but old CSBS backups migrated into CBR may not). Found "
+        "nowhere, while both services list the project's backups: the backup was deleted. Any other answer: the "
+        "cloud does not tell.",
     ),
     Node(
         "fast_already",
@@ -133,9 +134,10 @@ NODES: tuple[Node, ...] = (
     Node(
         "csbs_format",
         "check",
-        "Is the CSBS backup in the new format?",
+        "Is the backup in the new format?",
         "New-format (enhanced, instant-restore) CSBS backups report extend_info.support_lld = true. Old-format "
-        "backups report false or nothing: that is the cause of the slow creation.",
+        "backups report false or nothing: that is the cause of the slow creation. A CBR backup reports true or "
+        "nothing, unless it is an old CSBS backup migrated into CBR, which reports false.",
     ),
     Node(
         "backup_gone",
@@ -156,7 +158,7 @@ NODES: tuple[Node, ...] = (
         "choose_service",
         "question",
         "Back up again with CBR or CSBS?",
-        "CBR is recommended: it replaces CSBS, every CBR backup supports fast creation, and it is where new "
+        "CBR is recommended: it replaces CSBS, every new CBR backup supports fast creation, and it is where new "
         "features land. Choose CSBS only where the account still uses it (a full backup is then made so it is "
         "in the new format). Some regions make full-ECS images only from CBR backups (IMS IMG.0190).",
     ),
@@ -175,8 +177,7 @@ EDGES: tuple[Edge, ...] = (
     Edge("is_full_ecs", "is_active", "yes"),
     Edge("is_active", "not_active", "no"),
     Edge("is_active", "backup_service", "yes"),
-    Edge("backup_service", "fast_already", "CBR"),
-    Edge("backup_service", "csbs_format", "CSBS"),
+    Edge("backup_service", "csbs_format", "CBR or CSBS"),
     Edge("backup_service", "backup_gone", "deleted"),
     Edge("backup_service", "cannot_tell", "no clear answer"),
     Edge("csbs_format", "fast_already", "new format"),
@@ -228,7 +229,7 @@ _OUTLINE = (  # (node, where its other branches lead)
     ("symptom", ""),
     ("is_full_ecs", "no -> out_of_scope"),
     ("is_active", "no -> not_active"),
-    ("backup_service", "CBR -> fast_already; deleted -> backup_gone; no clear answer -> cannot_tell"),
+    ("backup_service", "deleted -> backup_gone; no clear answer -> cannot_tell"),
     ("csbs_format", "new format -> fast_already"),
     ("choose_service", ""),
     ("source_exists", ""),

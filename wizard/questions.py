@@ -86,7 +86,7 @@ def repair_questions(diagnosis: Diagnosis) -> list[Question]:
                 Choice(
                     "cbr",
                     "CBR (recommended)",
-                    "Cloud Backup and Recovery replaces CSBS; every CBR backup supports fast ECS creation.",
+                    "Cloud Backup and Recovery replaces CSBS; a new CBR backup supports fast ECS creation.",
                 ),
                 Choice(
                     "csbs",

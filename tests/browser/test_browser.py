@@ -72,7 +72,7 @@ def test_the_welcome_screen_arrives_over_the_websocket(chromium, served, tmp_pat
 
 def walk_a_repair(tab: Tab) -> None:
     """The CBR repair of the image whose source ECS exists, by keyboard, answering every confirmation yes."""
-    tab.press("Enter", then="2 affected")
+    tab.press("Enter", then="3 affected")
     tab.press("erp-app", then="erp-app-full-2019")
     tab.press("Enter", then="3/7 Diagnosis")
     tab.press("n", then="4/7 Questions")
@@ -110,9 +110,9 @@ def test_a_whole_demo_repair_by_keyboard_leaves_another_tabs_world_alone(chromiu
         report = Path(download.value.path()).read_text()
         assert "**Status:** succeeded" in report and "erp-app-full-2019-fast" in report
         # The second tab, opened before the repair, scans its own demo world: the old images only.
-        second.press("Enter", then="2 affected")
+        second.press("Enter", then="3 affected")
         scanned = second.frames.since()
-        assert "5 full-ECS images scanned" in scanned
+        assert "6 full-ECS images scanned" in scanned
         assert "erp-app-full-2019-fast" not in scanned
         second.screenshot(tmp_path / "second-tab.png")
     finally:

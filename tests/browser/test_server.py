@@ -159,7 +159,7 @@ async def test_a_real_cloud_on_loopback_serves_its_own_project(tmp_path):
             client, socket_, receiving = await open_tab(url, frames)
             await wait_for_text(frames, DEMO.project_id)
             await socket_.send_str(json.dumps(["stdin", "\r"]))  # Enter: scan the project
-            await wait_for_text(frames, "2 affected")
+            await wait_for_text(frames, "3 affected")
             await socket_.close()
             await receiving
             await client.close()

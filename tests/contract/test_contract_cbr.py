@@ -18,7 +18,8 @@ MISSING = "5ca1ab1e-dead-4000-8000-000000000000"
 # ---- reads -------------------------------------------------------------------------------------
 def test_list_vaults_returns_server_vaults_with_their_resources(shared_cloud):
     ids = shared_cloud.ids
-    [vault] = shared_cloud.clients.cbr.list_vaults()
+    vault, migrated = shared_cloud.clients.cbr.list_vaults()
+    assert migrated.name == "vault-erp-crm" and migrated.holds(ids["server_stopped"])
     assert (vault.id, vault.name, vault.object_type, vault.size_gb, vault.status) == (
         ids["vault_id"],
         "vault-erp-db",

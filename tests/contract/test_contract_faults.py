@@ -27,7 +27,7 @@ def statuses(cloud, method, path):
 def test_429_with_retry_after_is_retried_after_exactly_that_long(cloud):
     cloud.emu.add_fault("ims.list_images:first=2:status=429:code=APIGW.0308:message=throttled:retry_after=3")
     images = cloud.clients.ims.list_images_page(__imagetype="private")
-    assert len(images) == 6
+    assert len(images) == 7
     assert statuses(cloud, "GET", "/v2/cloudimages") == [429, 429, 200]
     assert cloud.sleeps == [3.0, 3.0]
     assert (cloud.clients.calls[-1].status, cloud.clients.calls[-1].attempts) == (200, 3)

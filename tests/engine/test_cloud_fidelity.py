@@ -1,7 +1,7 @@
 """The engine against the cloud's documented behaviour where the first client read it wrongly
 (reference cloud-api.md §10): each test names the document it follows."""
 
-from tests.engine.helpers import added, inventory, start
+from tests.engine.helpers import added, inventory, repair, start
 from tests.frozen import BOTH_CLOUDS
 from wizard.diagnose import diagnose
 from wizard.sim import DEMO
@@ -265,3 +265,25 @@ def test_a_region_that_makes_images_only_from_cbr_backups_sends_the_csbs_path_to
     assert session.clients.csbs.get_checkpoint_item(backup_id).status == "available"  # kept: the user decides
     run = session.runner(start(session, image, service="cbr", source_exists=True), confirm=lambda s: True).run()
     assert run.status == "succeeded", run.error
+
+
+def test_a_cbr_backup_without_lazy_loading_is_affected_and_its_stopped_source_is_backed_up_again(session, emu):
+    """``extend_info.support_lld`` is a documented Boolean of a CBR backup (opentelekomcloud-docs/
+    cloud-backup-recovery api-ref/source/cbr_apis/backups/querying_a_specified_backup.rst) and CSBS backups
+    taken over by CBR may lack lazy loading: false is affected, with the evidence shown as for CSBS. A
+    stopped (SHUTOFF) ECS is a valid backup source (opentelekomcloud-docs/elastic-cloud-server ECS statuses)."""
+    image = emu.ids["image_old_cbr"]
+    diagnosis = diagnose(session.clients, image)
+    assert diagnosis.verdict == "affected" and diagnosis.backup_service == "cbr"
+    assert "CBR backup that does not support lazy loading" in diagnosis.summary
+    lld = next(e for e in diagnosis.evidence if e.field == "extend_info.support_lld")
+    assert (lld.value, lld.source) == ("false", f"CBR GET backups/{emu.ids['backup_old_cbr']}")
+    assert diagnosis.source_server.exists and diagnosis.source_server.status == "SHUTOFF"
+    before = inventory(session.clients)
+    run = repair(session, image, service="cbr", source_exists=True)
+    assert run.status == "succeeded", run.error
+    diff = added(before, inventory(session.clients))
+    assert set(diff) == {"images", "cbr_backups"}  # the server's vault is used again: nothing billable beyond
+    [backup_id] = diff["cbr_backups"]
+    assert session.clients.cbr.get_backup(backup_id).resource_id == emu.ids["server_stopped"]
+    assert diagnose(session.clients, run.new_image_id).verdict == "not-affected-cbr"

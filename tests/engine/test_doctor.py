@@ -84,7 +84,7 @@ def test_a_ready_configuration_passes_and_nothing_is_created(served):
     permissions = findings(rows["permissions"])
     assert permissions["ECS: create a server (dry run)"].status is Status.PASS
     assert permissions["creates and deletes"].status is Status.UNKNOWN  # not told, so not 'failed'
-    assert "3 of 20 used" in rows["quotas"].summary and "6 of 100 used" in rows["quotas"].summary
+    assert "4 of 20 used" in rows["quotas"].summary and "7 of 100 used" in rows["quotas"].summary
     assert "plain HTTP on this machine" in findings(rows["endpoints"])["ECS"].detail
 
 
@@ -205,12 +205,12 @@ def test_a_region_that_ignores_dry_run_gets_its_server_deleted_and_the_row_fails
 
 
 def test_used_up_quotas_fail_and_unreadable_ones_are_unknown(served):
-    emu = Emulator(scenario="demo", speed=0, scenario_params={"server_quota": 3, "image_quota": 6})
+    emu = Emulator(scenario="demo", speed=0, scenario_params={"server_quota": 4, "image_quota": 7})
     quotas = check_quotas(probe_for(settings_for(served(emu))))
     assert quotas.status is Status.FAIL
     assert (
         findings(quotas)["ECS servers"].status is Status.FAIL
-        and "3 of 3 used" in findings(quotas)["ECS servers"].detail
+        and "4 of 4 used" in findings(quotas)["ECS servers"].detail
     )
     assert (
         findings(quotas)["private images"].status is Status.FAIL

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from wizard.cloud.client import build_clients
+from wizard.cloud.models import Backup
 from wizard.config import resolve
 from wizard.diagnose import diagnose, scan
 from wizard.sim import DEMO, Emulator
@@ -32,7 +33,7 @@ def clients_for(emu: Emulator, project_id: str = DEMO.project_id):
 def test_a_wrong_project_id_makes_every_verdict_unknown_not_backup_missing():
     """The issue's case: today every image was 'backup-missing', '0 affected', exit 0."""
     results = scan(clients_for(Emulator(speed=0), WRONG_PROJECT))
-    assert len(results) == 5
+    assert len(results) == 6
     assert {d.verdict for d in results} == {Verdict.UNKNOWN}
     reason = results[0].reason or ""
     assert "CBR (404 BackupService.0404) and CSBS (404 CSBS.0404) did not list this project's backups" in reason
@@ -128,7 +129,7 @@ def test_diagnose_scan_and_run_exit_5_on_an_unknown_verdict(served, tmp_path):
     assert "ecs-wizard doctor" in done.stdout  # what to do
     done = ecs_wizard(url, "scan", state=tmp_path)
     assert done.returncode == 5, done.stderr
-    assert "5 full-ECS images, 2 affected, 1 unknown" in done.stdout
+    assert "6 full-ECS images, 3 affected, 1 unknown" in done.stdout
     assert "Unknown (erp-legacy-full-2018): CBR and CSBS answer 'not found' for its backup" in done.stdout
     done = ecs_wizard(url, "run", image, "--yes", "--json", state=tmp_path)
     assert done.returncode == 5
@@ -167,3 +168,26 @@ def test_the_journal_schema_accepts_an_unknown_verdict_with_its_reason_and_nothi
     path.write_text(json.dumps(data))
     with pytest.raises(UsageError, match="diagnosis.reason"):
         journal.load(run_id)
+
+
+@pytest.mark.parametrize("image", ["image_cbr", "image_old_csbs_server_exists"])
+def test_a_support_lld_that_reads_as_neither_true_nor_false_is_unknown(image, monkeypatch):
+    """``extend_info.support_lld`` is a Boolean in the CBR and CSBS documents (reference §0); a value that
+    reads as neither decides nothing, for a backup found in either service."""
+    emu = Emulator(speed=0)
+    clients = clients_for(emu)
+    client = clients.cbr if image == "image_cbr" else clients.csbs
+    lookup = "get_backup" if image == "image_cbr" else "get_checkpoint_item"
+    real = getattr(client, lookup)
+
+    def odd(backup_id: str) -> Backup:
+        backup = real(backup_id)
+        raw = {**backup.raw, "extend_info": {**backup.extend_info, "support_lld": "n/a"}}
+        return Backup.from_cbr(raw) if backup.service == "cbr" else Backup.from_csbs(raw)
+
+    monkeypatch.setattr(client, lookup, odd)
+    d = diagnose(clients, emu.ids[image])
+    assert d.verdict is Verdict.UNKNOWN
+    assert d.reason == "its backup reports support_lld 'n/a', neither true nor false"
+    lld = {e.field: e for e in d.evidence}["extend_info.support_lld"]
+    assert (lld.value, lld.meaning) == ("n/a", "neither true nor false: no verdict rests on it")

@@ -394,7 +394,7 @@ def test_an_unknown_verdict_is_said_with_its_reason_and_exits_5(session, emu):
     emu.add_fault("csbs.list_backups:status=403:code=CSBS.0403")
     code, out = drive_lines(session, [str(index + 1)])
     assert code == 5, out
-    assert "5 full-ECS images, 2 affected, 1 unknown" in out
+    assert "6 full-ECS images, 3 affected, 1 unknown" in out
     assert "? unknown: look first" in out  # its line in the image list
     assert "Verdict: unknown" in out and "CSBS (403 CSBS.0403) did not list this project's backups" in out
     assert "Nothing is repaired on a verdict the cloud's answers do not support." in out

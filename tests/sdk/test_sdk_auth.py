@@ -25,7 +25,7 @@ def test_the_sdk_signs_host_with_port_and_project_and_the_emulator_accepts_it(sh
         call(sdk.ecs.show_server, ecs.ShowServerRequest(server_id=shared_cloud.ids["server_cbr"])).server.name
         == "erp-db-01"
     )
-    assert call(sdk.cbr.list_vault, cbr.ListVaultRequest()).count == 1
+    assert call(sdk.cbr.list_vault, cbr.ListVaultRequest()).count == 2
     port = urlsplit(shared_cloud.url).port
     assert port and all(url.startswith(f"http://127.0.0.1:{port}/") for _, url, _ in sdk.signed)
     for method, _, headers in sdk.signed:

@@ -23,7 +23,7 @@ SERVER_PROVIDER = "0daac4c5-6707-4851-97ba-169e36266b66"
 def test_list_and_show_vaults(shared_sdk, shared_cloud):
     ids = shared_cloud.ids
     listed = call(shared_sdk.cbr.list_vault, cbr.ListVaultRequest(object_type="server"))
-    assert listed.count == 1 and [v.id for v in listed.vaults] == [ids["vault_id"]]
+    assert listed.count == 2 and [v.id for v in listed.vaults] == [ids["vault_id"], ids["vault_migrated_id"]]
     holding = call(shared_sdk.cbr.list_vault, cbr.ListVaultRequest(resource_ids=ids["server_cbr"])).vaults
     assert [v.name for v in holding] == ["vault-erp-db"]
     assert call(shared_sdk.cbr.list_vault, cbr.ListVaultRequest(resource_ids=ids["server_exists"])).vaults == []

@@ -12,7 +12,7 @@ from tests.sdk.helpers import call, sdk_error  # noqa: E402
 from wizard.sim import DEMO  # noqa: E402
 from wizard.sim import durations as D  # noqa: E402
 
-NEWEST_FIRST = ["erp-web-01", "erp-db-01", "erp-app-01"]
+NEWEST_FIRST = ["erp-web-01", "erp-crm-01", "erp-db-01", "erp-app-01"]
 
 
 def list_servers(sdk, **filters):
@@ -21,16 +21,18 @@ def list_servers(sdk, **filters):
 
 def test_list_servers_details_filters_and_pages(shared_sdk, shared_cloud):
     every = list_servers(shared_sdk)
-    assert every.count == 3 and [s.name for s in every.servers] == NEWEST_FIRST
-    assert {s.status for s in every.servers} == {"ACTIVE"} and {s.tenant_id for s in every.servers} == {DEMO.project_id}
+    assert every.count == 4 and [s.name for s in every.servers] == NEWEST_FIRST
+    assert {s.status for s in every.servers} == {"ACTIVE", "SHUTOFF"} and {s.tenant_id for s in every.servers} == {
+        DEMO.project_id
+    }
     # offset is a page number; 0 and 1 both mean the first page.
     pages = [[s.name for s in list_servers(shared_sdk, limit=2, offset=page).servers] for page in (0, 1, 2, 3)]
     assert pages == [NEWEST_FIRST[:2], NEWEST_FIRST[:2], NEWEST_FIRST[2:], []]
-    assert list_servers(shared_sdk, limit=2, offset=2).count == 3  # count is the total, not the page
+    assert list_servers(shared_sdk, limit=2, offset=2).count == 4  # count is the total, not the page
     [web] = list_servers(shared_sdk, name="erp-web").servers
     assert web.id == shared_cloud.ids["server_new_csbs"] and web.os_ext_a_zavailability_zone == "eu-west-101b"
     assert [s.name for s in list_servers(shared_sdk, flavor="s3.xlarge.2").servers] == ["erp-db-01"]
-    assert list_servers(shared_sdk, status="SHUTOFF").count == 0
+    assert [s.name for s in list_servers(shared_sdk, status="SHUTOFF").servers] == ["erp-crm-01"]
 
 
 def test_show_server(shared_sdk, shared_cloud):
@@ -111,4 +113,4 @@ def test_create_from_an_unknown_image_is_ecs_0031(shared_sdk, shared_cloud):
     body = server_body(shared_cloud.ids, "0badc0de-0000-4000-8000-000000000000")
     error = sdk_error(lambda: shared_sdk.ecs.create_post_paid_servers(ecs.CreatePostPaidServersRequest(body=body)))
     assert (error.status_code, error.error_code) == (400, "Ecs.0031")
-    assert list_servers(shared_sdk).count == 3  # nothing created
+    assert list_servers(shared_sdk).count == 4  # nothing created

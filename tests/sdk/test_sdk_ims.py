@@ -20,6 +20,7 @@ PRIVATE_NEWEST_FIRST = [
     "erp-web-full-2023",
     "erp-db-full-2023",
     "erp-app-sys-2020",
+    "erp-crm-full-2019",
     "erp-batch-full-2019",
     "erp-app-full-2019",
     "erp-legacy-full-2018",

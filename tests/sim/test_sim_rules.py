@@ -50,7 +50,7 @@ def test_backup_must_be_available(api, emu):
 
 
 def test_private_image_quota():
-    emu = Emulator(speed=0, scenario_params={"image_quota": 6})  # the demo holds exactly 6 private images
+    emu = Emulator(speed=0, scenario_params={"image_quota": 7})  # the demo holds exactly 7 private images
     api = Api(emu)
     server = emu.ids["server_new_csbs"]
     item = api.ok(
@@ -93,7 +93,7 @@ def test_server_from_an_image_that_is_not_active_yet(api, emu):
 
 
 def test_server_quota():
-    emu = Emulator(speed=0, scenario_params={"server_quota": 4})  # the demo runs 3 servers
+    emu = Emulator(speed=0, scenario_params={"server_quota": 5})  # the demo has 4 servers
     api = Api(emu)
     api.ok("POST", "/v1/{pid}/cloudservers", server_body(emu, emu.ids["image_public"]))
     assert api.err("POST", "/v1/{pid}/cloudservers", server_body(emu, emu.ids["image_public"]))[:2] == (400, "Ecs.0001")

@@ -209,7 +209,7 @@ def test_demo_images_are_what_their_keys_say(api, emu):
         "BackupService.6200",
     )
     whole = api.ok("GET", "/v2/cloudimages", __imagetype="private", __whole_image="True")["images"]
-    assert len(whole) == 5
+    assert len(whole) == 6
     assert len(api.ok("GET", "/v1/{pid}/cloudservers/flavors")["flavors"]) == 3
     vpcs = api.ok("GET", "/v1/{pid}/vpcs")["vpcs"]
     assert [v["id"] for v in vpcs] == [emu.ids["vpc_id"]]

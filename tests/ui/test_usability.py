@@ -181,7 +181,7 @@ async def test_picker_ids_distinguishable_at_80x24(session):
         await to_picker(app, pilot)
         table = app.screen.query_one("#images", DataTable)
         shown = {key.value: str(table.get_row(key)[2]) for key in table.rows}
-        assert len(shown) == 5 and len(set(shown.values())) == 5
+        assert len(shown) == 6 and len(set(shown.values())) == 6
         for image_id, text in shown.items():
             assert text.endswith(image_id[-KEEP_TAIL:])
         assert table.max_scroll_x == 0  # nothing hidden to the right

@@ -61,7 +61,7 @@ def test_an_explanation_reads_as_one_text_without_stacked_colons():
     from wizard.flowchart import explained, node
 
     question = explained(node("csbs_format"))
-    assert question.startswith("Is the CSBS backup in the new format? New-format")
+    assert question.startswith("Is the backup in the new format? New-format")
     out_of_scope = explained(node("out_of_scope"))
     assert out_of_scope.startswith("Not a full-ECS image: out of scope. System-disk") and "::" not in out_of_scope
 

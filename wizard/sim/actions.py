@@ -346,7 +346,7 @@ def create_checkpoint(state: State, body: Any, *, fail: Fail = None) -> tuple[di
                     "reason": "The resource is not in the vault or does not exist.",
                 }
             )
-        elif server.status(now) != "ACTIVE":
+        elif not server.can_be_backed_up(now):
             skipped.append(
                 {"id": server_id, "code": "BackupService.0001", "reason": f"The server is {server.status(now)}."}
             )
@@ -423,7 +423,7 @@ def check_protectable(state: State, body: Any) -> list[dict[str, Any]]:
         entry: dict[str, Any] = {"resource_id": server_id, "resource_type": SERVER_RESOURCE_TYPE, "result": True}
         if server is None:
             entry.update(result=False, error_code="CSBS.6000", error_msg="The server does not exist.")
-        elif server.status(now) != "ACTIVE":
+        elif not server.can_be_backed_up(now):
             entry.update(
                 result=False,
                 error_code="CSBS.6006",
@@ -439,7 +439,7 @@ def protect(state: State, server_id: str, body: Any, *, fail: Fail = None) -> tu
     if server is None:
         raise ApiError(400, "CSBS.6000", f"The server {server_id} does not exist.")
     now = state.now()
-    if server.status(now) != "ACTIVE":
+    if not server.can_be_backed_up(now):
         raise ApiError(400, "CSBS.6006", f"The server status ({server.status(now)}) does not allow backup.")
     if _backing_up(state.csbs_backups.values(), server.id, now):
         raise ApiError(500, "CSBS.1001", "The policy is executing backup.")

@@ -14,6 +14,10 @@ image_cbr                       erp-db-full-2023     full-ECS image from a CBR b
                                                      (``server_cbr``, in vault ``vault_id``)
 image_new_csbs                  erp-web-full-2023    full-ECS image from a new-format CSBS backup of
                                                      erp-web-01 (``server_new_csbs``)
+image_old_cbr                   erp-crm-full-2019    full-ECS image from a CBR backup without lazy
+                                                     loading (an old CSBS backup migrated into CBR,
+                                                     ``backup_old_cbr`` in ``vault_migrated_id``) of
+                                                     erp-crm-01 (``server_stopped``, SHUTOFF)
 image_system_disk               erp-app-sys-2020     system-disk image (not full-ECS)
 image_backup_deleted            erp-legacy-full-2018 full-ECS image whose CSBS backup was deleted
 image_public                    Standard_Ubuntu_...  a public (gold) image
@@ -21,7 +25,8 @@ image_public                    Standard_Ubuntu_...  a public (gold) image
 
 Also: ``flavor_small`` (s3.medium.2), ``flavor_medium`` (s3.large.2), ``flavor_large`` (s3.xlarge.2),
 ``vpc_id``, ``subnet_id``, ``vault_id``, and the backups ``backup_old_csbs_server_exists``,
-``backup_old_csbs_server_deleted``, ``backup_cbr``, ``backup_new_csbs``, ``backup_deleted_id``.
+``backup_old_csbs_server_deleted``, ``backup_cbr``, ``backup_new_csbs``, ``backup_old_cbr``,
+``backup_deleted_id``.
 Availability zones: the profile's two (eu-de-01 and eu-de-02 on ``otc``). Every source server has a
 40 GB system disk and a 100 GB data disk.
 
@@ -196,6 +201,41 @@ def _csbs(
     )
 
 
+def _cbr(
+    state: State,
+    n: int,
+    server: Server,
+    server_n: int,
+    disks_n: int,
+    vault: Vault,
+    name: str,
+    when: float,
+    support_lld: bool,
+    incremental: bool = False,
+) -> CbrBackup:
+    """A finished CBR backup ``n`` of ``server`` (the ``server_n``-th of the scenario) in ``vault``; its
+    disk copies are numbered ``disks_n``."""
+    f = state.flavors[server.flavor_id]
+    return CbrBackup(
+        id=_uid(n, 0x7B),
+        checkpoint_id=_uid(n, 0x7C),
+        name=name,
+        description="",
+        resource_id=server.id,
+        resource_name=server.name,
+        resource_az=server.availability_zone,
+        disks=_disks(server_n, server.name, disks_n),
+        progression=Progression(when, D.CBR_BACKUP),
+        incremental=incremental,
+        support_lld=support_lld,
+        flavor_vcpus=f.vcpus,
+        flavor_ram=f.ram,
+        flavor_id=server.flavor_id,
+        private_ip=server.private_ip,
+        vault_id=vault.id,
+    )
+
+
 def _full_image(state: State, n: int, name: str, backup_id: str, when: float, lazy: bool | None) -> Image:
     return Image(
         _uid(n, 0x1B),
@@ -255,27 +295,27 @@ def demo(state: State, params: dict[str, Any]) -> dict[str, str]:
     )
     state.vaults[vault.id] = vault
     ids["vault_id"] = vault.id
-    f = state.flavors[db.flavor_id]
-    cbr = CbrBackup(
-        id=_uid(1, 0x7B),
-        checkpoint_id=_uid(1, 0x7C),
-        name="erp-db-01-cbr-2023",
-        description="",
-        resource_id=db.id,
-        resource_name=db.name,
-        resource_az=db.availability_zone,
-        disks=_disks(2, db.name, 11),
-        progression=Progression(_t("2023-03-02 02:00"), D.CBR_BACKUP),
-        incremental=False,
-        support_lld=True,
-        flavor_vcpus=f.vcpus,
-        flavor_ram=f.ram,
-        flavor_id=db.flavor_id,
-        private_ip=db.private_ip,
-        vault_id=vault.id,
-    )
+    cbr = _cbr(state, 1, db, 2, 11, vault, "erp-db-01-cbr-2023", _t("2023-03-02 02:00"), True)
     state.cbr_backups[cbr.id] = cbr
     ids["backup_cbr"] = cbr.id
+
+    # (g) an old-format CSBS backup of erp-crm-01 (stopped) that CBR took over when CSBS was replaced:
+    # a CBR backup without lazy loading (reference §10 item 8).
+    crm = _server(state, 5, "erp-crm-01", "s3.large.2", second, _t("2019-03-01 10:00"), "192.168.1.15")
+    crm.stopped = True
+    state.servers[crm.id] = crm
+    migrated = Vault(
+        _uid(3, 0x6A),
+        "vault-erp-crm",
+        200,
+        _t("2024-05-01 08:00"),
+        "server backups taken over from CSBS",
+        [VaultResource(crm.id, crm.name, _t("2024-05-01 08:00"))],
+    )
+    state.vaults[migrated.id] = migrated
+    old_g = _cbr(state, 2, crm, 5, 12, migrated, "erp-crm-01-backup-2019", _t("2019-07-02 02:00"), False)
+    state.cbr_backups[old_g.id] = old_g
+    ids.update(server_stopped=crm.id, vault_migrated_id=migrated.id, backup_old_cbr=old_g.id)
 
     images = [
         (
@@ -287,6 +327,7 @@ def demo(state: State, params: dict[str, Any]) -> dict[str, str]:
             _full_image(state, 2, "erp-batch-full-2019", old_b.id, _t("2019-06-21 09:00"), None),
         ),
         ("image_cbr", _full_image(state, 3, "erp-db-full-2023", cbr.id, _t("2023-03-03 09:00"), True)),
+        ("image_old_cbr", _full_image(state, 7, "erp-crm-full-2019", old_g.id, _t("2019-07-03 09:00"), False)),
         ("image_new_csbs", _full_image(state, 4, "erp-web-full-2023", new_d.id, _t("2023-09-02 09:00"), True)),
         (
             "image_backup_deleted",
@@ -392,25 +433,7 @@ def large(state: State, params: dict[str, Any]) -> dict[str, str]:
             backup_id, lazy = b.id, b.support_lld
         elif kind == 2:  # CBR
             s = servers[5 + i % 5]
-            f = state.flavors[s.flavor_id]
-            cb = CbrBackup(
-                id=_uid(bn, 0x7B),
-                checkpoint_id=_uid(bn, 0x7C),
-                name=f"{s.name}-cbr-{i}",
-                description="",
-                resource_id=s.id,
-                resource_name=s.name,
-                resource_az=s.availability_zone,
-                disks=_disks(100 + i % 10, s.name, bn),
-                progression=Progression(when, D.CBR_BACKUP),
-                incremental=True,
-                support_lld=True,
-                flavor_vcpus=f.vcpus,
-                flavor_ram=f.ram,
-                flavor_id=s.flavor_id,
-                private_ip=s.private_ip,
-                vault_id=vault.id,
-            )
+            cb = _cbr(state, bn, s, 100 + i % 10, bn, vault, f"{s.name}-cbr-{i}", when, True, incremental=True)
             state.cbr_backups[cb.id] = cb
             backup_id, lazy = cb.id, True
         else:  # backup deleted

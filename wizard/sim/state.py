@@ -113,6 +113,7 @@ class Server:
     delete: Progression | None = None
     metadata: dict[str, str] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)  # "key=value", as the ECS API shows them
+    stopped: bool = False  # SHUTOFF once built
     listed_from: float = 0.0  # list calls show it from then on (fault ``visible_after``)
 
     def gone(self, now: float) -> bool:
@@ -125,7 +126,11 @@ class Server:
             return "DELETED"
         if not self.build.done(now):
             return "BUILD"
-        return "ACTIVE"
+        return "SHUTOFF" if self.stopped else "ACTIVE"
+
+    def can_be_backed_up(self, now: float) -> bool:
+        """Running or stopped: both are valid backup sources (CBR and CSBS back up a stopped ECS)."""
+        return self.status(now) in ("ACTIVE", "SHUTOFF")
 
     def disk_gb(self) -> int:
         return sum(v.size for v in self.volumes)

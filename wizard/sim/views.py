@@ -192,10 +192,10 @@ def server(state: State, s: Server) -> dict[str, Any]:
         "key_name": None,
         "security_groups": [{"name": "default"}],
         "OS-EXT-AZ:availability_zone": s.availability_zone,
-        "OS-EXT-STS:vm_state": {"BUILD": "building", "ACTIVE": "active"}.get(status, "deleted"),
+        "OS-EXT-STS:vm_state": {"BUILD": "building", "ACTIVE": "active", "SHUTOFF": "stopped"}.get(status, "deleted"),
         "OS-EXT-STS:task_state": task_state,
-        "OS-EXT-STS:power_state": 1 if status == "ACTIVE" else 0,
-        "OS-SRV-USG:launched_at": iso_micro(s.build.end) if status == "ACTIVE" else "",
+        "OS-EXT-STS:power_state": {"ACTIVE": 1, "SHUTOFF": 4}.get(status, 0),  # Nova: 1 running, 4 shut down
+        "OS-SRV-USG:launched_at": iso_micro(s.build.end) if status in ("ACTIVE", "SHUTOFF") else "",
         "OS-SRV-USG:terminated_at": "",
         "os-extended-volumes:volumes_attached": [
             {
@@ -210,7 +210,7 @@ def server(state: State, s: Server) -> dict[str, Any]:
         "description": "",
         "locked": False,
         "config_drive": "",
-        "progress": 100 if status == "ACTIVE" else int(s.build.fraction(now) * 100),
+        "progress": 100 if status in ("ACTIVE", "SHUTOFF") else int(s.build.fraction(now) * 100),
     }
 
 
@@ -354,7 +354,7 @@ def cbr_backup(state: State, b: CbrBackup) -> dict[str, Any]:
                     "bootable": d.bootable,
                     "snapshot_id": d.snapshot_id,
                     "incremental": b.incremental,
-                    "support_lld": True,
+                    "support_lld": True if b.support_lld is None else b.support_lld,
                 },
             }
         )
