@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 import time
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
+from wizard.remedy import SERVER_OPTIONS, change_option
 from wizard.report import duration_text
 from wizard.runner import RunEvent, effect
 from wizard.status import RunStatus
@@ -65,7 +67,9 @@ class EventPrinter:
         interval: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
         approved_by: str | None = None,
-        resume_command: Callable[[str], str] = lambda run_id: f"ecs-wizard resume {run_id}",
+        resume_command: Callable[..., str] = lambda run_id, *options: shlex.join(
+            ["ecs-wizard", "resume", run_id, *options]
+        ),
     ):
         """``resume_command``: the command that resumes a run, as the session that runs it spells it."""
         self.stream = stream or sys.stdout
@@ -142,9 +146,23 @@ class EventPrinter:
                 if e.data.get("new_image_id") and e.status == RunStatus.SUCCEEDED
                 else ""
             )
-            hint = f"\n      resume with: {self.resume_command(e.run_id)}" if e.data.get("resumable") else ""
+            hint = f"\n      {self._resume_hint(e)}" if e.data.get("resumable") else ""
             return f"run {e.run_id} {e.status}: {e.message}{image}{hint}"
         return e.message
+
+    def _resume_hint(self, e: RunEvent) -> str:
+        """How to go on: the resume that changes the answer the cloud refused, when it refused one."""
+        if "change_answer" not in e.data:
+            return f"resume with: {self.resume_command(e.run_id)}"
+        key = e.data["change_answer"]
+        if key in SERVER_OPTIONS:
+            return (
+                f"resume with another answer (one listed above): {self.resume_command(e.run_id, *change_option(key))}"
+            )
+        # the dry run refused the request as a whole: any of the answers may be what it wants changed
+        return f"resume with other answers ({', '.join(SERVER_OPTIONS.values())}), e.g.: " + self.resume_command(
+            e.run_id, *change_option("flavor")
+        )
 
     def _write(self, line: str, colour: str | None = None) -> None:
         line = visible(line, lines=True)  # names and messages from the cloud are text, never terminal codes

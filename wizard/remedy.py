@@ -212,6 +212,13 @@ SERVER_OPTIONS = {
 """The temporary ECS's answers a resume can change (``wizard.change``), as the command line names them."""
 
 
+def change_option(question: str, answer: str | None = None) -> list[str]:
+    """The words that change ``question`` (a key of SERVER_OPTIONS) on resume: ``--flavor s3.large.2``,
+    or with no answer a placeholder the user replaces with one of the choices the error listed
+    (``--flavor FLAVOR``)."""
+    return [SERVER_OPTIONS[question], answer or question.upper()]
+
+
 class CommandLine(Phrases):
     """The commands that do it: for the CLI, the console, plain mode, journals and reports."""
 
@@ -244,7 +251,7 @@ class CommandLine(Phrases):
     def change_on_resume(self, remedy: Remedy) -> str:
         run = remedy.run_id or "RUN_ID"
         if remedy.question in SERVER_OPTIONS:
-            change = f"{SERVER_OPTIONS[remedy.question]} {remedy.answer or remedy.question.upper()}"
+            change = " ".join(change_option(remedy.question, remedy.answer))
         else:
             change = "/".join(SERVER_OPTIONS.values()) + " ..."
         return (

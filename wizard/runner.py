@@ -223,12 +223,17 @@ class Runner:
     def _finish(self, status: RunStatus, message: str, error: StepError | None = None) -> Run:
         self.run_.status = status
         self.run_.error = error
+        remedy = error.remedy if error else None
+        # An answer the cloud refused (preflight): the closing line offers the resume that changes it.
+        # "change_answer" names its key (wizard.remedy.SERVER_OPTIONS), or is "" when any of them may.
+        change = {"change_answer": remedy.question or ""} if remedy and remedy.action is Action.CHANGE_ON_RESUME else {}
         self._emit(
             "run-finished",
             status=status,
             message=message,
             new_image_id=self.run_.new_image_id,
             resumable=status != RunStatus.SUCCEEDED,
+            **change,
         )
         return self.run_
 

@@ -141,8 +141,9 @@ class CloudSession:
                 options.append("--insecure")
         return shlex.join(["ecs-wizard", *words, *options])
 
-    def resume_command(self, run_id: str) -> str:
-        return self.command("resume", run_id)
+    def resume_command(self, run_id: str, *options: str) -> str:
+        """``ecs-wizard resume RUN_ID`` with ``options`` (another answer: ``--flavor FLAVOR``), as it works pasted."""
+        return self.command("resume", run_id, *options)
 
     def cloud_record(self) -> dict[str, Any]:
         """What the journal keeps about where a run happened (never credentials)."""

@@ -2,11 +2,14 @@
 against the cloud's lists (zones, flavors, VPCs and subnets, disk types) and by the create sent with
 ``"dry_run": true``, and a wrong one stops the run before anything is made, naming the valid choices."""
 
+import shlex
+
 import pytest
 
 from tests.engine.test_cli_front_end import FAST, SOURCE_GONE, cli, json_lines
 from wizard import preflight
 from wizard.cloud.ecs import ServerSpec
+from wizard.cli import main
 from wizard.cloud.errors import AnswerLost, CloudError
 from wizard.journal import Journal
 from wizard.ownership import MARK_KEY
@@ -144,3 +147,31 @@ def test_the_issues_wrong_flavor_fails_before_anything_billable_naming_the_valid
     assert not any(s.flavor_id == "s99.huge" for s in emu.state.servers.values())
     run = Journal(tmp_path).load(run_id)
     assert run.plan.step("create_temp_server").state.get("sent") is None
+
+
+def test_after_a_refused_answer_the_closing_line_offers_the_resume_that_changes_it_and_it_works_as_printed(
+    capsys, tmp_path, opened
+):
+    """Not a plain ``resume`` (which would be refused the same way), but the resume with the refused
+    answer's option, with the options that reach this cloud and state directory."""
+    code, out, err = cli(capsys, tmp_path, "run", SOURCE_GONE, "--flavor", "s99.huge", "--source-exists", "no", "--yes")
+    assert code == 1, err
+    closing = out.strip().splitlines()[-1]
+    hint, _, command = closing.partition(": ")
+    assert hint.strip() == "resume with another answer (one listed above)"
+    words = shlex.split(command)
+    run_id = words[2]
+    assert words[:5] == ["ecs-wizard", "resume", run_id, "--flavor", "FLAVOR"]
+    assert words[5:] == ["--state-dir", str(tmp_path), "--demo"]
+    # the placeholder replaced by a flavor the error listed, the command as printed resumes the run
+    words[4] = "s3.medium.2"
+    assert main([*words[1:], "--yes", *FAST]) == 0
+    run = Journal(tmp_path).load(run_id)
+    assert run.status == "succeeded" and run.answers["server"]["flavor_id"] == "s3.medium.2"
+
+
+def test_the_json_closing_event_names_the_answer_to_change(capsys, tmp_path, opened):
+    code, out, _ = cli(
+        capsys, tmp_path, "run", SOURCE_GONE, "--flavor", "s99.huge", "--source-exists", "no", "--yes", "--json", *FAST
+    )
+    assert json_lines(out)[-1]["change_answer"] == "flavor"
