@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-import shutil
 import signal
 import socket
 import statistics
@@ -29,6 +28,8 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from tests.browser import chromium
 
 MINIMAL_APP = """
 from textual.app import App, ComposeResult
@@ -47,16 +48,6 @@ import sys
 from textual_serve.server import Server
 Server(sys.argv[1], host="127.0.0.1", port=int(sys.argv[2])).serve()
 """
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 # After a tab closes its process quits (and the wizard's removes its state directory): that work must
@@ -139,9 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        print("Chromium is not installed: apt-get install -y chromium (as root)", file=sys.stderr)
+    executable = chromium.executable()
+    if executable is None:
+        print(f"Chromium is not installed: {chromium.INSTALL}", file=sys.stderr)
         return 2
     from playwright.sync_api import sync_playwright
 
@@ -149,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     samples: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
     with sync_playwright() as playwright, baseline_server() as baseline, wizard_server() as served:
         urls = {"minimal Textual app": baseline, "ecs-wizard serve": served}
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        browser = chromium.launch(playwright, executable)
         for kind, (_, marker) in kinds.items():
             sample(browser, urls[kind], marker)  # warm the file cache and the browser; not counted
         for _ in range(args.repeat):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from textual import work
 from textual.app import App
@@ -39,6 +39,9 @@ from screens.messages import (
 )
 from wizard.cloud.errors import CloudError, CloudUnreachable
 from wizard.errors import WizardError
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 if TYPE_CHECKING:  # the engine's functions are imported inside the workers, after the first paint
     from wizard.config import Settings
@@ -111,6 +114,12 @@ def describe_error(error: BaseException | None, settings: Settings | None = None
     return f"Unexpected error: {type(error).__name__}", [str(error)]
 
 
+def cloud_work(name: str, description: str, group: str = "cloud") -> Callable[[Callable[P, R]], Callable[P, Worker[R]]]:
+    """A thread worker of ``group`` (a new one cancels the one still running there), whose error reaches
+    ``on_worker_state_changed`` rather than ending the app; ``description`` titles that error."""
+    return work(thread=True, exit_on_error=False, group=group, exclusive=True, name=name, description=description)
+
+
 class CloudWork(App[int]):
     """WizardApp's base: the thread workers and their error handler."""
 
@@ -124,14 +133,7 @@ class CloudWork(App[int]):
         self.session.connect()
         target.post_message(ConnectionChecked(self.session.check_connection()))
 
-    @work(
-        thread=True,
-        exit_on_error=False,
-        group="scan",
-        exclusive=True,
-        name="scan",
-        description="Listing and diagnosing the project's full-ECS images",
-    )
+    @cloud_work("scan", "Listing and diagnosing the project's full-ECS images", group="scan")
     def scan_images(self, target: MessagePump) -> None:
         from wizard.diagnose import scan
 
@@ -145,35 +147,19 @@ class CloudWork(App[int]):
         scan(clients, images=images, concurrency=4, on_result=diagnosed)
         target.post_message(ScanFinished(len(images)))
 
-    @work(
-        thread=True,
-        exit_on_error=False,
-        group="cloud",
-        exclusive=True,
-        name="diagnose",
-        description="Diagnosing the image",
-    )
+    @cloud_work("diagnose", "Diagnosing the image")
     def diagnose_image(self, target: MessagePump, ref: str) -> None:
         from wizard.diagnose import diagnose
 
         target.post_message(DiagnosisReady(diagnose(self.session.clients, ref)))
 
-    @work(
-        thread=True,
-        exit_on_error=False,
-        group="cloud",
-        exclusive=True,
-        name="server-questions",
-        description="Reading flavors and subnets for the temporary ECS",
-    )
+    @cloud_work("server-questions", "Reading flavors and subnets for the temporary ECS")
     def load_server_questions(self, target: MessagePump, diagnosis: Diagnosis) -> None:
         from wizard.questions import server_questions
 
         target.post_message(ServerQuestionsReady(server_questions(self.session.clients, diagnosis)))
 
-    @work(
-        thread=True, exit_on_error=False, group="cloud", exclusive=True, name="plan", description="Planning the repair"
-    )
+    @cloud_work("plan", "Planning the repair")
     def make_plan(self, target: MessagePump, diagnosis: Diagnosis, answers: Answers, run_id: str | None = None) -> None:
         from wizard.ownership import planned_names
         from wizard.plan import build_plan
@@ -182,19 +168,12 @@ class CloudWork(App[int]):
         plan = build_plan(self.session.clients, diagnosis, answers, run_id=run_id, reserved_names=reserved)
         target.post_message(PlanReady(plan))
 
-    @work(
-        thread=True,
-        exit_on_error=False,
-        group="cloud",
-        exclusive=True,
-        name="check-resume",
-        description="Checking that the run can be resumed here",
-    )
+    @cloud_work("check-resume", "Checking that the run can be resumed here")
     def check_resumable(self, target: MessagePump, run: Run) -> None:
         self.session.check_resumable_here(run)
         target.post_message(RunReady(run))
 
-    @work(thread=True, exit_on_error=False, group="cloud", exclusive=True, name="open", description="Opening the run")
+    @cloud_work("open", "Opening the run")
     def open_export(self, target: MessagePump, path: str) -> None:
         """Import the exported run for this session's project (another is refused, naming both)."""
         from pathlib import Path
@@ -204,14 +183,7 @@ class CloudWork(App[int]):
         run = import_run(read_export(Path(path).expanduser()), self.session)
         target.post_message(RunOpened(run))
 
-    @work(
-        thread=True,
-        exit_on_error=False,
-        group="cloud",
-        exclusive=True,
-        name="follow-up",
-        description="Adding the step to the run",
-    )
+    @cloud_work("follow-up", "Adding the step to the run")
     def add_follow_up(self, target: MessagePump, run: Run, kind: str) -> None:
         from wizard.diagnose import Diagnosis
         from wizard.plan import add_follow_up
@@ -220,14 +192,7 @@ class CloudWork(App[int]):
         self.session.journal.save(run)
         target.post_message(RunReady(run))
 
-    @work(
-        thread=True,
-        exit_on_error=False,
-        group="cloud",
-        exclusive=True,
-        name="abandon-survey",
-        description="Listing what the run made",
-    )
+    @cloud_work("abandon-survey", "Listing what the run made")
     def survey_abandon(self, target: MessagePump, run: Run) -> None:
         from wizard.abandon import check_abandonable, survey
 
@@ -235,9 +200,7 @@ class CloudWork(App[int]):
         self.session.check_resumable_here(run)
         target.post_message(AbandonSurveyed(run, survey(self.session.clients, run)))
 
-    @work(
-        thread=True, exit_on_error=False, group="run", exclusive=True, name="abandon", description="Abandoning the run"
-    )
+    @cloud_work("abandon", "Abandoning the run", group="run")
     def abandon_run(self, target: MessagePump, run: Run) -> None:
         """Delete what ``run`` made, in order, each deletion journaled (``wizard.abandon``), holding its lock."""
         from wizard.ownership import RunLock
@@ -249,7 +212,7 @@ class CloudWork(App[int]):
             outcome = abandoner.abandon(keep_image=bool((run.abandon or {}).get("keep_image")))
         target.post_message(AbandonDone(journal.load(run.run_id), outcome))
 
-    @work(thread=True, exit_on_error=False, group="run", exclusive=True, name="run", description="Running the repair")
+    @cloud_work("run", "Running the repair", group="run")
     def execute(self, target: MessagePump, run: Run, control: RunControl) -> Run:
         runner = self.session.runner(
             run,
