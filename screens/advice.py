@@ -20,9 +20,7 @@ class Tui(Phrases):
         return f"answer '{(remedy.answer or '').capitalize()}' to '{question}' on the questions screen"
 
     def change_on_resume(self, remedy: Remedy) -> str:
-        # the TUI does not change a run's answers (the command line and plain mode do): with nothing
-        # made, abandoning the run costs nothing, and a new repair asks every question again
-        return "abandon the run (a on the image's diagnosis screen) and start a new repair with another answer"
+        return "press h to change the answer (the cloud's choices are offered), and the run resumes"
 
     def choose_cbr(self, remedy: Remedy) -> str:
         return "start a new repair of this image and choose CBR"

@@ -105,6 +105,27 @@ class WizardApp(CloudWork):
             ExecutionScreen(run, resumed=True, opening=f"Starting the follow-up '{run.plan.steps[-1].title}'…")
         )
 
+    def change_answers_of(self, run: Run) -> None:
+        """Offer a failed or interrupted run's answers to change (``screens.change``)."""
+        from screens.change import ChangeAnswersScreen
+
+        self.push_screen(ChangeAnswersScreen(run))
+
+    def resume_changed(self, run: Run, what: str) -> None:
+        """The run's answers changed: resume it on a fresh execution screen (its steps were rebuilt), in
+        place of the change screen and of the execution screen it was opened from, if any."""
+        from screens.execution import ExecutionScreen
+
+        self.transcript.shown(f"Run {run.run_id}: {what}")
+        from_execution = len(self.screen_stack) > 1 and isinstance(self.screen_stack[-2], ExecutionScreen)
+        screen = ExecutionScreen(run, resumed=True, opening=f"{what}. Resuming…")
+        # Not awaited: called from the change screen's own handler, which the pop would wait on.
+        self.pop_screen()
+        if from_execution:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
     def run_finished(self, run: Run) -> None:
         self.last_status = run.status
         self.attach_transcript(run)

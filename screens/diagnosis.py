@@ -28,13 +28,14 @@ class DiagnosisScreen(AbandonsRuns, WizardScreen):
         "The verdict and every fact it rests on: which field was read, its value, the API call it came "
         "from and what it means. An affected image continues to the questions; any other image ends here "
         "with what to look at instead. An image with an open repair (interrupted, failed or running) offers "
-        "that run to resume (r) rather than a second repair, or to abandon it (a): what it made is listed "
-        "with what it costs, and deleted only when you say so."
+        "that run to resume (r) rather than a second repair, to change its answers and resume (h), or to "
+        "abandon it (a): what it made is listed with what it costs, and deleted only when you say so."
     )
     BINDINGS = [
         Binding("escape,b", "back", "Back", key_display="Esc"),
         Binding("n", "next", "Next"),
         Binding("r", "resume_open", "Resume run"),
+        Binding("h", "change_open", "Change answers"),
         Binding("a", "abandon_open", "Abandon run"),
     ]
 
@@ -60,8 +61,8 @@ class DiagnosisScreen(AbandonsRuns, WizardScreen):
                 described = ownership.describe_open_run(self.wizard.session.journal, self.open_run)
                 yield Plain(
                     f"This image has an open repair: run {described}. Resume it (r) to go on where it stopped, "
-                    "or abandon it (a) to delete what it made; Next starts a second repair, which makes a "
-                    "second image.",
+                    "change its answers (h), or abandon it (a) to delete what it made; Next starts a second "
+                    "repair, which makes a second image.",
                     id="open-run",
                 )
             yield Plain("Evidence", classes="section-title")
@@ -86,6 +87,7 @@ class DiagnosisScreen(AbandonsRuns, WizardScreen):
                 yield Button(
                     f"Resume run {self.open_run.run_id} (r)", id="resume-open", variant="primary", compact=True
                 )
+                yield Button("Change answers (h)", id="change-open", compact=True)
                 yield Button("Abandon it (a)", id="abandon-open", compact=True)
             if d.affected:
                 yield Button(
@@ -108,7 +110,7 @@ class DiagnosisScreen(AbandonsRuns, WizardScreen):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "next" and not self.diagnosis.affected:
             return False
-        if action in ("resume_open", "abandon_open") and (self.open_run is None or self.abandoning):
+        if action in ("resume_open", "change_open", "abandon_open") and (self.open_run is None or self.abandoning):
             return False
         return super().check_action(action, parameters)
 
@@ -116,6 +118,11 @@ class DiagnosisScreen(AbandonsRuns, WizardScreen):
     def action_resume_open(self) -> None:
         if self.open_run is not None:
             self.wizard.resume_run(self.open_run, self)  # checked in a worker; RunReady opens it
+
+    @on(Button.Pressed, "#change-open")
+    def action_change_open(self) -> None:
+        if self.open_run is not None:
+            self.wizard.change_answers_of(self.open_run)
 
     @on(Button.Pressed, "#abandon-open")
     def action_abandon_open(self) -> None:
@@ -129,7 +136,7 @@ class DiagnosisScreen(AbandonsRuns, WizardScreen):
 
     def abandoned(self, run: Run) -> None:
         self.open_run = None
-        self.query("#resume-open, #abandon-open").remove()
+        self.query("#resume-open, #change-open, #abandon-open").remove()
         self.query_one("#next", Button).focus()
 
     def on_run_ready(self, message: RunReady) -> None:

@@ -19,6 +19,7 @@ from screens.widgets.main_scroll import MainScroll
 from screens.widgets.plain import Plain
 from screens.widgets.step_panel import StepPanel
 from screens.workers import RunControl
+from wizard.change import refused_answer
 from wizard.journal import Run
 from wizard.runner import RunEvent, if_declined, skippable
 from wizard.status import RunStatus
@@ -33,7 +34,8 @@ class ExecutionScreen(WizardScreen):
         "Each step of the path has a panel: its status ([ok], [..], [XX]…), the cloud's progress, what it "
         "is doing now, the ids it created, and a log you can open. Steps marked BILLABLE or DESTRUCTIVE "
         "ask first. c or Esc cancels after the current call; the run stays resumable (r here, or "
-        "ecs-wizard resume RUN_ID later)."
+        "ecs-wizard resume RUN_ID later). Once a run has stopped unfinished, h changes its answers (flavor, "
+        "network, zone, disk type, backup service) for the steps not yet started, then resumes it."
     )
     BINDINGS = [
         Binding("escape,c", "cancel", "Cancel", key_display="Esc/c"),
@@ -42,6 +44,7 @@ class ExecutionScreen(WizardScreen):
         Binding("enter,space", "continue", "Next step", key_display="Enter"),
         Binding("enter,s", "summary", "Summary", key_display="Enter/s"),
         Binding("r", "resume", "Resume"),
+        Binding("h", "change_answers", "Change answers"),
         Binding("l", "toggle_logs", "Logs"),
     ]
 
@@ -169,10 +172,11 @@ class ExecutionScreen(WizardScreen):
             else:
                 where = f" at '{failed.title}'" if failed else ""
                 text = f"[XX] The run failed{where}: {event.message}."
-            text += (
-                f" Fix the cause, then press r to retry from that step (or later: ecs-wizard resume {run_id}); "
-                "Enter or s: summary and report."
-            )
+            if refused_answer(self.run) is not None:
+                text += " h: change the answer, then the run resumes;"
+            else:
+                text += f" Fix the cause, then press r to retry from that step (or later: ecs-wizard resume {run_id});"
+            text += " Enter or s: summary and report."
         self._banner(text)
         self.query_one("#banner").set_class(status != RunStatus.SUCCEEDED, "-problem")
 
@@ -248,6 +252,8 @@ class ExecutionScreen(WizardScreen):
             return self.gate is not None
         if action == "resume":
             return not self.running and self.finished_status is not None and self.run.resumable
+        if action == "change_answers":
+            return not self.running and self.finished_status is not None and self.run.resumable
         if action == "summary":
             return not self.running and self.finished_status is not None
         return super().check_action(action, parameters)
@@ -271,6 +277,10 @@ class ExecutionScreen(WizardScreen):
             return
         self.resumed = True
         self.begin()
+
+    def action_change_answers(self) -> None:
+        if not self.running and self.run.resumable:
+            self.wizard.change_answers_of(self.run)
 
     def action_summary(self) -> None:
         from screens.summary import SummaryScreen

@@ -53,8 +53,19 @@ class DiagnosisReady(Message, bubble=False):
 
 
 @dataclass
-class ServerQuestionsReady(Message, bubble=False):
+class QuestionsReady(Message, bubble=False):
+    """Questions whose choices the cloud gave: the temporary ECS's settings (``wizard.questions``), or
+    what "Change answers" asks about a run (``wizard.change.questions``)."""
+
     questions: list[Question]
+
+
+@dataclass
+class AnswersChanged(Message, bubble=False):
+    """A run's answers changed (``wizard.change``): the run as its journal now has it, and what changed."""
+
+    run: Run
+    changes: list[Any]
 
 
 @dataclass

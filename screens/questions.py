@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Header, RadioSet, Select
 
 from screens.base import WizardScreen
-from screens.messages import PlanReady, ServerQuestionsReady
+from screens.messages import PlanReady, QuestionsReady
 from screens.widgets.footer import Footer
 from screens.widgets.main_scroll import MainScroll
 from screens.widgets.plain import Plain
@@ -113,7 +113,7 @@ class QuestionsScreen(WizardScreen):
     def on_select_changed(self, event: Select.Changed) -> None:
         self.remember()
 
-    async def on_server_questions_ready(self, message: ServerQuestionsReady) -> None:
+    async def on_questions_ready(self, message: QuestionsReady) -> None:
         self.server_qs = message.questions
         self.loading_server = False
         await self._rebuild()

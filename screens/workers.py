@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from textual import work
 from textual.app import App
@@ -22,18 +22,19 @@ from screens.advice import TUI
 from screens.messages import (
     AbandonDone,
     AbandonSurveyed,
+    AnswersChanged,
     ConfirmRequest,
     ConnectionChecked,
     DiagnosisReady,
     ImagesListed,
     PlanReady,
+    QuestionsReady,
     Reply,
     RunDone,
     RunOpened,
     RunReady,
     ScanFinished,
     ScanResult,
-    ServerQuestionsReady,
     StepGateRequest,
     event_message,
 )
@@ -157,7 +158,7 @@ class CloudWork(App[int]):
     def load_server_questions(self, target: MessagePump, diagnosis: Diagnosis) -> None:
         from wizard.questions import server_questions
 
-        target.post_message(ServerQuestionsReady(server_questions(self.session.clients, diagnosis)))
+        target.post_message(QuestionsReady(server_questions(self.session.clients, diagnosis)))
 
     @cloud_work("plan", "Planning the repair")
     def make_plan(self, target: MessagePump, diagnosis: Diagnosis, answers: Answers, run_id: str | None = None) -> None:
@@ -172,6 +173,22 @@ class CloudWork(App[int]):
     def check_resumable(self, target: MessagePump, run: Run) -> None:
         self.session.check_resumable_here(run)
         target.post_message(RunReady(run))
+
+    @cloud_work("change-questions", "Reading the cloud's choices for the run's answers")
+    def load_change_questions(self, target: MessagePump, run: Run) -> None:
+        from wizard.change import questions
+
+        self.session.check_resumable_here(run)
+        target.post_message(QuestionsReady(questions(self.session.clients, run)))
+
+    @cloud_work("change-answers", "Changing the run's answers")
+    def change_answers(self, target: MessagePump, run_id: str, given: dict[str, Any]) -> None:
+        """Rebuild the run's steps not yet started with ``given`` under its lock (``wizard.change``); a
+        change that would alter a started step is refused, naming it, and the error modal says so."""
+        from wizard.change import change_saved
+
+        run, changes = change_saved(self.session.clients, self.session.journal, run_id, given)
+        target.post_message(AnswersChanged(run, changes))
 
     @cloud_work("open", "Opening the run")
     def open_export(self, target: MessagePump, path: str) -> None:

@@ -19,14 +19,14 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from wizard.errors import UsageError
-from wizard.ownership import HELD_KEYS
-from wizard.questions import Answers, ServerChoice
+from wizard.ownership import HELD_KEYS, RunLock
+from wizard.questions import Answers, Choice, Question, ServerChoice, flavor_choice, repair_questions, server_questions
 from wizard.remedy import SERVER_OPTIONS, Action, Remedy
 from wizard.status import StepStatus
 
 if TYPE_CHECKING:
     from wizard.cloud.client import Clients
-    from wizard.journal import Run
+    from wizard.journal import Journal, Run
     from wizard.steps import Step
 
 # The answers that can change: the option that names each, and the ServerChoice field it sets.
@@ -60,6 +60,16 @@ def started(step: Step) -> bool:
     return any(step.state.get(key) for key in (*HELD_KEYS, *IN_FLIGHT))
 
 
+def refused_answer(run: Run) -> str | None:
+    """When the run failed on an answer the cloud refused (preflight), that answer's key (one of
+    SERVER_ANSWERS), or "" when the cloud refused the request as a whole; else None."""
+    failed = run.plan.failed_step()
+    remedy = failed.error.remedy if failed is not None and failed.error is not None else None
+    if remedy is None or remedy.action is not Action.CHANGE_ON_RESUME:
+        return None
+    return remedy.question or ""
+
+
 def current_server(run: Run) -> ServerChoice | None:
     """The temporary ECS (or, on a path without one, the test launch) as the run would make it now."""
     answers = Answers.from_dict(run.answers)
@@ -70,6 +80,63 @@ def current_server(run: Run) -> ServerChoice | None:
         return None
     i = step.inputs
     return ServerChoice(i["flavor_id"], i["vpc_id"], i["subnet_id"], i.get("availability_zone"), i["volume_type"])
+
+
+def questions(clients: Clients, run: Run) -> list[Question]:
+    """What "Change answers" asks, in every front end: the backup service and, on a run that makes an
+    ECS, its flavor, network, zone and disk type, each defaulting to the run's answer now. The choices
+    are what the cloud offers, from the lists preflight checks against (``wizard.preflight.offered``:
+    the zones, the flavors and disk types offered in the run's zone), so an answer the cloud refused is
+    not among them and its question defaults to the usual choice instead."""
+    from wizard.diagnose import Diagnosis
+    from wizard.preflight import offered
+
+    diagnosis = Diagnosis.from_dict(run.diagnosis)
+    service = next(q for q in repair_questions(diagnosis) if q.key == "service")
+    service.default = run.answers.get("service") or service.default
+    server = current_server(run)
+    if server is None:
+        return [service]
+    cloud = offered(clients, server.availability_zone)
+    asked = {q.key: q for q in server_questions(clients, diagnosis)}
+    if cloud.flavors is not None:
+        asked["flavor"].choices = [flavor_choice(f) for f in cloud.flavors]
+    if cloud.zones is not None:
+        asked["availability_zone"].choices = [Choice(z, z) for z in cloud.zones] + [
+            Choice(None, "let the cloud choose")
+        ]
+    if cloud.volume_types is not None:
+        asked["volume_type"].choices = [Choice(t, t) for t in cloud.volume_types]
+    now = {
+        "flavor": server.flavor_id,
+        "network": f"{server.vpc_id}/{server.subnet_id}",
+        "availability_zone": server.availability_zone,
+        "volume_type": server.volume_type,
+    }
+    for q in asked.values():
+        values = [c.value for c in q.choices]
+        for default in (now[q.key], q.default):
+            if default in values:
+                q.default = default
+                break
+        else:
+            q.default = values[0] if values else None
+    return [service, *asked.values()]
+
+
+def given(values: dict[str, Any]) -> dict[str, Any]:
+    """The answers of :func:`questions` (question key -> value) as :func:`change_answers` takes them."""
+    out = {"service": values.get("service")}
+    if "network" in values:
+        vpc_id, _, subnet_id = str(values["network"] or "/").partition("/")
+        out.update(
+            flavor=values.get("flavor"),
+            vpc=vpc_id or None,
+            subnet=subnet_id or None,
+            az=values.get("availability_zone"),
+            volume_type=values.get("volume_type"),
+        )
+    return out
 
 
 def changed(run: Run, clients: Clients, given: dict[str, Any]) -> tuple[Answers, list[Change]]:
@@ -155,3 +222,14 @@ def change_answers(
         }
     )
     return changes
+
+
+def change_saved(clients: Clients, journal: Journal, run_id: str, given: dict[str, Any]) -> tuple[Run, list[Change]]:
+    """:func:`change_answers` on the run as its journal holds it, under its lock (a run another process
+    holds is refused, ``RunLocked``), saved when anything changed: the run as it now is, and what changed."""
+    with RunLock(journal, run_id):
+        run = journal.load(run_id)
+        changes = change_answers(clients, run, given)
+        if changes:
+            journal.save(run)
+    return run, changes

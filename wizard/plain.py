@@ -483,7 +483,7 @@ class PlainWizard:
         if choice == 0:
             return self.run_to_end(run)
         if choice == 1:
-            return self.change_answers(run, d)
+            return self.change_answers(run)
         if choice == 2:
             return self.abandon(run)
         if choice == 4:
@@ -492,39 +492,24 @@ class PlainWizard:
         self.show(f"Warning: starting a second repair of {d.image_name}; run {run.run_id} stays open.")
         return None
 
-    def change_answers(self, run: Run, d: Diagnosis) -> int:
+    def change_answers(self, run: Run) -> int:
         """Ask the answers that can change (the current ones are the defaults), rebuild the steps not
         yet started (``wizard.change``), then resume; a change that would alter a started step is
         refused, naming it, and nothing changes."""
         from wizard import change
 
-        service = next(q for q in repair_questions(d) if q.key == "service")
-        service.default = run.answers.get("service", "cbr")
-        values = {"service": self.ask_question(service)}
-        current = change.current_server(run)
-        if current is not None:
-            self.show("\nThe ECS the run makes:")
-            now = {
-                "flavor": current.flavor_id,
-                "network": f"{current.vpc_id}/{current.subnet_id}",
-                "availability_zone": current.availability_zone,
-                "volume_type": current.volume_type,
-            }
-            for q in server_questions(self.session.clients, d):
-                q.default = now.get(q.key, q.default)
-                values[q.key] = self.ask_question(q)
-            vpc_id, _, subnet_id = str(values["network"]).partition("/")
-            values.update(vpc=vpc_id, subnet=subnet_id, az=values["availability_zone"])
-        given = {key: values[key] for key in change.OPTIONS if key in values}
-        with ownership.RunLock(self.session.journal, run.run_id):
-            run = self.session.journal.load(run.run_id)
-            try:
-                changes = change.change_answers(self.session.clients, run, given)
-            except errors.WizardError as refused:
-                self.show(f"\n{refused}")
-                return refused.exit_code
-            if changes:
-                self.session.journal.save(run)
+        values: dict[str, Any] = {}
+        for q in change.questions(self.session.clients, run):
+            if q.key == "flavor":
+                self.show("\nThe ECS the run makes:")
+            values[q.key] = self.ask_question(q)
+        try:
+            run, changes = change.change_saved(
+                self.session.clients, self.session.journal, run.run_id, change.given(values)
+            )
+        except errors.WizardError as refused:
+            self.show(f"\n{refused}")
+            return refused.exit_code
         what = "; ".join(c.text() for c in changes) if changes else "nothing (those are its answers already)"
         self.show(f"\nChanged: {what}.")
         return self.run_to_end(run)

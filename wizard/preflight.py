@@ -121,6 +121,26 @@ class _Lists:
         return self.get("volume types", self.clients.evs.list_volume_types)
 
 
+@dataclass(frozen=True)
+class Offered:
+    """The cloud's valid choices for an ECS in ``zone``, from the lists the checks read; None where the
+    cloud does not give a list (that answer is then checked by the create itself)."""
+
+    zones: list[str] | None
+    flavors: list[Any] | None  # offered in the zone
+    volume_types: list[str] | None  # available in the zone
+
+
+def offered(clients: Clients, zone: str | None) -> Offered:
+    lists = _Lists(clients)
+    types = lists.volume_types()
+    return Offered(
+        lists.zones(),
+        lists.flavors(zone),
+        None if types is None else [t.name for t in types if not zone or t.available_in(zone)],
+    )
+
+
 def _against_lists(lists: _Lists, step: str, i: dict[str, Any]) -> Problem | None:
     for check in (_zone, _flavor, _network, _volume_type):
         problem = check(lists, step, i)
@@ -168,14 +188,14 @@ def _volume_type(lists: _Lists, step: str, i: dict[str, Any]) -> Problem | None:
     zone, types = i.get("availability_zone"), lists.volume_types()
     if types is None:
         return None
-    offered = [t.name for t in types if not zone or t.available_in(zone)]
-    if i["volume_type"] in offered:
+    names = [t.name for t in types if not zone or t.available_in(zone)]
+    if i["volume_type"] in names:
         return None
     where = f" in {zone}" if zone else ""
     return Problem(
         step,
         "volume_type",
-        f"The disk type {i['volume_type']} is not offered{where}. Valid disk types: {choices(offered)}.",
+        f"The disk type {i['volume_type']} is not offered{where}. Valid disk types: {choices(names)}.",
     )
 
 

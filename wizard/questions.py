@@ -155,7 +155,7 @@ def server_questions(clients: Clients, diagnosis: Diagnosis) -> list[Question]:
         Question(
             "flavor",
             "Flavor for the temporary ECS",
-            [Choice(f.id, f"{f.name} ({f.vcpus} vCPU, {(f.ram_mb or 0) // 1024} GB)") for f in flavors],
+            [flavor_choice(f) for f in flavors],
             flavor_default,
             "Any flavor that fits the image works; it only has to run long enough to be backed up.",
             flavor_evidence,
@@ -184,6 +184,10 @@ def server_questions(clients: Clients, diagnosis: Diagnosis) -> list[Question]:
             "The disk type of the temporary ECS (data disks are restored from the image).",
         ),
     ]
+
+
+def flavor_choice(flavor: Any) -> Choice:
+    return Choice(flavor.id, f"{flavor.name} ({flavor.vcpus} vCPU, {(flavor.ram_mb or 0) // 1024} GB)")
 
 
 def finishing_questions(source_exists: bool) -> list[Question]:

@@ -226,7 +226,9 @@ class Runner:
         remedy = error.remedy if error else None
         # An answer the cloud refused (preflight): the closing line offers the resume that changes it.
         # "change_answer" names its key (wizard.remedy.SERVER_OPTIONS), or is "" when any of them may.
-        change = {"change_answer": remedy.question or ""} if remedy and remedy.action is Action.CHANGE_ON_RESUME else {}
+        change: dict[str, Any] = {}
+        if remedy is not None and remedy.action is Action.CHANGE_ON_RESUME:
+            change["change_answer"] = remedy.question or ""
         self._emit(
             "run-finished",
             status=status,

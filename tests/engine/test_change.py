@@ -94,3 +94,38 @@ def test_the_report_shows_the_change(capsys, tmp_path, opened):
     assert code == 0, err
     line = next(x for x in out.splitlines() if x.startswith("- Changed on resume"))
     assert "flavor s99.huge -> s3.medium.2; volume_type SAS -> SSD (rebuilt: Create a temporary ECS" in line
+
+
+def test_the_questions_offer_the_clouds_choices_with_the_runs_answers_as_defaults(tmp_path):
+    """What every front end's "Change answers" asks: the choices preflight checks against (an answer
+    the cloud refused is not among them, and its question falls back to the usual default); every
+    other answer defaults to the run's own."""
+    from tests.engine.helpers import start
+    from wizard import change
+    from wizard.config import resolve
+    from wizard.preflight import offered
+    from wizard.questions import ServerChoice
+    from wizard.session import open_session
+
+    session = open_session(resolve(demo=True), state_dir=tmp_path / "state", speed=100000, faults=[])
+    ids = session.emulator.ids
+    server = ServerChoice("s99.huge", ids["vpc_id"], ids["subnet_id"], "eu-de-02", "SATA")
+    run = start(session, SOURCE_GONE, service="csbs", source_exists=False, server=server)
+    asked = {q.key: q for q in change.questions(session.clients, run)}
+    cloud = offered(session.clients, "eu-de-02")
+    assert [c.value for c in asked["flavor"].choices] == [f.id for f in cloud.flavors]
+    assert "s99.huge" not in [c.value for c in asked["flavor"].choices] and asked["flavor"].default
+    assert [c.value for c in asked["availability_zone"].choices] == [*cloud.zones, None]
+    assert [c.value for c in asked["volume_type"].choices] == cloud.volume_types
+    assert asked["service"].default == "csbs" and asked["availability_zone"].default == "eu-de-02"
+    assert asked["volume_type"].default == "SATA"
+    assert asked["network"].default == f"{ids['vpc_id']}/{ids['subnet_id']}"
+    values = {key: q.default for key, q in asked.items()}
+    assert change.given({**values, "flavor": "s3.medium.2"}) == {
+        "service": "csbs",
+        "flavor": "s3.medium.2",
+        "vpc": ids["vpc_id"],
+        "subnet": ids["subnet_id"],
+        "az": "eu-de-02",
+        "volume_type": "SATA",
+    }

@@ -8,8 +8,8 @@ import pytest
 
 from tests.engine.test_cli_front_end import FAST, SOURCE_GONE, cli, json_lines
 from wizard import preflight
-from wizard.cloud.ecs import ServerSpec
 from wizard.cli import main
+from wizard.cloud.ecs import ServerSpec
 from wizard.cloud.errors import AnswerLost, CloudError
 from wizard.journal import Journal
 from wizard.ownership import MARK_KEY
