@@ -148,11 +148,14 @@ class WizardApp(CloudWork):
         return EXIT_FAILED
 
     def exit_after_run(self, run: Run) -> None:
+        from wizard.change import resume_options
+
         message = None
         if run.resumable:
+            resume = self.session.resume_command(run.run_id, *resume_options(run))
             # one line, never wrapped by Rich: a command pasted from the terminal must not hold a newline
             message = Text(
-                f"Run {run.run_id} stopped ({run.status}); resume it with: {self.session.resume_command(run.run_id)}",
+                f"Run {run.run_id} stopped ({run.status}); resume it with: {resume}",
                 no_wrap=True,
                 overflow="ignore",
             )

@@ -19,6 +19,7 @@ from screens.widgets.footer import Footer
 from screens.widgets.main_scroll import MainScroll
 from screens.widgets.plain import Plain
 from wizard.before_after import TITLE as BEFORE_AFTER_TITLE
+from wizard.change import resume_options
 from wizard.journal import Run
 from wizard.plan import FOLLOW_UPS, follow_ups
 from wizard.report import RunSummary, report_path, write_report
@@ -109,7 +110,7 @@ class SummaryScreen(WizardScreen):
 
     def _unfinished_headline(self) -> str:
         """What failed and what to do, in one sentence (the steps screen, Esc, holds r to resume)."""
-        summary, resume = self.summary, self.wizard.session.resume_command(self.run.run_id)
+        summary, resume = self.summary, self._resume_command()
         failed = summary.failed
         if summary.status == RunStatus.FAILED and failed is not None:
             todo = TUI.say(failed.remedy).rstrip(".") if failed.remedy else "fix the cause, then press r to resume"
@@ -118,6 +119,11 @@ class SummaryScreen(WizardScreen):
                 f"{todo[:1].lower() + todo[1:]} on the steps screen (Esc), or later: {resume}"
             )
         return f"[||] The run stopped before it finished ({summary.status}): Esc, then r resumes it; or later: {resume}"
+
+    def _resume_command(self) -> str:
+        """The resume that works pasted: this session's options, and after a preflight refusal the
+        refused answer's option."""
+        return self.wizard.session.resume_command(self.run.run_id, *resume_options(self.run))
 
     def _report_path(self) -> Path:
         return report_path(self.wizard.session.journal, self.run.run_id)
@@ -136,10 +142,7 @@ class SummaryScreen(WizardScreen):
                 f"  Update launch templates, scripts and auto scaling configurations that name the old image.\n"
                 f"  The full record: ecs-wizard report {summary.run_id}"
             )
-        return (
-            f"  Resume the run: ecs-wizard resume {summary.run_id}\n"
-            f"  The full record: ecs-wizard report {summary.run_id}"
-        )
+        return f"  Resume the run: {self._resume_command()}\n  The full record: ecs-wizard report {summary.run_id}"
 
     @on(Button.Pressed, "#test_launch, #delete_temp_server")
     def follow_up_pressed(self, event: Button.Pressed) -> None:

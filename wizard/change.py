@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from wizard.errors import UsageError
 from wizard.ownership import HELD_KEYS, RunLock
 from wizard.questions import Answers, Choice, Question, ServerChoice, flavor_choice, repair_questions, server_questions
-from wizard.remedy import SERVER_OPTIONS, Action, Remedy
+from wizard.remedy import SERVER_OPTIONS, Action, Remedy, change_option
 from wizard.status import StepStatus
 
 if TYPE_CHECKING:
@@ -68,6 +68,13 @@ def refused_answer(run: Run) -> str | None:
     if remedy is None or remedy.action is not Action.CHANGE_ON_RESUME:
         return None
     return remedy.question or ""
+
+
+def resume_options(run: Run) -> list[str]:
+    """What a resume of ``run`` must change to get past its preflight: the refused answer's option
+    (``--flavor FLAVOR``, the placeholder for one of the choices the error listed), else nothing."""
+    key = refused_answer(run)
+    return change_option(key) if key else []
 
 
 def current_server(run: Run) -> ServerChoice | None:

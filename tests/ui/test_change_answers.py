@@ -138,3 +138,20 @@ def test_the_change_screen_snapshot(snap_compare, tmp_path):
         await open_change_screen(pilot.app, pilot, session)
 
     assert snap_compare(WizardApp(session, frozen=True, run_id=RUN_ID), terminal_size=SIZE, run_before=before)
+
+
+async def test_the_summary_of_a_refused_run_gives_the_resume_that_changes_the_answer(make_session):
+    session = make_session()
+    run_id = refused_at_preflight(session)
+    app = WizardApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_diagnosis(app, pilot, session.emulator.ids["image_old_csbs_server_deleted"])
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen_name(app) == "ExecutionScreen")
+        await run_to_end(app, pilot)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: screen_name(app) == "SummaryScreen")
+        resume = f"ecs-wizard resume {run_id} --flavor FLAVOR --state-dir {session.journal.directory} --demo"
+        assert "press h to change the answer" in text_of(app.screen.query_one("#headline"))
+        assert resume in text_of(app.screen.query_one("#headline"))
+        assert f"Resume the run: {resume}" in text_of(app.screen.query_one("#next-steps"))
