@@ -33,7 +33,8 @@ class WelcomeScreen(AbandonsRuns, WizardScreen):
     SCROLL = "#welcome"
     HELP = (
         "Check where the wizard is connected. Enter starts with choosing an image; "
-        "if a run was interrupted, pick it in the list and press r to resume it, or a to abandon it "
+        "if a run was interrupted, pick it in the list and press r to resume it, h to change its answers "
+        "(flavor, network, zone, disk type, backup service) and resume it, or a to abandon it "
         "(what it made is listed with what it costs, and deleted only when you say so); "
         "o opens a run a colleague exported (ecs-wizard runs export)."
     )
@@ -41,6 +42,8 @@ class WelcomeScreen(AbandonsRuns, WizardScreen):
         Binding("enter,n", "start", "Choose image", key_display="Enter"),
         Binding("r", "resume", "Resume"),
         Binding("a", "abandon", "Abandon"),
+        # not in the footer, which is full at 80 columns: the hint under the list and Help say it
+        Binding("h", "change_answers", "Change answers", show=False),
         Binding("o", "open_export", "Open export"),
     ]
 
@@ -67,8 +70,8 @@ class WelcomeScreen(AbandonsRuns, WizardScreen):
                 self._fill_runs(table, self.app.size.width - 10)
                 yield table
                 yield Plain(
-                    "Select a run and press r to resume it (or: ecs-wizard resume RUN_ID), "
-                    "or a to abandon it and delete what it made.",
+                    "Select a run and press r to resume it (or: ecs-wizard resume RUN_ID), h to change "
+                    "its answers, or a to abandon it and delete what it made.",
                     classes="hint",
                     id="runs-hint",
                 )
@@ -177,14 +180,19 @@ class WelcomeScreen(AbandonsRuns, WizardScreen):
             self.wizard.resume_run(run, self)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "abandon" and (not self.resumable or self.abandoning):
-            return False  # offered only beside a run to abandon
+        if action in ("abandon", "change_answers") and (not self.resumable or self.abandoning):
+            return False  # offered only beside a run
         return super().check_action(action, parameters)
 
     def action_abandon(self) -> None:
         run = self._selected("abandon")
         if run is not None:
             self.start_abandon(run)
+
+    def action_change_answers(self) -> None:
+        run = self._selected("change")
+        if run is not None and not self.abandoning:
+            self.wizard.change_answers_of(run)
 
     def _selected(self, verb: str) -> Run | None:
         if self.problem is not None:

@@ -155,3 +155,18 @@ async def test_the_summary_of_a_refused_run_gives_the_resume_that_changes_the_an
         assert "press h to change the answer" in text_of(app.screen.query_one("#headline"))
         assert resume in text_of(app.screen.query_one("#headline"))
         assert f"Resume the run: {resume}" in text_of(app.screen.query_one("#next-steps"))
+
+
+async def test_the_welcome_screen_changes_the_selected_runs_answers(make_session):
+    session = make_session()
+    run_id = refused_at_preflight(session)
+    app = WizardApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(app) == "WelcomeScreen")
+        assert "h to change its answers" in text_of(app.screen.query_one("#runs-hint"))
+        await pilot.press("h")
+        await wait_for(pilot, lambda: screen_name(app) == "ChangeAnswersScreen" and app.screen.ready)
+        assert app.screen.run.run_id == run_id
+        await pilot.press("escape")  # back: nothing changed
+        await wait_for(pilot, lambda: screen_name(app) == "WelcomeScreen")
+    assert session.journal.load(run_id).answer_changes == []
