@@ -84,7 +84,13 @@ class ChangeAnswersScreen(WizardScreen):
         start = QUESTION_OF.get(refused, refused) if refused else None
         field = next((f for f in fields if f.question.key == start), fields[0])
         field.query_one("#q-" + field.question.key).focus()
-        self.call_after_refresh(field.scroll_visible, animate=False)  # once it has its size
+        self.call_after_refresh(self._show, field)
+
+    def _show(self, field: QuestionField) -> None:
+        """Scroll the field into view once the questions have their size and the "more below" line has
+        taken its line from the scroll area (it shows while the content continues below)."""
+        self.update_more_hint()
+        self.call_after_refresh(field.scroll_visible, animate=False)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "apply":

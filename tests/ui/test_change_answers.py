@@ -40,6 +40,14 @@ async def open_change_screen(app, pilot, session) -> None:
     await settle(app, pilot)
 
 
+async def resumed_and_refused_again(app, pilot, session) -> None:
+    """r on the image's diagnosis resumes the run, and its preflight refuses the flavor again."""
+    await to_diagnosis(app, pilot, session.emulator.ids["image_old_csbs_server_deleted"])
+    await pilot.press("r")
+    await wait_for(pilot, lambda: screen_name(app) == "ExecutionScreen")
+    await run_to_end(app, pilot)
+
+
 async def test_the_refused_flavor_is_changed_from_the_diagnosis_and_the_run_finishes(make_session):
     session = make_session()
     run_id = refused_at_preflight(session)
@@ -71,10 +79,7 @@ async def test_after_the_refusal_the_steps_screen_offers_change_answers_in_place
     run_id = refused_at_preflight(session)
     app = WizardApp(session)
     async with app.run_test(size=SIZE) as pilot:
-        await to_diagnosis(app, pilot, session.emulator.ids["image_old_csbs_server_deleted"])
-        await pilot.press("r")
-        await wait_for(pilot, lambda: screen_name(app) == "ExecutionScreen")
-        await run_to_end(app, pilot)
+        await resumed_and_refused_again(app, pilot, session)
         banner = text_of(app.screen.query_one("#banner"))
         assert "h: change the answer, then the run resumes" in banner
         panel = " ".join(text_of(w) for w in app.screen.query("#step-create_temp_server Static"))
@@ -145,10 +150,7 @@ async def test_the_summary_of_a_refused_run_gives_the_resume_that_changes_the_an
     run_id = refused_at_preflight(session)
     app = WizardApp(session)
     async with app.run_test(size=SIZE) as pilot:
-        await to_diagnosis(app, pilot, session.emulator.ids["image_old_csbs_server_deleted"])
-        await pilot.press("r")
-        await wait_for(pilot, lambda: screen_name(app) == "ExecutionScreen")
-        await run_to_end(app, pilot)
+        await resumed_and_refused_again(app, pilot, session)
         await pilot.press("s")
         await wait_for(pilot, lambda: screen_name(app) == "SummaryScreen")
         resume = f"ecs-wizard resume {run_id} --flavor FLAVOR --state-dir {session.journal.directory} --demo"
