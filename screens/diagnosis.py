@@ -34,9 +34,9 @@ class DiagnosisScreen(AbandonsRuns, WizardScreen):
     BINDINGS = [
         Binding("escape,b", "back", "Back", key_display="Esc"),
         Binding("n", "next", "Next"),
-        Binding("r", "resume_open", "Resume run"),
-        Binding("h", "change_open", "Change answers"),
-        Binding("a", "abandon_open", "Abandon run"),
+        Binding("r", "resume_open", "Resume"),
+        Binding("h", "change_open", "Answers"),
+        Binding("a", "abandon_open", "Abandon"),
     ]
 
     def __init__(self, diagnosis: Diagnosis):
@@ -84,14 +84,13 @@ class DiagnosisScreen(AbandonsRuns, WizardScreen):
             if d.affected:  # else "Choose another image" is the one button that goes back (Esc)
                 yield Button("Back (Esc)", id="back", compact=True)
             if self.open_run is not None:
-                yield Button(
-                    f"Resume run {self.open_run.run_id} (r)", id="resume-open", variant="primary", compact=True
-                )
-                yield Button("Change answers (h)", id="change-open", compact=True)
-                yield Button("Abandon it (a)", id="abandon-open", compact=True)
+                # short words: five buttons fit 80 columns (the notice above names the run and each key)
+                yield Button("Resume (r)", id="resume-open", variant="primary", compact=True)
+                yield Button("Answers (h)", id="change-open", compact=True)
+                yield Button("Abandon (a)", id="abandon-open", compact=True)
             if d.affected:
                 yield Button(
-                    "Next: questions (n)",
+                    "Next (n)" if self.open_run is not None else "Next: questions (n)",
                     id="next",
                     variant="default" if self.open_run is not None else "primary",
                     compact=True,

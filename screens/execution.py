@@ -44,7 +44,7 @@ class ExecutionScreen(WizardScreen):
         Binding("enter,space", "continue", "Next step", key_display="Enter"),
         Binding("enter,s", "summary", "Summary", key_display="Enter/s"),
         Binding("r", "resume", "Resume"),
-        Binding("h", "change_answers", "Change answers"),
+        Binding("h", "change_answers", "Answers"),  # short: the footer fits 80 columns (Help says more)
         Binding("l", "toggle_logs", "Logs"),
     ]
 
