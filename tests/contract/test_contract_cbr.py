@@ -82,7 +82,9 @@ def test_list_backups_and_get_backup(shared_cloud):
         "erp-db-01",
     )
     assert detail.checkpoint_id and detail.checkpoint_id != detail.id
-    assert detail.extend_info["supported_restore_mode"] == "snapshot"
+    # an available server backup reports "backup" (the example in cbr_apis/backups/querying_a_specified_backup.rst)
+    assert detail.extend_info["supported_restore_mode"] == "backup"
+    assert {c["extend_info"]["supported_restore_mode"] for c in detail.raw["children"]} == {None}
     assert detail.extend_info["os_images_data"] == [{"image_id": ids["image_cbr"]}]
     assert sorted(c["resource_size"] for c in detail.raw["children"]) == [40, 100]
 
@@ -292,7 +294,7 @@ def test_create_checkpoint_starts_a_backup_that_becomes_available(cloud):
     cloud.emu.clock.advance(D.CBR_BACKUP / 2)
     done = cbr.get_backup(backup.id)
     assert done.status == "available" and done.support_lld is True
-    assert done.extend_info["supported_restore_mode"] == "snapshot"
+    assert done.extend_info["supported_restore_mode"] == "backup"
 
 
 def test_create_checkpoint_in_a_missing_vault_is_404_6105(cloud):

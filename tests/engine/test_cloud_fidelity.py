@@ -287,3 +287,19 @@ def test_a_cbr_backup_without_lazy_loading_is_affected_and_its_stopped_source_is
     [backup_id] = diff["cbr_backups"]
     assert session.clients.cbr.get_backup(backup_id).resource_id == emu.ids["server_stopped"]
     assert diagnose(session.clients, run.new_image_id).verdict == "not-affected-cbr"
+
+
+@BOTH_CLOUDS
+def test_an_image_is_made_from_a_cbr_backup_whose_restore_mode_is_backup(session, emu):
+    """``extend_info.supported_restore_mode`` is ``na`` by default; the document's example of an available
+    server backup says ``backup`` (data restored from the disks' backups), not ``snapshot``
+    (opentelekomcloud-docs/cloud-backup-recovery api-ref/source/cbr_apis/backups/querying_a_specified_backup.rst).
+    A full-ECS image is made from such a backup: the wizard waits for ``available``, never for ``snapshot``."""
+    before = inventory(session.clients)
+    run = repair(session, emu.ids["image_old_csbs_server_exists"], service="cbr", source_exists=True)
+    assert run.status == "succeeded", run.error
+    [backup_id] = added(before, inventory(session.clients))["cbr_backups"]
+    backup = session.clients.cbr.get_backup(backup_id)
+    assert (backup.status, backup.extend_info["supported_restore_mode"]) == ("available", "backup")
+    image = session.clients.ims.get_image(run.new_image_id)
+    assert image.backup_id == backup_id and image.status == "active"

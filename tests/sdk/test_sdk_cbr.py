@@ -42,7 +42,7 @@ def test_list_and_show_backups(shared_sdk, shared_cloud):
     assert call(shared_sdk.cbr.list_backups, cbr.ListBackupsRequest(status="error")).count == 0
     backup = call(shared_sdk.cbr.show_backup, cbr.ShowBackupRequest(backup_id=ids["backup_cbr"])).backup
     assert (backup.resource_id, backup.resource_name, backup.status) == (ids["server_cbr"], "erp-db-01", "available")
-    assert backup.extend_info.support_lld is True and backup.extend_info.supported_restore_mode == "snapshot"
+    assert backup.extend_info.support_lld is True and backup.extend_info.supported_restore_mode == "backup"
     assert [i.image_id for i in backup.extend_info.os_images_data] == [ids["image_cbr"]]
     assert sorted((c.resource_size, c.extend_info.bootable) for c in backup.children) == [(40, True), (100, False)]
     assert datetime.fromisoformat(backup.protected_at) > datetime.fromisoformat(backup.created_at)  # CBR: UTC, no zone
@@ -131,7 +131,7 @@ def test_vault_resource_checkpoint_and_backup(cloud, sdk):
     assert (done.status, done.checkpoint_id, done.extend_info.supported_restore_mode) == (
         "available",
         checkpoint.id,
-        "snapshot",
+        "backup",
     )
     assert done.extend_info.support_lld is True and done.protected_at != ""
     shown = call(sdk.cbr.show_vault, cbr.ShowVaultRequest(vault_id=vault.id)).vault

@@ -355,6 +355,7 @@ def cbr_backup(state: State, b: CbrBackup) -> dict[str, Any]:
                     "snapshot_id": d.snapshot_id,
                     "incremental": b.incremental,
                     "support_lld": True if b.support_lld is None else b.support_lld,
+                    "supported_restore_mode": None,  # a disk's backup: null in the document's example
                 },
             }
         )
@@ -388,7 +389,9 @@ def cbr_backup(state: State, b: CbrBackup) -> dict[str, Any]:
             "is_multi_az": False,
             "snapshot_id": b.disks[0].snapshot_id if b.disks else "",
             "support_lld": True if b.support_lld is None else b.support_lld,
-            "supported_restore_mode": "snapshot" if status == "available" else "na",
+            # na (the default) until it is done, then backup, as the document's example of an available server
+            # backup shows (cbr_apis/backups/querying_a_specified_backup.rst; reference §10 item 9f)
+            "supported_restore_mode": "backup" if status == "available" else "na",
             "system_disk": False,
             "os_images_data": images,
         },
