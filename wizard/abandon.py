@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from wizard import ownership
 from wizard.cloud.errors import CloudError, CloudUnreachable
+from wizard.costs import COSTS
 from wizard.errors import UsageError
 from wizard.journal import Run
 from wizard.ownership import DELETE_ORDER, Owned, ReconcileWindow
@@ -50,14 +51,6 @@ DELETE_TIMEOUTS = {"image": 30 * 60, "csbs backup": 60 * 60, "cbr backup": 60 * 
 SETTLE_TIMEOUT = 4 * 3600  # a backup or image still being made: CBR/CSBS backups take up to hours
 PASSES = 3  # look again after deleting: something that landed meanwhile is deleted too
 
-# What each kind of resource costs while it exists, in the words every front end shows.
-COSTS = {
-    "server": "an ECS: billed while it exists (flavor {detail}, and its disks)",
-    "vault": "a CBR vault: its capacity ({detail}) is billed while it exists",
-    "cbr backup": "a CBR backup: its storage is billed while it exists",
-    "csbs backup": "a CSBS backup: its storage is billed while it exists",
-    "image": "a full-ECS image: it keeps its backup (billed) in use and counts against the image quota",
-}
 CREATING = {
     "image": ("queued", "saving"),
     "cbr backup": ("protecting", "waiting_protect"),

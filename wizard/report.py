@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wizard import config
+from wizard import config, costs
 from wizard.before_after import NOT_MEASURED, TITLE, BeforeAfter
 from wizard.journal import Run
 from wizard.plan import follow_up_remedies, follow_ups
@@ -123,6 +123,7 @@ class RunSummary:
     follow_ups: list[str]  # step kinds still on offer (plan.FOLLOW_UPS), once the run succeeded
     follow_up_hints: dict[str, str]  # the same -> a line with the command that does it later
     deletions: list[dict[str, Any]]  # what abandon or a cleanup deleted, could not delete, or kept (wizard.abandon)
+    costs: costs.Costs  # what is still billed (wizard.costs)
 
     @classmethod
     def of(cls, run: Run) -> RunSummary:
@@ -157,6 +158,7 @@ class RunSummary:
             if succeeded
             else {},
             deletions=list(run.deletions),
+            costs=costs.of(run),
         )
 
     @property
@@ -385,6 +387,15 @@ def _before_after(summary: RunSummary) -> list[str]:
     return [*lines, "", *chart.mermaid(), *([""] if chart.mermaid() else [])]
 
 
+def _money(billed: costs.Costs) -> list[str]:
+    """The "Still costs money" section: each resource still billed, what it is for, what it is billed by."""
+    lines = ["## Still costs money", ""]
+    if billed.demo:
+        lines += ["_A demo: the emulator bills nothing. In a real cloud these would be billed._", ""]
+    lines += [f"- {cost.sentence}" for cost in billed.items] or ["- Nothing: no resource of this run is still billed."]
+    return [*lines, ""]
+
+
 def _answer_changes(run: Run) -> list[str]:
     """Each change of answers on resume (``wizard.change``), as a line of the Answers section."""
     lines = []
@@ -415,6 +426,7 @@ def to_markdown(run: Run) -> str:
         "",
         *_outcome(summary),
         *_before_after(summary),
+        *_money(summary.costs),
         "## Diagnosis",
         "",
         f"**{d.get('summary', d.get('verdict'))}**",
