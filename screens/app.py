@@ -14,7 +14,7 @@ from textual.screen import Screen
 
 from screens.messages import RunReady
 from screens.workers import CloudWork
-from wizard.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from wizard.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, WizardError
 from wizard.status import RunStatus
 from wizard.transcript import Transcript
 
@@ -217,7 +217,7 @@ class WizardApp(CloudWork):
         self.attach_transcript(run)
         try:
             path = write_report(run, self.session.journal)
-        except OSError as error:
+        except (OSError, WizardError) as error:
             self.notify(f"The report could not be written: {error}", severity="error")
             return
         self.notify(f"Report written to {path}")

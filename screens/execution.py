@@ -23,6 +23,7 @@ from wizard.change import refused_answer
 from wizard.journal import Run
 from wizard.runner import RunEvent, if_declined, skippable
 from wizard.status import RunStatus
+from wizard.transcript import event_line
 
 CANCEL_HINT = "Esc/c cancel (stops after the current call; the run stays resumable)"
 
@@ -137,16 +138,7 @@ class ExecutionScreen(WizardScreen):
         elif kind == "run-finished":
             self._finished(event)
         if kind != "progress":
-            self.wizard.transcript.shown(self._transcript_line(event))
-
-    @staticmethod
-    def _transcript_line(event: RunEvent) -> str:
-        text = f"{event.event}"
-        if event.title:
-            text += f" {event.title}"
-        if event.message:
-            text += f": {event.message}"
-        return text
+            self.wizard.transcript.shown(event_line(event))
 
     def on_run_event_message(self, message: RunEventMessage) -> None:
         self.apply_event(message.event)

@@ -20,6 +20,7 @@ from screens.widgets.main_scroll import MainScroll
 from screens.widgets.plain import Plain
 from wizard.before_after import TITLE as BEFORE_AFTER_TITLE
 from wizard.change import resume_options
+from wizard.errors import WizardError
 from wizard.journal import Run
 from wizard.plan import FOLLOW_UPS, follow_ups
 from wizard.report import RunSummary, report_path, write_report
@@ -167,7 +168,7 @@ class SummaryScreen(WizardScreen):
         self.wizard.attach_transcript(self.run)
         try:
             path = write_report(self.run, self.wizard.session.journal)
-        except OSError as error:
+        except (OSError, WizardError) as error:
             self.query_one("#exported", Static).update(f"[XX] The report could not be written: {error}")
             return
         self.exported = path

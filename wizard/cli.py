@@ -49,7 +49,7 @@ COMMANDS_HELP = """commands:
   resume        continue an interrupted or failed run
   abandon       delete what a failed or interrupted run made, and give the run up
   runs          list the runs this machine knows (runs export|import: hand one to a colleague)
-  report        a run's report (Markdown or JSON)
+  report        a run's report for a ticket (Markdown or JSON; the latest run without RUN_ID)
   flowchart     print the troubleshooting flowchart (text or Mermaid)
   config show   print the cloud settings that were resolved, and where each came from
   serve         the full-screen wizard in a web browser (the demo; each tab its own world)
@@ -419,9 +419,9 @@ def _runs_parser(p: argparse.ArgumentParser) -> None:
     imported.set_defaults(command_name="runs import")
 
 
-@command("report", help="a run's report")
+@command("report", help="a run's report (the latest run's without RUN_ID)")
 def _report_parser(p: argparse.ArgumentParser) -> None:
-    p.add_argument("run_id", metavar="RUN_ID")
+    p.add_argument("run_id", metavar="RUN_ID", nargs="?", help="the run (default: the latest; stderr says which)")
     p.add_argument("--format", choices=["md", "json"], default="md")
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
     _common(p)

@@ -145,7 +145,7 @@ ERROR = record(
 )
 CALL = record(
     {"service": text, "method": text, "path": text, "status": optional(whole()), "request_id": optional_text},
-    {"attempts": whole()},
+    {"attempts": whole(), "step": text},
 )
 ID_KEYS = ("server_id", "vault_id", "backup_id", "image_id", "checkpoint_id", "task_id")
 

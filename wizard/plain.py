@@ -684,8 +684,8 @@ class PlainWizard:
         self.transcript.attach(run, journal)
         try:
             write_report(run, journal)
-        except OSError as error:
-            self.show(f"The report could not be written: {error.strerror or error}")
+        except (OSError, errors.WizardError) as error:
+            self.show(f"The report could not be written: {getattr(error, 'strerror', None) or error}")
 
 
 def _image_help(d: Diagnosis) -> str:

@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wizard import config, costs
+from wizard import config, costs, statedir
+from wizard import report_sections as sections
 from wizard.before_after import NOT_MEASURED, TITLE, BeforeAfter
 from wizard.journal import Run
 from wizard.plan import follow_up_remedies, follow_ups
@@ -279,14 +280,18 @@ def report_path(journal: Journal, run_id: str, fmt: str = "md") -> Path:
 
 
 def write_report(run: Run, journal: Journal, fmt: str = "md", path: Path | str | None = None) -> Path:
-    """Write the report of ``run`` to ``path`` (by default ``report_path``, whose directory is made
-    when missing; any other directory must exist), readable by its owner only: mode 0600, as the
-    journal. Returns the path written; OSError when it cannot be written."""
+    """Write the report of ``run`` to ``path``, readable by its owner only (mode 0600 from the first
+    byte, as the journal). By default ``report_path``: the state directory's ``reports/`` (0700, made
+    when missing, refused like the state directory when it is not the user's own), written atomically.
+    Any other directory must exist. Returns the path written; OSError when it cannot be written,
+    UsageError for a reports directory that is not the user's own."""
     text = render(run, fmt)
     if path is None:
         path = report_path(journal, run.run_id, fmt)
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = Path(path)
+        statedir.private_dir(path.parent, "reports directory")
+        statedir.write_private(path, text.encode(), durable=False)
+        return path
+    path = Path(path)  # the user's own choice, such as /dev/stdout: written in place, not replaced
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         os.fchmod(fd, 0o600)  # a file that already existed keeps its mode through O_CREAT
@@ -309,22 +314,12 @@ def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _took(start: float | None, end: float | None) -> str:
-    if not start or not end:
-        return "-"
-    return duration_text(end - start)
-
-
 def to_json(run: Run) -> str:
     data = run.to_dict()
     data["new_image_id"] = run.new_image_id
     data["resources"] = run.resources()
     data["sweeps"] = sweeps(run)
     return json.dumps(data, indent=2, default=str)
-
-
-def _cell(value: Any) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
 
 
 def _outcome(summary: RunSummary) -> list[str]:
@@ -437,38 +432,20 @@ def to_markdown(run: Run) -> str:
         "|---|---|---|---|",
     ]
     for e in d.get("evidence") or []:
-        lines.append(
-            f"| {_cell(e['field'])} | {_cell(e['value'])} | {_cell(e['source'])} | {_cell(e.get('meaning', ''))} |"
-        )
+        row = (e["field"], e["value"], e["source"], e.get("meaning", ""))
+        lines.append("| " + " | ".join(sections.cell(v) for v in row) + " |")
     server = d.get("source_server") or {}
     if server:
         exists = {True: "exists", False: "deleted", None: "unknown"}[server.get("exists")]
         lines += ["", f"Source ECS: `{server.get('id')}` ({server.get('name') or 'name unknown'}): {exists}."]
-    a = run.answers
-    lines += [
-        "",
-        "## Answers",
-        "",
-        f"- Backup service: {str(a.get('service', '')).upper()}",
-        f"- Source ECS exists: {'yes' if a.get('source_exists') else 'no'}",
-        f"- Test launch: {'yes' if a.get('test_launch') else 'no'}",
-    ]
-    if not a.get("source_exists"):
-        lines.append(f"- Delete the temporary ECS at the end: {'yes' if a.get('cleanup') else 'no'}")
-    lines += _answer_changes(run)
-    lines += [
-        "",
-        f"## Path: {plan.path.title}",
-        "",
-        "| # | step | status | attempts | started | took | result |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for n, s in enumerate(plan.steps, start=1):
-        result = s.error.message if s.error else s.message
-        took = _took(s.started_at, s.ended_at)
-        lines.append(
-            f"| {n} | {_cell(s.title)} | {s.status} | {s.attempts} | {_when(s.started_at)} | {took} | {_cell(result)} |"
-        )
+    history = sections.histories(run)
+    lines += ["", "## Answers", "", *sections.answers(run), *_answer_changes(run)]
+    lines += ["", f"## Path: {plan.path.title}", "", *sections.steps_table(run, history)]
+    failures = sections.failures(run, history)
+    if failures:
+        lines += ["", "### Failures and retries", "", *failures]
+    if any(s.started_at for s in plan.steps):
+        lines += ["", "## Timeline", "", "```mermaid", *sections.gantt(run), "```"]
     resources = run.resources()
     lines += ["", "## Resources created by this run", ""]
     lines += [f"- {r['type']} `{r['id']}` ({r['name']}), step {r['step']}" for r in resources] or ["- none"]
@@ -480,26 +457,18 @@ def to_markdown(run: Run) -> str:
             code = f" `{e.service.upper() + ' ' if e.service else ''}{e.code}`" if e.code else ""
             rid = f" (request id `{e.request_id}`)" if e.request_id else ""
             lines.append(f"- **{title}**{code}: {e.message}{rid}. {e.remedy.sentence if e.remedy else ''}")
-    request_ids = [c for c in run.calls if c.get("request_id")]
-    if request_ids:
-        lines += ["", "## API calls", "", "| service | call | status | request id |", "|---|---|---|---|"]
-        for c in request_ids[-200:]:
-            lines.append(f"| {c['service']} | {c['method']} {_cell(c['path'])} | {c['status']} | `{c['request_id']}` |")
+    if run.calls:
+        lines += [
+            "",
+            "## API calls",
+            "",
+            "Each step's calls to one address are one row: a status poll with its count, "
+            "its first and last HTTP status and request ids.",
+            "",
+            *sections.calls_table(run),
+        ]
     if run.transcript:
-        lines += ["", "## Session transcript", ""]
-        for t in run.transcript:
-            kind, text = t.get("kind", "shown"), str(t.get("text", "")).strip("\n")
-            if "\n" in text:  # a table, the flowchart, a list: kept as it was shown
-                fence = "````" if "```" in text else "```"
-                lines += [
-                    f"- {kind}:",
-                    "",
-                    f"  {fence}text",
-                    *(f"  {line}" for line in text.splitlines()),
-                    f"  {fence}",
-                ]
-            else:
-                lines.append(f"- {kind}: {_cell(text)}")
+        lines += ["", "## Session transcript", "", *sections.transcript(run)]
     lines += ["", f"_Flowchart path {plan.path_id}; the full chart: `ecs-wizard flowchart`._", ""]
     return visible("\n".join(lines), lines=True)  # a report is read in terminals too: no control codes
 

@@ -114,6 +114,7 @@ class Runner:
         self._previous_on_call = None
         self._progress_saved_at = time.monotonic()
         self._waited_on_cloud = 0.0
+        self._step_name: str | None = None  # the step whose calls are being recorded
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -152,6 +153,7 @@ class Runner:
                 "status": record.status,
                 "request_id": record.request_id,
                 "attempts": record.attempts,
+                **({"step": self._step_name} if self._step_name else {}),
             }
         )
 
@@ -286,6 +288,7 @@ class Runner:
             clock=self.clock,
             window=self.window,
         )
+        self._step_name = step.name
         previous_hook = self._hook_calls()
         calls = 0
         try:
@@ -325,6 +328,7 @@ class Runner:
                 self._wait(tick, waited)
         finally:
             self._unhook_calls(previous_hook)
+            self._step_name = None
             step.state.update(self._work(step, began, "worked"))
 
     def _work(self, step: Step, began: float, name: str) -> dict[str, float]:
@@ -343,7 +347,19 @@ class Runner:
     def _retry(self, step: Step, error: CloudError | CloudUnreachable) -> None:
         """Advance the step again after a pause, as one more of its attempts."""
         step.attempts += 1
-        self._emit("message", step, message=f"{error}; retrying (attempt {step.attempts} of {step.max_attempts})")
+        cloud = (
+            {"code": error.code, "service": error.service, "request_id": error.request_id, "http_status": error.status}
+            if isinstance(error, CloudError)
+            else {}
+        )
+        self._emit(
+            "message",
+            step,
+            message=f"{error}; retrying (attempt {step.attempts} of {step.max_attempts})",
+            retry=step.attempts,
+            reason=error.message if isinstance(error, CloudError) else str(error),
+            **{k: v for k, v in cloud.items() if v is not None},
+        )
         self._pause(self.retry_delay)
 
     def _fail_on(self, step: Step, error: CloudError | CloudUnreachable) -> None:

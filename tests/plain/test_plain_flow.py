@@ -3,6 +3,7 @@ the line-by-line prompts used when standard input is not a terminal."""
 
 import json
 import os
+import re
 import signal
 
 from wizard.journal import Journal
@@ -198,7 +199,8 @@ def test_transcript_lands_in_the_journal_and_the_report(session, emu):
     assert "[answered] Does the source ECS still exist? -> Yes" in text
     report = report_path(session.journal, run_id).read_text()
     assert "## Session transcript" in report
-    assert "answered: Start the repair now? -> yes" in report
+    assert re.search(r"^- `\d\d:\d\d:\d\d` Answered: Start the repair now\? → \*\*yes\*\*$", report, re.M)
+    assert "shown:" not in report and "answered:" not in report  # words with a time, not the entries' kinds
     # what was shown on several lines (the evidence, the flowchart) keeps its lines, in a code block
     transcript = report.split("## Session transcript")[1]
     assert "  ```text\n  Slow ECS creation from a full-ECS image: troubleshooting flowchart\n" in transcript

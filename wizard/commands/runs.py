@@ -11,7 +11,8 @@ from pathlib import Path
 from wizard import errors, statedir
 from wizard.commands.context import Invocation
 from wizard.console import table
-from wizard.journal import Journal
+from wizard.journal import Journal, Run
+from wizard.remedy import Action, Remedy
 from wizard.report import render, write_report
 from wizard.text import visible
 
@@ -67,7 +68,7 @@ def cmd_runs(invocation: Invocation) -> int:
 def cmd_report(invocation: Invocation) -> int:
     args = invocation.args
     journal = Journal(args.state_dir)
-    run = journal.load(args.run_id)
+    run = latest_run(journal) if args.run_id is None else journal.load(args.run_id)
     if args.output:
         try:  # private like the journal it comes from: mode 0600
             write_report(run, journal, args.format, args.output)
@@ -82,6 +83,23 @@ def cmd_report(invocation: Invocation) -> int:
     else:
         print(render(run, args.format))
     return errors.EXIT_OK
+
+
+def latest_run(journal: Journal) -> Run:
+    """The run updated last (``report`` without a RUN_ID), said on standard error so it is never a guess."""
+    runs = journal.runs()
+    if not runs:
+        raise errors.UsageError(
+            f"No runs yet in {journal.runs_dir}, so there is no report to show.", Remedy(Action.LIST_RUNS)
+        )
+    run = runs[0]
+    updated = datetime.fromtimestamp(run.updated_at).strftime("%Y-%m-%d %H:%M")
+    print(
+        f"The latest run: {run.run_id} ({run.status}, image {visible(run.plan.image_name)}, updated {updated}). "
+        "Name another: ecs-wizard report RUN_ID",
+        file=sys.stderr,
+    )
+    return run
 
 
 def cmd_runs_export(invocation: Invocation) -> int:
