@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -319,6 +319,7 @@ def to_json(run: Run) -> str:
     data["new_image_id"] = run.new_image_id
     data["resources"] = run.resources()
     data["sweeps"] = sweeps(run)
+    data["still_billed"] = [asdict(cost) for cost in costs.of(run).items]
     return json.dumps(data, indent=2, default=str)
 
 

@@ -1,6 +1,8 @@
 """What keeps costing money after a run (wizard.costs), read from the journals of real demo runs on the
 frozen-clock emulator, and checked against what the emulated project still holds."""
 
+import json
+
 from tests.engine.helpers import repair
 from wizard import costs
 from wizard.report import RunSummary, render
@@ -38,6 +40,7 @@ def test_a_repair_that_kept_its_temporary_ecs_leaves_it_the_vault_and_the_backup
         "the old image and its backup were kept. (A demo: the emulator bills nothing; a real cloud would.)"
     )
     assert RunSummary.of(run).costs == billed
+    assert [c["id"] for c in json.loads(render(run, "json"))["still_billed"]] == [c.id for c in billed.items]
     money = render(run).split("## Still costs money")[1].split("\n## ")[0]
     assert "bills nothing" in money and f"The temporary ECS ecs-wizard-tmp-{run.run_id[:8]} ({temp}): kept" in money
     assert f"The old image's backup {run.diagnosis['backup_id']}: the old image needs it." in money

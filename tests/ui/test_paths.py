@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import stat
+
 import pytest
 from textual.widgets import DataTable
 
@@ -126,7 +129,11 @@ async def test_repair_path(session, image_key, service, path_id):
         exported = summary.exported
         assert exported is not None and exported.exists()
         assert str(exported) in text_of(summary.query_one("#exported"))
-        assert new_id in exported.read_text()
+        report = exported.read_text()
+        assert new_id in report and stat.S_IMODE(exported.stat().st_mode) == 0o600
+        transcript = report.split("## Session transcript")[1]  # the session in words, with times
+        assert re.search(r"^- `\d\d:\d\d:\d\d` Step done: ", transcript, re.M), transcript
+        assert "step-succeeded" not in transcript and "run-started" not in transcript
         # quitting after a successful run exits 0
         await pilot.press("q")
         await pilot.pause()
