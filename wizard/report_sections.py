@@ -318,5 +318,5 @@ def transcript(run: Run) -> list[str]:
                 f"  {fence}",
             ]
         else:
-            lines.append(f"- `{stamp}` {cell(in_words(text))}")
+            lines.append(f"- `{stamp}` {cell(in_words(text.strip()))}")
     return lines
