@@ -158,7 +158,7 @@ class ProjectAnswers:
     or without permission to list, every look-up answers "not found" or an error, and concludes nothing."""
 
     LISTS = {
-        "CBR": ("GET /v3/{project_id}/backups?limit=1", lambda c: c.cbr.list_backups(limit=1)),
+        "CBR": ("GET /v3/{project_id}/backups?limit=1", lambda c: c.cbr.list_backups_page(limit=1)),
         "CSBS": ("GET /v1/{project_id}/checkpoint_items?limit=1", lambda c: c.csbs.list_checkpoint_items(limit=1)),
         "ECS": ("GET /v1/{project_id}/cloudservers/detail?limit=1", lambda c: c.ecs.list_servers(limit=1)),
     }

@@ -114,7 +114,7 @@ def test_the_huawei_cloud_not_found_401_costs_no_new_token(cloud):
 
 def test_list_backups_with_an_invalid_limit_is_refused(shared_cloud):
     raises_cloud_error(
-        lambda: shared_cloud.clients.cbr.list_backups(limit=5000),
+        lambda: shared_cloud.clients.cbr.list_backups_page(limit=5000),
         service="cbr",
         status=400,
         code="BackupService.0004",

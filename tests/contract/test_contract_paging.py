@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.contract.conftest import served
+from wizard.cloud.errors import CloudError
 from wizard.sim import BackgroundServer, Emulator
 
 N = 1000
@@ -68,3 +69,22 @@ def test_the_large_listing_holds_each_kind_of_image(large_cloud):
     # Five kinds cycling: old CSBS x2 (one without the field), CBR, new CSBS, deleted backup (old).
     assert origins == {("csbs", False): 400, ("csbs", None): 200, ("cbr", True): 200, ("csbs", True): 200}
     assert {large_cloud.ids[k] for k in ("image_cbr", "image_new_csbs")} <= {i.id for i in images}
+
+
+def test_cbr_backups_page_by_marker_exactly_once(large_cloud):
+    """``GET /v3/{project_id}/backups`` pages by ``marker``, "ID of the last record displayed on the previous
+    page" (opentelekomcloud-docs/cloud-backup-recovery api-ref/source/cbr_apis/backups/querying_all_backups.rst);
+    openstacksdk pages that way whenever a limit is given. The emulator honours it and CbrClient follows it."""
+    cbr = large_cloud.clients.cbr
+    whole = [b.id for b in cbr.list_backups()]  # one page of up to 1000
+    assert len(whole) > 150 and len(set(whole)) == len(whole)
+    log_before = len(large_cloud.emu.request_log)
+    paged = [b.id for b in cbr.list_backups(page_size=64)]
+    assert paged == whole
+    served = large_cloud.emu.request_log[log_before:]
+    assert len(served) == len(whole) // 64 + 1 and all(r[2] == 200 for r in served)
+    second = cbr.list_backups_page(limit=64, marker=whole[63])
+    assert [b.id for b in second] == whole[64:128]
+    with pytest.raises(CloudError) as refused:
+        cbr.list_backups_page(limit=64, marker="00000000-0000-4000-8000-000000000000")
+    assert (refused.value.status, refused.value.code) == (400, "BackupService.0004")

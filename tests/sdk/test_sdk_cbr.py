@@ -48,6 +48,19 @@ def test_list_and_show_backups(shared_sdk, shared_cloud):
     assert datetime.fromisoformat(backup.protected_at) > datetime.fromisoformat(backup.created_at)  # CBR: UTC, no zone
 
 
+def test_backups_page_by_marker(shared_sdk, shared_cloud):
+    """The SDK's ``marker``: "ID of the last record displayed on the previous page" (OTC-CBR
+    cbr_apis/backups/querying_all_backups.rst)."""
+    every = [b.id for b in call(shared_sdk.cbr.list_backups, cbr.ListBackupsRequest()).backups]
+    assert len(every) >= 2
+    paged: list[str] = []
+    while page := call(
+        shared_sdk.cbr.list_backups, cbr.ListBackupsRequest(limit=1, marker=(paged or [None])[-1])
+    ).backups:
+        paged += [b.id for b in page]
+    assert paged == every
+
+
 def test_vault_resource_checkpoint_and_backup(cloud, sdk):
     server = cloud.ids["server_exists"]
     billing = cbr.BillingCreate(

@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from wizard.cloud.errors import CloudError, as_not_found, is_malformed_url
 from wizard.cloud.models import Backup, BackupTask, Vault
+from wizard.cloud.paging import follow_marker
 
 if TYPE_CHECKING:
     from wizard.cloud.http import HttpClient
 
 SERVER_PROVIDER_ID = "0daac4c5-6707-4851-97ba-169e36266b66"
 SERVER_RESOURCE_TYPE = "OS::Nova::Server"
+PAGE_SIZE = 1000  # the service's largest page
 
 
 @dataclass
@@ -131,16 +133,26 @@ class CbrClient:
         vault_id: str | None = None,
         status: list[str] | str | None = None,
         name: str | None = None,
-        limit: int = 1000,
+        page_size: int = PAGE_SIZE,
     ) -> list[Backup]:
-        params = {
-            "checkpoint_id": checkpoint_id,
-            "resource_id": resource_id,
-            "vault_id": vault_id,
-            "status": status,
-            "name": name,
-            "limit": limit,
-        }
+        """Every matching backup, page after page by ``marker`` (a vault may hold more than a page)."""
+
+        def page(marker: str | None) -> list[Backup]:
+            return self.list_backups_page(
+                limit=page_size,
+                marker=marker,
+                checkpoint_id=checkpoint_id,
+                resource_id=resource_id,
+                vault_id=vault_id,
+                status=status,
+                name=name,
+            )
+
+        return list(follow_marker("cbr", page, page_size))
+
+    def list_backups_page(self, *, limit: int = PAGE_SIZE, marker: str | None = None, **filters: Any) -> list[Backup]:
+        """One page of ``GET /v3/{project_id}/backups``, after the backup ``marker`` when given."""
+        params = {**filters, "limit": limit, "marker": marker}
         data = self.http.get(f"{self._base}/backups", params=params)
         return [Backup.from_cbr(b) for b in data.get("backups") or []]
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from wizard.cloud.errors import CloudError
 from wizard.cloud.models import Image, Job
+from wizard.cloud.paging import follow_marker
 
 if TYPE_CHECKING:
     from wizard.cloud.http import HttpClient
@@ -31,13 +32,9 @@ class ImsClient:
 
     def list_images(self, *, page_size: int = PAGE_SIZE, **filters: Any) -> Iterator[Image]:
         """Every matching image, following ``marker`` paging (the marker is the last image id)."""
-        marker = None
-        while True:
-            page = self.list_images_page(limit=page_size, marker=marker, **filters)
-            yield from page
-            if len(page) < page_size:
-                return
-            marker = page[-1].id
+        return follow_marker(
+            "ims", lambda marker: self.list_images_page(limit=page_size, marker=marker, **filters), page_size
+        )
 
     def list_full_ecs_images(self, page_size: int = PAGE_SIZE) -> Iterator[Image]:
         return self.list_images(page_size=page_size, __imagetype="private", __whole_image=True)

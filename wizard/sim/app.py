@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 ROUTES = Routes(
     [
         ("/v3/auth/tokens", ("POST",), "iam.create_token"),
+        ("/v3", ("GET",), "iam.get_version"),
+        ("/v3/", ("GET",), "iam.get_version"),
+        ("/", ("GET",), "ims.list_versions"),
         ("/v2/cloudimages", ("GET",), "ims.list_images"),
         ("/v2/images/<image_id>", ("GET",), "ims.get_image"),
         ("/v2/images/<image_id>", ("DELETE",), "ims.delete_image"),
@@ -232,6 +235,42 @@ def _resources_by_tags(body: Any, resources: list[Any], detail: Callable[[Any], 
     return Reply(200, {"resources": page, "total_count": len(matched)})
 
 
+CATALOG: tuple[tuple[str, str, str], ...] = (
+    ("image", "glance", ""),
+    ("ecs", "ecs", "/v1/{project_id}"),
+    ("compute", "nova", "/v2.1/{project_id}"),
+    ("cbr", "cbr", "/v3/{project_id}"),
+    ("data-protect", "karbor", "/v1/{project_id}"),
+    ("identity", "keystone", "/v3"),
+    ("network", "neutron", ""),
+    ("vpc", "vpc", "/v1/{project_id}"),
+    ("volumev2", "evs", "/v2/{project_id}"),
+)
+"""The token's catalog, (type, name, path), as OTC lists its endpoints (opentelekomcloud-docs/
+image-management-service doc/public-images/source/index.rst, "API Endpoints"): ``ecs`` is the ECS API at
+``/v1/{project_id}`` (the type gophertelekomcloud's ``NewComputeV1`` asks for), ``nova`` the OpenStack
+compute API at ``/v2.1/{project_id}``, ``vpc`` at ``/v1/{project_id}`` and ``neutron`` the bare host."""
+
+IMS_VERSIONS = (
+    ("v2.2", "CURRENT"),
+    ("v2.1", "SUPPORTED"),
+    ("v2.0", "SUPPORTED"),
+    ("v1.1", "DEPRECATED"),
+    ("v1.0", "DEPRECATED"),
+)
+IDENTITY_MEDIA_TYPE = {"base": "application/json", "type": "application/vnd.openstack.identity-v3+json"}
+UNAUTHENTICATED = frozenset({"iam.get_version", "ims.list_versions"})
+"""Version discovery: OpenStack clients ask for it before they have a token."""
+
+
+def _version(version_id: str, status: str, href: str, media_type: dict[str, str] | None = None) -> dict[str, Any]:
+    """One entry of a version document: its id, status and self link (keystone adds media types)."""
+    entry: dict[str, Any] = {"id": version_id, "status": status, "links": [{"href": href, "rel": "self"}]}
+    if media_type is not None:
+        entry.update({"updated": "2016-04-04T00:00:00Z", "media-types": [media_type]})
+    return entry
+
+
 class SimApp:
     """WSGI callable bound to one :class:`Emulator`."""
 
@@ -288,7 +327,7 @@ class SimApp:
         self._perform_due_late_actions()
         if service == "admin":
             return self._admin(operation, request), service, False
-        if service != "iam":
+        if service != "iam" and endpoint not in UNAUTHENTICATED:
             refusal = self._authenticate(request, request_id)
             if refusal is not None:
                 return refusal, "gateway", False
@@ -446,19 +485,11 @@ class SimApp:
                         "interface": "public",
                         "region": self.state.region,
                         "region_id": self.state.region,
-                        "url": base + suffix,
+                        "url": base + suffix.format(project_id=pid),
                     }
                 ],
             }
-            for t, n, suffix in (
-                ("image", "ims", ""),
-                ("compute", "ecs", f"/v1/{pid}"),
-                ("cbr", "cbr", f"/v3/{pid}"),
-                ("data-protect", "csbs", f"/v1/{pid}"),
-                ("identity", "iam", "/v3"),
-                ("vpc", "vpc", ""),
-                ("volumev2", "evs", f"/v2/{pid}"),
-            )
+            for t, n, suffix in CATALOG
         ]
         out: dict[str, Any] = {
             "token": {
@@ -482,7 +513,20 @@ class SimApp:
         }
         return Reply(201, out, {"X-Subject-Token": token.value})
 
+    def _iam_get_version(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
+        """``GET /v3``: keystone's version document, asked without a token (opentelekomcloud-docs/
+        identity-access-management api-ref/source/apis/version_information_management/
+        querying_information_about_keystone_api_version_3.0.rst)."""
+        return Reply(200, {"version": _version("v3.6", "stable", request.host_url + "v3/", IDENTITY_MEDIA_TYPE)})
+
     # ---- IMS --------------------------------------------------------------------------------------
+    def _ims_list_versions(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
+        """``GET /``: 300 with the image API's versions, as OpenStack's version discovery expects
+        (opentelekomcloud-docs/image-management-service api-ref/source/native_openstack_apis/
+        api_version_query_native_openstack_api/querying_api_versions_native_openstack_api.rst)."""
+        versions = [_version(v, status, f"{request.host_url}{v[:2]}/") for v, status in IMS_VERSIONS]
+        return Reply(300, {"versions": versions})
+
     def _ims_list_images(self, request: SimRequest, args: dict[str, str], effects: Effects) -> Reply:
         q = request.args
         images = [i for i in self.state.visible_images() if self.state.listed(i)]
@@ -653,12 +697,20 @@ class SimApp:
         if (rtype := q.get("resource_type")) and rtype != "OS::Nova::Server":
             backups = []
         backups.sort(key=lambda b: (b.progression.start, b.id), reverse=True)
+        count = len(backups)
+        if marker := q.get(
+            "marker"
+        ):  # "ID of the last record displayed on the previous page" (querying_all_backups.rst)
+            position = next((n for n, b in enumerate(backups) if b.id == marker), None)
+            if position is None:
+                raise ApiError(400, "BackupService.0004", f"The marker {marker} was not found.")
+            backups = backups[position + 1 :]
         offset, limit = _offset_limit(q, "BackupService.0004")
         return Reply(
             200,
             {
                 "backups": [views.cbr_backup(self.state, b) for b in backups[offset : offset + limit]],
-                "count": len(backups),
+                "count": count,
             },
         )
 

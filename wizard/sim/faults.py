@@ -46,7 +46,7 @@ Without first or prob a rule applies to every matching request. Examples:
 
 
 OPERATIONS: dict[str, tuple[str, ...]] = {
-    "iam": ("create_token",),
+    "iam": ("create_token", "get_version"),
     "ims": (
         "list_images",
         "get_image",
@@ -55,6 +55,7 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
         "get_job",
         "get_job_progress",
         "get_quota",
+        "list_versions",
     ),
     "cbr": (
         "list_vaults",
