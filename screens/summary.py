@@ -84,6 +84,8 @@ class SummaryScreen(WizardScreen):
             )
             yield BarChart(summary.before_after, id="before-after")
             yield Plain(_indent("\n".join(summary.before_after.sources())), id="before-after-sources")
+            yield Plain("Still costs money", classes="section-title")
+            yield Plain(self._costs_text(), id="costs")
             yield Plain("Cleanup", classes="section-title")
             yield Plain(self._cleanup_text(), id="cleanup")
             yield Plain("What to do next", classes="section-title")
@@ -134,6 +136,11 @@ class SummaryScreen(WizardScreen):
         return "\n".join(
             f"  [{mark}] {text}" if mark else f"  {text}" for mark, text in self.summary.cleanup_lines(hint)
         )
+
+    def _costs_text(self) -> str:
+        """What keeps costing money after the run, in words (wizard.costs: the report's section too)."""
+        billed = self.summary.costs
+        return "\n".join([f"  {billed.words()}", *(f"  [$$] {cost.sentence}" for cost in billed.items)])
 
     def _next_text(self) -> str:
         summary = self.summary
