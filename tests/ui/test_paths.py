@@ -179,7 +179,9 @@ async def test_follow_ups_from_the_summary(session):
         assert "kept as you asked" in text_of(summary.query_one("#cleanup"))
         # what keeps costing money, in words: the vault and its size, the backup, the kept ECS, the old image
         costs = text_of(summary.query_one("#costs"))
-        assert re.search(r"Still billed: the vault ecs-wizard-\w+ \(\d+ GB\), 1 backup and the temporary ECS", costs), costs
+        assert re.search(r"Still billed: the vault ecs-wizard-\w+ \(\d+ GB\), 1 backup and the temporary ECS", costs), (
+            costs
+        )
         assert "the old image and its backup were kept" in costs and "The temporary ECS ecs-wizard-tmp-" in costs
         assert "Not done" in text_of(summary.query_one("#test-launch"))
         assert session.clients.ecs.find_server(temp) is not None
