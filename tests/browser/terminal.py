@@ -66,5 +66,5 @@ def stop_server(process: subprocess.Popen[str]) -> str:
     os.killpg(process.pid, signal.SIGINT)
     _, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
-    assert "Traceback" not in err
+    assert "Traceback" not in err, err
     return err

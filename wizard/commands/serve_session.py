@@ -11,12 +11,17 @@ terminal afterwards."""
 from __future__ import annotations
 
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Ctrl-C in serve's terminal reaches the whole process group; the server then tells each tab to
+    # quit over its pipe and waits for it. A tab that took the signal itself could die mid-import or
+    # mid-cleanup with a traceback (seen in CI), so the tab leaves Ctrl-C to the server.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     sessions_root, *wizard_args = sys.argv[1:] if argv is None else argv
     if sessions_root == "-":
         return _wizard(wizard_args)
