@@ -17,9 +17,11 @@ class ScriptedAdapter(BaseAdapter):
         super().__init__()
         self.replies = list(replies)
         self.requests = []
+        self.settings = []  # each request's proxies, verify, cert, stream and timeout
 
     def send(self, request, **kwargs):
         self.requests.append(request)
+        self.settings.append(kwargs)
         reply = self.replies.pop(0)
         if isinstance(reply, Exception):
             raise reply

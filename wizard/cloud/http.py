@@ -81,13 +81,15 @@ POOL_SIZE = 64
 
 
 def requests_session() -> Transport:
-    """The real cloud's transport: a ``requests.Session`` whose connection pool holds as many
-    connections as a scan runs calls at once (urllib3's default of 10 would open and throw away a
-    connection for every call beyond the tenth)."""
-    import requests
+    """The real cloud's transport: a ``requests.Session`` that reads the proxy and CA bundle
+    environment once per endpoint rather than on every call (:mod:`wizard.cloud.endpoint_session`),
+    and whose connection pool holds as many connections as a scan runs calls at once (urllib3's
+    default of 10 would open and throw away a connection for every call beyond the tenth)."""
     from requests.adapters import HTTPAdapter
 
-    session = requests.Session()
+    from wizard.cloud.endpoint_session import EndpointSession
+
+    session = EndpointSession()
     adapter = HTTPAdapter(pool_maxsize=POOL_SIZE)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
