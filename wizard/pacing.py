@@ -5,10 +5,18 @@ it compares the window's median time per image with the best window so far: with
 it, the cloud keeps up and the limit grows by a quarter; beyond :data:`RISING`, answers queue
 somewhere and it shrinks by a quarter, but not below where it started (on a shared machine the time
 per image also rises with other processes' load, which fewer images at once would not cure); in
-between it holds. A throttled answer (HTTP 429 or
-``APIGW.0308``) halves the limit, at most once per window, and no new image starts until the
-``Retry-After`` the cloud named has passed (at most :data:`MAX_PAUSE` seconds; the HTTP client
-itself waits the same time before it retries the call).
+between it holds.
+
+A throttled answer (HTTP 429 or ``APIGW.0308``) halves the limit, at most once per window (once the
+images in flight at the last halving have finished), and no new image starts until the
+``Retry-After`` the cloud named has passed (at most :data:`MAX_PAUSE` seconds; the HTTP client itself
+waits the same time before it retries the call). The limit it was throttled at is remembered: after
+the halving, each clean window (no throttling while its images ran) whose time per image has not
+risen beyond :data:`RISING` doubles the limit again, up to that level, and only beyond it does the
+careful growth above apply (the shape of TCP's slow start back to its threshold, then additive
+increase). A throttle during that recovery lowers the level to return to, so throttling that goes on
+holds the limit down, to 1 at a time, while an occasional one costs a window or two at half the pace
+rather than the whole climb back a step at a time.
 
 ``now`` and ``sleep`` are injectable so that tests run on the emulator's virtual clock.
 """
@@ -51,6 +59,7 @@ class AdaptiveLimit:
         self._window: list[float] = []
         self._best: float | None = None
         self._since_backoff = ceiling  # finished images since the last halving
+        self._recover_to = 0  # the limit at the last halving: doubled back up to after a throttle
         self._here = threading.local()  # throttled answers each thread saw
 
     def acquire(self) -> tuple[float, int]:
@@ -88,6 +97,7 @@ class AdaptiveLimit:
             self.throttled += 1
             now = self._now()
             if self._since_backoff >= self.limit:  # the calls in flight at the last halving have finished
+                self._recover_to = self.limit
                 self.limit = max(1, self.limit // 2)
                 self._since_backoff = 0
                 self._window.clear()
@@ -102,9 +112,11 @@ class AdaptiveLimit:
         if self._best is None or median < self._best:
             self._best = median
         step = max(1, self.limit // 4)
-        if median <= self._best * FLAT:
+        if self.limit < self._recover_to and median <= self._best * RISING:
+            self.limit = min(self._recover_to, self.limit * 2)  # back toward where it was throttled
+        elif median <= self._best * FLAT:
             self.limit = min(self.ceiling, self.limit + step)
         elif median > self._best * RISING:
-            # slower answers alone never take it below where it started: only throttling does
-            self.limit = max(min(START, self.ceiling), self.limit - step)
+            # slower answers alone never take it below where it started (only throttling does), nor raise it
+            self.limit = max(min(START, self.ceiling, self.limit), self.limit - step)
         self.peak = max(self.peak, self.limit)

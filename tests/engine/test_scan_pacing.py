@@ -3,11 +3,13 @@
 with every image diagnosed exactly once, counts the throttled answers, honours the Retry-After and
 slows down; without throttling it grows from 8 toward its ceiling."""
 
+import pytest
+
 from wizard.cloud.client import build_clients
 from wizard.config import resolve
 from wizard.diagnose import scan
 from wizard.pacing import AdaptiveLimit
-from wizard.sim import Emulator, FaultRule
+from wizard.sim import Emulator, FaultRule, VirtualClock
 
 IMAGES = 200
 THROTTLE = "status=429:code=APIGW.0308:retry_after=1"
@@ -51,7 +53,7 @@ def test_the_retry_after_is_honoured_before_new_images_start():
     results = scan(clients, pace=pace, images=list(clients.ims.list_full_ecs_images())[:20])
     assert len(results) == 20 and pace.throttled == 1
     assert emu.clock.now() - started >= 1.0  # the second the cloud asked for passed (virtually)
-    assert pace.limit < 8  # halved once (8 -> 4), then grown back a little, window by window
+    assert pace.peak == 8 and pace.limit == 8  # halved once (8 -> 4), then doubled back after a clean window
 
 
 def test_a_scan_the_cloud_keeps_up_with_grows_from_8_to_its_ceiling():
@@ -77,15 +79,28 @@ def test_a_call_still_throttled_after_the_clients_retries_is_diagnosed_again_lat
     assert "unknown" not in {d.verdict for d in results}  # the throttled look-up was asked again, not given up
 
 
+def paced(ceiling: int) -> tuple[AdaptiveLimit, VirtualClock]:
+    """A limit on a frozen virtual clock, which only its pauses and :func:`finish` move."""
+    clock = VirtualClock(speed=0, start=0)
+    return AdaptiveLimit(ceiling, now=clock.now, sleep=clock.advance), clock
+
+
+def run_window(pace: AdaptiveLimit, clock: VirtualClock, count: int, seconds: float, throttle: bool = False) -> None:
+    """``count`` images (at most the limit) start together and finish ``seconds`` later; with
+    ``throttle``, the cloud throttles one of their calls meanwhile (Retry-After: 1)."""
+    tickets = [pace.acquire() for _ in range(count)]
+    if throttle:
+        pace.on_throttle(1.0)
+    clock.advance(seconds)
+    for ticket in tickets:
+        pace.release(ticket)
+
+
 def test_the_limit_backs_off_when_the_answers_slow_down():
-    now = [0.0]
-    pace = AdaptiveLimit(64, now=lambda: now[0], sleep=lambda s: None)
+    pace, clock = paced(64)
 
     def finish(count: int, seconds: float) -> None:
-        tickets = [pace.acquire() for _ in range(count)]
-        now[0] += seconds
-        for ticket in tickets:
-            pace.release(ticket)
+        run_window(pace, clock, count, seconds)
 
     finish(8, 0.1)  # a window at the best time: grow
     assert pace.limit == 10
@@ -120,3 +135,51 @@ def test_scan_says_how_often_the_cloud_throttled(monkeypatch, tmp_path, capsys):
     assert main(["scan", "--demo", "--json", "--state-dir", str(tmp_path)]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["throttled"] == 1 and shown["concurrency"]["end"] == 4  # halved once from 8
+
+
+def test_after_a_throttle_the_limit_doubles_back_to_where_it_was_throttled_then_grows_carefully():
+    pace, clock = paced(64)
+    for _ in range(4):
+        run_window(pace, clock, pace.limit, 0.1)  # flat: 8 -> 10 -> 12 -> 15 -> 18
+    assert pace.limit == 18
+    pace.on_throttle(1.0)
+    assert pace.limit == 9
+    throttled_at = clock.now()
+    run_window(pace, clock, 9, 0.15)  # a clean window, a little slower (within RISING of the best): double
+    assert clock.now() - throttled_at >= 1.0 + 0.15  # no image started before the Retry-After passed
+    assert pace.limit == 18  # back where it was throttled in one window (a step of +2 per window before)
+    run_window(pace, clock, 18, 0.1)
+    assert pace.limit == 22  # beyond it, the careful growth: a quarter per flat window, not doubling
+    assert pace.throttled == 1 and pace.peak == 22
+
+
+def test_recovery_waits_while_the_answers_are_much_slower_than_the_best():
+    pace, clock = paced(64)
+    run_window(pace, clock, 8, 0.1)  # best 0.1 s per image; 8 -> 10
+    run_window(pace, clock, 10, 0.1)  # 10 -> 12
+    pace.on_throttle(None)
+    assert pace.limit == 6
+    run_window(pace, clock, 6, 0.1)
+    run_window(pace, clock, 2, 0.1)  # a window is at least 8 images: this one ends the first
+    assert pace.limit == 12
+    run_window(pace, clock, 12, 0.1)  # 12 -> 15
+    pace.on_throttle(None)
+    assert pace.limit == 7
+    run_window(pace, clock, 7, 0.3)
+    run_window(pace, clock, 1, 0.3)  # three times the best: the cloud is struggling, so no doubling
+    assert pace.limit == 7
+
+
+def test_throttling_that_goes_on_holds_the_limit_down_to_one():
+    pace, clock = paced(32)
+    limits = []
+    for _ in range(8):
+        run_window(pace, clock, min(pace.limit, 8), 0.1, throttle=True)  # every window throttled
+        limits.append(pace.limit)
+    assert limits == [4, 2, 1, 1, 1, 1, 1, 1]
+    assert pace.throttled == 8 and pace.peak == 8
+    assert clock.now() == pytest.approx(7 * 1.0 + 0.1)  # each window started a Retry-After after the last
+    run_window(pace, clock, 1, 0.1)  # once it stops, a clean window of 8 (one at a time) ...
+    for _ in range(7):
+        run_window(pace, clock, 1, 0.1)
+    assert pace.limit == 2  # ... grows it carefully: the level to go back to fell with each throttle
