@@ -7,16 +7,17 @@ somewhere and it shrinks by a quarter, but not below where it started (on a shar
 per image also rises with other processes' load, which fewer images at once would not cure); in
 between it holds.
 
-A throttled answer (HTTP 429 or ``APIGW.0308``) halves the limit, at most once per window (once the
-images in flight at the last halving have finished), and no new image starts until the
+A throttled answer (HTTP 429 or ``APIGW.0308``) halves the limit, and no new image starts until the
 ``Retry-After`` the cloud named has passed (at most :data:`MAX_PAUSE` seconds; the HTTP client itself
-waits the same time before it retries the call). The limit it was throttled at is remembered: after
-the halving, each clean window (no throttling while its images ran) whose time per image has not
-risen beyond :data:`RISING` doubles the limit again, up to that level, and only beyond it does the
-careful growth above apply (the shape of TCP's slow start back to its threshold, then additive
-increase). A throttle during that recovery lowers the level to return to, so throttling that goes on
-holds the limit down, to 1 at a time, while an occasional one costs a window or two at half the pace
-rather than the whole climb back a step at a time.
+waits the same time before it retries the call). Only an image that started after the last halving
+halves it again: the images already running then were sent at the old pace, and their throttling is
+what the halving answered (as TCP counts the losses of one window as one). The level it was throttled
+at (or :data:`START`, if higher) is remembered: each clean window after the halving (no throttling
+while its images ran) whose time per image has not risen beyond :data:`RISING` doubles the limit
+again, up to that level, and only beyond it does the careful growth above apply (the shape of TCP's
+slow start back to its threshold, then additive increase). A throttle during that recovery lowers
+the level to return to, so throttling that goes on holds the limit down, to 1 at a time, while an
+occasional one costs a window or two at half the pace rather than a climb back a step at a time.
 
 ``now`` and ``sleep`` are injectable so that tests run on the emulator's virtual clock.
 """
@@ -59,12 +60,14 @@ class AdaptiveLimit:
         self._window: list[float] = []
         self._best: float | None = None
         self._since_backoff = ceiling  # finished images since the last halving
-        self._recover_to = 0  # the limit at the last halving: doubled back up to after a throttle
+        self._recover_to = 0  # the level to double back up to after a throttle
+        self._started = 0  # images started so far; each thread's current one is ``_here.image``
+        self._halved_after = 0  # how many had started at the last halving
         self._here = threading.local()  # throttled answers each thread saw
 
     def acquire(self) -> tuple[float, int]:
         """Wait for a free place (and for any pause to end); return the start time and the throttle
-        count at that moment, both for :meth:`release`."""
+        count at that moment, both for :meth:`release`, which the same thread calls."""
         while True:
             with self._cond:
                 while self._running >= self.limit:
@@ -73,6 +76,8 @@ class AdaptiveLimit:
                 wait = self._paused_until - now
                 if wait <= 0:
                     self._running += 1
+                    self._started += 1
+                    self._here.image = self._started
                     return now, self.throttled
             self._sleep(wait)
 
@@ -80,6 +85,7 @@ class AdaptiveLimit:
         """One image finished. Its time counts only when no call was throttled meanwhile: a
         throttled call's time is the cloud's Retry-After, not how loaded it is."""
         started, throttled_before = ticket
+        self._here.image = None
         with self._cond:
             self._running -= 1
             self._since_backoff += 1
@@ -96,10 +102,16 @@ class AdaptiveLimit:
         with self._cond:
             self.throttled += 1
             now = self._now()
-            if self._since_backoff >= self.limit:  # the calls in flight at the last halving have finished
-                self._recover_to = self.limit
+            image = getattr(self._here, "image", None)
+            if image is None:  # a call outside any image: once the images in flight at the last halving finished
+                fresh = self._since_backoff >= self.limit
+            else:
+                fresh = image > self._halved_after
+            if fresh:
+                self._recover_to = max(self.limit, min(START, self.ceiling))
                 self.limit = max(1, self.limit // 2)
                 self._since_backoff = 0
+                self._halved_after = self._started
                 self._window.clear()
             if retry_after is not None:
                 self._paused_until = max(self._paused_until, now + min(max(retry_after, 0.0), MAX_PAUSE))

@@ -3,6 +3,9 @@
 with every image diagnosed exactly once, counts the throttled answers, honours the Retry-After and
 slows down; without throttling it grows from 8 toward its ceiling."""
 
+import queue
+import threading
+
 import pytest
 
 from wizard.cloud.client import build_clients
@@ -179,7 +182,54 @@ def test_throttling_that_goes_on_holds_the_limit_down_to_one():
     assert limits == [4, 2, 1, 1, 1, 1, 1, 1]
     assert pace.throttled == 8 and pace.peak == 8
     assert clock.now() == pytest.approx(7 * 1.0 + 0.1)  # each window started a Retry-After after the last
-    run_window(pace, clock, 1, 0.1)  # once it stops, a clean window of 8 (one at a time) ...
-    for _ in range(7):
-        run_window(pace, clock, 1, 0.1)
-    assert pace.limit == 2  # ... grows it carefully: the level to go back to fell with each throttle
+    climb = []
+    for _ in range(4):  # once it stops: a window of 8 clean images at each level
+        for _ in range(max(1, 8 // pace.limit)):
+            run_window(pace, clock, min(pace.limit, 8), 0.1)
+        climb.append(pace.limit)
+    assert climb == [2, 4, 8, 10]  # doubling back to where a scan starts, then the careful growth
+
+
+class Worker:
+    """A thread of its own, run one step at a time (the limit knows which image each thread runs)."""
+
+    def __init__(self) -> None:
+        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while (job := self.jobs.get()) is not None:
+            step, answers = job
+            answers.put(step())
+
+    def run(self, step):
+        answers: queue.SimpleQueue = queue.SimpleQueue()
+        self.jobs.put((step, answers))
+        return answers.get(timeout=10)
+
+    def stop(self) -> None:
+        self.jobs.put(None)
+        self.thread.join(10)
+
+
+def test_only_an_image_started_after_the_halving_halves_again():
+    pace, clock = paced(32)
+    early, also_early, late = Worker(), Worker(), Worker()
+    try:
+        tickets = [early.run(pace.acquire), also_early.run(pace.acquire)]
+        early.run(lambda: pace.on_throttle(1.0))
+        assert pace.limit == 4
+        also_early.run(lambda: pace.on_throttle(1.0))  # sent at the old pace: the halving already answered it
+        assert pace.limit == 4 and pace.throttled == 2
+        started = clock.now()
+        late_ticket = late.run(pace.acquire)
+        assert clock.now() - started == pytest.approx(1.0)  # it started once the Retry-After had passed
+        late.run(lambda: pace.on_throttle(1.0))  # sent at the new pace, and throttled still
+        assert pace.limit == 2
+        early.run(lambda: pace.release(tickets[0]))
+        also_early.run(lambda: pace.release(tickets[1]))
+        late.run(lambda: pace.release(late_ticket))
+    finally:
+        for worker in (early, also_early, late):
+            worker.stop()
