@@ -1,8 +1,9 @@
 """``wizard.sim``: an offline IMS/CBR/CSBS/ECS/IAM (+ minimal VPC) cloud emulator.
 
-It imports only the standard library, werkzeug (for its HTTP server alone: in process the emulator
-answers through :mod:`wizard.sim.wsgi`) and requests (for :meth:`Emulator.session` alone), never the
-rest of ``wizard``: the emulator and the client are independent readings of the same API documents.
+It imports only the standard library (its HTTP server, :mod:`wizard.sim.server`, is the standard
+library's, keeping connections alive; in process the emulator answers through :mod:`wizard.sim.wsgi`)
+and requests (for :meth:`Emulator.session` alone), never the rest of ``wizard``: the emulator and the
+client are independent readings of the same API documents.
 
 Public API::
 
@@ -25,7 +26,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 # Names resolve on first use, so that reading DEMO (the settings do, for --demo) does not import
-# werkzeug and the whole emulator before the first screen is painted.
+# the whole emulator before the first screen is painted.
 _HOMES = {
     "DEMO": "account",
     "DemoAccount": "account",

@@ -4,7 +4,8 @@ an answer written to ``start_response``.
 Written here rather than taken from werkzeug so that a demo's first call does not import werkzeug
 (its package imports its server, test client and data structures) nor compile a routing map: the
 emulator answers in process, and the demo pays for every module before it says "connected". The
-HTTP server (``ecs-wizard sim serve``, :mod:`wizard.sim.server`) still uses werkzeug's.
+HTTP server (``ecs-wizard sim serve``, :mod:`wizard.sim.server`) is the standard library's, with a
+WSGI bridge of its own that keeps connections alive.
 """
 
 from __future__ import annotations
