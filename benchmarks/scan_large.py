@@ -10,6 +10,9 @@ so a prefix of whole cycles costs per image what the whole list does; one at a t
 would take minutes). The ratio compares time per image. The machine's load average is printed
 beside the figures: on a shared machine they move with it.
 
+A first line gives what one call costs with no latency added, one at a time (the wall time, and this
+process's CPU time: signing, ``requests``, reading the answer): the floor under every row.
+
     python -m benchmarks.scan_large [--images 1000] [--baseline-images 100] [--latencies 0.005,0.03,0.1]
 """
 
@@ -89,6 +92,22 @@ def row(images: int, baseline_images: int, latency: float, throttling: bool, cei
     )
 
 
+def call_cost(calls: int) -> str:
+    with served(10, []) as env:
+        settings = resolve(env=env)
+        http = build_clients(settings, settings.require_credentials()).ims.http
+        for _ in range(20):  # warm up: the connection, the imports, the caches
+            http.get("/v2/cloudimages", params={"limit": 1})
+        wall, cpu = time.perf_counter(), time.process_time()
+        for _ in range(calls):
+            http.get("/v2/cloudimages", params={"limit": 1})
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return (
+        f"one call at a time, no latency added: {wall / calls * 1000:.2f} ms wall, "
+        f"{cpu / calls * 1000:.2f} ms of the client's CPU per call ({calls} calls)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--images", type=int, default=1000)
@@ -96,9 +115,11 @@ def main() -> None:
     parser.add_argument("--latencies", default="0.005,0.03,0.1", help="seconds per request, comma-separated")
     parser.add_argument("--ceiling", type=int, default=DEFAULT_CEILING, help="most images at once (the CLI default)")
     parser.add_argument("--no-throttling", action="store_true", help="skip the run with 429s injected")
+    parser.add_argument("--calls", type=int, default=500, help="calls for the first line, what one call costs")
     args = parser.parse_args()
     print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     latencies = [float(x) for x in args.latencies.split(",")]
+    print(call_cost(args.calls), flush=True)
     runs = [(latency, False) for latency in latencies] + ([] if args.no_throttling else [(0.03, True)])
     for latency, throttling in runs:
         print(row(args.images, args.baseline_images, latency, throttling, args.ceiling), flush=True)
