@@ -148,9 +148,12 @@ class SummaryScreen(WizardScreen):
             return (
                 f"  Create ECSs from image {summary.new_image_id} instead of {summary.image_id}: they build fast now.\n"
                 f"  Update launch templates, scripts and auto scaling configurations that name the old image.\n"
-                f"  The full record: ecs-wizard report {summary.run_id}"
+                f"  The full record: {self._report_command()}"
             )
-        return f"  Resume the run: {self._resume_command()}\n  The full record: ecs-wizard report {summary.run_id}"
+        return f"  Resume the run: {self._resume_command()}\n  The full record: {self._report_command()}"
+
+    def _report_command(self) -> str:
+        return self.wizard.session.command("report", self.run.run_id)
 
     @on(Button.Pressed, "#test_launch, #delete_temp_server")
     def follow_up_pressed(self, event: Button.Pressed) -> None:

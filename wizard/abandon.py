@@ -38,7 +38,7 @@ from wizard.errors import UsageError
 from wizard.journal import Run
 from wizard.ownership import DELETE_ORDER, Owned, ReconcileWindow
 from wizard.polling import REAL_POLL, PollPolicy
-from wizard.remedy import Action, Remedy
+from wizard.remedy import Action, Remedy, bare_command
 from wizard.runner import RunEvent
 from wizard.status import RunStatus, StepStatus
 
@@ -253,8 +253,12 @@ class Abandon:
         sleep: Callable[[float], None] = time.sleep,
         poll: PollPolicy = REAL_POLL,
         window: ReconcileWindow | None = None,
+        command: Callable[..., str] = bare_command,
     ):
+        """``command``: ``ecs-wizard WORDS`` as the session spells it, so the commands its messages name work
+        as printed (``CloudSession.command``)."""
         self.clients, self.run_, self.journal = clients, run, journal
+        self.command = command
         self.on_event = on_event
         self.should_cancel = should_cancel
         self.clock, self.sleep, self.poll = clock, sleep, poll
@@ -474,11 +478,11 @@ class Abandon:
     def _finish(self, outcome: Outcome, **fields: Any) -> None:
         run = self.run_
         if outcome.cancelled:
-            message = f"interrupted; what it asked to delete is in its journal: ecs-wizard abandon {run.run_id}"
+            message = f"interrupted; what it asked to delete is in its journal: {self.command('abandon', run.run_id)}"
         elif outcome.remaining:
             message = (
                 f"{len(outcome.remaining)} resource(s) could not be deleted; "
-                f"try again later: ecs-wizard abandon {run.run_id}"
+                f"try again later: {self.command('abandon', run.run_id)}"
             )
         elif run.status == RunStatus.ABANDONED:
             kept = f"; kept {len(outcome.kept)}" if outcome.kept else ""

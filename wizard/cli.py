@@ -536,7 +536,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             return command(invocation)
         except errors.WizardError as exc:
-            print(f"ecs-wizard: {visible(str(exc), lines=True)}", file=sys.stderr)
+            print(f"ecs-wizard: {visible(exc.said_by(invocation.commands), lines=True)}", file=sys.stderr)
             return exc.exit_code
         except KeyboardInterrupt:
             print("\necs-wizard: interrupted", file=sys.stderr)
@@ -552,7 +552,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     + (
                         invocation.session.resume_command(invocation.active_run_id)
                         if invocation.session
-                        else "ecs-wizard runs"
+                        else invocation.command("runs")
                     )
                     + ")",
                     file=sys.stderr,

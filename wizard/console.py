@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import sys
 import time
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
-from wizard.remedy import SERVER_OPTIONS, change_option
+from wizard.remedy import COMMAND_LINE, SERVER_OPTIONS, CommandLine, Remedy, change_option
 from wizard.report import duration_text
 from wizard.runner import RunEvent, effect
 from wizard.status import RunStatus
@@ -67,13 +66,12 @@ class EventPrinter:
         interval: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
         approved_by: str | None = None,
-        resume_command: Callable[..., str] = lambda run_id, *options: shlex.join(
-            ["ecs-wizard", "resume", run_id, *options]
-        ),
+        commands: CommandLine = COMMAND_LINE,
     ):
-        """``resume_command``: the command that resumes a run, as the session that runs it spells it."""
+        """``commands``: the remedies and commands as the session that runs it spells them (its
+        ``command_line``, whose commands work as printed)."""
         self.stream = stream or sys.stdout
-        self.resume_command = resume_command
+        self.commands = commands
         self.json_lines = json_lines
         self.approved_by = approved_by  # e.g. "--yes": confirmations are answered before they are asked
         self.colour = use_colour(self.stream) and not json_lines
@@ -86,6 +84,8 @@ class EventPrinter:
     def __call__(self, event: RunEvent) -> None:
         if self.json_lines:
             data = event.to_dict()
+            if event.event == "step-failed" and event.data.get("remedy_data"):  # its commands, as they work here
+                data["remedy"] = self._remedy(event)
             if event.event == "waiting-for-confirmation" and self.approved_by:
                 data["approved_by"] = self.approved_by
             self._write(json.dumps(data, default=str))
@@ -125,7 +125,7 @@ class EventPrinter:
             service = f"{e.data['service'].upper()} " if e.data.get("service") else ""
             code = f" [{service}{e.data['code']}]" if e.data.get("code") else ""
             rid = f" (request id {e.data['request_id']})" if e.data.get("request_id") else ""
-            remedy = f"\n       what to do: {e.data['remedy']}" if e.data.get("remedy") else ""
+            remedy = f"\n       what to do: {self._remedy(e)}" if e.data.get("remedy") else ""
             return f"{e.title}{code}: {e.message}{rid}{remedy}"
         if e.event == "waiting-for-confirmation":
             if self.approved_by:
@@ -149,6 +149,14 @@ class EventPrinter:
             hint = f"\n      {self._resume_hint(e)}" if e.data.get("resumable") else ""
             return f"run {e.run_id} {e.status}: {e.message}{image}{hint}"
         return e.message
+
+    def resume_command(self, run_id: str | None, *options: str) -> str:
+        return self.commands.build("resume", run_id or "RUN_ID", *options)
+
+    def _remedy(self, e: RunEvent) -> str:
+        """A failed step's remedy phrased by ``commands`` (the event's sentence says it with bare commands)."""
+        data = e.data.get("remedy_data")
+        return self.commands.say(Remedy.from_dict(data)) if data else str(e.data.get("remedy") or "")
 
     def _resume_hint(self, e: RunEvent) -> str:
         """How to go on: the resume that changes the answer the cloud refused, when it refused one."""

@@ -3,7 +3,7 @@ the CLI returns."""
 
 from __future__ import annotations
 
-from wizard.remedy import Remedy, said
+from wizard.remedy import COMMAND_LINE, Phrases, Remedy, said
 
 # Exit codes (documented in the README).
 EXIT_OK = 0
@@ -49,8 +49,13 @@ class WizardError(Exception):
             self.exit_code = exit_code
 
     def __str__(self) -> str:
-        """As the command line says it."""
-        return self.message + (f"\n  → {self.remedy.sentence}" if self.remedy else "")
+        """As the command line says it, with bare commands."""
+        return self.said_by(COMMAND_LINE)
+
+    def said_by(self, phrases: Phrases) -> str:
+        """The message and what to do, as ``phrases`` say it (a session's ``command_line``: commands that
+        work as printed)."""
+        return self.message + (f"\n  → {phrases.say(self.remedy)}" if self.remedy else "")
 
 
 class UsageError(WizardError):

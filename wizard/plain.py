@@ -282,7 +282,7 @@ class PlainWizard:
             self.prompter: Prompter = QuestionaryPrompter(prompt_input, prompt_output, colour=self.colour)
         else:
             self.prompter = LinePrompter(stdin, self.stream, self.show)
-        self.printer = EventPrinter(self.stream, resume_command=session.resume_command)
+        self.printer = EventPrinter(self.stream, commands=session.command_line)
         self.run: Any = None
         self.cancel_requested = False
         self._cancel_noted = False
@@ -337,7 +337,7 @@ class PlainWizard:
             self.show(
                 f"Standard input ended before this question was answered: {ended.args[0]}\n"
                 "Nothing was changed. Run the wizard in a terminal, or repair without questions: "
-                "ecs-wizard run IMAGE --yes"
+                + self.session.command("run", "IMAGE", "--yes")
             )
             return errors.EXIT_USAGE
 
@@ -368,7 +368,7 @@ class PlainWizard:
             reserved = ownership.planned_names(self.session.journal, d.image_id)
             plan = build_plan(self.session.clients, d, answers, reserved_names=reserved)
         except errors.WizardError as exc:
-            self.show(f"\nCannot plan the repair: {exc}")
+            self.show(f"\nCannot plan the repair: {exc.said_by(self.session.command_line)}")
             return exc.exit_code
         self.show_plan(plan)
         if self.ask_confirm("Show the API calls each step makes?", False):
@@ -402,7 +402,7 @@ class PlainWizard:
             try:
                 return diagnosis_mod.diagnose(self.session.clients, ref)
             except errors.WizardError as exc:
-                self.show(f"  {exc}")
+                self.show(f"  {exc.said_by(self.session.command_line)}")
 
     def wrap(self, text: str, indent: str = "") -> str:
         if not self.width:
@@ -660,7 +660,7 @@ class PlainWizard:
             if summary.failed is not None:
                 lines.append(f"The run failed at '{summary.failed.title}': {summary.failed.message}")
                 if summary.failed.remedy:
-                    lines.append(f"What to do: {summary.failed.remedy.sentence}")
+                    lines.append(f"What to do: {self.session.command_line.say(summary.failed.remedy)}")
             lines.append(f"Time taken: {summary.duration}")
         else:
             lines.append("The run stopped before finishing; nothing more will be created until it is resumed.")
@@ -673,7 +673,7 @@ class PlainWizard:
 
     def follow_up_hints(self, run: Run) -> list[str]:
         """The follow-ups still on offer, with their commands, for the cloud this session works on."""
-        return follow_up_hints(run.plan, demo=self.session.settings.is_demo)
+        return follow_up_hints(run.plan, demo=self.session.settings.is_demo, commands=self.session.command_line)
 
     def finish_records(self) -> None:
         """The report in the reports directory, and the transcript (with where the report is) beside

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from wizard import flowchart
 from wizard.errors import UsageError
 from wizard.questions import Answers, ServerChoice, server_questions
-from wizard.remedy import Action, Remedy
+from wizard.remedy import COMMAND_LINE, Action, Phrases, Remedy
 from wizard.status import StepStatus
 from wizard.steps import KINDS, TIMEOUTS, ApiCall, Step, ref, vault_size_gb
 
@@ -310,9 +310,10 @@ def follow_ups(plan: Plan) -> list[str]:
     return out
 
 
-def follow_up_hints(plan: Plan, *, demo: bool) -> list[str]:
-    """One line per follow-up, with the command that does it later."""
-    return [remedy.sentence for remedy in follow_up_remedies(plan, demo=demo).values()]
+def follow_up_hints(plan: Plan, *, demo: bool, commands: Phrases = COMMAND_LINE) -> list[str]:
+    """One line per follow-up, with the command that does it later (as ``commands`` spell it: a
+    session's ``command_line`` gives commands that work as printed)."""
+    return [commands.say(remedy) for remedy in follow_up_remedies(plan, demo=demo).values()]
 
 
 def follow_up_remedies(plan: Plan, *, demo: bool) -> dict[str, Remedy]:

@@ -13,6 +13,8 @@ This module imports nothing from the wizard, so the journal and the first screen
 
 from __future__ import annotations
 
+import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 from typing import Any
@@ -219,21 +221,33 @@ def change_option(question: str, answer: str | None = None) -> list[str]:
     return [SERVER_OPTIONS[question], answer or question.upper()]
 
 
+def bare_command(*words: str) -> str:
+    """``ecs-wizard WORDS`` when nothing is known of where it runs (no session, no state directory)."""
+    return shlex.join(["ecs-wizard", *words])
+
+
 class CommandLine(Phrases):
-    """The commands that do it: for the CLI, the console, plain mode, journals and reports."""
+    """The commands that do it: for the CLI, the console, plain mode, journals and reports.
+
+    ``command`` builds ``ecs-wizard WORDS`` with the options that make it work as printed
+    (``wizard.reach.Reach.command``: the state directory, the demo or the cloud); without one, the
+    bare words (a sentence kept in a journal, which names no state directory)."""
+
+    def __init__(self, command: Callable[..., str] = bare_command):
+        self.build = command
 
     def command(self, remedy: Remedy) -> str | None:
         run = remedy.run_id or "RUN_ID"
-        resume = f"ecs-wizard resume {remedy.run_id}" if remedy.run_id else "ecs-wizard resume"  # else: the latest
-        return {
-            Action.RESUME: resume,
-            Action.FIX_AND_RESUME: resume,
-            Action.CHOOSE_CBR: f"ecs-wizard run {remedy.image_id or 'IMAGE'} --service cbr",
-            Action.DELETE_TEMP_SERVER: f"ecs-wizard resume {run} --cleanup",
-            Action.TEST_LAUNCH: f"ecs-wizard resume {run} --test-launch",
-            Action.ABANDON: f"ecs-wizard abandon {run}",
-            Action.LIST_RUNS: "ecs-wizard runs",
+        words: list[str] | None = {
+            Action.RESUME: ["resume", *([remedy.run_id] if remedy.run_id else [])],  # no id: the latest
+            Action.FIX_AND_RESUME: ["resume", *([remedy.run_id] if remedy.run_id else [])],
+            Action.CHOOSE_CBR: ["run", remedy.image_id or "IMAGE", "--service", "cbr"],
+            Action.DELETE_TEMP_SERVER: ["resume", run, "--cleanup"],
+            Action.TEST_LAUNCH: ["resume", run, "--test-launch"],
+            Action.ABANDON: ["abandon", run],
+            Action.LIST_RUNS: ["runs"],
         }.get(remedy.action)
+        return self.build(*words) if words is not None else None
 
     def resume(self, remedy: Remedy) -> str:
         return f"resume the run ({self.command(remedy)})"
@@ -251,12 +265,12 @@ class CommandLine(Phrases):
     def change_on_resume(self, remedy: Remedy) -> str:
         run = remedy.run_id or "RUN_ID"
         if remedy.question in SERVER_OPTIONS:
-            change = " ".join(change_option(remedy.question, remedy.answer))
-        else:
-            change = "/".join(SERVER_OPTIONS.values()) + " ..."
+            change = change_option(remedy.question, remedy.answer)
+        else:  # no one question: each option, and the user picks
+            change = ["/".join(SERVER_OPTIONS.values()), "..."]
         return (
-            f"resume the run with another answer (ecs-wizard resume {run} {change}), "
-            f"or give it up (ecs-wizard abandon {run})"
+            f"resume the run with another answer ({self.build('resume', run, *change)}), "
+            f"or give it up ({self.build('abandon', run)})"
         )
 
     def choose_cbr(self, remedy: Remedy) -> str:
@@ -272,13 +286,13 @@ class CommandLine(Phrases):
         return self.command(remedy) or ""
 
     def list_images(self, remedy: Remedy) -> str:
-        return "ecs-wizard scan lists the full-ECS images"
+        return f"{self.build('scan')} lists the full-ECS images"
 
     def list_runs(self, remedy: Remedy) -> str:
         return f"see the runs this machine knows: {self.command(remedy)}"
 
     def report_lists_it(self, remedy: Remedy) -> str:
-        return f"ecs-wizard report {remedy.run_id or 'RUN_ID'} lists it"
+        return f"{self.build('report', remedy.run_id or 'RUN_ID')} lists it"
 
 
 COMMAND_LINE = CommandLine()

@@ -21,7 +21,8 @@ from wizard import report_sections as sections
 from wizard.before_after import NOT_MEASURED, TITLE, BeforeAfter
 from wizard.journal import Run
 from wizard.plan import follow_up_remedies, follow_ups
-from wizard.remedy import Remedy
+from wizard.reach import Reach
+from wizard.remedy import COMMAND_LINE, CommandLine, Phrases, Remedy
 from wizard.status import RunStatus, StepStatus
 from wizard.text import visible
 
@@ -127,7 +128,9 @@ class RunSummary:
     costs: costs.Costs  # what is still billed (wizard.costs)
 
     @classmethod
-    def of(cls, run: Run) -> RunSummary:
+    def of(cls, run: Run, commands: Phrases = COMMAND_LINE) -> RunSummary:
+        """``commands``: how the follow-up hints spell their commands (a session's or :func:`commands_for`'s
+        work as printed)."""
         plan = run.plan
         worked = [_worked(s) for s in plan.steps if s.started_at]
         verify, delete_old = plan.first("verify_image"), plan.first("delete_old_image")
@@ -155,7 +158,7 @@ class RunSummary:
             failed=_failed(plan),
             resources=resources,
             follow_ups=follow_ups(plan) if succeeded else [],
-            follow_up_hints={kind: r.sentence for kind, r in follow_up_remedies(plan, demo=demo).items()}
+            follow_up_hints={kind: commands.say(r) for kind, r in follow_up_remedies(plan, demo=demo).items()}
             if succeeded
             else {},
             deletions=list(run.deletions),
@@ -285,7 +288,7 @@ def write_report(run: Run, journal: Journal, fmt: str = "md", path: Path | str |
     when missing, refused like the state directory when it is not the user's own), written atomically.
     Any other directory must exist. Returns the path written; OSError when it cannot be written,
     UsageError for a reports directory that is not the user's own."""
-    text = render(run, fmt)
+    text = render(run, fmt, journal)
     if path is None:
         path = report_path(journal, run.run_id, fmt)
         statedir.private_dir(path.parent, "reports directory")
@@ -323,17 +326,27 @@ def to_json(run: Run) -> str:
     return json.dumps(data, indent=2, default=str)
 
 
-def _outcome(summary: RunSummary) -> list[str]:
+def commands_for(run: Run, journal: Journal | None) -> CommandLine:
+    """The commands a report of ``run`` prints, as they work pasted into a fresh shell: with the journal's
+    state directory and the cloud the run's record names (``wizard.reach.Reach.of_run``). Without the
+    journal, the bare commands."""
+    if journal is None:
+        return COMMAND_LINE
+    return CommandLine(Reach.of_run(run.cloud, journal.directory).command)
+
+
+def _outcome(summary: RunSummary, commands: CommandLine) -> list[str]:
     """The Outcome section: what the run achieved, as the summary screen and plain mode show it."""
+    cleanup_command, abandon_command = (
+        commands.build("resume", summary.run_id, "--cleanup"),
+        commands.build("abandon", summary.run_id),
+    )
     lines = ["## Outcome", ""]
     if summary.status == RunStatus.ABANDONED:
         kept = any(d.get("status") == "kept" for d in summary.deletions)
         lines.append(f"- **Abandoned**: nothing the run made is left{' but what is kept below' if kept else ''}.")
     elif summary.status == RunStatus.ABANDONING:
-        lines.append(
-            f"- **Being abandoned**: the abandon stopped before it finished; `ecs-wizard abandon {summary.run_id}` "
-            "finishes it."
-        )
+        lines.append(f"- **Being abandoned**: the abandon stopped before it finished; `{abandon_command}` finishes it.")
     if summary.failed is not None:
         lines.append(f"- Stopped at **{summary.failed.title}** (the error is under Errors below).")
     if summary.checks:
@@ -344,12 +357,9 @@ def _outcome(summary: RunSummary) -> list[str]:
     if summary.test_launch is not None:
         lines.append("- Test launch: " + summary.test_launch_text().replace("\n", " "))
     later = dict(summary.follow_up_hints)
-    cleanup = f" (`ecs-wizard resume {summary.run_id} --cleanup`)" if later.pop("delete_temp_server", None) else ""
+    cleanup = f" (`{cleanup_command}`)" if later.pop("delete_temp_server", None) else ""
     if not summary.succeeded and not summary.abandoned:
-        cleanup = (
-            f" (`ecs-wizard resume {summary.run_id} --cleanup` deletes it; "
-            f"`ecs-wizard abandon {summary.run_id}` deletes everything the run made)"
-        )
+        cleanup = f" (`{cleanup_command}` deletes it; `{abandon_command}` deletes everything the run made)"
     lines += [f"- {text}" for _, text in summary.cleanup_lines(cleanup)]
     lines += [f"- {text}" for text in later.values()]
     return [*lines, ""]
@@ -405,10 +415,11 @@ def _answer_changes(run: Run) -> list[str]:
     return lines
 
 
-def to_markdown(run: Run) -> str:
+def to_markdown(run: Run, commands: CommandLine = COMMAND_LINE) -> str:
+    """The report; ``commands`` spells the commands in it (:func:`commands_for`)."""
     d = run.diagnosis
     plan = run.plan
-    summary = RunSummary.of(run)
+    summary = RunSummary.of(run, commands)
     lines = [
         f"# ecs-wizard run {run.run_id}",
         "",
@@ -420,7 +431,7 @@ def to_markdown(run: Run) -> str:
         *([f"- **Warning:** {config.INSECURE_WARNING}"] if run.cloud.get("verify_tls") is False else []),
         f"- **Time taken:** {summary.duration}",
         "",
-        *_outcome(summary),
+        *_outcome(summary, commands),
         *_before_after(summary),
         *_money(summary.costs),
         "## Diagnosis",
@@ -457,7 +468,7 @@ def to_markdown(run: Run) -> str:
         for title, e in errors:
             code = f" `{e.service.upper() + ' ' if e.service else ''}{e.code}`" if e.code else ""
             rid = f" (request id `{e.request_id}`)" if e.request_id else ""
-            lines.append(f"- **{title}**{code}: {e.message}{rid}. {e.remedy.sentence if e.remedy else ''}")
+            lines.append(f"- **{title}**{code}: {e.message}{rid}. {commands.say(e.remedy) if e.remedy else ''}")
     if run.calls:
         lines += [
             "",
@@ -500,9 +511,10 @@ def _sweeps(run: Run) -> list[str]:
     return lines
 
 
-def render(run: Run, fmt: str = "md") -> str:
+def render(run: Run, fmt: str = "md", journal: Journal | None = None) -> str:
+    """The report of ``run``; ``journal``: the one it was read from, whose state directory its commands name."""
     if fmt == "json":
         return to_json(run)
     if fmt in ("md", "markdown"):
-        return to_markdown(run)
+        return to_markdown(run, commands_for(run, journal))
     raise ValueError(f"unknown report format {fmt!r} (use md or json)")

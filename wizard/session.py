@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shlex
 import sys
 import threading
 import time
@@ -28,6 +27,8 @@ from wizard.errors import UsageError, WizardError
 from wizard.journal import Journal, Run
 from wizard.ownership import ReconcileWindow
 from wizard.polling import DEMO_POLL, PollPolicy
+from wizard.reach import Reach
+from wizard.remedy import CommandLine
 
 if TYPE_CHECKING:  # the engine is imported when first used, so a front end paints before it loads
     from wizard.abandon import Abandon
@@ -118,28 +119,22 @@ class CloudSession:
             cloud += " (TLS verification OFF: --insecure)"
         return f"{cloud}, region {s.region}, project {s.project_id or s.project_name or self.clients.project_id}"
 
+    @property
+    def reach(self) -> Reach:
+        """The options that reach this session's cloud and state directory from a fresh shell (``wizard.reach``)."""
+        return Reach.of_settings(self.settings, self.journal.directory)
+
+    @property
+    def command_line(self) -> CommandLine:
+        """Remedies phrased as commands that work as printed from a fresh shell."""
+        return CommandLine(self.reach.command)
+
     def command(self, *words: str) -> str:
         """``ecs-wizard WORDS`` with the options that reach this session's cloud and state directory,
         so that it works as printed, pasted into a shell that has neither the options this one was
         given nor, perhaps, its environment (ECS_WIZARD_STATE_DIR): ``--state-dir`` unless it is the
         default, ``--demo``, or the cloud with the region and one endpoint where an option chose them."""
-        from wizard.journal import platform_state_dir
-
-        options: list[str] = []
-        if self.journal.directory.resolve() != platform_state_dir().resolve():
-            options += ["--state-dir", str(self.journal.directory)]
-        s = self.settings
-        if s.is_demo:
-            options.append("--demo")
-        else:
-            options += ["--cloud", s.cloud]
-            if s.sources.get("region") == "--region":
-                options += ["--region", s.region]
-            if s.sources.get("endpoint.ecs") == "--endpoint":  # one URL for every service
-                options += ["--endpoint", s.endpoints["ecs"]]
-            if not s.verify_tls:
-                options.append("--insecure")
-        return shlex.join(["ecs-wizard", *words, *options])
+        return self.reach.command(*words)
 
     def resume_command(self, run_id: str, *options: str) -> str:
         """``ecs-wizard resume RUN_ID`` with ``options`` (another answer: ``--flavor FLAVOR``), as it works pasted."""
@@ -185,6 +180,7 @@ class CloudSession:
         kw.setdefault("window", self.window)
         kw.setdefault("clock", self.clock)
         kw.setdefault("sleep", self.sleep)
+        kw.setdefault("command", self.command)
         return Abandon(self.clients, run, self.journal, **kw)
 
     def check_resumable_here(self, run: Run) -> None:

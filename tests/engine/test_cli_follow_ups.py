@@ -59,11 +59,14 @@ def test_plain_summary_names_the_follow_ups_of_a_real_cloud_run(session, emu):
     run = repair(session, emu.ids["image_old_csbs_server_deleted"], service="cbr", source_exists=False, cleanup=False)
     wizard = PlainWizard(session, stream=io.StringIO(), stdin=io.StringIO())
     # a demo keeps its world while the temporary ECS is kept: only the cleanup can be come back to
+    # the commands carry the options that reach this session's state directory and cloud: they work pasted
+    reach = f"--state-dir {session.journal.directory} --demo"
     assert wizard.follow_up_hints(run) == [
         f"The temporary ECS {run.plan.step('create_temp_server').outputs['server_id']} "
-        f"was kept: ecs-wizard resume {run.run_id} --cleanup"
+        f"was kept: ecs-wizard resume {run.run_id} --cleanup {reach}"
     ]
     session.settings = replace(session.settings, cloud="otc")
     hints = wizard.follow_up_hints(run)
-    assert f"ecs-wizard resume {run.run_id} --cleanup" in hints[0]
-    assert f"ecs-wizard resume {run.run_id} --test-launch" in hints[1]
+    reach = f"--state-dir {session.journal.directory} --cloud otc"
+    assert f"ecs-wizard resume {run.run_id} --cleanup {reach}" in hints[0]
+    assert f"ecs-wizard resume {run.run_id} --test-launch {reach}" in hints[1]

@@ -279,7 +279,8 @@ def test_a_run_that_keeps_its_temporary_ecs_ends_by_naming_it_and_the_cleanup(ca
     temp = run.plan.step("create_temp_server").outputs["server_id"]
     lines = out.splitlines()
     assert lines[-2].startswith(f"[end] run {run.run_id} succeeded")
-    assert lines[-1] == f"The temporary ECS {temp} was kept: ecs-wizard resume {run.run_id} --cleanup"
+    reach = f"--state-dir {tmp_path} --demo"  # the command works as printed (tests/engine/test_commands_as_printed.py)
+    assert lines[-1] == f"The temporary ECS {temp} was kept: ecs-wizard resume {run.run_id} --cleanup {reach}"
 
     # the image has a fast copy now: a second repair needs --new, and is warned about
     code, out, err = cli(capsys, tmp_path, "run", SOURCE_GONE, "--service", "cbr", "--yes", "--json", *FAST)
@@ -292,7 +293,7 @@ def test_a_run_that_keeps_its_temporary_ecs_ends_by_naming_it_and_the_cleanup(ca
     assert last["event"] == "run-finished"
     assert last["kept_temporary_server"] == run.plan.step("create_temp_server").outputs["server_id"]
     assert last["follow_ups"] == [
-        f"The temporary ECS {last['kept_temporary_server']} was kept: ecs-wizard resume {run.run_id} --cleanup"
+        f"The temporary ECS {last['kept_temporary_server']} was kept: ecs-wizard resume {run.run_id} --cleanup {reach}"
     ]
 
 

@@ -286,6 +286,11 @@ def test_a_failed_step_says_why_and_exits_1(tmp_path):
     assert "disk snapshot failed" in out
     run = Journal(session.journal.directory).runs()[0]
     assert run.status == "failed" and f"resume with: ecs-wizard resume {run.run_id}" in out
+    # every command plain mode prints for later carries the state directory and the demo: it works as printed
+    resume = f"ecs-wizard resume {run.run_id} --state-dir {session.journal.directory} --demo"
+    what_to_do = [line for line in out.splitlines() if "what to do: resume the run" in line.lower()]
+    assert what_to_do and all(resume in line for line in what_to_do), what_to_do
+    assert f"resume with: {resume}" in out
 
 
 def test_test_launch_reports_how_fast_the_new_image_is(session, emu):

@@ -160,6 +160,11 @@ async def test_cloud_error_shown_in_an_error_panel(make_session):
         )
         assert "quota" in headline and session.resume_command(ex.run.run_id) in headline
         assert headline.count(".") <= 3 and "has not finished" not in headline  # one sentence (ids hold none)
+        # the commands for later carry this session's state directory and the demo: they work as printed
+        next_steps = " ".join(text_of(app.screen.query_one("#next-steps")).split())
+        reach = f"--state-dir {session.journal.directory} --demo"
+        assert f"ecs-wizard resume {ex.run.run_id} {reach}" in next_steps
+        assert f"The full record: ecs-wizard report {ex.run.run_id} {reach}" in next_steps
         await pilot.press("escape")
         await wait_for(pilot, lambda: screen_name(app) == "ExecutionScreen")
         # fix the cause (the fault is used up after 9), retry from the failed step

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from wizard import errors
 from wizard.cloud.errors import CloudError, CloudUnreachable
+from wizard.remedy import CommandLine
 from wizard.status import RunStatus
 
 if TYPE_CHECKING:
@@ -51,6 +52,21 @@ class Invocation:
             self.run_lock.release()
         if self.session is not None:
             self.session.close()
+
+    @property
+    def commands(self) -> CommandLine:
+        """Remedies phrased as commands that work as printed: with the session's options once one is open,
+        else with the state directory the options and the environment name (``wizard.reach``)."""
+        if self.session is not None:
+            return self.session.command_line
+        from wizard.journal import Journal
+        from wizard.reach import Reach
+
+        return CommandLine(Reach.of_directory(Journal(self.args.state_dir).directory).command)
+
+    def command(self, *words: str) -> str:
+        """``ecs-wizard WORDS`` as it works pasted into a fresh shell (see :attr:`commands`)."""
+        return self.commands.build(*words)
 
     def settings(self, demo: bool = False, profile: str | None = None) -> Settings:
         """The cloud settings from the options and the environment; ``demo`` as if --demo was given,

@@ -37,7 +37,7 @@ def cmd_diagnose(invocation: Invocation) -> int:
     print(diagnosis_text(d))
     if runs:
         described = ownership.describe_open_run(session.journal, runs[0])
-        print(f"\nOpen run: {described}; resume it with: ecs-wizard resume {runs[0].run_id}")
+        print(f"\nOpen run: {described}; resume it with: {session.resume_command(runs[0].run_id)}")
     if copy is not None:
         print(f"\nFast copy already made: {copy.name} ({copy.id}), by run {copy.tags.get(ownership.MARK_KEY)}")
     return code
@@ -99,7 +99,8 @@ def cmd_scan(invocation: Invocation) -> int:
     for reason, names in _unknown_by_reason(results).items():
         print(visible(f"\nUnknown ({', '.join(names)}): {reason}.", lines=True))  # names and words from the cloud
     print(
-        f"\n{tally(results)}" + (" Repair one with: ecs-wizard run IMAGE" if any(d.affected for d in results) else "")
+        f"\n{tally(results)}"
+        + (f" Repair one with: {session.command('run', 'IMAGE')}" if any(d.affected for d in results) else "")
     )
     if pace.throttled:
         requests = f"{pace.throttled} request{'s' if pace.throttled != 1 else ''}"

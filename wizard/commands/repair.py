@@ -18,6 +18,8 @@ from wizard.diagnose import Diagnosis, diagnose
 from wizard.journal import Journal, Run
 from wizard.plan import FOLLOW_UPS, add_follow_up, build_plan, default_server_choice, follow_up_hints, follow_ups
 from wizard.questions import Answers, ServerChoice
+from wizard.remedy import Action, CommandLine, Remedy
+from wizard.report import commands_for
 from wizard.runner import RunEvent, confirmation_text
 from wizard.session import CloudSession
 from wizard.status import RunStatus
@@ -74,7 +76,7 @@ def _one_repair_per_image(invocation: Invocation, session: CloudSession, d: Diag
     copy = None if open_runs else ownership.find_fast_copy(session.clients, d.image_id)
     if open_runs:
         what = f"an open repair: run {ownership.describe_open_run(session.journal, open_runs[0])}"
-        instead = f"resume it (ecs-wizard resume {open_runs[0].run_id})"
+        instead = f"resume it ({session.resume_command(open_runs[0].run_id)})"
     elif copy is not None:
         what = f"a fast copy already: {copy.name} ({copy.id}), made by run {copy.tags.get(ownership.MARK_KEY, '')}"
         instead = f"use {copy.name}"
@@ -143,7 +145,7 @@ def _execute(invocation: Invocation, session: CloudSession, run: Run) -> int:
             invocation,
             run,
             [s.title for s in pending],
-            f"nothing was changed; confirm with: ecs-wizard resume {run.run_id} --yes",
+            f"nothing was changed; confirm with: {session.resume_command(run.run_id, '--yes')}",
             resumable=True,
         )
     on_event = _event_printer(invocation, session, run)
@@ -208,7 +210,7 @@ def _event_printer(invocation: Invocation, session: CloudSession, run: Run) -> C
     printer = EventPrinter(
         json_lines=args.json,
         approved_by="--yes" if args.yes else None,
-        resume_command=session.resume_command,
+        commands=session.command_line,
     )
     demo = session.settings.is_demo
 
@@ -216,7 +218,11 @@ def _event_printer(invocation: Invocation, session: CloudSession, run: Run) -> C
         if event.event == "waiting-for-confirmation" and not (args.yes or args.json):
             return  # the question itself says it, once (_confirm)
         finished = event.event == "run-finished"
-        hints = follow_up_hints(run.plan, demo=demo) if finished and event.status == RunStatus.SUCCEEDED else []
+        hints = (
+            follow_up_hints(run.plan, demo=demo, commands=session.command_line)
+            if finished and event.status == RunStatus.SUCCEEDED
+            else []
+        )
         if hints and args.json:
             event = replace(event, data={**event.data, **_follow_up_fields(run, hints)})
         printer(event)
@@ -247,7 +253,8 @@ def _record_needs_confirmation(session: CloudSession, run: Run) -> None:
         run.run_id,
         status=RunStatus.CANCELLED,
         data={"reason": "needs-confirmation", "resumable": True},
-        message=f"needs confirmation: stopped before any change; continue with: ecs-wizard resume {run.run_id} --yes",
+        message="needs confirmation: stopped before any change; continue with: "
+        + session.resume_command(run.run_id, "--yes"),
     )
     run.events.append(event.to_dict())
     session.journal.save(run)
@@ -262,22 +269,23 @@ def _resume(invocation: Invocation) -> int:
     given = {key: getattr(args, key) for key in change.OPTIONS if getattr(args, key) is not None}
     if follow_up and args.run_id is None:
         raise errors.UsageError(
-            "--cleanup and --test-launch need the RUN_ID of a finished run.", "ecs-wizard runs lists the runs."
+            "--cleanup and --test-launch need the RUN_ID of a finished run.", Remedy(Action.LIST_RUNS)
         )
     if given and (follow_up or args.run_id is None):
         raise errors.UsageError(
             f"{', '.join(change.OPTIONS[k] for k in given)} change a failed or interrupted run's answers: "
             "give its RUN_ID, without --cleanup or --test-launch.",
-            "ecs-wizard runs lists the runs.",
+            Remedy(Action.LIST_RUNS),
         )
     invocation.active_run_id = args.run_id
     run = journal.load(args.run_id) if args.run_id is not None else journal.latest_resumable()  # "" is no id
     if run is None:
         raise errors.UsageError(
-            "No run to resume.", "ecs-wizard runs lists the runs; start one with ecs-wizard run IMAGE."
+            "No run to resume.",
+            f"{invocation.command('runs')} lists the runs; start one with {invocation.command('run', 'IMAGE')}.",
         )
     invocation.active_run_id = run.run_id
-    _check_resumable(run, follow_up)
+    _check_resumable(run, follow_up, commands_for(run, journal))
     session = invocation.open_session(
         demo=run.cloud.get("cloud") == "demo", profile=run.cloud.get("profile"), check=True
     )
@@ -325,12 +333,14 @@ def _change_answers(invocation: Invocation, session: CloudSession, run: Run, giv
         print(f"Run {run.run_id}: those are its answers already; nothing changed.", flush=True)
 
 
-def _check_resumable(run: Run, follow_up: list[str]) -> None:
+def _check_resumable(run: Run, follow_up: list[str], commands: CommandLine) -> None:
     """What resume can do with ``run``: continue it unless it finished or was given up; a follow-up
     only on a finished run, except the cleanup, which also deletes an unfinished run's temporary ECS."""
     if run.status.abandoned:
         finish = (
-            "" if run.status == RunStatus.ABANDONED else f"; finish the abandon with: ecs-wizard abandon {run.run_id}"
+            ""
+            if run.status == RunStatus.ABANDONED
+            else f"; finish the abandon with: {commands.build('abandon', run.run_id)}"
         )
         raise errors.UsageError(
             f"Run {run.run_id} was abandoned{' (interrupted)' if run.status == RunStatus.ABANDONING else ''}: "
@@ -341,12 +351,13 @@ def _check_resumable(run: Run, follow_up: list[str]) -> None:
         return
     if follow_up and run.status != RunStatus.SUCCEEDED:
         raise errors.UsageError(
-            f"Run {run.run_id} has not succeeded ({run.status}).", f"Resume it first: ecs-wizard resume {run.run_id}"
+            f"Run {run.run_id} has not succeeded ({run.status}).",
+            f"Resume it first: {commands.build('resume', run.run_id)}",
         )
     if not run.resumable and not follow_up:
         raise errors.UsageError(
             f"Run {run.run_id} has already {run.status}; there is nothing to resume.",
-            f"ecs-wizard report {run.run_id} shows what it did; --test-launch or --cleanup add a follow-up.",
+            f"{commands.build('report', run.run_id)} shows what it did; --test-launch or --cleanup add a follow-up.",
         )
 
 
@@ -360,7 +371,7 @@ def _clean_up_unfinished(invocation: Invocation, session: CloudSession, run: Run
         run,
         found,
         what=f"Run {run.run_id} ({run.status}): the ECSs it made that still exist",
-        again=f"ecs-wizard resume {run.run_id} --cleanup --yes",
+        again=session.resume_command(run.run_id, "--cleanup", "--yes"),
         carry_out=lambda deleter: deleter.cleanup(),
     )
 
@@ -385,7 +396,7 @@ def _abandon(invocation: Invocation) -> int:
         found,
         what=f"Run {run.run_id} ({_where_it_stopped(run)}) on image {run.plan.image_name}: "
         "what it made that still exists",
-        again=f"ecs-wizard abandon {run.run_id} --yes" + (" --keep-image" if keep_image else ""),
+        again=session.command("abandon", run.run_id, "--yes", *(["--keep-image"] if keep_image else [])),
         carry_out=lambda deleter: deleter.abandon(keep_image=keep_image),
     )
 
@@ -434,7 +445,7 @@ def _delete_confirmed(
             if args.json:
                 invocation.print_run_finished(RunStatus.CANCELLED, run.run_id, "not confirmed: nothing was deleted")
             return errors.EXIT_NEEDS_CONFIRMATION
-    printer = EventPrinter(json_lines=args.json)
+    printer = EventPrinter(json_lines=args.json, commands=session.command_line)
 
     def on_event(event: RunEvent) -> None:
         printer(event)

@@ -12,6 +12,7 @@ from wizard import errors, statedir
 from wizard.commands.context import Invocation
 from wizard.console import table
 from wizard.journal import Journal, Run
+from wizard.reach import Reach
 from wizard.remedy import Action, Remedy
 from wizard.report import render, write_report
 from wizard.text import visible
@@ -81,7 +82,7 @@ def cmd_report(invocation: Invocation) -> int:
             ) from None
         print(f"report written to {args.output}", file=sys.stderr)
     else:
-        print(render(run, args.format))
+        print(render(run, args.format, journal))
     return errors.EXIT_OK
 
 
@@ -96,7 +97,7 @@ def latest_run(journal: Journal) -> Run:
     updated = datetime.fromtimestamp(run.updated_at).strftime("%Y-%m-%d %H:%M")
     print(
         f"The latest run: {run.run_id} ({run.status}, image {visible(run.plan.image_name)}, updated {updated}). "
-        "Name another: ecs-wizard report RUN_ID",
+        f"Name another: {Reach.of_directory(journal.directory).command('report', 'RUN_ID')}",
         file=sys.stderr,
     )
     return run
