@@ -99,7 +99,7 @@ class SummaryScreen(WizardScreen):
             if "test_launch" in summary.follow_ups:
                 yield Button("Test launch (t)", id="test_launch", compact=True)
             if "delete_temp_server" in summary.follow_ups:
-                yield Button("Delete temporary ECS (d)", id="delete_temp_server", compact=True)
+                yield Button("Delete temp ECS (d)", id="delete_temp_server", compact=True)  # fits 80 columns
             yield Button("Quit (q)", id="quit", compact=True)
         yield Footer()
 

@@ -175,6 +175,52 @@ async def test_footer_fits_80_columns(session, where):
         assert footer_fits(app), [str(key.render()) for key in app.screen.query("FooterKey")]
 
 
+def buttons_cut(app) -> list[str]:
+    """The buttons of the screen's button row that do not show whole inside the screen at this size."""
+    from rich.cells import cell_len
+
+    screen = app.screen.region
+    buttons = [b for b in app.screen.query(".buttons Button") if b.display]
+    assert buttons
+    return [
+        str(b.label)
+        for b in buttons
+        if not (b.region.width >= cell_len(str(b.label)) and screen.contains_region(b.region))
+    ]
+
+
+@pytest.mark.parametrize("where", ["diagnosis", "open-run", "not-affected", "questions", "overview", "summary"])
+async def test_every_button_shows_whole_at_80x24(make_session, where):
+    """Each screen's button row at 80x24, with the most buttons it can have: the diagnosis of an image
+    with an open repair (five), and the summary of a run that kept its temporary ECS (four)."""
+    from tests.ui.test_control import stopped_before_the_first_billable_step
+
+    session = make_session()
+    ids = session.emulator.ids
+    run_id = await stopped_before_the_first_billable_step(session) if where == "open-run" else None
+    app = WizardApp(session)
+    async with app.run_test(size=SMALL) as pilot:
+        if where == "diagnosis":
+            await to_diagnosis(app, pilot, ids["image_old_csbs_server_exists"])
+        elif where == "open-run":
+            await to_diagnosis(app, pilot, ids["image_old_csbs_server_deleted"])
+            assert run_id in text_of(app.screen.query_one("#open-run"))
+            assert len(app.screen.query(".buttons Button")) == 5
+        elif where == "not-affected":
+            await to_diagnosis(app, pilot, ids["image_new_csbs"])
+        elif where == "questions":
+            await to_questions(app, pilot, ids["image_old_csbs_server_exists"])
+        else:
+            await to_overview(app, pilot, ids["image_old_csbs_server_deleted"])
+        if where == "summary":
+            await pilot.press("s")
+            await run_to_end(app, pilot, decline="Delete the temporary ECS")
+            assert screen_name(app) == "SummaryScreen"
+            assert app.screen.query("#test_launch") and app.screen.query("#delete_temp_server")
+        await pilot.pause()
+        assert not buttons_cut(app), [str(b.label) for b in app.screen.query(".buttons Button")]
+
+
 async def test_picker_ids_distinguishable_at_80x24(session):
     app = WizardApp(session)
     async with app.run_test(size=SMALL) as pilot:
