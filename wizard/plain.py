@@ -169,6 +169,12 @@ class QuestionaryPrompter:
         )
 
 
+_COMMAND = re.compile(r"ecs-wizard(?: +(?:'[^']*'|[^\s'();`]+))+")
+"""A command as ``shlex.join`` writes it (``ecs-wizard resume 3f2a --state-dir '/tmp/my state' --demo``), up to
+a bracket, a semicolon or the end of the line."""
+_KEEP = "\u00a0"  # a space textwrap does not break at, for the duration of one fill
+
+
 def _wrap_description(text: str, width: int | None = None) -> str | None:
     """questionary shows a choice's description on one line after "  Description: "; wrap it to the
     terminal so a long help text is not cut at the right edge."""
@@ -405,12 +411,18 @@ class PlainWizard:
                 self.show(f"  {exc.said_by(self.session.command_line)}")
 
     def wrap(self, text: str, indent: str = "") -> str:
+        """``text`` wrapped to the terminal, each command on one line: a command broken over two lines
+        would be pasted as two (the terminal folds a long one for the eye, and copies it whole)."""
         if not self.width:
             return text
         return "\n".join(
             textwrap.fill(
-                line, self.width - 1, subsequent_indent=indent, break_on_hyphens=False, break_long_words=False
-            )
+                _COMMAND.sub(lambda m: m.group().replace(" ", _KEEP), line),
+                self.width - 1,
+                subsequent_indent=indent,
+                break_on_hyphens=False,
+                break_long_words=False,
+            ).replace(_KEEP, " ")
             or line
             for line in text.splitlines()
         )

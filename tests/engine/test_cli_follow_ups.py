@@ -70,3 +70,24 @@ def test_plain_summary_names_the_follow_ups_of_a_real_cloud_run(session, emu):
     reach = f"--state-dir {session.journal.directory} --cloud otc"
     assert f"ecs-wizard resume {run.run_id} --cleanup {reach}" in hints[0]
     assert f"ecs-wizard resume {run.run_id} --test-launch {reach}" in hints[1]
+
+
+def test_plain_mode_wraps_a_hint_without_breaking_its_command(session, emu):
+    """At a narrow terminal the hint wraps, but its command stays on one line: a command folded over two
+    lines would be pasted as two."""
+    import io
+    import shlex
+
+    from tests.engine.helpers import repair
+    from wizard.plain import PlainWizard
+
+    run = repair(session, emu.ids["image_old_csbs_server_deleted"], service="cbr", source_exists=False, cleanup=False)
+    wizard = PlainWizard(session, stream=io.StringIO(), stdin=io.StringIO())
+    wizard.width = 60
+    (hint,) = wizard.follow_up_hints(run)
+    command = session.command("resume", run.run_id, "--cleanup")
+    assert len(command) > 60 and hint.endswith(command)
+    wrapped = wizard.wrap(f"{hint} (or later)", "  ").splitlines()
+    assert len(wrapped) > 1 and command in [line.strip() for line in wrapped]  # whole, on a line of its own
+    assert shlex.split(command)[-3:] == ["--state-dir", str(session.journal.directory), "--demo"]
+    assert all(len(line) < 60 for line in wrapped if command not in line)
