@@ -653,7 +653,7 @@ class PlainWizard:
             signal.signal(signal.SIGINT, previous)
 
     def summary(self, run: Run) -> None:
-        summary = RunSummary.of(run)
+        summary = RunSummary.of(run, self.session.command_line)
         lines = [""]
         if summary.succeeded:
             lines.append(f"Repaired. New image: {summary.new_image_name} ({summary.new_image_id})")
