@@ -29,6 +29,13 @@ class ConnectionChecked(Message, bubble=False):
 
 
 @dataclass
+class WorldWaiting(Message, bubble=False):
+    """Demo: another process holds this state directory's demo world; connecting waits for it (``text`` says who)."""
+
+    text: str
+
+
+@dataclass
 class ImagesListed(Message, bubble=False):
     """The project's full-ECS images, before any of them is diagnosed."""
 

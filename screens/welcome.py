@@ -13,7 +13,7 @@ from textual.widgets import Button, DataTable, Header
 
 from screens.abandoning import AbandonsRuns
 from screens.base import WizardScreen
-from screens.messages import ConnectionChecked, RunOpened, RunReady
+from screens.messages import ConnectionChecked, RunOpened, RunReady, WorldWaiting
 from screens.widgets.footer import Footer
 from screens.widgets.main_scroll import MainScroll
 from screens.widgets.plain import Plain, as_text
@@ -145,6 +145,12 @@ class WelcomeScreen(AbandonsRuns, WizardScreen):
         self.query_one("#start", Button).focus()
         self.wizard.transcript.shown(f"Welcome: {self.wizard.session.label}")
         self.call_after_refresh(self.wizard.connect_session, self)  # after the first paint; checked once a session
+
+    def on_world_waiting(self, message: WorldWaiting) -> None:
+        """Demo: another process holds the state directory's world; say who, until it is free."""
+        text = f"Connection: waiting: {message.text[:1].upper()}{message.text[1:]}"
+        self.query_one("#connection", Plain).update(text)
+        self.wizard.transcript.shown(text)
 
     def on_connection_checked(self, message: ConnectionChecked) -> None:
         """Say "connected" only now that a signed call succeeded; else what is wrong and what to do."""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from textual import work
 from textual.app import App
 from textual.message_pump import MessagePump
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from screens.advice import TUI
 from screens.messages import (
@@ -36,6 +36,7 @@ from screens.messages import (
     ScanFinished,
     ScanResult,
     StepGateRequest,
+    WorldWaiting,
     event_message,
 )
 from wizard.cloud.errors import CloudError, CloudUnreachable
@@ -130,7 +131,15 @@ class CloudWork(App[int]):
     def connect_session(self, target: MessagePump) -> None:
         """Build the clients (and the demo emulator) while the user reads the welcome screen, then make
         the one signed call that shows whether the cloud accepts them (the screen says "connected"
-        only after it succeeded)."""
+        only after it succeeded). A demo whose world another process holds waits for it: the screen
+        says who holds it, and quitting stops the wait."""
+        worker = get_current_worker()
+
+        def waiting(text: str) -> None:
+            target.post_message(WorldWaiting(text))
+
+        self.session.on_world_wait = waiting
+        self.session.stop_waiting = lambda: worker.is_cancelled
         self.session.connect()
         target.post_message(ConnectionChecked(self.session.check_connection()))
 

@@ -30,8 +30,8 @@ vaults and servers. Only resources carrying this run's mark (or, for CBR backups
 name) are ever touched.
 
 **The run lock** (:class:`RunLock`). One process per run: ``fcntl.flock`` on ``<run id>.lock``
-beside the journal, holding the pid of its holder. The kernel drops the lock when its process dies,
-so a dead holder's lock is simply taken over.
+beside the journal, holding the pid of its holder (a :class:`wizard.statedir.PidLock`). The kernel
+drops the lock when its process dies, so a dead holder's lock is simply taken over.
 
 The API (what ``abandon`` and the front ends call):
 
@@ -53,16 +53,14 @@ The API (what ``abandon`` and the front ends call):
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import math
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wizard.errors import UsageError
 from wizard.remedy import Action, Remedy
+from wizard.statedir import PidLock
 from wizard.status import RunStatus
 
 if TYPE_CHECKING:
@@ -329,61 +327,25 @@ class RunLocked(UsageError):
         self.run_id, self.holder = run_id, holder
 
 
-class RunLock:
-    """``fcntl.flock`` on ``<state dir>/runs/<run id>.lock``, which holds its holder's pid."""
+class RunLock(PidLock):
+    """A :class:`~wizard.statedir.PidLock` on ``<state dir>/runs/<run id>.lock``; taken without waiting
+    (:class:`RunLocked` when another process holds it)."""
 
     def __init__(self, journal: Journal, run_id: str):
+        super().__init__(journal.runs_dir / f"{run_id}.lock")
         self.run_id = run_id
-        self.path: Path = journal.runs_dir / f"{run_id}.lock"
-        self._fd: int | None = None
-
-    @property
-    def held(self) -> bool:
-        return self._fd is not None
 
     def acquire(self) -> RunLock:
-        if self._fd is not None:
-            return self
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
-            os.close(fd)
-            raise RunLocked(self.run_id, f"pid {holder}" if holder else "pid unknown") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        self._fd = fd
+        holder = self.try_acquire()
+        if holder is not None:
+            raise RunLocked(self.run_id, str(holder))
         return self
 
-    def release(self) -> None:
-        if self._fd is None:
-            return
-        with contextlib.suppress(OSError):
-            os.ftruncate(self._fd, 0)
-        fcntl.flock(self._fd, fcntl.LOCK_UN)
-        os.close(self._fd)
-        self._fd = None
-
     def holder(self) -> int | None:
-        """The pid holding the run now, or None when no live process holds it."""
-        if self._fd is not None:
-            return os.getpid()
-        try:
-            fd = os.open(self.path, os.O_RDONLY)
-        except FileNotFoundError:
-            return None
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except BlockingIOError:
-                text = os.pread(fd, 64, 0).decode(errors="replace").strip()
-                return int(text) if text.isdigit() else -1
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            return None
-        finally:
-            os.close(fd)
+        """The pid holding the run now (-1: a live process that has not written its pid yet), or None."""
+        holder = self.who()
+        return None if holder is None else holder.pid
 
     def __enter__(self) -> RunLock:
         return self.acquire()

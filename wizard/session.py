@@ -6,7 +6,14 @@ A demo's emulated world is one cloud account per emulated cloud, kept in the sta
 works beside the first one's resources, and every run's resume, follow-ups and abandon find them. It is
 written before every journal write of its runs, so a process killed at any moment leaves a world no
 older than its journals, and each journal records the world's save ``generation`` so that an older
-world is recognised and refused, not half-used."""
+world is recognised and refused, not half-used.
+
+One process at a time works in a state directory's demo world: the world lives in that process's
+memory from connect to close, so a second one working beside it would start from the same file and
+the last to save would erase the other's resources. The process holds the world's lock
+(``demo-world.lock``, a :class:`wizard.statedir.PidLock`) from connect to close; another demo process on
+the same world waits for it, says which process holds it and how to go on, and gives up after
+``world_wait`` seconds (exit 2, nothing done). A killed holder's lock is released by the kernel."""
 
 from __future__ import annotations
 
@@ -40,6 +47,12 @@ if TYPE_CHECKING:  # the engine is imported when first used, so a front end pain
     from wizard.runner import Runner
 
 DEMO_SPEED = 60.0
+WORLD_WAIT = 600.0  # seconds a demo process waits for the world another one holds (ECS_WIZARD_DEMO_WAIT)
+WORLD_POLL = 0.2  # seconds between two tries of the world's lock
+
+
+class DemoWorldInUse(UsageError):
+    """Another process kept this state directory's demo world for longer than this one would wait (exit 2)."""
 
 
 @dataclass
@@ -61,6 +74,11 @@ class CloudSession:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _check_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _checked: list[Problem | None] = field(default_factory=list, init=False, repr=False)  # [] until checked
+    world_wait: float = WORLD_WAIT  # demo: how long to wait for the world another process holds
+    doing: str = "ecs-wizard"  # demo: what this process is, as the world's lock tells another one
+    on_world_wait: Callable[[str], None] | None = field(default=None, repr=False)  # else notify
+    stop_waiting: Callable[[], bool] = field(default=lambda: False, repr=False)  # a front end gave up
+    _world_lock: statedir.PidLock | None = field(default=None, init=False, repr=False)
 
     def connect(self) -> Clients:
         with self._lock:
@@ -231,7 +249,14 @@ class CloudSession:
     def close(self) -> None:
         """Demo: keep the emulator's world while any run made in it is in the state directory (so the
         next process resumes it, adds a follow-up or abandons it, beside the other runs' resources),
-        and forget it once none is."""
+        and forget it once none is; then let the next process have it (its lock)."""
+        try:
+            self._keep_or_forget_world()
+        finally:
+            if self._world_lock is not None:
+                self._world_lock.release()
+
+    def _keep_or_forget_world(self) -> None:
         if not self.settings.is_demo or not self.connected or self.emulator is None:
             return
         try:
@@ -246,6 +271,52 @@ class CloudSession:
             self.keep_world()
         except WizardError as exc:
             self.notify(f"the demo world could not be kept: {exc.message}")
+
+    def hold_world(self) -> None:
+        """Demo: make the state directory's world this process's until :meth:`close` (its lock, taken
+        before the world is read). While another process holds it, say which and wait, at most
+        ``world_wait`` seconds (then :class:`DemoWorldInUse`)."""
+        if self._world_lock is not None and self._world_lock.held:
+            return
+        try:
+            statedir.private_dir(self.journal.directory)
+        except WizardError:
+            return  # a state directory that cannot be used keeps no world (a command that needs one says why)
+        path = demo_world_lock_path(self.journal, self.settings.demo_profile)
+        lock = statedir.PidLock(path, f"{self.doing}, since {time.strftime('%H:%M:%S')}")
+        holder = self._try(lock)
+        if holder is not None and holder.pid != os.getpid() and self.world_wait > 0:
+            (self.on_world_wait or self.notify)(
+                f"the demo world of {self.journal.directory} is in use by another ecs-wizard process "
+                f"({self._who(holder)}); waiting up to {_duration(self.world_wait)} for it to finish. "
+                "Ctrl-C stops waiting; give this command --state-dir OTHER_DIR to use a demo world of its own."
+            )
+        deadline = self.clock() + self.world_wait
+        while holder is not None:
+            left = deadline - self.clock()
+            if left <= 0 or holder.pid == os.getpid() or self.stop_waiting():  # this process: nothing to wait for
+                waited = f" after {_duration(self.world_wait)}" if self.world_wait > 0 else ""
+                raise DemoWorldInUse(
+                    f"The demo world of {self.journal.directory} is in use by another ecs-wizard process "
+                    f"({self._who(holder)}){waited}; nothing was done.",
+                    "Let that process finish, or quit it (a full-screen wizard keeps the demo world until it "
+                    "quits), then run this again; or add --state-dir NEW_DIR for a demo world of its own.",
+                )
+            self.sleep(min(WORLD_POLL, left))
+            holder = self._try(lock)
+        self._world_lock = lock
+
+    def _try(self, lock: statedir.PidLock) -> statedir.Holder | None:
+        try:
+            return lock.try_acquire()
+        except OSError as exc:
+            raise statedir.write_error(exc, lock.path.parent, "demo world's lock") from None
+
+    @staticmethod
+    def _who(holder: statedir.Holder) -> str:
+        from wizard.text import visible
+
+        return f"{holder}: {visible(holder.doing)}" if holder.doing else str(holder)
 
     def runs_in_this_world(self, run: Run) -> bool:
         return run.cloud.get("cloud") == "demo" and run.cloud.get("world", self.emulator.world_id) == (
@@ -323,9 +394,18 @@ class CloudSession:
             return False
 
 
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
+
+
 def demo_world_path(journal: Journal, profile: str = "otc") -> Path:
     """Where the demo keeps its world between processes: one world per emulated cloud."""
     return journal.directory / ("demo-world.json" if profile == "otc" else f"demo-world-{profile}.json")
+
+
+def demo_world_lock_path(journal: Journal, profile: str = "otc") -> Path:
+    """The lock beside the world: held by the one process that has the world open (``demo-world.lock``)."""
+    return demo_world_path(journal, profile).with_suffix(".lock")
 
 
 def open_session(
@@ -336,7 +416,10 @@ def open_session(
     faults: Sequence[Any] = (),
     emulator: Any = None,
     scenario: str = "demo",
+    doing: str = "ecs-wizard",
 ) -> CloudSession:
+    """``doing``: what this process is (``ecs-wizard run``), as the demo world's lock tells another
+    process that waits for it."""
     journal = Journal(state_dir)
     if not settings.is_demo:
 
@@ -356,6 +439,8 @@ def open_session(
         emu = emulator
         pace = DEMO_SPEED if speed is None else speed
         path = demo_world_path(journal, settings.demo_profile)
+        if emulator is None:  # the state directory's world: this process's alone until close()
+            session.hold_world()
         if emu is None and scenario == "demo" and (path.exists() or path.is_symlink()):
             emu = session.restore_world(path, pace)
             session.restored = emu is not None
@@ -370,5 +455,24 @@ def open_session(
             journal.before_write = session.keep_world_with
         return build_clients(settings, settings.require_credentials(), session_factory=emu.transport), emu
 
-    session = CloudSession(settings, journal, connect_emulator, DEMO_POLL)
+    session = CloudSession(settings, journal, connect_emulator, DEMO_POLL, world_wait=demo_wait(), doing=doing)
     return session
+
+
+def demo_wait() -> float:
+    """How long a demo process waits for the world another one holds: ECS_WIZARD_DEMO_WAIT seconds
+    (0: refuse at once), else :data:`WORLD_WAIT`."""
+    text = os.environ.get("ECS_WIZARD_DEMO_WAIT", "").strip()
+    if not text:
+        return WORLD_WAIT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise UsageError(
+            f"ECS_WIZARD_DEMO_WAIT={text!r} is not a number of seconds.",
+            "Set it to how long a demo command may wait for the demo world another process holds (0: not at all), "
+            "or unset it.",
+        )
+    return seconds

@@ -6,15 +6,23 @@ atomically (a temporary file beside the target, then a rename). A directory or f
 user owns, or that group or others can write, is refused before anything in it is read: a file
 someone else could have planted is never loaded. A disk that is full is said so in those words
 (exit 1, the last complete write stays in place, so the run remains resumable).
+
+:class:`PidLock` is the one way a process says "this is mine while I run": an exclusive
+``fcntl.flock`` on a file in the state directory that names its holder. The run lock (one process per
+run, :class:`wizard.ownership.RunLock`) and the demo world's lock (one process per emulated world,
+:meth:`wizard.session.CloudSession.hold_world`) are both one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import fcntl
 import os
 import stat
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from wizard.errors import UsageError, WizardError
@@ -148,3 +156,83 @@ def write_error(exc: OSError, where: Path, what: str) -> WizardError:
         f"The {what} cannot be written in {where}: {exc.strerror or exc}.",
         "Point ECS_WIZARD_STATE_DIR at a directory you can write to: the journal is what makes a run resumable.",
     )
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds a :class:`PidLock`: its pid (-1 when the file does not say yet) and what it is doing."""
+
+    pid: int
+    doing: str = ""
+
+    def __str__(self) -> str:
+        return f"pid {self.pid}" if self.pid >= 0 else "pid unknown"
+
+
+class PidLock:
+    """``fcntl.flock`` on ``path``, a file that holds its holder's pid and, on a second line, what it is
+    doing. The kernel drops the lock when its process dies, so a dead holder's lock is simply taken
+    over. The file stays when released: removing it while another process waits on it would let a
+    third process lock a new file of the same name. Dropping the object releases the lock."""
+
+    def __init__(self, path: Path, doing: str = ""):
+        self.path = path
+        self.doing = doing
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def try_acquire(self) -> Holder | None:
+        """Take the lock: None when this object holds it now, else who does (nothing waits).
+        OSError when the file cannot be opened."""
+        if self._fd is not None:
+            return None
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder_in(fd)
+            os.close(fd)
+            return holder
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n{self.doing}\n".encode(), 0)
+        self._fd = fd
+        return None
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        with contextlib.suppress(OSError):
+            os.ftruncate(self._fd, 0)
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        os.close(self._fd)
+        self._fd = None
+
+    def who(self) -> Holder | None:
+        """Who holds the lock now (this process when this object does), or None when no live process does."""
+        if self._fd is not None:
+            return Holder(os.getpid(), self.doing)
+        try:
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            return None
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return _holder_in(fd)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return None
+        finally:
+            os.close(fd)
+
+    def __del__(self) -> None:
+        self.release()
+
+
+def _holder_in(fd: int) -> Holder:
+    pid, _, doing = os.pread(fd, 512, 0).decode(errors="replace").partition("\n")
+    pid = pid.strip()
+    return Holder(int(pid) if pid.isdigit() else -1, doing.strip())

@@ -111,6 +111,13 @@ def test_a_demo_run_carries_its_world_so_a_colleague_can_resume_or_abandon_it(tm
         out = capsys.readouterr()
         return code, out.out + out.err
 
+    def world_of(machine):  # what a machine's demo world holds, its session closed (the world is free again)
+        session = wizard.session.open_session(resolve(demo=True), state_dir=tmp_path / machine)
+        try:
+            return inventory(session.clients)
+        finally:
+            session.close()
+
     def interrupted_run(image_key):  # stopped once its CBR backup is under way: resources only there
         mine = wizard.session.open_session(resolve(demo=True), state_dir=tmp_path / "mine", speed=100000)
         run = interrupt_during_backup(mine, mine.emulator.ids[image_key], source_exists=image_key.endswith("exists"))
@@ -138,10 +145,10 @@ def test_a_demo_run_carries_its_world_so_a_colleague_can_resume_or_abandon_it(tm
     assert code == 0, out
     done = Journal(tmp_path / "theirs").load(resumed.run_id)
     assert done.status == "succeeded"
-    backups_before = inventory(wizard.session.open_session(resolve(demo=True), state_dir=tmp_path / "mine").clients)
-    theirs = wizard.session.open_session(resolve(demo=True), state_dir=tmp_path / "theirs")
-    assert done.new_image_id in inventory(theirs.clients)["images"]
-    assert inventory(theirs.clients)["cbr_backups"] == backups_before["cbr_backups"]  # the backup was not made twice
+    backups_before = world_of("mine")
+    theirs = world_of("theirs")
+    assert done.new_image_id in theirs["images"]
+    assert theirs["cbr_backups"] == backups_before["cbr_backups"]  # the backup was not made twice
 
     code, out = cli("theirs", "runs", "import", str(exports[abandoned.run_id]))  # theirs changed its copy since
     assert (
@@ -155,7 +162,7 @@ def test_a_demo_run_carries_its_world_so_a_colleague_can_resume_or_abandon_it(tm
     gave_up = Journal(tmp_path / "fourth").load(abandoned.run_id)
     deleted = {e["id"] for e in gave_up.deletions if e["status"] == "deleted"}
     assert gave_up.status == "abandoned" and deleted  # its resources were found in the world it carried
-    left = inventory(wizard.session.open_session(resolve(demo=True), state_dir=tmp_path / "fourth").clients)
+    left = world_of("fourth")
     assert not deleted & set().union(*left.values())
 
     other = tmp_path / "other.json"  # a run of another world

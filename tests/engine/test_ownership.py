@@ -187,7 +187,7 @@ def test_the_lock_of_a_dead_process_is_taken_over(session, emu, tmp_path):
         import os, sys
         from wizard.journal import Journal
         from wizard.ownership import RunLock
-        RunLock(Journal({str(session.journal.directory)!r}), {run.run_id!r}).acquire()
+        held = RunLock(Journal({str(session.journal.directory)!r}), {run.run_id!r}).acquire()
         print("held", flush=True)
         sys.stdin.read()
         """

@@ -101,7 +101,10 @@ class Invocation:
             )
         if self.args.speed is not None and not settings.is_demo:
             raise errors.UsageError("--speed only applies to the demo emulator.")
-        self.session = wizard.session.open_session(settings, state_dir=self.args.state_dir, speed=self.args.speed)
+        doing = f"ecs-wizard {getattr(self.args, 'command_name', '')}".strip()
+        self.session = wizard.session.open_session(
+            settings, state_dir=self.args.state_dir, speed=self.args.speed, doing=doing
+        )
         problem = self.session.check_connection() if check else None
         if problem is not None:
             raise errors.WizardError(
