@@ -289,7 +289,7 @@ class CloudSession:
             (self.on_world_wait or self.notify)(
                 f"the demo world of {self.journal.directory} is in use by another ecs-wizard process "
                 f"({self._who(holder)}); waiting up to {_duration(self.world_wait)} for it to finish. "
-                "Ctrl-C stops waiting; give this command --state-dir OTHER_DIR to use a demo world of its own."
+                "Ctrl-C stops waiting; --state-dir OTHER_DIR gives a demo world of its own."
             )
         deadline = self.clock() + self.world_wait
         while holder is not None:

@@ -1,3 +1,8 @@
+import contextlib
+import subprocess
+import sys
+import textwrap
+
 from wizard.diagnose import diagnose
 from wizard.plan import build_plan
 from wizard.questions import Answers
@@ -39,3 +44,30 @@ def interrupt_during_backup(session, image_id, **answers):
 def repair(session, image_id, confirm=lambda step: True, **answers):
     run = start(session, image_id, **answers)
     return session.runner(run, confirm=confirm).run()
+
+
+@contextlib.contextmanager
+def world_held(state, doing="ecs-wizard demo, since 10:00:00"):
+    """Another process holding the demo world of state directory ``state``, as a demo process does
+    (``doing`` is what its lock says it is). Yields the child process; killed at the end, or earlier by
+    the caller (the kernel then releases its lock, as for a SIGKILLed demo)."""
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from wizard.journal import Journal
+        from wizard.session import demo_world_lock_path
+        from wizard.statedir import PidLock, private_dir
+        private_dir(Journal({str(state)!r}).directory)
+        lock = PidLock(demo_world_lock_path(Journal({str(state)!r})), {doing!r})
+        assert lock.try_acquire() is None
+        print("held", flush=True)
+        sys.stdin.read()
+        """
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "held"
+        yield child
+    finally:
+        child.kill()
+        child.wait()

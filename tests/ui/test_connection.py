@@ -5,6 +5,7 @@ with what to do, and the wizard does not go on to the image list."""
 from __future__ import annotations
 
 import socket
+import time
 
 import pytest
 
@@ -66,3 +67,35 @@ async def test_what_is_wrong_is_said_in_words_and_the_wizard_stops_there(tmp_pat
         await pilot.press("enter")  # no image list on a cloud that refuses us
         await pilot.pause()
         assert screen_name(app) == "WelcomeScreen"
+
+
+async def test_a_demo_world_another_process_holds_is_waited_for_saying_who(session):
+    """The TUI's world is the state directory's: while a CLI run holds it, the welcome screen says so
+    (who, and how to go on) and connects once it is free."""
+    from tests.engine.helpers import world_held
+
+    session.sleep = lambda seconds: time.sleep(0.01)  # the holder is a real process: poll it briefly
+    with world_held(session.journal.directory, "ecs-wizard run, since 10:00:00") as holder:
+        app = WizardApp(session)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: "waiting" in text_of(app.screen.query_one("#connection")))
+            line = text_of(app.screen.query_one("#connection"))
+            assert f"in use by another ecs-wizard process (pid {holder.pid}: ecs-wizard run, since 10:00:00)" in line
+            assert "--state-dir OTHER_DIR" in line
+            holder.kill()
+            holder.wait()
+            connected = "Connection: connected (the cloud accepted a signed call)"
+            await wait_for(pilot, lambda: text_of(app.screen.query_one("#connection")) == connected)
+
+
+async def test_quitting_while_waiting_for_the_demo_world_stops_the_wait(session):
+    from tests.engine.helpers import world_held
+
+    session.sleep = lambda seconds: time.sleep(0.01)
+    with world_held(session.journal.directory):
+        app = WizardApp(session)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: "waiting" in text_of(app.screen.query_one("#connection")))
+            await pilot.press("ctrl+q")
+            await pilot.pause()
+        assert not app.is_running and not session.connected
