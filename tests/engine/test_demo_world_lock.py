@@ -123,6 +123,9 @@ def test_a_command_that_may_not_wait_refuses_naming_the_holder(tmp_path, holder,
     assert "nothing was done" in err and "--state-dir NEW_DIR" in err and "Traceback" not in err
     assert "waiting" not in err
     assert Journal(state).runs() == []
+    monkeypatch.delenv("ECS_WIZARD_DEMO_WAIT")
+    assert main(["runs", "--demo", "--state-dir", str(state)]) == 0  # it does not reach the cloud: no wait
+    assert "in use" not in capsys.readouterr().err
 
 
 def test_the_waiting_side_says_who_and_goes_on_once_the_holder_is_gone(tmp_path, holder):
