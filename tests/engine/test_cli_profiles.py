@@ -2,11 +2,8 @@
 
 import json
 import os
-import signal
-import subprocess
-import sys
-from pathlib import Path
 
+from tests.served import sim_serve
 from wizard.cli import main
 from wizard.journal import Journal
 from wizard.session import demo_world_path
@@ -87,22 +84,10 @@ def test_a_demo_run_kept_on_huawei_cloud_is_resumed_there_without_saying_so_agai
 
 
 def test_sim_serve_as_huawei_cloud_exports_its_variables_and_endpoints():
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
-    child = subprocess.Popen(
-        [sys.executable, "-m", "wizard", "sim", "serve", "--port", "0", "--profile", "hwc"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        ready = child.stderr.readline()
-        child.send_signal(signal.SIGINT)
-        out, _ = child.communicate(timeout=20)
-    finally:
-        child.kill()
-        child.wait()
-    assert "emulator serving scenario 'demo' as Huawei Cloud (hwc)" in ready
-    lines = out.splitlines()
+    with sim_serve("--profile", "hwc") as served:
+        pass
+    assert served.returncode == 0 and "# emulator stopped" in served.stderr()  # Ctrl-C stopped it
+    assert "emulator serving scenario 'demo' as Huawei Cloud (hwc)" in served.stderr()
+    lines = served.lines
     assert "export HUAWEICLOUD_SDK_REGION=eu-west-101" in lines
     assert any(line.endswith("# in place of https://ims.eu-west-101.myhuaweicloud.eu") for line in lines)

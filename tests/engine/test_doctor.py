@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from tests.served import sim_serve
 from wizard.cloud.client import build_clients
 from wizard.config import resolve
 from wizard.doctor import (
@@ -336,20 +337,8 @@ def test_sim_serve_refuses_a_clock_skew_that_is_not_a_number(capsys):
 
 def test_sim_serve_with_a_clock_skew_shows_doctor_the_skew(tmp_path):
     """What a user does: serve with ``--clock-skew 1200`` and run doctor against it."""
-    child = subprocess.Popen(
-        [sys.executable, "-m", "wizard", "sim", "serve", "--port", "0", "--clock-skew", "1200"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2])),
-    )
-    try:
-        line = next(line for line in child.stdout if line.startswith("export ECS_WIZARD_ENDPOINT_ECS="))
-        url = line.split("=", 1)[1].split("#", 1)[0]  # "<url>  # in place of https://ecs.eu-de.otc.t-systems.com"
-        done = doctor_cli(url.strip(), "--json")
-    finally:
-        child.terminate()
-        child.wait(timeout=10)
+    with sim_serve("--clock-skew", "1200") as served:
+        done = doctor_cli(served.exports["ECS_WIZARD_ENDPOINT_ECS"], "--json")
     rows = {r["check"]: r for r in json.loads(done.stdout)["rows"]}
     assert done.returncode == 1
     assert rows["clock"]["status"] == "fail" and "20 min behind" in rows["clock"]["summary"]
