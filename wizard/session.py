@@ -294,11 +294,14 @@ class CloudSession:
         deadline = self.clock() + self.world_wait
         while holder is not None:
             left = deadline - self.clock()
-            if left <= 0 or holder.pid == os.getpid() or self.stop_waiting():  # this process: nothing to wait for
-                waited = f" after {_duration(self.world_wait)}" if self.world_wait > 0 else ""
+            if left <= 0 or holder.pid == os.getpid() or self.stop_waiting():
+                mine = holder.pid == os.getpid()  # another session of this process: waiting cannot help
+                waited = self.world_wait > 0 and not mine
+                by = "another session of this process" if mine else "another ecs-wizard process"
                 raise DemoWorldInUse(
-                    f"The demo world of {self.journal.directory} is in use by another ecs-wizard process "
-                    f"({self._who(holder)}){waited}; nothing was done.",
+                    f"The demo world of {self.journal.directory} is {'still ' if waited else ''}in use by {by} "
+                    f"({self._who(holder)})"
+                    f"{f' after waiting {_duration(self.world_wait)}' if waited else ''}; nothing was done.",
                     "Let that process finish, or quit it (a full-screen wizard keeps the demo world until it "
                     "quits), then run this again; or add --state-dir NEW_DIR for a demo world of its own.",
                 )
