@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from screens.messages import AbandonDone, AbandonSurveyed, RunEventMessage
-from screens.modals import ConfirmModal
 from wizard.journal import Run
 
 
@@ -42,6 +41,8 @@ class AbandonsRuns:
                 self.say(f"Abandoning run {run.run_id}: deleting {count} resource(s)...")
                 self.refresh_bindings()
                 self.wizard.abandon_run(self, run)
+
+        from screens.modals import ConfirmModal  # on demand: the welcome screen is up sooner without it
 
         what = f"Delete {'this resource' if count == 1 else f'these {count} resources'}" if count else "Give it up"
         self.app.push_screen(

@@ -94,6 +94,9 @@ class ConfirmModal(ModalScreen[bool]):
     what each answer does ("Stop and quit (y)"), not just "Yes" and "No"."""
 
     BINDINGS = [Binding("y", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No", key_display="n/Esc")]
+    # No has the focus. Textual focuses it as the screen activates: an on_mount query crashed the app when
+    # a quick "y" had dismissed the modal before its on_mount ran (seen under load in tests/ui).
+    AUTO_FOCUS = "#no"
 
     def __init__(self, title: str, text: str, details: list[str], *, yes: str, no: str, danger: bool = False):
         """``yes``/``no``: the buttons' labels, saying what each answer does."""
@@ -110,9 +113,6 @@ class ConfirmModal(ModalScreen[bool]):
             with Horizontal(classes="buttons"):
                 yield Button(f"{self.yes_label} (y)", id="yes", variant="warning" if self.danger else "primary")
                 yield Button(f"{self.no_label} (n)", id="no")
-
-    def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")

@@ -144,7 +144,10 @@ class WelcomeScreen(AbandonsRuns, WizardScreen):
         self.call_after_refresh(self._refit_runs)
         self.query_one("#start", Button).focus()
         self.wizard.transcript.shown(f"Welcome: {self.wizard.session.label}")
-        self.call_after_refresh(self.wizard.connect_session, self)  # after the first paint; checked once a session
+        # At once, not after the first refresh: the footer composes its keys over the next few refreshes,
+        # and waiting for them put the connection (the emulator's and clients' imports) 0.1 s later
+        # (benchmarks.tui_ready); sharing the GIL with the first paint costs less than that wait did.
+        self.wizard.connect_session(self)  # checked once a session
 
     def on_world_waiting(self, message: WorldWaiting) -> None:
         """Demo: another process holds the state directory's world; say who, until it is free."""
