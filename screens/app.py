@@ -3,6 +3,7 @@ work. ``run_app`` is what the CLI calls for ``ecs-wizard`` and ``ecs-wizard demo
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
     from wizard.plan import Plan
     from wizard.questions import Answers
     from wizard.session import CloudSession
+
+
+START_UP_LIMIT = 5.0  # seconds; see WizardApp.start_up_done
 
 
 class WizardApp(CloudWork):
@@ -54,6 +58,21 @@ class WizardApp(CloudWork):
         # The questions' answers given in this session, for one image: going back and forward keeps
         # them; choosing another image starts afresh.
         self._answers: tuple[str, dict[str, Any]] | None = None
+
+    collector_off = False  # run_app: the cyclic garbage collector is off until start-up is over
+
+    def on_mount(self) -> None:
+        if self.collector_off:  # a connection that never answers does not keep it off
+            self.set_timer(START_UP_LIMIT, self.start_up_done)
+
+    def start_up_done(self) -> None:
+        """The welcome screen is connected (or :data:`START_UP_LIMIT` seconds passed): the cyclic garbage
+        collector runs again if start-up had it off, with what start-up made frozen out of its passes
+        (those objects live as long as the app)."""
+        if self.collector_off:
+            self.collector_off = False
+            gc.freeze()
+            gc.enable()
 
     def get_default_screen(self) -> Screen:
         from screens.welcome import WelcomeScreen
@@ -249,11 +268,17 @@ class WizardApp(CloudWork):
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
 
 
-def run_app(session: CloudSession, step_mode: bool = False) -> int:
-    """Run the wizard full-screen; the process exit code (0 ok, 1 failed, 130 interrupted)."""
+def run_app(session: CloudSession, step_mode: bool = False, collector_off: bool = False) -> int:
+    """Run the wizard full-screen; the process exit code (0 ok, 1 failed, 130 interrupted).
+    ``collector_off``: the caller turned the cyclic garbage collector off for start-up; the app turns it
+    back on once start-up is over (:meth:`WizardApp.start_up_done`)."""
     on_the_terminal = session.notify
     app = WizardApp(session, step_mode=step_mode)
-    result = app.run()
+    app.collector_off = collector_off
+    try:
+        result = app.run()
+    finally:
+        app.start_up_done()
     session.notify = on_the_terminal  # what closing the session says comes after the screen is gone
     if app.return_code not in (None, 0):
         return app.return_code

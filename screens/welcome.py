@@ -157,6 +157,7 @@ class WelcomeScreen(AbandonsRuns, WizardScreen):
 
     def on_connection_checked(self, message: ConnectionChecked) -> None:
         """Say "connected" only now that a signed call succeeded; else what is wrong and what to do."""
+        self.wizard.start_up_done()
         self.problem = message.problem
         line = self.query_one("#connection", Plain)
         if message.problem is None:

@@ -99,3 +99,43 @@ async def test_quitting_while_waiting_for_the_demo_world_stops_the_wait(session)
             await pilot.press("ctrl+q")
             await pilot.pause()
         assert not app.is_running and not session.connected
+
+
+async def test_the_garbage_collector_paused_for_start_up_runs_again_once_connected(session):
+    """`ecs-wizard`/`demo` turn the cyclic collector off while the app starts (a fifth of the time
+    until connected went to its passes): it is on again once the welcome screen says connected, and the
+    objects start-up made are frozen out of its passes."""
+    import gc
+
+    app = WizardApp(session)
+    app.collector_off = True
+    gc.disable()
+    frozen_before = gc.get_freeze_count()
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await connection_line(app, pilot)
+            assert gc.isenabled() and not app.collector_off
+            assert gc.get_freeze_count() > frozen_before
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
+async def test_the_garbage_collector_runs_again_when_the_connection_never_answers(session, monkeypatch):
+    """A connection that hangs does not keep the collector off: START_UP_LIMIT seconds end start-up."""
+    import gc
+
+    import screens.app
+
+    monkeypatch.setattr(screens.app, "START_UP_LIMIT", 0.05)
+    monkeypatch.setattr(WizardApp, "connect_session", lambda self, target: None)  # never answers
+    app = WizardApp(session)
+    app.collector_off = True
+    gc.disable()
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: gc.isenabled())
+            assert "checking" in text_of(app.screen.query_one("#connection"))
+    finally:
+        gc.enable()
+        gc.unfreeze()

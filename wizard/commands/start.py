@@ -82,6 +82,12 @@ def _start_wizard(invocation: Invocation, demo: bool) -> int:
         from wizard.plain import run_plain
 
         return run_plain(session, step_mode=args.step)
+    import gc
+
+    # Start-up makes a great many objects and frees few; the cyclic collector's passes over them took about
+    # a fifth of the time until the welcome screen was connected (benchmarks.tui_ready). It is off until
+    # then: the app turns it back on.
+    gc.disable()
     from screens.app import run_app
 
-    return run_app(session, step_mode=args.step)
+    return run_app(session, step_mode=args.step, collector_off=True)
