@@ -47,13 +47,15 @@ def cmd_sim_serve(invocation: Invocation) -> int:
                 "read the world, inject faults, move time) without authentication",
                 file=sys.stderr,
             )
-        for line in export_lines(url, emulator.profile):
-            print(line)
         print(
             f"# emulator serving scenario {args.scenario!r} as {emulator.profile.title} ({profile}) at {url} "
             f"(speed {speed:g}x); Ctrl-C stops it",
             file=sys.stderr,
         )
+        # The exports last: a script (or test) that waits for the last one has then been told everything,
+        # also when its output is unbuffered (PYTHONUNBUFFERED) and it stops the server at once.
+        for line in export_lines(url, emulator.profile):
+            print(line)
         sys.stdout.flush()
 
     try:
