@@ -4,16 +4,15 @@ lines a run ends with."""
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 import wizard.session
+from tests.served import sim_serve
 from wizard.cli import main
 from wizard.journal import Journal
 from wizard.sim import Emulator
@@ -110,27 +109,11 @@ def test_sim_serve_on_a_port_in_use_is_one_clear_line_and_exit_2(capsys):
 
 
 def serve_until_ready(*args):
-    """Start `ecs-wizard sim serve` in a child process, read stderr until it serves, stop it with Ctrl-C."""
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
-    child = subprocess.Popen(
-        [sys.executable, "-m", "wizard", "sim", "serve", "--port", "0", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        lines = []
-        for line in child.stderr:
-            lines.append(line)
-            if "emulator serving" in line:
-                break
-        child.send_signal(signal.SIGINT)
-        child.wait(timeout=10)
-        return child.returncode, lines
-    finally:
-        child.kill()
-        child.wait()
+    """`ecs-wizard sim serve ARGS` in a child process until it serves, then Ctrl-C: its exit code and
+    the lines it wrote on standard error."""
+    with sim_serve(*args) as served:
+        pass
+    return served.returncode, served.stderr().splitlines(keepends=True)
 
 
 def test_sim_serve_warns_in_one_line_when_it_is_reachable_beyond_loopback():
@@ -142,7 +125,8 @@ def test_sim_serve_warns_in_one_line_when_it_is_reachable_beyond_loopback():
         "/_sim/clock: read the world, inject faults, move time) without authentication\n"
     )
     code, lines = serve_until_ready()  # loopback: no warning
-    assert code == 0 and len(lines) == 1 and "warning" not in lines[0]
+    assert code == 0 and not any("warning" in line for line in lines)
+    assert lines[0].startswith("# emulator serving") and lines[-1] == "# emulator stopped\n"
 
 
 # -- 3. report -o ------------------------------------------------------------------------------
