@@ -238,9 +238,10 @@ class CommandLine(Phrases):
 
     def command(self, remedy: Remedy) -> str | None:
         run = remedy.run_id or "RUN_ID"
+        resume = ["resume", *([remedy.run_id] if remedy.run_id else [])]  # no id: the latest
         words: list[str] | None = {
-            Action.RESUME: ["resume", *([remedy.run_id] if remedy.run_id else [])],  # no id: the latest
-            Action.FIX_AND_RESUME: ["resume", *([remedy.run_id] if remedy.run_id else [])],
+            Action.RESUME: resume,
+            Action.FIX_AND_RESUME: resume,
             Action.CHOOSE_CBR: ["run", remedy.image_id or "IMAGE", "--service", "cbr"],
             Action.DELETE_TEMP_SERVER: ["resume", run, "--cleanup"],
             Action.TEST_LAUNCH: ["resume", run, "--test-launch"],
