@@ -10,6 +10,7 @@ import os
 import re
 import socket
 import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -183,3 +184,33 @@ async def test_the_page_loads_nothing_from_outside_the_server(served_plain):
         here = urlsplit(served_plain).netloc
         outside = [url for url in re.findall(r'(?:src|href)="([^"]+)"', page) if urlsplit(url).netloc not in ("", here)]
         assert not outside, outside
+
+
+REAP_CHECK = """
+import asyncio, sys, time
+from wizard.commands.serve import _tab_processes_reaped
+
+async def serve_one_tab(wait):
+    # a tab's process as textual-serve starts it (a shell, pipes), still running when serving stops
+    pipe = asyncio.subprocess.PIPE
+    tab = await asyncio.create_subprocess_shell("sleep 0.3", stdin=pipe, stdout=pipe)
+    if wait:
+        await _tab_processes_reaped()
+    return tab
+
+tab = asyncio.run(serve_one_tab(sys.argv[1] == "wait"))
+time.sleep(0.5)
+"""
+
+
+@pytest.mark.parametrize("wait", ["wait", "no-wait"])
+def test_shutdown_waits_for_the_tabs_processes_to_be_reaped(wait):
+    """A tab's process that exits after the server's loop closed made asyncio print a traceback at exit
+    (seen in CI after Ctrl-C): shutdown keeps the loop open until each one is reaped. Without the wait,
+    the same child shows the traceback, which proves the check can fail."""
+    done = subprocess.run([sys.executable, "-c", REAP_CHECK, wait], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    if wait == "wait":
+        assert "Traceback" not in done.stderr and "is closed" not in done.stderr, done.stderr
+    else:
+        assert "is closed" in done.stderr

@@ -21,6 +21,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
@@ -210,6 +211,22 @@ class WizardServer(Server):
             await stop.wait()
         finally:
             await runner.cleanup()
+            await _tab_processes_reaped()
+
+
+TAB_EXIT_WAIT = 10.0  # seconds shutdown waits for the tabs' processes to be reaped
+
+
+async def _tab_processes_reaped() -> None:
+    """Keep the loop open until asyncio has reaped the tabs' processes. Each one was told to quit and its
+    output has ended, but asyncio's child watcher (a thread per child, ``asyncio-waitpid-N`` in Python
+    3.11) reports the exit to this loop a moment later; a report after the loop closed was printed as a
+    traceback at exit ("Loop ... that handles pid ... is closed", seen in CI)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + TAB_EXIT_WAIT
+    while loop.time() < deadline and any("waitpid-" in t.name for t in threading.enumerate()):
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.05)  # the exit reports the last threads queued, and the transports' closing
 
 
 def _bracketed(host: str) -> str:
